@@ -1,0 +1,65 @@
+# pftrace — see README.md. `make`, `make check`, `make install prefix=/usr DESTDIR=...`.
+VERSION   := 0.1.0
+CC        ?= cc
+prefix    ?= /usr/local
+bindir    ?= $(prefix)/bin
+mandir    ?= $(prefix)/share/man
+PKGS      := libtracefs libtraceevent libtracecmd jansson
+PKG_CONFIG ?= pkg-config
+
+MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p || echo $$p; done)
+ifneq ($(MISSING),)
+$(error missing libraries: $(MISSING) -- run scripts/install-deps.sh (Debian/Ubuntu) or see README.md)
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DPFTRACE_VERSION='"$(VERSION)"' -MMD -MP
+
+# SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer for the whole build and test suite
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+LIB_SRC   := $(wildcard lib/*.c)
+CMD_SRC   := $(wildcard cmd/*.c)
+LIB_OBJ   := $(LIB_SRC:.c=.o)
+CMD_OBJ   := $(CMD_SRC:.c=.o)
+TEST_BINS := tests/unit tests/workload
+
+all: pftrace $(TEST_BINS)
+
+pftrace: $(CMD_OBJ) lib/libpftrace.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+lib/libpftrace.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+%.o: %.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+tests/unit: tests/unit.o lib/libpftrace.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+tests/workload: tests/workload.c
+	$(CC) -std=gnu11 $(WARN) -O1 -g -o $@ $<
+
+check: all
+	tests/run.sh
+
+install: pftrace
+	install -D -m 0755 pftrace $(DESTDIR)$(bindir)/pftrace
+	install -D -m 0644 man/pftrace.1 $(DESTDIR)$(mandir)/man1/pftrace.1
+
+format:
+	clang-format -i lib/*.[ch] cmd/*.[ch] tests/*.c
+
+clean:
+	rm -f pftrace lib/libpftrace.a lib/*.o lib/*.d cmd/*.o cmd/*.d tests/*.o tests/*.d $(TEST_BINS)
+
+.PHONY: all check install format clean
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* pftrace: which memory areas of a process take page faults, how and how often. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmds[] = {
+	{"report", cmd_report, "analyse a saved trace (ftrace text or trace.dat)"},
+	{"record", cmd_record, "trace a running process or a command, live"},
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: pftrace <command> [options]\n\ncommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(out, "\n'pftrace <command> --help' describes a command; see also pftrace(1).\n"
+		     "Exit status: 0 ok, 1 failure, 2 usage (record -- COMMAND: the command's).\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	/* a reader that goes away (head, jq) shows as EPIPE: the run ends cleanly, nothing lost */
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("pftrace %s\n", PFTRACE_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "pftrace: '%s' is not a command\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

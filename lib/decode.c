@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* error_code bits, access, and the kind of each fault (documented in pftrace(1)). */
+#include <string.h>
+#include "internal.h"
+
+/* The kernel grows a stack VMA down on a fault below it up to RLIMIT_STACK; 8 MiB by default. */
+#define STACK_GROWTH_WINDOW (8ull << 20)
+
+static const char *const kind_names[PFT_KIND_COUNT] = {
+	[PFT_KIND_ANON_FIRST_TOUCH] = "anon-first-touch",
+	[PFT_KIND_FILE_READ] = "file-read",
+	[PFT_KIND_FILE_WRITE] = "file-write",
+	[PFT_KIND_COW] = "cow",
+	[PFT_KIND_WRITE_PROTECT] = "write-protect",
+	[PFT_KIND_EXEC] = "exec",
+	[PFT_KIND_STACK_GROWTH] = "stack-growth",
+	[PFT_KIND_NO_VMA] = "no-vma",
+	[PFT_KIND_BAD_ACCESS] = "bad-access",
+	[PFT_KIND_PKEY] = "pkey",
+	[PFT_KIND_OTHER] = "other",
+	[PFT_KIND_UNKNOWN] = "unknown",
+};
+
+enum pft_access pft_access_of(uint64_t ec)
+{
+	if (ec & PFT_PF_INSTR)
+		return PFT_ACCESS_EXEC;
+	return ec & PFT_PF_WRITE ? PFT_ACCESS_WRITE : PFT_ACCESS_READ;
+}
+
+const char *pft_access_name(enum pft_access a)
+{
+	return a == PFT_ACCESS_EXEC ? "exec" : a == PFT_ACCESS_WRITE ? "write" : "read";
+}
+
+const char *pft_kind_name(enum pft_kind k)
+{
+	return k < PFT_KIND_COUNT ? kind_names[k] : "other";
+}
+
+/* Names of the error_code bits; the ones the kernel does not define are "bitN". */
+static const char *const bit_names[64] = {
+	"prot", "write", "user", "rsvd", "instr", "pkey", "shstk", "bit7",
+	"bit8", "bit9", "bit10", "bit11", "bit12", "bit13", "bit14", "sgx",
+	"bit16", "bit17", "bit18", "bit19", "bit20", "bit21", "bit22", "bit23",
+	"bit24", "bit25", "bit26", "bit27", "bit28", "bit29", "bit30", "rmp",
+	"bit32", "bit33", "bit34", "bit35", "bit36", "bit37", "bit38", "bit39",
+	"bit40", "bit41", "bit42", "bit43", "bit44", "bit45", "bit46", "bit47",
+	"bit48", "bit49", "bit50", "bit51", "bit52", "bit53", "bit54", "bit55",
+	"bit56", "bit57", "bit58", "bit59", "bit60", "bit61", "bit62", "bit63",
+};
+
+int pft_error_code_flags(uint64_t ec, const char **names, int max)
+{
+	int bit, n = 0;
+
+	for (bit = 0; bit < 64; bit++) {
+		if (!(ec >> bit & 1))
+			continue;
+		if (n < max)
+			names[n] = bit_names[bit];
+		n++;
+	}
+	return n;
+}
+
+static bool allowed(const struct pft_vma *v, enum pft_access a)
+{
+	switch (a) {
+	case PFT_ACCESS_EXEC:
+		return v->perms[2] == 'x';
+	case PFT_ACCESS_WRITE:
+		return v->perms[1] == 'w';
+	default:
+		/* x86 cannot map write- or exec-only: either implies read */
+		return v->perms[0] == 'r' || v->perms[1] == 'w' || v->perms[2] == 'x';
+	}
+}
+
+/* The kernel's view: a mapping with an inode is file-backed (shmem and memfd included). */
+static bool file_backed(const struct pft_vma *v)
+{
+	return v->inode != 0;
+}
+
+static bool below_stack(const struct pft_maps *maps, uint64_t addr)
+{
+	const struct pft_vma *next = pft_maps_next(maps, addr);
+
+	return next && !strcmp(next->name, "[stack]") && next->start - addr <= STACK_GROWTH_WINDOW;
+}
+
+enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct pft_maps *maps,
+			   uint64_t addr)
+{
+	enum pft_access a = pft_access_of(ec);
+
+	if (ec & PFT_PF_PK)
+		return PFT_KIND_PKEY;
+	if (!maps)
+		return PFT_KIND_UNKNOWN;
+	if (!vma)
+		return below_stack(maps, addr) ? PFT_KIND_STACK_GROWTH : PFT_KIND_NO_VMA;
+	if (!allowed(vma, a))
+		return PFT_KIND_BAD_ACCESS;
+	if (ec & (PFT_PF_RSVD | PFT_PF_SHSTK | PFT_PF_SGX | PFT_PF_RMP))
+		return PFT_KIND_OTHER;
+	if (a == PFT_ACCESS_EXEC)
+		return PFT_KIND_EXEC;
+	if (ec & PFT_PF_PROT) {
+		if (a != PFT_ACCESS_WRITE)
+			return PFT_KIND_OTHER;
+		return vma->perms[3] == 's' ? PFT_KIND_WRITE_PROTECT : PFT_KIND_COW;
+	}
+	if (file_backed(vma))
+		return a == PFT_ACCESS_WRITE ? PFT_KIND_FILE_WRITE : PFT_KIND_FILE_READ;
+	return PFT_KIND_ANON_FIRST_TOUCH;
+}
+
+static const char *const by_names[] = {"vma", "file", "page", "ip", "tid", "kind"};
+
+int pft_by_parse(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++)
+		if (!strcmp(s, by_names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *pft_by_name(enum pft_by by)
+{
+	return by <= PFT_BY_KIND ? by_names[by] : "vma";
+}

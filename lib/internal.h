@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared inside libpftrace; not part of the public API. */
+#ifndef PFT_INTERNAL_H
+#define PFT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pftrace.h"
+
+#define PFT_PAGE_MASK (~(uint64_t)0xfff)
+
+/* Open-addressing hash from a 128-bit key (a, b) to a 32-bit value. */
+struct pft_hmap {
+	uint64_t *ka, *kb;
+	uint32_t *val; /* PFT_HMAP_EMPTY marks a free slot */
+	size_t cap, len;
+};
+#define PFT_HMAP_EMPTY UINT32_MAX
+
+/* Finds (a, b); if absent inserts it with value v. Returns 1 inserted, 0 found, -1 ENOMEM;
+ * *out receives the stored value. */
+int pft_hmap_put(struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t v, uint32_t *out);
+/* 1 and *out if present, else 0. */
+int pft_hmap_get(const struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t *out);
+void pft_hmap_release(struct pft_hmap *h);
+
+/* Grows *arr (elements of size elem) to hold at least n; -1 on ENOMEM. */
+int pft_grow(void **arr, size_t *cap, size_t n, size_t elem);
+
+/* Copies up to size-1 bytes of s[0..len) into dst for messages, replacing control bytes. */
+void pft_excerpt(char *dst, size_t size, const char *s, size_t len);
+/* Records one skipped line. */
+void pft_skip(struct pft_skipped *sk, uint64_t line, const char *text, size_t len);
+
+/* Parse hex digits (no 0x) / decimal digits at p into *out; returns the first byte after them,
+ * or NULL if there were none or the value does not fit in 64 bits. */
+const char *pft_parse_hex(const char *p, uint64_t *out);
+const char *pft_parse_dec(const char *p, uint64_t *out);
+
+/* Every source is this struct with its own next/close; sources fill st as they go. */
+struct pft_source {
+	char *name;
+	struct pft_source_stats st;
+	int (*next)(struct pft_source *src, struct pft_event *ev);
+	void (*close)(struct pft_source *src);
+	void *priv;
+	FILE *owned; /* closed with the source */
+};
+
+/* Turns src into a text source reading f, after the n bytes at prefix (already read from f). */
+int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n);
+
+#endif

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libpftrace: the core of pftrace. One pipeline:
+ *
+ *   source (text trace, trace.dat, live ring buffer) -> struct pft_event
+ *   -> pft_report_add(): decode error_code, join the VMA (struct pft_aspace), classify
+ *   -> aggregation -> pft_report_json() -> JSON document -> JSON or pft_render_table()
+ *
+ * Conventions: functions return -1 or NULL and set errno on failure; they never print and never
+ * exit. Every free and close function accepts NULL. Ownership is stated at each declaration.
+ */
+#ifndef PFTRACE_H
+#define PFTRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#define PFT_JSON_VERSION 1
+
+/* ---------------------------------------------------------------- error_code (x86) */
+
+#define PFT_PF_PROT  (1ull << 0)  /* protection violation (else: page not present) */
+#define PFT_PF_WRITE (1ull << 1)  /* write access */
+#define PFT_PF_USER  (1ull << 2)  /* fault in user mode */
+#define PFT_PF_RSVD  (1ull << 3)  /* reserved bit set in a paging entry */
+#define PFT_PF_INSTR (1ull << 4)  /* instruction fetch */
+#define PFT_PF_PK    (1ull << 5)  /* protection-key violation */
+#define PFT_PF_SHSTK (1ull << 6)  /* shadow-stack access */
+#define PFT_PF_SGX   (1ull << 15) /* SGX EPCM violation */
+#define PFT_PF_RMP   (1ull << 31) /* SEV-SNP RMP violation */
+
+enum pft_access {
+	PFT_ACCESS_READ,
+	PFT_ACCESS_WRITE,
+	PFT_ACCESS_EXEC,
+};
+
+enum pft_kind {
+	PFT_KIND_ANON_FIRST_TOUCH,
+	PFT_KIND_FILE_READ,
+	PFT_KIND_FILE_WRITE,
+	PFT_KIND_COW,
+	PFT_KIND_WRITE_PROTECT,
+	PFT_KIND_EXEC,
+	PFT_KIND_STACK_GROWTH,
+	PFT_KIND_NO_VMA,
+	PFT_KIND_BAD_ACCESS,
+	PFT_KIND_PKEY,
+	PFT_KIND_OTHER,
+	PFT_KIND_UNKNOWN, /* no maps for the process: the VMA cannot be known */
+	PFT_KIND_COUNT,
+};
+
+/* Exec if bit 4, else write if bit 1, else read. */
+enum pft_access pft_access_of(uint64_t error_code);
+/* Static strings: "read", "write", "exec" / "anon-first-touch", ... */
+const char *pft_access_name(enum pft_access access);
+const char *pft_kind_name(enum pft_kind kind);
+/* Stores the names of the set bits ("prot", "write", "user", ...; unknown bits as "bit12") in
+ * names[] (static strings), at most max of them; returns how many bits are set. */
+int pft_error_code_flags(uint64_t error_code, const char **names, int max);
+
+/* ---------------------------------------------------------------- maps */
+
+/* One line of /proc/PID/maps. Strings are owned by the struct pft_maps that holds the VMA. */
+struct pft_vma {
+	uint64_t start, end; /* [start, end) */
+	uint64_t offset;     /* file offset of start */
+	uint64_t inode;
+	unsigned int dev_major, dev_minor;
+	char perms[5]; /* "rw-p" */
+	bool deleted;  /* the path ended in " (deleted)" (stripped from path) */
+	const char *path; /* file path, NULL for anonymous and [pseudo] mappings */
+	const char *name; /* display name: path, "[heap]", "[stack]", "[anon:x]", or "[anon]" */
+};
+
+struct pft_maps;
+
+/* Counts of input that could not be used; first_* describe the first such line. */
+struct pft_skipped {
+	uint64_t count;
+	uint64_t first_line; /* 1-based, 0 if none */
+	char first_text[96];
+};
+
+/* Parses maps text. Malformed, overlapping and duplicate lines are skipped and counted in *skipped
+ * (may be NULL); unsorted input is sorted. Returns a new maps set (caller frees with
+ * pft_maps_free), or NULL with errno (ENOMEM, EIO; EINVAL if no line was usable). */
+struct pft_maps *pft_maps_load_file(FILE *f, struct pft_skipped *skipped);
+/* The same on a file name. */
+struct pft_maps *pft_maps_load_path(const char *path, struct pft_skipped *skipped);
+/* The same on /proc/PID/maps: a thin wrapper. */
+struct pft_maps *pft_maps_load_pid(int pid);
+/* Binary search: the VMA that contains addr, or NULL. The pointer lives as long as maps. */
+const struct pft_vma *pft_maps_lookup(const struct pft_maps *maps, uint64_t addr);
+/* The VMA with the lowest start above addr, or NULL (stack-growth detection). */
+const struct pft_vma *pft_maps_next(const struct pft_maps *maps, uint64_t addr);
+size_t pft_maps_count(const struct pft_maps *maps);
+const struct pft_vma *pft_maps_at(const struct pft_maps *maps, size_t i);
+void pft_maps_free(struct pft_maps *maps);
+
+/* ---------------------------------------------------------------- events */
+
+enum pft_event_type {
+	PFT_EV_FAULT_USER,   /* exceptions:page_fault_user */
+	PFT_EV_FAULT_KERNEL, /* exceptions:page_fault_kernel */
+	PFT_EV_OTHER,        /* any other event: counted, not analysed */
+};
+
+#define PFT_NO_TS UINT64_MAX
+
+struct pft_stack {
+	size_t nr;
+	const char *const *frames; /* frame text as the source gave it ("do_page_fault", "<7f..>") */
+};
+
+/* One event from any source. All pointers are owned by the source and valid until its next
+ * pft_source_next() call. */
+struct pft_event {
+	enum pft_event_type type;
+	uint64_t ts; /* nanoseconds (or raw counter units, see pft_source_stats.ts_raw), or PFT_NO_TS */
+	int cpu;     /* -1 when unknown */
+	int tid;     /* the "pid" of the trace line: a thread id */
+	int tgid;    /* thread group (process) id, -1 when the source does not say */
+	const char *comm;      /* "<...>" when unknown */
+	const char *irq_flags; /* "d....", or NULL */
+	const char *name;      /* event name ("page_fault_user", "sched_switch") */
+	uint64_t address, ip, error_code;
+	const char *ip_symbol;      /* kernel symbol the source printed instead of an ip, or NULL */
+	const char *address_symbol; /* likewise for the address (kernel addresses only) */
+	struct pft_stack kstack, ustack;
+};
+
+/* ---------------------------------------------------------------- text line parser */
+
+enum pft_line {
+	PFT_LINE_EVENT,       /* *ev filled */
+	PFT_LINE_STACK_START, /* "<stack trace>" or "<user stack trace>": *user says which */
+	PFT_LINE_STACK_FRAME, /* " => frame": *frame points into line */
+	PFT_LINE_LOST,        /* "CPU:1 [LOST 12 EVENTS]": *lost = 12 (0 if the count is unknown) */
+	PFT_LINE_HEADER,      /* "# ..." comments, trace-cmd's "cpus=N" and "version = N" */
+	PFT_LINE_BLANK,
+	PFT_LINE_MALFORMED,    /* looks like a page-fault event but does not parse */
+	PFT_LINE_UNRECOGNIZED, /* not a trace line at all */
+};
+
+/* Output of pft_parse_line besides *ev. */
+struct pft_line_info {
+	bool user_stack;   /* PFT_LINE_STACK_START */
+	const char *frame; /* PFT_LINE_STACK_FRAME, NUL-terminated inside line */
+	uint64_t lost;     /* PFT_LINE_LOST */
+	bool ts_raw;       /* PFT_LINE_EVENT: the timestamp had no decimal point (counter clocks) */
+};
+
+/* Parses one line of ftrace text output (trace, trace_pipe, trace-cmd report; every column
+ * variant), without its newline. line[len] must be writable: the line is NUL-terminated and
+ * split in place, and *ev and *info point into it. */
+enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
+			     struct pft_line_info *info);
+
+/* ---------------------------------------------------------------- sources */
+
+struct pft_source;
+
+struct pft_source_stats {
+	const char *format;    /* "ftrace-text", "trace-cmd-text", "trace.dat" ... */
+	uint64_t lines;        /* text sources */
+	uint64_t events;       /* every event, of any type */
+	uint64_t other_events; /* events that are not page faults */
+	struct pft_skipped malformed;    /* page-fault lines that did not parse */
+	struct pft_skipped unrecognized; /* lines that are not trace lines */
+	int64_t lost_events;             /* -1 when the source cannot tell */
+	int cpus;                        /* -1 when unknown */
+	bool ts_raw;                     /* timestamps are counter units, not ns */
+	bool binary;                     /* input had NUL bytes: not text */
+};
+
+/* Opens path ("-": standard input) and recognises its format by content: trace.dat (by its
+ * magic) or ftrace text. Returns a new source that owns the file (free with pft_source_close),
+ * or NULL with errno (ENOENT, EACCES, EISDIR, EIO, ENOMEM ...). */
+struct pft_source *pft_source_open(const char *path);
+/* Reads ftrace text from f (not closed by the source; must outlive it). name is for messages and
+ * copied. Returns a new source (free with pft_source_close) or NULL with errno. */
+struct pft_source *pft_source_text(FILE *f, const char *name);
+/* Next event: 1 and *ev filled, 0 at the end, -1 with errno on a read error. */
+int pft_source_next(struct pft_source *src, struct pft_event *ev);
+/* Counters so far; the pointer lives as long as src. */
+const struct pft_source_stats *pft_source_stats(const struct pft_source *src);
+const char *pft_source_name(const struct pft_source *src);
+void pft_source_close(struct pft_source *src);
+
+/* ---------------------------------------------------------------- /proc helpers */
+
+/* Tgid of a live thread from /proc/TID/status; -1 with errno if it is gone. */
+int pft_proc_tgid(int tid);
+/* Copies /proc/TID/comm (without newline) into buf; -1 with errno if it is gone. */
+int pft_proc_comm(int tid, char *buf, size_t size);
+
+/* ---------------------------------------------------------------- address spaces */
+
+struct pft_aspace;
+
+/* Callbacks for processes the trace names but no maps were given for (e.g. read them from /proc
+ * while they are alive). Either may be NULL. maps() returns a new maps set that the aspace then
+ * owns, or NULL. */
+struct pft_resolver {
+	int (*tgid)(void *data, int tid, const char *comm);
+	struct pft_maps *(*maps)(void *data, int pid, const char *comm);
+	void *data;
+};
+
+/* Returns a new, empty set of address spaces (free with pft_aspace_free) or NULL. */
+struct pft_aspace *pft_aspace_new(void);
+/* Takes ownership of maps, also on failure. pid -1: the maps of every pid without its own. */
+int pft_aspace_set_maps(struct pft_aspace *as, int pid, struct pft_maps *maps);
+/* Copied: *r need not outlive the call. */
+void pft_aspace_set_resolver(struct pft_aspace *as, const struct pft_resolver *r);
+/* The process (thread group) of a thread, from what the trace or resolver said, else tid. */
+int pft_aspace_pid_of(struct pft_aspace *as, int tid, int tgid_hint, const char *comm);
+/* Maps of pid at time ts, or NULL when none is known. Lives as long as as. */
+const struct pft_maps *pft_aspace_maps(struct pft_aspace *as, int pid, uint64_t ts,
+				       const char *comm);
+void pft_aspace_free(struct pft_aspace *as);
+
+/* ---------------------------------------------------------------- faults and reports */
+
+/* A fault after the join: what a per-fault sink (JSON Lines) sees. */
+struct pft_fault {
+	const struct pft_event *ev;
+	int pid, tid;
+	const struct pft_vma *vma; /* NULL: no-vma, or no maps for pid (kind unknown) */
+	uint64_t page;             /* address & ~0xfff */
+	uint64_t file_offset;      /* valid when has_file_offset */
+	bool has_file_offset;
+	enum pft_access access;
+	enum pft_kind kind;
+};
+
+/* Decides the kind from error_code, the VMA (NULL: none contains the address) and the maps (NULL:
+ * none known). Documented in pftrace(1). */
+enum pft_kind pft_classify(uint64_t error_code, const struct pft_vma *vma,
+			   const struct pft_maps *maps, uint64_t address);
+
+enum pft_by {
+	PFT_BY_VMA,
+	PFT_BY_FILE,
+	PFT_BY_PAGE,
+	PFT_BY_IP,
+	PFT_BY_TID,
+	PFT_BY_KIND,
+};
+/* "vma" -> PFT_BY_VMA ...; -1 if unknown. */
+int pft_by_parse(const char *s);
+const char *pft_by_name(enum pft_by by);
+
+struct pft_report_opts {
+	enum pft_by by;
+	int top;           /* rows per table; 0 = all */
+	const int *pids;   /* only these processes (or threads); NULL = all */
+	size_t nr_pids;
+	bool kernel;       /* include page_fault_kernel */
+};
+
+struct pft_report;
+
+/* opts is copied (pids too); as is borrowed and must outlive the report. Returns NULL with errno. */
+struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft_aspace *as);
+/* Feeds one event. Returns 1 when it was counted as a fault (and fills *out if not NULL; its
+ * pointers live until the next call), 0 when it was not (other event, filtered), -1 on ENOMEM. */
+int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *out);
+/* Adds a source's counters to the report's "source"/"summary" (call once per source, at its end). */
+int pft_report_add_source(struct pft_report *rep, const struct pft_source *src);
+/* The whole report as a JSON document (see pftrace(1)). Caller owns the reference. */
+json_t *pft_report_json(const struct pft_report *rep);
+void pft_report_free(struct pft_report *rep);
+
+/* One fault as a JSON Lines object. Caller owns the reference. */
+json_t *pft_fault_json(const struct pft_fault *f);
+
+/* Writes the people's view of a report document (from pft_report_json) to out. -1 on write error. */
+int pft_render_table(const json_t *doc, FILE *out);
+
+/* A JSON string from bytes that may not be UTF-8: invalid bytes become U+FFFD. NULL -> json null. */
+json_t *pft_json_str(const char *s);
+/* "0x..." hex string for an address. */
+json_t *pft_json_hex(uint64_t v);
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/* The people's view, rendered from the same JSON document that --json prints. */
+#include <inttypes.h>
+#include <string.h>
+#include "internal.h"
+
+static json_int_t num(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "-";
+}
+
+static void summary(const json_t *doc, FILE *out)
+{
+	const json_t *sum = json_object_get(doc, "summary"), *src = json_object_get(doc, "source");
+	const json_t *inputs = json_object_get(src, "inputs"), *kinds, *in, *v;
+	const json_t *first = json_object_get(sum, "first_ts"), *last = json_object_get(sum, "last_ts");
+	const char *k, *sep = "";
+	size_t i;
+
+	fprintf(out, "%" JSON_INTEGER_FORMAT " events from", num(sum, "events"));
+	json_array_foreach(inputs, i, in)
+		fprintf(out, "%s %s (%s)", i ? "," : "", str(in, "name"), str(in, "format"));
+	in = json_array_get(inputs, 0);
+	if (json_is_integer(first) && json_is_integer(last)) {
+		if (!strcmp(str(in, "ts_unit"), "ns"))
+			fprintf(out, ", %.6f s to %.6f s (%.3f s)", json_integer_value(first) / 1e9,
+				json_integer_value(last) / 1e9,
+				(json_integer_value(last) - json_integer_value(first)) / 1e9);
+		else
+			fprintf(out, ", clock %" JSON_INTEGER_FORMAT " to %" JSON_INTEGER_FORMAT,
+				json_integer_value(first), json_integer_value(last));
+	}
+	fprintf(out, "\nfaults: %" JSON_INTEGER_FORMAT " in %" JSON_INTEGER_FORMAT
+		     " processes, %" JSON_INTEGER_FORMAT " threads: %" JSON_INTEGER_FORMAT
+		     " read, %" JSON_INTEGER_FORMAT " write, %" JSON_INTEGER_FORMAT
+		     " exec; %" JSON_INTEGER_FORMAT " protection\n",
+		num(sum, "faults"), num(sum, "pids"), num(sum, "tids"), num(sum, "reads"),
+		num(sum, "writes"), num(sum, "execs"), num(sum, "protection"));
+	kinds = json_object_get(sum, "by_kind");
+	fprintf(out, "kinds:");
+	json_object_foreach((json_t *)kinds, k, v) {
+		if (!json_integer_value(v))
+			continue;
+		fprintf(out, "%s %s %" JSON_INTEGER_FORMAT, sep, k, json_integer_value(v));
+		sep = ",";
+	}
+	fprintf(out, "%s\n", *sep ? "" : " none");
+	fprintf(out, "no-vma: %" JSON_INTEGER_FORMAT "; skipped lines: %" JSON_INTEGER_FORMAT,
+		num(sum, "no_vma"), num(sum, "skipped_lines"));
+	v = json_object_get(sum, "lost_events");
+	if (json_is_integer(v))
+		fprintf(out, "; lost events: %" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else
+		fprintf(out, "; lost events: unknown");
+	fprintf(out, "; other events: %" JSON_INTEGER_FORMAT "\n", num(sum, "other_events"));
+	if (num(sum, "kernel_faults_excluded"))
+		fprintf(out, "excluded: %" JSON_INTEGER_FORMAT " page_fault_kernel (--kernel)\n",
+			num(sum, "kernel_faults_excluded"));
+	if (num(sum, "filtered_faults"))
+		fprintf(out, "excluded: %" JSON_INTEGER_FORMAT " faults of other processes (--pid)\n",
+			num(sum, "filtered_faults"));
+	if (num(sum, "no_maps"))
+		fprintf(out, "unknown: %" JSON_INTEGER_FORMAT
+			     " faults of processes with no maps (--maps)\n",
+			num(sum, "no_maps"));
+}
+
+static void counts_row(const json_t *r, FILE *out)
+{
+	fprintf(out, " %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
+		     " %6" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s",
+		num(r, "faults"), num(r, "reads"), num(r, "writes"), num(r, "execs"),
+		num(r, "pages"), str(r, "top_kind"));
+}
+
+static const char counts_head[] = "   FAULTS    READ   WRITE   EXEC   PAGES TOP KIND        ";
+
+int pft_render_table(const json_t *doc, FILE *out)
+{
+	const json_t *groups = json_object_get(doc, "groups"), *r;
+	const char *by = str(json_object_get(doc, "source"), "by");
+	size_t i;
+
+	summary(doc, out);
+	fputc('\n', out);
+	if (!strcmp(by, "vma"))
+		fprintf(out, "%-33s %-4s %7s%s %s\n", "VMA", "PERM", "PID", counts_head, "NAME");
+	else if (!strcmp(by, "tid"))
+		fprintf(out, "%7s %7s %-16s%s\n", "TID", "PID", "COMM", counts_head);
+	else if (!strcmp(by, "page"))
+		fprintf(out, "%-18s %7s%s %s\n", "PAGE", "PID", counts_head, "VMA");
+	else
+		fprintf(out, "%-40s%s\n", !strcmp(by, "ip") ? "IP" : !strcmp(by, "file") ? "FILE" : "KIND",
+			counts_head);
+	json_array_foreach(groups, i, r) {
+		if (!strcmp(by, "vma")) {
+			char range[40];
+
+			snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2, str(r, "end") + 2);
+			fprintf(out, "%-33s %-4s %7" JSON_INTEGER_FORMAT, range, str(r, "perms"),
+				num(r, "pid"));
+			counts_row(r, out);
+			fprintf(out, " %s%s\n", str(r, "name"),
+				json_is_true(json_object_get(r, "deleted")) ? " (deleted)" : "");
+		} else if (!strcmp(by, "tid")) {
+			fprintf(out, "%7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s",
+				num(r, "tid"), num(r, "pid"), str(r, "comm"));
+			counts_row(r, out);
+			fputc('\n', out);
+		} else if (!strcmp(by, "page")) {
+			fprintf(out, "%-18s %7" JSON_INTEGER_FORMAT, str(r, "page"), num(r, "pid"));
+			counts_row(r, out);
+			fprintf(out, " %s\n", str(r, "vma"));
+		} else {
+			fprintf(out, "%-40s", str(r, "key"));
+			counts_row(r, out);
+			fputc('\n', out);
+		}
+	}
+	fflush(out);
+	return ferror(out) ? -1 : 0;
+}

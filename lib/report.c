@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-fault stage (join, classify) and the aggregation sink. Memory grows with distinct
+ * VMAs, pages and group keys, never with the number of events.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+/* Above this an address is in the kernel's half of the address space. */
+#define KERNEL_HALF (1ull << 63)
+
+struct counts {
+	uint64_t faults, reads, writes, execs, protection, pages;
+	uint64_t kind[PFT_KIND_COUNT];
+};
+
+/* One row of a table; which fields matter depends on the table's key. */
+struct group {
+	struct counts c;
+	int pid, tid;
+	const struct pft_vma *vma; /* vma rows; page and ip rows: the VMA the address is in */
+	uint64_t addr;             /* page, ip */
+	uint32_t str;              /* interned: file name, comm, ip symbol */
+	bool has_str;
+	enum pft_kind kind;
+};
+
+struct table {
+	enum pft_by by;
+	struct pft_hmap index; /* key -> row */
+	struct pft_hmap pages; /* (row, pid, page) seen */
+	struct group *rows;
+	size_t nr, cap;
+};
+
+/* Interned strings: ids are stable, text is compared on a hash match. */
+struct strtab {
+	struct pft_hmap index;
+	char **s;
+	size_t nr, cap;
+};
+
+struct input {
+	char *name;
+	struct pft_source_stats st;
+};
+
+struct pft_report {
+	struct pft_report_opts opts;
+	int *pids;
+	struct pft_aspace *as;
+	struct table vmas, groups;
+	struct strtab strs;
+	struct pft_hmap seen_pids, seen_tids;
+	struct counts total;
+	uint64_t events, other_events, kernel_excluded, filtered, no_maps;
+	uint64_t first_ts, last_ts;
+	struct input *inputs;
+	size_t nr_inputs, cap_inputs;
+};
+
+static uint64_t hash_str(const char *s, size_t *len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *p = s;
+
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	*len = p - s;
+	return h;
+}
+
+static int intern(struct strtab *t, const char *s, uint32_t *id)
+{
+	size_t len;
+	uint64_t h = hash_str(s, &len), salt;
+
+	for (salt = 0;; salt++) {
+		int r = pft_hmap_put(&t->index, h, len | salt << 32, (uint32_t)t->nr, id);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			if (!strcmp(t->s[*id], s))
+				return 0;
+			continue; /* a hash collision: the next salt */
+		}
+		if (pft_grow((void **)&t->s, &t->cap, t->nr + 1, sizeof(*t->s)) < 0)
+			return -1;
+		t->s[t->nr] = strdup(s);
+		if (!t->s[t->nr])
+			return -1;
+		t->nr++;
+		return 0;
+	}
+}
+
+struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft_aspace *as)
+{
+	struct pft_report *rep = calloc(1, sizeof(*rep));
+
+	if (!rep)
+		return NULL;
+	rep->opts = *opts;
+	rep->as = as;
+	rep->vmas.by = PFT_BY_VMA;
+	rep->groups.by = opts->by;
+	rep->first_ts = PFT_NO_TS;
+	if (opts->nr_pids) {
+		rep->pids = malloc(opts->nr_pids * sizeof(*rep->pids));
+		if (!rep->pids) {
+			free(rep);
+			return NULL;
+		}
+		memcpy(rep->pids, opts->pids, opts->nr_pids * sizeof(*rep->pids));
+		rep->opts.pids = rep->pids;
+	}
+	return rep;
+}
+
+static void count(struct counts *c, const struct pft_fault *f)
+{
+	c->faults++;
+	c->reads += f->access == PFT_ACCESS_READ;
+	c->writes += f->access == PFT_ACCESS_WRITE;
+	c->execs += f->access == PFT_ACCESS_EXEC;
+	c->protection += (f->ev->error_code & PFT_PF_PROT) != 0;
+	c->kind[f->kind]++;
+}
+
+/* The row key of a fault in a table: (a, b) pairs that cannot collide across row types. */
+static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_fault *f,
+		   struct group *proto, uint64_t *a, uint64_t *b)
+{
+	const struct pft_event *ev = f->ev;
+	const char *name;
+
+	memset(proto, 0, sizeof(*proto));
+	proto->pid = f->pid;
+	proto->tid = f->tid;
+	proto->vma = f->vma;
+	switch (by) {
+	case PFT_BY_VMA:
+		*a = (uint64_t)(uintptr_t)f->vma;
+		*b = (uint64_t)(uint32_t)f->pid;
+		return 0;
+	case PFT_BY_FILE:
+		name = f->vma ? f->vma->name : f->kind == PFT_KIND_UNKNOWN ? "[unknown]" : "[no-vma]";
+		if (intern(&rep->strs, name, &proto->str) < 0)
+			return -1;
+		proto->has_str = true;
+		*a = proto->str;
+		*b = 0;
+		return 0;
+	case PFT_BY_PAGE:
+		proto->addr = f->page;
+		*a = f->page;
+		*b = (uint64_t)(uint32_t)f->pid;
+		return 0;
+	case PFT_BY_IP:
+		if (ev->ip_symbol) {
+			if (intern(&rep->strs, ev->ip_symbol, &proto->str) < 0)
+				return -1;
+			proto->has_str = true;
+			*a = proto->str;
+			*b = 1ull << 40; /* symbols: apart from every (ip, pid) key */
+			return 0;
+		}
+		proto->addr = ev->ip;
+		proto->vma = pft_maps_lookup(pft_aspace_maps(rep->as, f->pid, ev->ts, ev->comm),
+					     ev->ip);
+		*a = ev->ip;
+		*b = (uint64_t)(uint32_t)f->pid;
+		return 0;
+	case PFT_BY_TID:
+		if (intern(&rep->strs, ev->comm, &proto->str) < 0)
+			return -1;
+		proto->has_str = true;
+		*a = (uint64_t)(uint32_t)f->tid;
+		*b = 0;
+		return 0;
+	case PFT_BY_KIND:
+		proto->kind = f->kind;
+		*a = f->kind;
+		*b = 0;
+		return 0;
+	}
+	return 0;
+}
+
+static int table_add(struct pft_report *rep, struct table *t, const struct pft_fault *f)
+{
+	struct group proto;
+	uint64_t a = 0, b = 0;
+	uint32_t idx, seen;
+	int r;
+
+	if (t->by == PFT_BY_VMA && !f->vma)
+		return 0; /* faults outside any VMA are in the summary, not the VMA table */
+	if (row_key(rep, t->by, f, &proto, &a, &b) < 0)
+		return -1;
+	r = pft_hmap_put(&t->index, a, b, (uint32_t)t->nr, &idx);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		if (pft_grow((void **)&t->rows, &t->cap, t->nr + 1, sizeof(*t->rows)) < 0)
+			return -1;
+		t->rows[t->nr++] = proto;
+	} else if (t->by == PFT_BY_TID) {
+		/* a thread renames itself (or execs): show its latest comm */
+		t->rows[idx].str = proto.str;
+	}
+	count(&t->rows[idx].c, f);
+	r = pft_hmap_put(&t->pages, idx | (uint64_t)(uint32_t)f->pid << 32, f->page, 0, &seen);
+	if (r < 0)
+		return -1;
+	t->rows[idx].c.pages += r;
+	return 0;
+}
+
+static bool pid_selected(const struct pft_report *rep, int pid, int tid)
+{
+	size_t i;
+
+	if (!rep->opts.nr_pids)
+		return true;
+	for (i = 0; i < rep->opts.nr_pids; i++)
+		if (rep->opts.pids[i] == pid || rep->opts.pids[i] == tid)
+			return true;
+	return false;
+}
+
+static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *f)
+{
+	const struct pft_maps *maps = pft_aspace_maps(rep->as, f->pid, ev->ts, ev->comm);
+	bool kernel_addr = ev->address_symbol || ev->address >= KERNEL_HALF;
+
+	f->vma = kernel_addr ? NULL : pft_maps_lookup(maps, ev->address);
+	f->page = ev->address & PFT_PAGE_MASK;
+	f->access = pft_access_of(ev->error_code);
+	f->has_file_offset = f->vma && f->vma->inode;
+	if (f->has_file_offset)
+		f->file_offset = ev->address - f->vma->start + f->vma->offset;
+	if (kernel_addr)
+		f->kind = PFT_KIND_OTHER;
+	else
+		f->kind = pft_classify(ev->error_code, f->vma, maps, ev->address);
+}
+
+int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *out)
+{
+	struct pft_fault f = {.ev = ev, .tid = ev->tid};
+	uint32_t dummy;
+
+	rep->events++;
+	if (ev->ts != PFT_NO_TS) {
+		if (rep->first_ts == PFT_NO_TS || ev->ts < rep->first_ts)
+			rep->first_ts = ev->ts;
+		if (ev->ts > rep->last_ts)
+			rep->last_ts = ev->ts;
+	}
+	if (ev->type == PFT_EV_OTHER) {
+		rep->other_events++;
+		return 0;
+	}
+	if (ev->type == PFT_EV_FAULT_KERNEL && !rep->opts.kernel) {
+		rep->kernel_excluded++;
+		return 0;
+	}
+	f.pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
+	if (!pid_selected(rep, f.pid, f.tid)) {
+		rep->filtered++;
+		return 0;
+	}
+	join(rep, ev, &f);
+	rep->no_maps += f.kind == PFT_KIND_UNKNOWN;
+	count(&rep->total, &f);
+	if (pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f.pid, 0, 0, &dummy) < 0 ||
+	    pft_hmap_put(&rep->seen_tids, (uint64_t)(uint32_t)f.tid, 0, 0, &dummy) < 0 ||
+	    table_add(rep, &rep->vmas, &f) < 0 ||
+	    (rep->opts.by != PFT_BY_VMA && table_add(rep, &rep->groups, &f) < 0))
+		return -1;
+	if (out)
+		*out = f;
+	return 1;
+}
+
+int pft_report_add_source(struct pft_report *rep, const struct pft_source *src)
+{
+	struct input *in;
+
+	if (pft_grow((void **)&rep->inputs, &rep->cap_inputs, rep->nr_inputs + 1,
+		     sizeof(*rep->inputs)) < 0)
+		return -1;
+	in = &rep->inputs[rep->nr_inputs];
+	in->st = *pft_source_stats(src);
+	in->name = strdup(pft_source_name(src));
+	if (!in->name)
+		return -1;
+	rep->nr_inputs++;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *kinds_json(const struct counts *c)
+{
+	json_t *o = json_object();
+	int k;
+
+	for (k = 0; k < PFT_KIND_COUNT; k++)
+		json_object_set_new(o, pft_kind_name(k), json_integer((json_int_t)c->kind[k]));
+	return o;
+}
+
+static const char *top_kind(const struct counts *c)
+{
+	int k, best = 0;
+
+	for (k = 1; k < PFT_KIND_COUNT; k++)
+		if (c->kind[k] > c->kind[best])
+			best = k;
+	return pft_kind_name(best);
+}
+
+static void counts_json(json_t *o, const struct counts *c)
+{
+	json_object_set_new(o, "faults", json_integer((json_int_t)c->faults));
+	json_object_set_new(o, "reads", json_integer((json_int_t)c->reads));
+	json_object_set_new(o, "writes", json_integer((json_int_t)c->writes));
+	json_object_set_new(o, "execs", json_integer((json_int_t)c->execs));
+	json_object_set_new(o, "protection", json_integer((json_int_t)c->protection));
+	json_object_set_new(o, "pages", json_integer((json_int_t)c->pages));
+	json_object_set_new(o, "top_kind", json_string(top_kind(c)));
+	json_object_set_new(o, "by_kind", kinds_json(c));
+}
+
+static json_t *vma_json(const struct pft_vma *v)
+{
+	json_t *o = json_object();
+	char dev[16];
+
+	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
+	json_object_set_new(o, "start", pft_json_hex(v->start));
+	json_object_set_new(o, "end", pft_json_hex(v->end));
+	json_object_set_new(o, "perms", json_string(v->perms));
+	json_object_set_new(o, "offset", pft_json_hex(v->offset));
+	json_object_set_new(o, "dev", json_string(dev));
+	json_object_set_new(o, "inode", json_integer((json_int_t)v->inode));
+	json_object_set_new(o, "path", pft_json_str(v->path));
+	json_object_set_new(o, "name", pft_json_str(v->name));
+	json_object_set_new(o, "deleted", json_boolean(v->deleted));
+	return o;
+}
+
+/* "libc.so.6+0x9a3f0" style location of an address inside a VMA. */
+static json_t *location_json(const struct pft_vma *v, uint64_t addr)
+{
+	const char *base;
+	char *buf;
+	json_t *j;
+
+	if (!v)
+		return json_null();
+	base = v->path ? strrchr(v->path, '/') + 1 : v->name;
+	if (asprintf(&buf, "%s+0x%" PRIx64, base, addr - v->start + v->offset) < 0)
+		return NULL;
+	j = pft_json_str(buf);
+	free(buf);
+	return j;
+}
+
+static json_t *row_json(const struct pft_report *rep, const struct table *t, const struct group *g)
+{
+	json_t *o;
+	char key[64];
+
+	switch (t->by) {
+	case PFT_BY_VMA:
+		o = vma_json(g->vma);
+		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "key", pft_json_str(g->vma->name));
+		break;
+	case PFT_BY_FILE:
+		o = json_object();
+		json_object_set_new(o, "file", pft_json_str(rep->strs.s[g->str]));
+		json_object_set_new(o, "key", pft_json_str(rep->strs.s[g->str]));
+		break;
+	case PFT_BY_PAGE:
+		o = json_object();
+		snprintf(key, sizeof(key), "0x%" PRIx64, g->addr);
+		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "page", json_string(key));
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "vma", g->vma ? pft_json_str(g->vma->name) : json_null());
+		json_object_set_new(o, "perms", g->vma ? json_string(g->vma->perms) : json_null());
+		break;
+	case PFT_BY_IP:
+		o = json_object();
+		json_object_set_new(o, "pid", g->has_str ? json_null() : json_integer(g->pid));
+		json_object_set_new(o, "ip", g->has_str ? json_null() : pft_json_hex(g->addr));
+		json_object_set_new(o, "ip_symbol",
+				    g->has_str ? pft_json_str(rep->strs.s[g->str]) : json_null());
+		json_object_set_new(o, "location", location_json(g->vma, g->addr));
+		if (g->has_str)
+			json_object_set(o, "key", json_object_get(o, "ip_symbol"));
+		else if (g->vma)
+			json_object_set(o, "key", json_object_get(o, "location"));
+		else
+			json_object_set(o, "key", json_object_get(o, "ip"));
+		break;
+	case PFT_BY_TID:
+		o = json_object();
+		json_object_set_new(o, "tid", json_integer(g->tid));
+		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "comm", pft_json_str(rep->strs.s[g->str]));
+		snprintf(key, sizeof(key), "%d", g->tid);
+		json_object_set_new(o, "key", json_string(key));
+		break;
+	default:
+		o = json_object();
+		json_object_set_new(o, "kind", json_string(pft_kind_name(g->kind)));
+		json_object_set_new(o, "key", json_string(pft_kind_name(g->kind)));
+		break;
+	}
+	counts_json(o, &g->c);
+	return o;
+}
+
+static int by_faults(const void *a, const void *b)
+{
+	const struct group *x = *(const struct group *const *)a, *y = *(const struct group *const *)b;
+
+	if (x->c.faults != y->c.faults)
+		return x->c.faults > y->c.faults ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->vma && y->vma && x->vma->start != y->vma->start)
+		return x->vma->start < y->vma->start ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->str != y->str)
+		return x->str < y->str ? -1 : 1;
+	return (int)x->kind - (int)y->kind;
+}
+
+static json_t *table_json(const struct pft_report *rep, const struct table *t)
+{
+	const struct group **order = malloc((t->nr ? t->nr : 1) * sizeof(*order));
+	json_t *arr = json_array();
+	size_t i, n = t->nr;
+
+	if (!order || !arr) {
+		free(order);
+		json_decref(arr);
+		return NULL;
+	}
+	for (i = 0; i < t->nr; i++)
+		order[i] = &t->rows[i];
+	qsort(order, t->nr, sizeof(*order), by_faults);
+	if (rep->opts.top > 0 && (size_t)rep->opts.top < n)
+		n = rep->opts.top;
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, row_json(rep, t, order[i]));
+	free(order);
+	return arr;
+}
+
+static json_t *skipped_json(const struct pft_skipped *s)
+{
+	char *buf;
+	json_t *j;
+
+	if (!s->count)
+		return json_null();
+	if (asprintf(&buf, "line %" PRIu64 ": %s", s->first_line, s->first_text) < 0)
+		return NULL;
+	j = pft_json_str(buf);
+	free(buf);
+	return j;
+}
+
+static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int64_t *lost)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	*skipped = 0;
+	*lost = 0;
+	for (i = 0; i < rep->nr_inputs; i++) {
+		const struct pft_source_stats *st = &rep->inputs[i].st;
+		const struct pft_skipped *first = st->malformed.count ? &st->malformed
+								      : &st->unrecognized;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", pft_json_str(rep->inputs[i].name));
+		json_object_set_new(o, "format", json_string(st->format));
+		json_object_set_new(o, "lines", json_integer((json_int_t)st->lines));
+		json_object_set_new(o, "events", json_integer((json_int_t)st->events));
+		json_object_set_new(o, "malformed_lines",
+				    json_integer((json_int_t)st->malformed.count));
+		json_object_set_new(o, "unrecognized_lines",
+				    json_integer((json_int_t)st->unrecognized.count));
+		json_object_set_new(o, "first_skipped", skipped_json(first));
+		json_object_set_new(o, "lost_events", st->lost_events < 0
+								? json_null()
+								: json_integer(st->lost_events));
+		json_object_set_new(o, "cpus", st->cpus < 0 ? json_null() : json_integer(st->cpus));
+		json_object_set_new(o, "ts_unit", json_string(st->ts_raw ? "raw" : "ns"));
+		json_array_append_new(arr, o);
+		*skipped += st->malformed.count + st->unrecognized.count;
+		if (st->lost_events < 0 || *lost < 0)
+			*lost = -1;
+		else
+			*lost += st->lost_events;
+	}
+	return arr;
+}
+
+static json_t *ts_json(uint64_t ts)
+{
+	return ts == PFT_NO_TS ? json_null() : json_integer((json_int_t)ts);
+}
+
+json_t *pft_report_json(const struct pft_report *rep)
+{
+	json_t *doc = json_object(), *src = json_object(), *sum = json_object();
+	json_t *inputs, *pids = json_array();
+	uint64_t skipped;
+	int64_t lost;
+	size_t i;
+
+	if (!doc || !src || !sum || !pids)
+		goto fail;
+	inputs = inputs_json(rep, &skipped, &lost);
+	json_object_set_new(doc, "pftrace_json_version", json_integer(PFT_JSON_VERSION));
+	json_object_set_new(src, "inputs", inputs);
+	json_object_set_new(src, "kernel_faults", json_boolean(rep->opts.kernel));
+	for (i = 0; i < rep->opts.nr_pids; i++)
+		json_array_append_new(pids, json_integer(rep->opts.pids[i]));
+	json_object_set_new(src, "pid_filter", rep->opts.nr_pids ? pids : json_null());
+	if (!rep->opts.nr_pids)
+		json_decref(pids);
+	json_object_set_new(src, "by", json_string(pft_by_name(rep->opts.by)));
+	json_object_set_new(src, "top", rep->opts.top > 0 ? json_integer(rep->opts.top)
+							  : json_null());
+	json_object_set_new(doc, "source", src);
+
+	json_object_set_new(sum, "events", json_integer((json_int_t)rep->events));
+	json_object_set_new(sum, "faults", json_integer((json_int_t)rep->total.faults));
+	json_object_set_new(sum, "reads", json_integer((json_int_t)rep->total.reads));
+	json_object_set_new(sum, "writes", json_integer((json_int_t)rep->total.writes));
+	json_object_set_new(sum, "execs", json_integer((json_int_t)rep->total.execs));
+	json_object_set_new(sum, "protection", json_integer((json_int_t)rep->total.protection));
+	json_object_set_new(sum, "no_vma",
+			    json_integer((json_int_t)rep->total.kind[PFT_KIND_NO_VMA]));
+	json_object_set_new(sum, "no_maps", json_integer((json_int_t)rep->no_maps));
+	json_object_set_new(sum, "skipped_lines", json_integer((json_int_t)skipped));
+	json_object_set_new(sum, "lost_events", lost < 0 ? json_null() : json_integer(lost));
+	json_object_set_new(sum, "other_events", json_integer((json_int_t)rep->other_events));
+	json_object_set_new(sum, "kernel_faults_excluded",
+			    json_integer((json_int_t)rep->kernel_excluded));
+	json_object_set_new(sum, "filtered_faults", json_integer((json_int_t)rep->filtered));
+	json_object_set_new(sum, "pids", json_integer((json_int_t)rep->seen_pids.len));
+	json_object_set_new(sum, "tids", json_integer((json_int_t)rep->seen_tids.len));
+	json_object_set_new(sum, "vmas", json_integer((json_int_t)rep->vmas.nr));
+	json_object_set_new(sum, "first_ts", ts_json(rep->first_ts));
+	json_object_set_new(sum, "last_ts",
+			    rep->first_ts == PFT_NO_TS ? json_null() : ts_json(rep->last_ts));
+	json_object_set_new(sum, "by_kind", kinds_json(&rep->total));
+	json_object_set_new(doc, "summary", sum);
+
+	json_object_set_new(doc, "vmas", table_json(rep, &rep->vmas));
+	if (rep->opts.by == PFT_BY_VMA)
+		json_object_set(doc, "groups", json_object_get(doc, "vmas"));
+	else
+		json_object_set_new(doc, "groups", table_json(rep, &rep->groups));
+	return doc;
+fail:
+	json_decref(doc);
+	json_decref(src);
+	json_decref(sum);
+	json_decref(pids);
+	return NULL;
+}
+
+json_t *pft_fault_json(const struct pft_fault *f)
+{
+	const struct pft_event *ev = f->ev;
+	json_t *o = json_object(), *flags = json_array();
+	const char *names[64];
+	int n, i;
+
+	n = pft_error_code_flags(ev->error_code, names, 64);
+	for (i = 0; i < n; i++)
+		json_array_append_new(flags, json_string(names[i]));
+	json_object_set_new(o, "ts", ts_json(ev->ts));
+	json_object_set_new(o, "cpu", ev->cpu < 0 ? json_null() : json_integer(ev->cpu));
+	json_object_set_new(o, "pid", json_integer(f->pid));
+	json_object_set_new(o, "tid", json_integer(f->tid));
+	json_object_set_new(o, "comm", pft_json_str(ev->comm));
+	json_object_set_new(o, "event", json_string(ev->type == PFT_EV_FAULT_KERNEL
+							    ? "page_fault_kernel"
+							    : "page_fault_user"));
+	json_object_set_new(o, "address", ev->address_symbol ? pft_json_str(ev->address_symbol)
+							     : pft_json_hex(ev->address));
+	json_object_set_new(o, "ip", ev->ip_symbol ? json_null() : pft_json_hex(ev->ip));
+	json_object_set_new(o, "ip_symbol", pft_json_str(ev->ip_symbol));
+	json_object_set_new(o, "error_code", pft_json_hex(ev->error_code));
+	json_object_set_new(o, "flags", flags);
+	json_object_set_new(o, "access", json_string(pft_access_name(f->access)));
+	json_object_set_new(o, "kind", json_string(pft_kind_name(f->kind)));
+	json_object_set_new(o, "page", pft_json_hex(f->page));
+	json_object_set_new(o, "vma", f->vma ? vma_json(f->vma) : json_null());
+	json_object_set_new(o, "file_offset",
+			    f->has_file_offset ? pft_json_hex(f->file_offset) : json_null());
+	json_object_set_new(o, "irq_flags", pft_json_str(ev->irq_flags));
+	for (i = 0; i < 2; i++) {
+		const struct pft_stack *st = i ? &ev->ustack : &ev->kstack;
+		json_t *arr;
+		size_t j;
+
+		if (!st->nr) {
+			json_object_set_new(o, i ? "user_stack" : "kernel_stack", json_null());
+			continue;
+		}
+		arr = json_array();
+		for (j = 0; j < st->nr; j++)
+			json_array_append_new(arr, pft_json_str(st->frames[j]));
+		json_object_set_new(o, i ? "user_stack" : "kernel_stack", arr);
+	}
+	return o;
+}
+
+static void table_release(struct table *t)
+{
+	pft_hmap_release(&t->index);
+	pft_hmap_release(&t->pages);
+	free(t->rows);
+}
+
+void pft_report_free(struct pft_report *rep)
+{
+	size_t i;
+
+	if (!rep)
+		return;
+	table_release(&rep->vmas);
+	table_release(&rep->groups);
+	for (i = 0; i < rep->strs.nr; i++)
+		free(rep->strs.s[i]);
+	free(rep->strs.s);
+	pft_hmap_release(&rep->strs.index);
+	pft_hmap_release(&rep->seen_pids);
+	pft_hmap_release(&rep->seen_tids);
+	for (i = 0; i < rep->nr_inputs; i++)
+		free(rep->inputs[i].name);
+	free(rep->inputs);
+	free(rep->pids);
+	free(rep);
+}

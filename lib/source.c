@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* Opening inputs: the format is recognised by content, never by file name. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "internal.h"
+
+static const char dat_magic[10] = "\x17\x08\x44tracing";
+
+static struct pft_source *source_alloc(const char *name)
+{
+	struct pft_source *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->name = strdup(name);
+	if (!s->name) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	s->st.cpus = -1;
+	s->st.lost_events = -1;
+	return s;
+}
+
+struct pft_source *pft_source_text(FILE *f, const char *name)
+{
+	struct pft_source *s = source_alloc(name);
+
+	if (s && pft_text_attach(s, f, "", 0) < 0) {
+		pft_source_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct pft_source *pft_source_open(const char *path)
+{
+	bool is_stdin = !strcmp(path, "-");
+	struct pft_source *s = source_alloc(is_stdin ? "<stdin>" : path);
+	FILE *f = is_stdin ? stdin : fopen(path, "re");
+	char head[sizeof(dat_magic)];
+	struct stat sb;
+	size_t n;
+	int err;
+
+	if (!s || !f)
+		goto fail;
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	n = fread(head, 1, sizeof(head), f);
+	if (ferror(f)) {
+		errno = EIO;
+		goto fail;
+	}
+	if (n == sizeof(head) && !memcmp(head, dat_magic, sizeof(head))) {
+		errno = EPROTONOSUPPORT; /* trace.dat: see pft_dat_attach */
+		goto fail;
+	}
+	if (pft_text_attach(s, f, head, n) < 0)
+		goto fail;
+	s->owned = is_stdin ? NULL : f;
+	return s;
+fail:
+	err = errno;
+	if (f && !is_stdin)
+		fclose(f);
+	pft_source_close(s);
+	errno = err;
+	return NULL;
+}
+
+int pft_source_next(struct pft_source *src, struct pft_event *ev)
+{
+	return src->next(src, ev);
+}
+
+const struct pft_source_stats *pft_source_stats(const struct pft_source *src)
+{
+	return &src->st;
+}
+
+const char *pft_source_name(const struct pft_source *src)
+{
+	return src->name;
+}
+
+void pft_source_close(struct pft_source *src)
+{
+	if (!src)
+		return;
+	if (src->close)
+		src->close(src);
+	if (src->owned)
+		fclose(src->owned);
+	free(src->name);
+	free(src);
+}

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ftrace text: one parser for every layout people save, with no flag to say which.
+ *
+ *   [INSTANCE: ]COMM-TID [(TGID)] [CPU] [FLAGS] [TIMESTAMP:] EVENT: PAYLOAD
+ *
+ * The CPU column "[NNN]" is the anchor: the comm to its left may contain spaces, dashes and
+ * brackets, so everything left of it is read right to left (tgid, then tid, then comm).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+#define TEXT_BUF_SIZE (1u << 20) /* also the longest line we take */
+#define MAX_FRAMES    256
+
+static inline bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static char *skip_space(char *p)
+{
+	while (is_space(*p))
+		p++;
+	return p;
+}
+
+/* "0x1f" -> 0x1f; NULL if p is not a whole hex number up to a space or the end. */
+static char *parse_hexnum(char *p, uint64_t *out)
+{
+	const char *e;
+
+	if (p[0] != '0' || (p[1] | 0x20) != 'x')
+		return NULL;
+	e = pft_parse_hex(p + 2, out);
+	if (!e || (*e && !is_space(*e)))
+		return NULL;
+	return (char *)e;
+}
+
+/* "361.349940" -> ns; "12345678" (counter clocks) -> raw. */
+static bool parse_ts(const char *p, const char *end, uint64_t *ts, bool *raw)
+{
+	uint64_t sec = 0, frac = 0;
+	int digits = 0;
+	const char *s = p;
+
+	for (; p < end && is_digit(*p); p++) {
+		if (sec > (UINT64_MAX - 9) / 10)
+			return false;
+		sec = sec * 10 + (*p - '0');
+	}
+	if (p == s)
+		return false;
+	*raw = p == end;
+	if (*raw) {
+		*ts = sec;
+		return true;
+	}
+	if (*p++ != '.')
+		return false;
+	for (; p < end && is_digit(*p); p++, digits++)
+		if (digits < 9)
+			frac = frac * 10 + (*p - '0');
+	if (p != end || !digits || sec > UINT64_MAX / 1000000000ull - 1)
+		return false;
+	for (; digits < 9; digits++)
+		frac *= 10;
+	*ts = sec * 1000000000ull + frac;
+	return true;
+}
+
+/* Reads "(  1234)" or "(-----)" ending at close; returns the '(' or NULL. */
+static char *parse_tgid(char *line, char *close, int *tgid)
+{
+	char *open = close, *p;
+	uint64_t v;
+
+	while (open > line && *open != '(')
+		open--;
+	if (*open != '(')
+		return NULL;
+	p = skip_space(open + 1);
+	if (*p == '-') {
+		*tgid = -1;
+		return open;
+	}
+	if (!pft_parse_dec(p, &v) || v > INT32_MAX)
+		return NULL;
+	*tgid = (int)v;
+	return open;
+}
+
+/*
+ * Left of the CPU column at cpu ('['): "COMM-TID" and maybe " (TGID)". Fills comm/tid/tgid;
+ * false if the text there is not of that shape.
+ */
+static bool parse_task(char *line, char *cpu, struct pft_event *ev)
+{
+	char *e = cpu - 1, *dash, *comm;
+	uint64_t tid;
+
+	while (e > line && is_space(*e))
+		e--;
+	ev->tgid = -1;
+	if (*e == ')') {
+		char *open = parse_tgid(line, e, &ev->tgid);
+
+		if (!open || open == line)
+			return false;
+		e = open - 1;
+		while (e > line && is_space(*e))
+			e--;
+	}
+	dash = e;
+	while (dash > line && is_digit(*dash))
+		dash--;
+	if (dash == e || *dash != '-' || dash == line)
+		return false;
+	if (!pft_parse_dec(dash + 1, &tid) || tid > INT32_MAX)
+		return false;
+	ev->tid = (int)tid;
+	comm = skip_space(line);
+	*dash = '\0';
+	/*
+	 * trace-cmd report puts "INSTANCE: " before instance events and pads the comm to 16
+	 * columns; a kernel comm is at most 15 bytes, so a longer one holding ": " is that prefix.
+	 */
+	if (dash - comm > 15) {
+		char *colon = strstr(comm, ": ");
+
+		if (colon && !memchr(comm, ' ', colon - comm))
+			comm = skip_space(colon + 2);
+	}
+	ev->comm = comm;
+	return dash > comm;
+}
+
+/* The CPU column: " [ddd]" whose left side is a task. */
+static char *find_cpu(char *line, char *end, struct pft_event *ev)
+{
+	char *p = line;
+
+	while ((p = memchr(p, '[', end - p))) {
+		char *q = p + 1;
+		uint64_t cpu;
+
+		if (p > line && is_space(p[-1]) && (q = (char *)pft_parse_dec(q, &cpu)) &&
+		    *q == ']' && cpu < 100000 && parse_task(line, p, ev)) {
+			ev->cpu = (int)cpu;
+			return q + 1;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+static bool flags_token(const char *p, const char *end)
+{
+	if (end - p < 1 || end - p > 8)
+		return false;
+	for (; p < end; p++)
+		if (!(is_digit(*p) || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || *p == '.'))
+			return false;
+	return true;
+}
+
+/* "address=0x.. ip=0x..|sym error_code=0x..", any order, extra fields ignored. */
+static bool parse_fault_payload(char *p, struct pft_event *ev)
+{
+	bool have_addr = false, have_ip = false, have_ec = false;
+
+	while (*(p = skip_space(p))) {
+		char *eq = p, *val, *next;
+
+		while (*eq && *eq != '=' && !is_space(*eq))
+			eq++;
+		if (*eq != '=')
+			return false;
+		val = eq + 1;
+		next = val;
+		while (*next && !is_space(*next))
+			next++;
+		if (next == val)
+			return false;
+		if (eq - p == 7 && !memcmp(p, "address", 7)) {
+			if (!parse_hexnum(val, &ev->address)) {
+				ev->address_symbol = val;
+				ev->address = 0;
+			}
+			have_addr = true;
+		} else if (eq - p == 2 && !memcmp(p, "ip", 2)) {
+			if (!parse_hexnum(val, &ev->ip)) {
+				ev->ip_symbol = val;
+				ev->ip = 0;
+			}
+			have_ip = true;
+		} else if (eq - p == 10 && !memcmp(p, "error_code", 10)) {
+			if (!parse_hexnum(val, &ev->error_code))
+				return false;
+			have_ec = true;
+		}
+		p = next;
+		if (*p)
+			*p++ = '\0';
+	}
+	return have_addr && have_ip && have_ec;
+}
+
+static enum pft_line parse_lost(char *p, struct pft_line_info *info)
+{
+	uint64_t cpu, n = 0;
+	const char *q;
+
+	if (!(q = pft_parse_dec(p + 4, &cpu)) || *q++ != ' ' || *q++ != '[')
+		return PFT_LINE_UNRECOGNIZED;
+	if (!strncmp(q, "LOST ", 5)) {
+		if (!(q = pft_parse_dec(q + 5, &n)) || strncmp(q, " EVENTS]", 8))
+			return PFT_LINE_UNRECOGNIZED;
+	} else if ((q = pft_parse_dec(q, &n))) {
+		if (strncmp(q, " EVENTS DROPPED]", 16))
+			return PFT_LINE_UNRECOGNIZED;
+	} else if (strncmp(p, "CPU:", 4) || !strstr(p, "[EVENTS DROPPED]")) {
+		return PFT_LINE_UNRECOGNIZED;
+	}
+	info->lost = n;
+	return PFT_LINE_LOST;
+}
+
+static bool mentions_fault(const char *line, size_t len)
+{
+	return memmem(line, len, "page_fault_", 11) != NULL;
+}
+
+enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
+			     struct pft_line_info *info)
+{
+	char *end = line + len, *p, *tok, *colon = NULL;
+
+	line[len] = '\0';
+	p = skip_space(line);
+	if (!*p)
+		return PFT_LINE_BLANK;
+	if (*p == '#' || !strncmp(p, "cpus=", 5) || !strncmp(p, "version = ", 10))
+		return PFT_LINE_HEADER;
+	if (p[0] == '=' && p[1] == '>') {
+		info->frame = skip_space(p + 2);
+		return PFT_LINE_STACK_FRAME;
+	}
+	if (!strncmp(p, "CPU:", 4) && parse_lost(p, info) == PFT_LINE_LOST)
+		return PFT_LINE_LOST;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = PFT_NO_TS;
+	info->ts_raw = false;
+	if (!(p = find_cpu(line, end, ev)))
+		goto bad;
+
+	/* [FLAGS] [TIMESTAMP:] EVENT: */
+	for (;;) {
+		p = skip_space(p);
+		if (*p == '<') {
+			bool user = !strncmp(p, "<user stack trace>", 18);
+
+			if (!user && strncmp(p, "<stack trace>", 13))
+				goto bad;
+			info->user_stack = user;
+			return PFT_LINE_STACK_START;
+		}
+		tok = p;
+		while (*p && !is_space(*p))
+			p++;
+		if (p == tok)
+			goto bad;
+		if (p[-1] != ':') {
+			if (ev->irq_flags || ev->ts != PFT_NO_TS || !flags_token(tok, p))
+				goto bad;
+			ev->irq_flags = tok;
+			if (*p)
+				*p++ = '\0';
+			continue;
+		}
+		colon = p - 1;
+		if (is_digit(*tok) && ev->ts == PFT_NO_TS &&
+		    parse_ts(tok, colon, &ev->ts, &info->ts_raw)) {
+			*colon = '\0';
+			continue;
+		}
+		break;
+	}
+	*colon = '\0';
+	ev->name = tok;
+	if (*p)
+		p++;
+	if (!strcmp(tok, "page_fault_user"))
+		ev->type = PFT_EV_FAULT_USER;
+	else if (!strcmp(tok, "page_fault_kernel"))
+		ev->type = PFT_EV_FAULT_KERNEL;
+	else {
+		ev->type = PFT_EV_OTHER;
+		return PFT_LINE_EVENT;
+	}
+	if (!parse_fault_payload(p, ev))
+		return PFT_LINE_MALFORMED;
+	return PFT_LINE_EVENT;
+bad:
+	return mentions_fault(line, len) ? PFT_LINE_MALFORMED : PFT_LINE_UNRECOGNIZED;
+}
+
+/* ---------------------------------------------------------------- the text source */
+
+struct frame_store {
+	char *text;
+	size_t len, cap;
+	size_t off[MAX_FRAMES];
+	const char *ptr[MAX_FRAMES];
+	size_t nr;
+};
+
+struct text {
+	struct pft_source_stats *st;
+	FILE *f;
+	char *buf;
+	size_t pos, end;
+	bool eof, overlong;
+	/* an event is held back until the next line shows whether a stack follows it */
+	bool pending;
+	struct pft_event pend;
+	char *pend_line;
+	size_t pend_cap;
+	struct frame_store frames[2]; /* kernel, user */
+	int cur_stack;
+};
+
+static int fill(struct text *s)
+{
+	size_t n;
+
+	if (s->pos) {
+		memmove(s->buf, s->buf + s->pos, s->end - s->pos);
+		s->end -= s->pos;
+		s->pos = 0;
+	}
+	if (s->end == TEXT_BUF_SIZE) {
+		/* no newline in a whole buffer: drop it, and the rest of the line when it ends */
+		s->end = 0;
+		s->overlong = true;
+	}
+	n = fread(s->buf + s->end, 1, TEXT_BUF_SIZE - s->end, s->f);
+	if (!n) {
+		if (ferror(s->f)) {
+			errno = EIO;
+			return -1;
+		}
+		s->eof = true;
+	}
+	if (memchr(s->buf + s->end, '\0', n))
+		s->st->binary = true;
+	s->end += n;
+	return 0;
+}
+
+/* 1 and a line (NUL-terminable: one spare byte after it), 0 at the end, -1 on error. */
+static int next_line(struct text *s, char **line, size_t *len)
+{
+	for (;;) {
+		char *b = s->buf + s->pos, *nl = memchr(b, '\n', s->end - s->pos);
+
+		if (nl || (s->eof && s->pos < s->end)) {
+			size_t l = nl ? (size_t)(nl - b) : s->end - s->pos;
+
+			s->pos += l + (nl != NULL);
+			s->st->lines++;
+			if (s->overlong) {
+				s->overlong = false;
+				pft_skip(&s->st->unrecognized, s->st->lines, "line longer than 1 MiB",
+					 22);
+				continue;
+			}
+			*line = b;
+			*len = l;
+			return 1;
+		}
+		if (s->eof)
+			return 0;
+		if (fill(s) < 0)
+			return -1;
+	}
+}
+
+/* Copies the event's line so that it outlives the buffer, and re-points its strings into it. */
+static int hold(struct text *s, const struct pft_event *ev, const char *line, size_t len)
+{
+	char *old = (char *)line;
+	const char **strs[] = {&s->pend.comm,      &s->pend.irq_flags,      &s->pend.name,
+			       &s->pend.ip_symbol, &s->pend.address_symbol};
+	size_t i;
+
+	if (pft_grow((void **)&s->pend_line, &s->pend_cap, len + 1, 1) < 0)
+		return -1;
+	memcpy(s->pend_line, line, len + 1);
+	s->pend = *ev;
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (*strs[i])
+			*strs[i] = s->pend_line + (*strs[i] - old);
+	s->frames[0].nr = s->frames[1].nr = 0;
+	s->frames[0].len = s->frames[1].len = 0;
+	s->cur_stack = 0;
+	s->pending = true;
+	return 0;
+}
+
+static int add_frame(struct frame_store *fs, const char *frame)
+{
+	size_t l = strlen(frame) + 1;
+
+	if (fs->nr == MAX_FRAMES)
+		return 0; /* deeper frames are dropped; the kernel caps its stacks too */
+	if (pft_grow((void **)&fs->text, &fs->cap, fs->len + l, 1) < 0)
+		return -1;
+	memcpy(fs->text + fs->len, frame, l);
+	fs->off[fs->nr++] = fs->len;
+	fs->len += l;
+	return 0;
+}
+
+static void release(struct text *s, struct pft_event *ev)
+{
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct frame_store *fs = &s->frames[k];
+		size_t i;
+
+		for (i = 0; i < fs->nr; i++)
+			fs->ptr[i] = fs->text + fs->off[i];
+	}
+	*ev = s->pend;
+	ev->kstack = (struct pft_stack){s->frames[0].nr, s->frames[0].ptr};
+	ev->ustack = (struct pft_stack){s->frames[1].nr, s->frames[1].ptr};
+	s->pending = false;
+	s->st->events++;
+	if (ev->type == PFT_EV_OTHER)
+		s->st->other_events++;
+}
+
+/* "# entries-in-buffer/entries-written: 10164/10164   #P:2": overwritten events are lost. */
+static void header(struct text *s, const char *p)
+{
+	const char *q;
+	uint64_t in, written, n;
+
+	p += strspn(p, " \t");
+	if (!strncmp(p, "cpus=", 5) && pft_parse_dec(p + 5, &n)) {
+		s->st->cpus = (int)n;
+		s->st->format = "trace-cmd-text";
+		return;
+	}
+	if (!(q = strstr(p, "entries-written: ")))
+		return;
+	q += 17;
+	if (!(q = pft_parse_dec(q, &in)) || *q++ != '/' || !(q = pft_parse_dec(q, &written)))
+		return;
+	if (written > in)
+		s->st->lost_events += written - in;
+	if ((q = strstr(q, "#P:")) && pft_parse_dec(q + 3, &n))
+		s->st->cpus = (int)n;
+}
+
+static int text_next(struct pft_source *src, struct pft_event *ev)
+{
+	struct text *s = src->priv;
+	struct pft_line_info info;
+	struct pft_event cur;
+	char *line;
+	size_t len;
+	int r;
+
+	for (;;) {
+		r = next_line(s, &line, &len);
+		if (r < 0)
+			return -1;
+		if (!r) {
+			if (!s->pending)
+				return 0;
+			release(s, ev);
+			return 1;
+		}
+		memset(&info, 0, sizeof(info));
+		switch (pft_parse_line(line, len, &cur, &info)) {
+		case PFT_LINE_EVENT:
+			if (info.ts_raw)
+				s->st->ts_raw = true;
+			if (s->pending) {
+				release(s, ev);
+				if (hold(s, &cur, line, len) < 0)
+					return -1;
+				return 1;
+			}
+			if (hold(s, &cur, line, len) < 0)
+				return -1;
+			break;
+		case PFT_LINE_STACK_START:
+			s->cur_stack = info.user_stack;
+			break;
+		case PFT_LINE_STACK_FRAME:
+			if (s->pending && add_frame(&s->frames[s->cur_stack], info.frame) < 0)
+				return -1;
+			break;
+		case PFT_LINE_LOST:
+			s->st->lost_events += info.lost;
+			break;
+		case PFT_LINE_HEADER:
+			header(s, line);
+			break;
+		case PFT_LINE_BLANK:
+			break;
+		case PFT_LINE_MALFORMED:
+			pft_skip(&s->st->malformed, s->st->lines, line, len);
+			break;
+		case PFT_LINE_UNRECOGNIZED:
+			pft_skip(&s->st->unrecognized, s->st->lines, line, len);
+			break;
+		}
+	}
+}
+
+static void text_close(struct pft_source *src)
+{
+	struct text *s = src->priv;
+
+	free(s->frames[0].text);
+	free(s->frames[1].text);
+	free(s->pend_line);
+	free(s->buf);
+	free(s);
+}
+
+int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n)
+{
+	struct text *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	/* +1: room for the NUL that pft_parse_line writes after a line that ends the buffer */
+	s->buf = malloc(TEXT_BUF_SIZE + 1);
+	if (!s->buf) {
+		free(s);
+		errno = ENOMEM;
+		return -1;
+	}
+	memcpy(s->buf, prefix, n);
+	s->end = n;
+	s->f = f;
+	s->st = &src->st;
+	s->st->format = "ftrace-text";
+	s->st->lost_events = 0; /* text traces mark every loss they know of: LOST lines, headers */
+	if (memchr(prefix, '\0', n))
+		s->st->binary = true;
+	src->priv = s;
+	src->next = text_next;
+	src->close = text_close;
+	return 0;
+}
