@@ -39,14 +39,18 @@ pftrace: $(CMD_OBJ) lib/libpftrace.a
 lib/libpftrace.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+# V=1 shows the whole command lines
+Q := $(if $(V),,@)
+
 %.o: %.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 tests/unit: tests/unit.o lib/libpftrace.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 tests/workload: tests/workload.c
-	$(CC) -std=gnu11 $(WARN) -O1 -g -o $@ $<
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g -pthread -o $@ $<
 
 check: all
 	tests/run.sh

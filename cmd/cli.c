@@ -236,21 +236,9 @@ int out_jsonl(const struct pft_fault *f)
 
 int out_finish(const struct out_opts *o, const struct pft_report *rep)
 {
-	json_t *doc;
-	int r = 0;
-
 	if (o->jsonl)
 		return fflush(stdout) == EOF ? -1 : 0;
-	doc = pft_report_json(rep);
-	if (!doc)
-		return -1;
-	if (o->json) {
-		r = json_dumpf(doc, stdout, JSON_INDENT(2));
-		if (putchar('\n') == EOF || fflush(stdout) == EOF)
-			r = -1;
-	} else {
-		r = pft_render_table(doc, stdout);
-	}
-	json_decref(doc);
-	return r;
+	if (o->json)
+		return pft_report_write_json(rep, stdout);
+	return pft_render_table(rep, stdout);
 }

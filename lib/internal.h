@@ -9,10 +9,13 @@
 
 #define PFT_PAGE_MASK (~(uint64_t)0xfff)
 
-/* Open-addressing hash from a 128-bit key (a, b) to a 32-bit value. */
+/* Open-addressing hash from a 128-bit key (a, b) to a 32-bit value; a slot is one cache access. */
+struct pft_hslot {
+	uint64_t a, b;
+	uint32_t val; /* PFT_HMAP_EMPTY marks a free slot */
+};
 struct pft_hmap {
-	uint64_t *ka, *kb;
-	uint32_t *val; /* PFT_HMAP_EMPTY marks a free slot */
+	struct pft_hslot *slots;
 	size_t cap, len;
 };
 #define PFT_HMAP_EMPTY UINT32_MAX
@@ -49,5 +52,22 @@ struct pft_source {
 
 /* Turns src into a text source reading f, after the n bytes at prefix (already read from f). */
 int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n);
+
+/* Report rows, most faults first, up to --top: what every report sink iterates. */
+struct table;
+struct group;
+struct pft_rows {
+	const struct pft_report *rep;
+	const struct table *table;
+	const struct group **order;
+	size_t n, i;
+};
+/* groups: the --by table, else the VMA table. */
+int pft_rows_open(const struct pft_report *rep, bool groups, struct pft_rows *it);
+/* The next row as a new JSON object (caller owns), NULL at the end. */
+json_t *pft_rows_next(struct pft_rows *it);
+void pft_rows_close(struct pft_rows *it);
+/* The report document without its row arrays. Caller owns. */
+json_t *pft_report_head(const struct pft_report *rep);
 
 #endif

@@ -272,15 +272,19 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *out);
 /* Adds a source's counters to the report's "source"/"summary" (call once per source, at its end). */
 int pft_report_add_source(struct pft_report *rep, const struct pft_source *src);
-/* The whole report as a JSON document (see pftrace(1)). Caller owns the reference. */
+/* The whole report as a JSON document in memory (see pftrace(1)). Caller owns the reference. */
 json_t *pft_report_json(const struct pft_report *rep);
+/* The same document written to out row by row, so memory stays bounded by one row whatever the
+ * number of rows. -1 on a write error. */
+int pft_report_write_json(const struct pft_report *rep, FILE *out);
 void pft_report_free(struct pft_report *rep);
 
 /* One fault as a JSON Lines object. Caller owns the reference. */
 json_t *pft_fault_json(const struct pft_fault *f);
 
-/* Writes the people's view of a report document (from pft_report_json) to out. -1 on write error. */
-int pft_render_table(const json_t *doc, FILE *out);
+/* Writes the people's view of the report to out: the summary, then the rows of the --by table,
+ * from the same document and rows as the JSON. -1 on a write error. */
+int pft_render_table(const struct pft_report *rep, FILE *out);
 
 /* A JSON string from bytes that may not be UTF-8: invalid bytes become U+FFFD. NULL -> json null. */
 json_t *pft_json_str(const char *s);

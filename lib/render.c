@@ -82,12 +82,17 @@ static void counts_row(const json_t *r, FILE *out)
 
 static const char counts_head[] = "   FAULTS    READ   WRITE   EXEC   PAGES TOP KIND        ";
 
-int pft_render_table(const json_t *doc, FILE *out)
+int pft_render_table(const struct pft_report *rep, FILE *out)
 {
-	const json_t *groups = json_object_get(doc, "groups"), *r;
-	const char *by = str(json_object_get(doc, "source"), "by");
-	size_t i;
+	json_t *doc = pft_report_head(rep), *r;
+	const char *by;
+	struct pft_rows it;
 
+	if (!doc || pft_rows_open(rep, true, &it) < 0) {
+		json_decref(doc);
+		return -1;
+	}
+	by = str(json_object_get(doc, "source"), "by");
 	summary(doc, out);
 	fputc('\n', out);
 	if (!strcmp(by, "vma"))
@@ -99,7 +104,7 @@ int pft_render_table(const json_t *doc, FILE *out)
 	else
 		fprintf(out, "%-40s%s\n", !strcmp(by, "ip") ? "IP" : !strcmp(by, "file") ? "FILE" : "KIND",
 			counts_head);
-	json_array_foreach(groups, i, r) {
+	while ((r = pft_rows_next(&it))) {
 		if (!strcmp(by, "vma")) {
 			char range[40];
 
@@ -123,7 +128,10 @@ int pft_render_table(const json_t *doc, FILE *out)
 			counts_row(r, out);
 			fputc('\n', out);
 		}
+		json_decref(r);
 	}
+	pft_rows_close(&it);
+	json_decref(doc);
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }

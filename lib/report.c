@@ -26,7 +26,11 @@ struct group {
 	uint32_t str;              /* interned: file name, comm, ip symbol */
 	bool has_str;
 	enum pft_kind kind;
+	uint8_t *seen; /* vma rows: one bit per page of the VMA, when it is not huge */
 };
+
+/* A VMA up to this size counts its distinct pages in a bitmap (64 GiB: 2 MiB of bits). */
+#define BITMAP_MAX_PAGES (16ull << 20)
 
 struct table {
 	enum pft_by by;
@@ -191,11 +195,35 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 	return 0;
 }
 
+/* 1 if this is the row's first fault on the page, 0 if not, -1 on ENOMEM. */
+static int first_touch(struct table *t, uint32_t idx, const struct pft_fault *f)
+{
+	struct group *g = &t->rows[idx];
+	uint64_t npages, bit;
+	uint32_t dummy;
+
+	if (t->by == PFT_BY_PAGE)
+		return g->c.pages == 0;
+	if (t->by == PFT_BY_VMA) {
+		npages = (g->vma->end - g->vma->start) >> 12;
+		if (npages <= BITMAP_MAX_PAGES) {
+			if (!g->seen && !(g->seen = calloc((npages + 7) / 8, 1)))
+				return -1;
+			bit = (f->page - g->vma->start) >> 12;
+			if (g->seen[bit / 8] & (1u << bit % 8))
+				return 0;
+			g->seen[bit / 8] |= 1u << bit % 8;
+			return 1;
+		}
+	}
+	return pft_hmap_put(&t->pages, idx | (uint64_t)(uint32_t)f->pid << 32, f->page, 0, &dummy);
+}
+
 static int table_add(struct pft_report *rep, struct table *t, const struct pft_fault *f)
 {
 	struct group proto;
 	uint64_t a = 0, b = 0;
-	uint32_t idx, seen;
+	uint32_t idx;
 	int r;
 
 	if (t->by == PFT_BY_VMA && !f->vma)
@@ -214,7 +242,7 @@ static int table_add(struct pft_report *rep, struct table *t, const struct pft_f
 		t->rows[idx].str = proto.str;
 	}
 	count(&t->rows[idx].c, f);
-	r = pft_hmap_put(&t->pages, idx | (uint64_t)(uint32_t)f->pid << 32, f->page, 0, &seen);
+	r = first_touch(t, idx, f);
 	if (r < 0)
 		return -1;
 	t->rows[idx].c.pages += r;
@@ -449,25 +477,52 @@ static int by_faults(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
-static json_t *table_json(const struct pft_report *rep, const struct table *t)
+/* Rows most faults first, up to --top. */
+int pft_rows_open(const struct pft_report *rep, bool groups, struct pft_rows *it)
 {
-	const struct group **order = malloc((t->nr ? t->nr : 1) * sizeof(*order));
-	json_t *arr = json_array();
-	size_t i, n = t->nr;
+	const struct table *t = groups && rep->opts.by != PFT_BY_VMA ? &rep->groups : &rep->vmas;
+	size_t i;
 
-	if (!order || !arr) {
-		free(order);
+	memset(it, 0, sizeof(*it));
+	it->rep = rep;
+	it->table = t;
+	it->order = malloc((t->nr ? t->nr : 1) * sizeof(*it->order));
+	if (!it->order)
+		return -1;
+	for (i = 0; i < t->nr; i++)
+		it->order[i] = &t->rows[i];
+	qsort(it->order, t->nr, sizeof(*it->order), by_faults);
+	it->n = t->nr;
+	if (rep->opts.top > 0 && (size_t)rep->opts.top < it->n)
+		it->n = rep->opts.top;
+	return 0;
+}
+
+json_t *pft_rows_next(struct pft_rows *it)
+{
+	if (it->i == it->n)
+		return NULL;
+	return row_json(it->rep, it->table, it->order[it->i++]);
+}
+
+void pft_rows_close(struct pft_rows *it)
+{
+	free(it->order);
+	it->order = NULL;
+}
+
+static json_t *rows_json(const struct pft_report *rep, bool groups)
+{
+	struct pft_rows it;
+	json_t *arr = json_array(), *row;
+
+	if (!arr || pft_rows_open(rep, groups, &it) < 0) {
 		json_decref(arr);
 		return NULL;
 	}
-	for (i = 0; i < t->nr; i++)
-		order[i] = &t->rows[i];
-	qsort(order, t->nr, sizeof(*order), by_faults);
-	if (rep->opts.top > 0 && (size_t)rep->opts.top < n)
-		n = rep->opts.top;
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, row_json(rep, t, order[i]));
-	free(order);
+	while ((row = pft_rows_next(&it)))
+		json_array_append_new(arr, row);
+	pft_rows_close(&it);
 	return arr;
 }
 
@@ -527,7 +582,7 @@ static json_t *ts_json(uint64_t ts)
 	return ts == PFT_NO_TS ? json_null() : json_integer((json_int_t)ts);
 }
 
-json_t *pft_report_json(const struct pft_report *rep)
+json_t *pft_report_head(const struct pft_report *rep)
 {
 	json_t *doc = json_object(), *src = json_object(), *sum = json_object();
 	json_t *inputs, *pids = json_array();
@@ -574,12 +629,6 @@ json_t *pft_report_json(const struct pft_report *rep)
 			    rep->first_ts == PFT_NO_TS ? json_null() : ts_json(rep->last_ts));
 	json_object_set_new(sum, "by_kind", kinds_json(&rep->total));
 	json_object_set_new(doc, "summary", sum);
-
-	json_object_set_new(doc, "vmas", table_json(rep, &rep->vmas));
-	if (rep->opts.by == PFT_BY_VMA)
-		json_object_set(doc, "groups", json_object_get(doc, "vmas"));
-	else
-		json_object_set_new(doc, "groups", table_json(rep, &rep->groups));
 	return doc;
 fail:
 	json_decref(doc);
@@ -587,6 +636,65 @@ fail:
 	json_decref(sum);
 	json_decref(pids);
 	return NULL;
+}
+
+json_t *pft_report_json(const struct pft_report *rep)
+{
+	json_t *doc = pft_report_head(rep);
+
+	if (doc) {
+		json_object_set_new(doc, "vmas", rows_json(rep, false));
+		json_object_set_new(doc, "groups", rows_json(rep, true));
+	}
+	return doc;
+}
+
+/* One array, a row per line, built and freed one row at a time. */
+static int write_rows(const struct pft_report *rep, bool groups, FILE *out)
+{
+	struct pft_rows it;
+	json_t *row;
+	int r = 0;
+
+	if (pft_rows_open(rep, groups, &it) < 0)
+		return -1;
+	fputs("[", out);
+	while (r == 0 && (row = pft_rows_next(&it))) {
+		fputs(it.i > 1 ? ",\n    " : "\n    ", out);
+		r = json_dumpf(row, out, JSON_COMPACT);
+		json_decref(row);
+	}
+	fputs(it.n ? "\n  ]" : "]", out);
+	pft_rows_close(&it);
+	return r;
+}
+
+int pft_report_write_json(const struct pft_report *rep, FILE *out)
+{
+	json_t *head = pft_report_head(rep), *v;
+	const char *key;
+	int r = 0;
+
+	if (!head)
+		return -1;
+	fputs("{", out);
+	json_object_foreach(head, key, v) {
+		fprintf(out, "\n  \"%s\": ", key);
+		if (json_dumpf(v, out, JSON_COMPACT | JSON_ENCODE_ANY) < 0)
+			r = -1;
+		fputs(",", out);
+	}
+	json_decref(head);
+	fputs("\n  \"vmas\": ", out);
+	if (write_rows(rep, false, out) < 0)
+		r = -1;
+	fputs(",\n  \"groups\": ", out);
+	if (write_rows(rep, true, out) < 0)
+		r = -1;
+	fputs("\n}\n", out);
+	if (fflush(out) == EOF || ferror(out))
+		r = -1;
+	return r;
 }
 
 json_t *pft_fault_json(const struct pft_fault *f)
@@ -639,6 +747,10 @@ json_t *pft_fault_json(const struct pft_fault *f)
 
 static void table_release(struct table *t)
 {
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		free(t->rows[i].seen);
 	pft_hmap_release(&t->index);
 	pft_hmap_release(&t->pages);
 	free(t->rows);

@@ -172,6 +172,18 @@ static bool flags_token(const char *p, const char *end)
 	return true;
 }
 
+/* %ps prints a number as 0x..., or the kernel symbol it falls in (kernel addresses only). */
+static bool parse_value(char *val, uint64_t *num, const char **sym)
+{
+	if (val[0] == '0' && (val[1] | 0x20) == 'x')
+		return parse_hexnum(val, num) != NULL;
+	if (!(*val == '_' || ((*val | 0x20) >= 'a' && (*val | 0x20) <= 'z')))
+		return false;
+	*sym = val;
+	*num = 0;
+	return true;
+}
+
 /* "address=0x.. ip=0x..|sym error_code=0x..", any order, extra fields ignored. */
 static bool parse_fault_payload(char *p, struct pft_event *ev)
 {
@@ -191,16 +203,12 @@ static bool parse_fault_payload(char *p, struct pft_event *ev)
 		if (next == val)
 			return false;
 		if (eq - p == 7 && !memcmp(p, "address", 7)) {
-			if (!parse_hexnum(val, &ev->address)) {
-				ev->address_symbol = val;
-				ev->address = 0;
-			}
+			if (!parse_value(val, &ev->address, &ev->address_symbol))
+				return false;
 			have_addr = true;
 		} else if (eq - p == 2 && !memcmp(p, "ip", 2)) {
-			if (!parse_hexnum(val, &ev->ip)) {
-				ev->ip_symbol = val;
-				ev->ip = 0;
-			}
+			if (!parse_value(val, &ev->ip, &ev->ip_symbol))
+				return false;
 			have_ip = true;
 		} else if (eq - p == 10 && !memcmp(p, "error_code", 10)) {
 			if (!parse_hexnum(val, &ev->error_code))
@@ -333,8 +341,9 @@ struct text {
 	/* an event is held back until the next line shows whether a stack follows it */
 	bool pending;
 	struct pft_event pend;
-	char *pend_line;
-	size_t pend_cap;
+	char *pend_line[2]; /* two: the event just returned still points into the other one */
+	size_t pend_cap[2];
+	int pend_buf;
 	struct frame_store frames[2]; /* kernel, user */
 	int cur_stack;
 };
@@ -398,18 +407,20 @@ static int next_line(struct text *s, char **line, size_t *len)
 /* Copies the event's line so that it outlives the buffer, and re-points its strings into it. */
 static int hold(struct text *s, const struct pft_event *ev, const char *line, size_t len)
 {
-	char *old = (char *)line;
+	char *old = (char *)line, *copy;
 	const char **strs[] = {&s->pend.comm,      &s->pend.irq_flags,      &s->pend.name,
 			       &s->pend.ip_symbol, &s->pend.address_symbol};
+	int b = s->pend_buf ^= 1;
 	size_t i;
 
-	if (pft_grow((void **)&s->pend_line, &s->pend_cap, len + 1, 1) < 0)
+	if (pft_grow((void **)&s->pend_line[b], &s->pend_cap[b], len + 1, 1) < 0)
 		return -1;
-	memcpy(s->pend_line, line, len + 1);
+	copy = s->pend_line[b];
+	memcpy(copy, line, len + 1);
 	s->pend = *ev;
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if (*strs[i])
-			*strs[i] = s->pend_line + (*strs[i] - old);
+			*strs[i] = copy + (*strs[i] - old);
 	s->frames[0].nr = s->frames[1].nr = 0;
 	s->frames[0].len = s->frames[1].len = 0;
 	s->cur_stack = 0;
@@ -477,10 +488,11 @@ static void header(struct text *s, const char *p)
 static int text_next(struct pft_source *src, struct pft_event *ev)
 {
 	struct text *s = src->priv;
+	char orig[sizeof(s->st->malformed.first_text)];
 	struct pft_line_info info;
 	struct pft_event cur;
 	char *line;
-	size_t len;
+	size_t len, olen;
 	int r;
 
 	for (;;) {
@@ -494,6 +506,9 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 			return 1;
 		}
 		memset(&info, 0, sizeof(info));
+		/* the parser splits the line in place: keep its start for a skipped-line message */
+		olen = len < sizeof(orig) ? len : sizeof(orig);
+		memcpy(orig, line, olen);
 		switch (pft_parse_line(line, len, &cur, &info)) {
 		case PFT_LINE_EVENT:
 			if (info.ts_raw)
@@ -523,10 +538,10 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 		case PFT_LINE_BLANK:
 			break;
 		case PFT_LINE_MALFORMED:
-			pft_skip(&s->st->malformed, s->st->lines, line, len);
+			pft_skip(&s->st->malformed, s->st->lines, orig, olen);
 			break;
 		case PFT_LINE_UNRECOGNIZED:
-			pft_skip(&s->st->unrecognized, s->st->lines, line, len);
+			pft_skip(&s->st->unrecognized, s->st->lines, orig, olen);
 			break;
 		}
 	}
@@ -538,7 +553,8 @@ static void text_close(struct pft_source *src)
 
 	free(s->frames[0].text);
 	free(s->frames[1].text);
-	free(s->pend_line);
+	free(s->pend_line[0]);
+	free(s->pend_line[1]);
 	free(s->buf);
 	free(s);
 }

@@ -17,36 +17,27 @@ static inline uint64_t mix(uint64_t a, uint64_t b)
 
 static int rehash(struct pft_hmap *h, size_t cap)
 {
-	uint64_t *ka = malloc(cap * sizeof(*ka)), *kb = malloc(cap * sizeof(*kb));
-	uint32_t *val = malloc(cap * sizeof(*val));
+	struct pft_hslot *slots = malloc(cap * sizeof(*slots));
 	size_t i;
 
-	if (!ka || !kb || !val) {
-		free(ka);
-		free(kb);
-		free(val);
+	if (!slots) {
 		errno = ENOMEM;
 		return -1;
 	}
-	memset(val, 0xff, cap * sizeof(*val));
+	for (i = 0; i < cap; i++)
+		slots[i].val = PFT_HMAP_EMPTY;
 	for (i = 0; i < h->cap; i++) {
 		size_t j;
 
-		if (h->val[i] == PFT_HMAP_EMPTY)
+		if (h->slots[i].val == PFT_HMAP_EMPTY)
 			continue;
-		j = mix(h->ka[i], h->kb[i]) & (cap - 1);
-		while (val[j] != PFT_HMAP_EMPTY)
+		j = mix(h->slots[i].a, h->slots[i].b) & (cap - 1);
+		while (slots[j].val != PFT_HMAP_EMPTY)
 			j = (j + 1) & (cap - 1);
-		ka[j] = h->ka[i];
-		kb[j] = h->kb[i];
-		val[j] = h->val[i];
+		slots[j] = h->slots[i];
 	}
-	free(h->ka);
-	free(h->kb);
-	free(h->val);
-	h->ka = ka;
-	h->kb = kb;
-	h->val = val;
+	free(h->slots);
+	h->slots = slots;
 	h->cap = cap;
 	return 0;
 }
@@ -55,20 +46,18 @@ int pft_hmap_put(struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t v, uint32_
 {
 	size_t j;
 
-	/* keep the load under 1/2: probes stay short on the hot path */
-	if ((h->len + 1) * 2 > h->cap && rehash(h, h->cap ? h->cap * 2 : 64) < 0)
+	/* keep the load under 3/4: probes stay short on the hot path */
+	if ((h->len + 1) * 4 > h->cap * 3 && rehash(h, h->cap ? h->cap * 2 : 64) < 0)
 		return -1;
 	j = mix(a, b) & (h->cap - 1);
-	while (h->val[j] != PFT_HMAP_EMPTY) {
-		if (h->ka[j] == a && h->kb[j] == b) {
-			*out = h->val[j];
+	while (h->slots[j].val != PFT_HMAP_EMPTY) {
+		if (h->slots[j].a == a && h->slots[j].b == b) {
+			*out = h->slots[j].val;
 			return 0;
 		}
 		j = (j + 1) & (h->cap - 1);
 	}
-	h->ka[j] = a;
-	h->kb[j] = b;
-	h->val[j] = v;
+	h->slots[j] = (struct pft_hslot){a, b, v};
 	h->len++;
 	*out = v;
 	return 1;
@@ -81,9 +70,9 @@ int pft_hmap_get(const struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t *out
 	if (!h->cap)
 		return 0;
 	j = mix(a, b) & (h->cap - 1);
-	while (h->val[j] != PFT_HMAP_EMPTY) {
-		if (h->ka[j] == a && h->kb[j] == b) {
-			*out = h->val[j];
+	while (h->slots[j].val != PFT_HMAP_EMPTY) {
+		if (h->slots[j].a == a && h->slots[j].b == b) {
+			*out = h->slots[j].val;
 			return 1;
 		}
 		j = (j + 1) & (h->cap - 1);
@@ -93,9 +82,7 @@ int pft_hmap_get(const struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t *out
 
 void pft_hmap_release(struct pft_hmap *h)
 {
-	free(h->ka);
-	free(h->kb);
-	free(h->val);
+	free(h->slots);
 	memset(h, 0, sizeof(*h));
 }
 

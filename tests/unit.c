@@ -1,1 +1,395 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of libpftrace: parsers, decoder, classifier, aggregation. Real lines throughout. */
+#include <stdlib.h>
+#include <string.h>
+#include "../lib/pftrace.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			passed++;                                                                  \
+		} else {                                                                           \
+			failed++;                                                                  \
+			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);            \
+		}                                                                                  \
+	} while (0)
+#define CHECK_STR(a, b) CHECK((a) && (b) && !strcmp((a), (b)))
+
+/* Parses a copy of line (the parser writes into it). */
+static enum pft_line parse(const char *line, struct pft_event *ev, struct pft_line_info *info)
+{
+	static char buf[4096];
+	size_t len = strlen(line);
+
+	memcpy(buf, line, len + 1);
+	memset(info, 0, sizeof(*info));
+	return pft_parse_line(buf, len, ev, info);
+}
+
+static void test_trace_variants(void)
+{
+	struct pft_event ev;
+	struct pft_line_info in;
+
+	/* instance `trace`, 5-column irq flags */
+	CHECK(parse("         python3-8466    [000] d....   361.349940: page_fault_user: "
+		    "address=0x55cbb9f46d08 ip=0x7fc4f48f3109 error_code=0x6",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_FAULT_USER);
+	CHECK_STR(ev.comm, "python3");
+	CHECK(ev.tid == 8466 && ev.tgid == -1 && ev.cpu == 0);
+	CHECK_STR(ev.irq_flags, "d....");
+	CHECK(ev.ts == 361349940000ull);
+	CHECK(ev.address == 0x55cbb9f46d08ull && ev.ip == 0x7fc4f48f3109ull && ev.error_code == 6);
+	CHECK(!ev.ip_symbol);
+
+	/* older kernels: 4-column flags, no timestamp (copied seed line) */
+	CHECK(parse("   systemd-udevd-13056 [002] dn..  page_fault_user: address=0x55dde4513bf8 "
+		    "ip=0x7f5d47f819b6 error_code=0x7",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK_STR(ev.comm, "systemd-udevd");
+	CHECK(ev.tid == 13056 && ev.cpu == 2 && ev.ts == PFT_NO_TS);
+	CHECK_STR(ev.irq_flags, "dn..");
+
+	/* options/irq-info off */
+	CHECK(parse("            cat-13544 [002] 26845.440344: page_fault_user: "
+		    "address=0x7fd64420c3f4 ip=0x7fd643c69461 error_code=0x4",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(!ev.irq_flags && ev.ts == 26845440344000ull && ev.tid == 13544);
+
+	/* options/record-tgid, known and unknown */
+	CHECK(parse("           <...>-8470  (   8466) [001] d....   361.360000: page_fault_user: "
+		    "address=0x7ff5c0ccf000 ip=0x7ff5c1f00000 error_code=0x6",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK_STR(ev.comm, "<...>");
+	CHECK(ev.tid == 8470 && ev.tgid == 8466 && ev.cpu == 1);
+	CHECK(parse("            bash-8414  (-------) [000] d....   360.461188: page_fault_user: "
+		    "address=0x5559ff5a0998 ip=0x7f135e2e07a0 error_code=0x7",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.tid == 8414 && ev.tgid == -1);
+
+	/* counter / x86-tsc clocks: integers */
+	CHECK(parse("            bash-8414    [000] d....  123456789: page_fault_user: "
+		    "address=0x1000 ip=0x2000 error_code=0x4",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.ts == 123456789ull && in.ts_raw);
+
+	/* comms with spaces, dashes, slashes, brackets */
+	CHECK(parse("     Web Content-1234    [001] d....   10.000001: page_fault_user: "
+		    "address=0x1000 ip=0x2000 error_code=0x14",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK_STR(ev.comm, "Web Content");
+	CHECK(ev.tid == 1234 && ev.ts == 10000001000ull);
+	CHECK(parse("  kworker/u8:2-91      [001] d....   10.5: page_fault_kernel: "
+		    "address=0x7f0000001000 ip=__put_user_8 error_code=0x2",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK_STR(ev.comm, "kworker/u8:2");
+	CHECK(ev.tid == 91 && ev.type == PFT_EV_FAULT_KERNEL);
+	CHECK_STR(ev.ip_symbol, "__put_user_8");
+	CHECK(ev.ts == 10500000000ull);
+	CHECK(parse("       a [1] b-c-77    [003] .....   1.000000: page_fault_user: "
+		    "address=0x1000 ip=0x2000 error_code=0x4",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK_STR(ev.comm, "a [1] b-c");
+	CHECK(ev.tid == 77 && ev.cpu == 3);
+
+	/* trace-cmd report: instance prefix, padded event name */
+	CHECK(parse("sf:          python3-8466  [000]   361.351390: page_fault_kernel:    "
+		    "address=0x55fbbe468424 ip=elf_load error_code=0x2",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK_STR(ev.comm, "python3");
+	CHECK(ev.tid == 8466 && ev.type == PFT_EV_FAULT_KERNEL && ev.error_code == 2);
+	CHECK_STR(ev.ip_symbol, "elf_load");
+	CHECK(parse("cpus=2", &ev, &in) == PFT_LINE_HEADER);
+
+	/* other events are events, not errors */
+	CHECK(parse("          <idle>-0       [001] d..2.  100.000001: sched_switch: prev_comm=swapper/1 "
+		    "prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=bash next_pid=1 next_prio=120",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_OTHER && ev.tid == 0);
+	CHECK_STR(ev.name, "sched_switch");
+	CHECK_STR(ev.comm, "<idle>");
+
+	/* stacks */
+	CHECK(parse("             cat-13544 [002] d... 26845.440345: <stack trace>", &ev, &in) ==
+	      PFT_LINE_STACK_START);
+	CHECK(!in.user_stack);
+	CHECK(parse("             cat-13544 [002] d... 26845.440345: <user stack trace>", &ev, &in) ==
+	      PFT_LINE_STACK_START);
+	CHECK(in.user_stack);
+	CHECK(parse(" => trace_event_raw_event_x86_exceptions", &ev, &in) == PFT_LINE_STACK_FRAME);
+	CHECK_STR(in.frame, "trace_event_raw_event_x86_exceptions");
+	CHECK(parse("=> do_page_fault", &ev, &in) == PFT_LINE_STACK_FRAME);
+
+	/* losses, headers, junk */
+	CHECK(parse("CPU:1 [LOST 123 EVENTS]", &ev, &in) == PFT_LINE_LOST && in.lost == 123);
+	CHECK(parse("CPU:0 [45 EVENTS DROPPED]", &ev, &in) == PFT_LINE_LOST && in.lost == 45);
+	CHECK(parse("# tracer: nop", &ev, &in) == PFT_LINE_HEADER);
+	CHECK(parse("   ", &ev, &in) == PFT_LINE_BLANK);
+	CHECK(parse("hello world", &ev, &in) == PFT_LINE_UNRECOGNIZED);
+	CHECK(parse("         python3-8466    [000] d....   361.349940: page_fault_user: "
+		    "address=0x55cbb9f46d08 ip=",
+		    &ev, &in) == PFT_LINE_MALFORMED);
+	CHECK(parse("         python3-8466    [000] d....   361.349940: page_fault_user: "
+		    "address=0x55cbb9f46d08 ip=0x1 error_code=zz",
+		    &ev, &in) == PFT_LINE_MALFORMED);
+	CHECK(parse("python3 [000] page_fault_user: address=0x1 ip=0x1 error_code=0x1", &ev, &in) ==
+	      PFT_LINE_MALFORMED);
+	CHECK(parse("         python3-8466    [000] d....   361.349940: page_fault_user: "
+		    "address=0x1ffffffffffffffff ip=0x1 error_code=0x1",
+		    &ev, &in) == PFT_LINE_MALFORMED);
+}
+
+static FILE *from_string(const char *s)
+{
+	return fmemopen((void *)s, strlen(s), "r");
+}
+
+static void test_source_stacks(void)
+{
+	const char *text =
+		"# tracer: nop\n"
+		"# entries-in-buffer/entries-written: 3/5   #P:4\n"
+		"             cat-13544 [002] d... 26845.440344: page_fault_user: address=0x1000 "
+		"ip=0x2000 error_code=0x4\n"
+		"             cat-13544 [002] d... 26845.440345: <stack trace>\n"
+		" => trace_event_raw_event_x86_exceptions\n"
+		" => do_page_fault\n"
+		"             cat-13544 [002] d... 26845.440345: <user stack trace>\n"
+		" => <00007fd643c69461>\n"
+		"             cat-13544 [002] d... 26845.440350: page_fault_user: address=0x3000 "
+		"ip=0x4000 error_code=0x6\n"
+		"CPU:2 [LOST 7 EVENTS]\n"
+		"garbage line\n"
+		"             cat-13544 [002] d... 26845.440351: page_fault_user: address=0x3000 "
+		"ip=0x4000 error_code=\n"
+		"             cat-13544 [002] d... 26845.440358: sched_switch: prev_comm=cat\n";
+	FILE *f = from_string(text);
+	struct pft_source *src = pft_source_text(f, "mem");
+	const struct pft_source_stats *st = pft_source_stats(src);
+	struct pft_event ev;
+
+	CHECK(pft_source_next(src, &ev) == 1);
+	CHECK(ev.address == 0x1000 && ev.kstack.nr == 2 && ev.ustack.nr == 1);
+	CHECK_STR(ev.kstack.frames[1], "do_page_fault");
+	CHECK_STR(ev.ustack.frames[0], "<00007fd643c69461>");
+	CHECK_STR(ev.comm, "cat");
+	CHECK(pft_source_next(src, &ev) == 1);
+	CHECK(ev.address == 0x3000 && ev.kstack.nr == 0 && ev.error_code == 6);
+	CHECK_STR(ev.comm, "cat");
+	CHECK(pft_source_next(src, &ev) == 1);
+	CHECK(ev.type == PFT_EV_OTHER);
+	CHECK(pft_source_next(src, &ev) == 0);
+	CHECK(st->events == 3 && st->other_events == 1);
+	CHECK(st->lost_events == 2 + 7);
+	CHECK(st->cpus == 4);
+	CHECK(st->malformed.count == 1 && st->malformed.first_line == 12);
+	CHECK(st->unrecognized.count == 1 && st->unrecognized.first_line == 11);
+	CHECK(st->lines == 13);
+	pft_source_close(src);
+	fclose(f);
+}
+
+static const char maps_text[] =
+	"56372721c000-56372721d000 r--p 00000000 fe:00 18624                      /usr/bin/python3.11\n"
+	"56372721d000-56372721e000 r-xp 00001000 fe:00 18624                      /usr/bin/python3.11\n"
+	"56373998e000-563739c2f000 rw-p 00000000 00:00 0                          [heap]\n"
+	"7ff5bc000000-7ff5bc101000 rw-p 00000000 00:00 0 \n"
+	"7ff5bc101000-7ff5c0000000 ---p 00000000 00:00 0\n"
+	"7ff5c0bce000-7ff5c0cce000 r--s 00000000 fe:00 10953852                   /srv/my data.bin (deleted)\n"
+	"this is not a maps line\n"
+	"7ff5c0d00000-7ff5c0d01000 rw-s 00000000 00:01 2048                       /memfd:pool (deleted)\n"
+	"7ff5c0e00000-7ff5c0e10000 rw-p 00000000 00:00 0                          [anon:jemalloc]\n"
+	"7ffd0e000000-7ffd0e021000 rw-p 00000000 00:00 0                          [stack]\n"
+	"7ff5c0cce000-7ff5c0cd0000 r--p 00000000 00:00 0                          [vvar]\n"
+	"7ff5c0cc0000-7ff5c0cd0000 r--p 00000000 00:00 0                          [overlap]\n";
+
+static void test_maps(void)
+{
+	struct pft_skipped sk = {0};
+	FILE *f = from_string(maps_text);
+	struct pft_maps *m = pft_maps_load_file(f, &sk);
+	const struct pft_vma *v;
+
+	fclose(f);
+	CHECK(m != NULL);
+	if (!m)
+		return;
+	CHECK(pft_maps_count(m) == 10);
+	CHECK(sk.count == 2 && sk.first_line == 7);
+	/* sorted although [vvar] came late */
+	CHECK(pft_maps_at(m, 6)->start == 0x7ff5c0cce000ull);
+	v = pft_maps_lookup(m, 0x56372721d000ull);
+	CHECK(v && v->offset == 0x1000 && !strcmp(v->perms, "r-xp") && v->inode == 18624);
+	CHECK(v && v->dev_major == 0xfe && v->dev_minor == 0);
+	CHECK_STR(v->path, "/usr/bin/python3.11");
+	CHECK(pft_maps_lookup(m, 0x56372721bfffull) == NULL);
+	CHECK(pft_maps_lookup(m, 0x56372721e000ull) == NULL); /* end is exclusive */
+	v = pft_maps_lookup(m, 0x563739c2efffull);
+	CHECK(v && !v->path);
+	CHECK_STR(v->name, "[heap]");
+	v = pft_maps_lookup(m, 0x7ff5bc000000ull);
+	CHECK(v && !v->path);
+	CHECK_STR(v->name, "[anon]");
+	v = pft_maps_lookup(m, 0x7ff5c0bce123ull);
+	CHECK(v && v->deleted);
+	CHECK_STR(v->path, "/srv/my data.bin");
+	v = pft_maps_lookup(m, 0x7ff5c0d00000ull);
+	CHECK(v && v->deleted && v->inode == 2048);
+	CHECK_STR(v->path, "/memfd:pool");
+	v = pft_maps_lookup(m, 0x7ff5c0e00000ull);
+	CHECK_STR(v->name, "[anon:jemalloc]");
+	v = pft_maps_next(m, 0x7ffd0d000000ull);
+	CHECK_STR(v->name, "[stack]");
+	pft_maps_free(m);
+	pft_maps_free(NULL);
+
+	f = from_string("garbage\nmore garbage\n");
+	memset(&sk, 0, sizeof(sk));
+	CHECK(pft_maps_load_file(f, &sk) == NULL && sk.count == 2);
+	fclose(f);
+}
+
+static void test_decode(void)
+{
+	const char *names[8];
+
+	CHECK(pft_access_of(0x14) == PFT_ACCESS_EXEC);
+	CHECK(pft_access_of(0x6) == PFT_ACCESS_WRITE);
+	CHECK(pft_access_of(0x4) == PFT_ACCESS_READ);
+	CHECK(pft_access_of(0x16) == PFT_ACCESS_EXEC); /* instruction fetch wins */
+	CHECK(pft_error_code_flags(0x7, names, 8) == 3);
+	CHECK_STR(names[0], "prot");
+	CHECK_STR(names[1], "write");
+	CHECK_STR(names[2], "user");
+	CHECK(pft_error_code_flags(0x80008060ull, names, 8) == 4);
+	CHECK_STR(names[0], "pkey");
+	CHECK_STR(names[1], "shstk");
+	CHECK_STR(names[2], "sgx");
+	CHECK_STR(names[3], "rmp");
+	CHECK(pft_error_code_flags(1ull << 40, names, 8) == 1);
+	CHECK_STR(names[0], "bit40");
+	CHECK(pft_error_code_flags(0xffff, names, 2) == 16); /* counts past max, stores max */
+}
+
+static void test_classify(void)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_maps *m = pft_maps_load_file(f, NULL);
+	const struct pft_vma *heap, *text, *data, *guard, *shm;
+	struct pft_vma priv_file;
+
+	fclose(f);
+	heap = pft_maps_lookup(m, 0x56373998e000ull);
+	text = pft_maps_lookup(m, 0x56372721d000ull);
+	data = pft_maps_lookup(m, 0x56372721c000ull);
+	guard = pft_maps_lookup(m, 0x7ff5bc101000ull);
+	shm = pft_maps_lookup(m, 0x7ff5c0d00000ull);
+	priv_file = *data;
+	memcpy(priv_file.perms, "rw-p", 4);
+
+	CHECK(pft_classify(0x6, heap, m, 0) == PFT_KIND_ANON_FIRST_TOUCH);
+	CHECK(pft_classify(0x4, heap, m, 0) == PFT_KIND_ANON_FIRST_TOUCH);
+	CHECK(pft_classify(0x7, heap, m, 0) == PFT_KIND_COW);
+	CHECK(pft_classify(0x7, shm, m, 0) == PFT_KIND_WRITE_PROTECT);
+	CHECK(pft_classify(0x4, data, m, 0) == PFT_KIND_FILE_READ);
+	CHECK(pft_classify(0x6, &priv_file, m, 0) == PFT_KIND_FILE_WRITE);
+	CHECK(pft_classify(0x6, shm, m, 0) == PFT_KIND_FILE_WRITE);
+	CHECK(pft_classify(0x14, text, m, 0) == PFT_KIND_EXEC);
+	CHECK(pft_classify(0x14, heap, m, 0) == PFT_KIND_BAD_ACCESS); /* NX heap */
+	CHECK(pft_classify(0x6, data, m, 0) == PFT_KIND_BAD_ACCESS);  /* write to r--p */
+	CHECK(pft_classify(0x4, guard, m, 0) == PFT_KIND_BAD_ACCESS); /* ---p guard */
+	CHECK(pft_classify(0x6, NULL, m, 0x1000) == PFT_KIND_NO_VMA);
+	CHECK(pft_classify(0x6, NULL, m, 0x7ffd0dfff000ull) == PFT_KIND_STACK_GROWTH);
+	CHECK(pft_classify(0x6, NULL, m, 0x7ffd0d000000ull) == PFT_KIND_NO_VMA); /* 16 MiB below */
+	CHECK(pft_classify(0x26, heap, m, 0) == PFT_KIND_PKEY);
+	CHECK(pft_classify(0xe, heap, m, 0) == PFT_KIND_OTHER); /* reserved bit */
+	CHECK(pft_classify(0x5, heap, m, 0) == PFT_KIND_OTHER); /* read protection fault */
+	CHECK(pft_classify(0x6, NULL, NULL, 0x1000) == PFT_KIND_UNKNOWN);
+	CHECK_STR(pft_kind_name(PFT_KIND_STACK_GROWTH), "stack-growth");
+	pft_maps_free(m);
+}
+
+static void test_json_str(void)
+{
+	json_t *j = pft_json_str("ok\xff\xfe/caf\xc3\xa9");
+	char *s = json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+
+	CHECK_STR(s, "\"ok\\uFFFD\\uFFFD/caf\\u00E9\"");
+	free(s);
+	json_decref(j);
+	j = pft_json_str("\xed\xa0\x80"); /* a UTF-16 surrogate is not UTF-8 */
+	CHECK(json_string_length(j) == 9);
+	json_decref(j);
+	j = pft_json_str(NULL);
+	CHECK(json_is_null(j));
+	j = pft_json_hex(0x7fffdeadbeefull);
+	CHECK_STR(json_string_value(j), "0x7fffdeadbeef");
+	json_decref(j);
+}
+
+static void test_report(void)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_FILE};
+	struct pft_report *rep;
+	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .tid = 10, .tgid = -1, .comm = "t",
+			       .cpu = 0};
+	struct pft_fault flt;
+	json_t *doc, *vmas, *groups;
+	int i;
+
+	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(&o, as);
+	for (i = 0; i < 10; i++) {
+		ev.ts = 1000 + i;
+		ev.address = 0x56373998e000ull + (i % 4) * 4096; /* heap: 4 distinct pages */
+		ev.error_code = 0x6;
+		CHECK(pft_report_add(rep, &ev, &flt) == 1);
+	}
+	CHECK(flt.kind == PFT_KIND_ANON_FIRST_TOUCH && flt.page == 0x56373998f000ull);
+	ev.address = 0x7ff5c0bce000ull + 0x3123; /* the deleted file: offset 0x3123 */
+	ev.error_code = 0x4;
+	CHECK(pft_report_add(rep, &ev, &flt) == 1);
+	CHECK(flt.has_file_offset && flt.file_offset == 0x3123);
+	ev.type = PFT_EV_FAULT_KERNEL;
+	CHECK(pft_report_add(rep, &ev, NULL) == 0); /* --kernel not given */
+	ev.type = PFT_EV_OTHER;
+	CHECK(pft_report_add(rep, &ev, NULL) == 0);
+	doc = pft_report_json(rep);
+	CHECK(json_integer_value(json_object_get(doc, "pftrace_json_version")) == 1);
+	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "faults")) == 11);
+	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "events")) == 13);
+	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"),
+						 "kernel_faults_excluded")) == 1);
+	vmas = json_object_get(doc, "vmas");
+	CHECK(json_array_size(vmas) == 2);
+	CHECK(json_integer_value(json_object_get(json_array_get(vmas, 0), "faults")) == 10);
+	CHECK(json_integer_value(json_object_get(json_array_get(vmas, 0), "pages")) == 4);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(vmas, 0), "start")),
+		  "0x56373998e000");
+	CHECK(json_is_null(json_object_get(json_array_get(vmas, 0), "path")));
+	groups = json_object_get(doc, "groups");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(groups, 1), "file")),
+		  "/srv/my data.bin");
+	json_decref(doc);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
+int main(void)
+{
+	test_trace_variants();
+	test_source_stacks();
+	test_maps();
+	test_decode();
+	test_classify();
+	test_json_str();
+	test_report();
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}

@@ -1,1 +1,209 @@
-int main(void){return 0;}
+/* SPDX-License-Identifier: MIT */
+/*
+ * A test workload with a known page-fault pattern, at fixed addresses so that reports can be
+ * checked VMA by VMA:
+ *
+ *   0x100000000000  anon rw-p, 4 MiB: every page written once      -> 1024 anon-first-touch (write)
+ *   0x110000000000  anon rw-p, 64 pages: read, then written        ->   64 anon-first-touch (read)
+ *                                                                       + 64 cow (zero page)
+ *   0x120000000000  DATAFILE r--p, 2 MiB, dropped from the page cache, MADV_RANDOM, every page read
+ *                                                                  ->  512 file-read
+ *   0x130000000000  one page mapped, unmapped, then touched        ->    1 no-vma (SIGSEGV, caught)
+ *
+ * usage: workload pattern MAPS_OUT DATAFILE   run the pattern, write /proc/self/maps to MAPS_OUT
+ *        workload threads N SECONDS           N threads touching fresh pages until SECONDS pass
+ *        workload touch PAGES [MAPS_OUT]      write PAGES anonymous pages (benchmarks)
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096ul
+
+static sigjmp_buf segv_jmp;
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static char *map_at(unsigned long addr, size_t len, int prot, int flags, int fd)
+{
+	char *p = mmap((void *)addr, len, prot, flags | MAP_FIXED_NOREPLACE, fd, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	/* THP would turn 512 faults into one: keep to 4 KiB pages whatever the system says */
+	if (fd < 0 && madvise(p, len, MADV_NOHUGEPAGE))
+		die("madvise");
+	return p;
+}
+
+static void anon_write(void)
+{
+	size_t len = 4ul << 20, i;
+	volatile char *p = map_at(0x100000000000ul, len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+
+	for (i = 0; i < len; i += PAGE)
+		p[i] = 1;
+}
+
+static void zero_page_cow(void)
+{
+	size_t len = 64 * PAGE, i;
+	volatile char *p = map_at(0x110000000000ul, len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	int sum = 0;
+
+	for (i = 0; i < len; i += PAGE)
+		sum += p[i]; /* maps the shared zero page read-only */
+	for (i = 0; i < len; i += PAGE)
+		p[i] = (char)sum + 1; /* write-protection fault: copy on write */
+}
+
+static void file_read(const char *path)
+{
+	size_t len = 2ul << 20, i;
+	static char block[1 << 16];
+	volatile char *p;
+	int fd, sum = 0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		die(path);
+	memset(block, 'x', sizeof(block));
+	for (i = 0; i < len; i += sizeof(block))
+		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+			die("write");
+	/* out of the page cache, so each read is a real page-in and fault-around finds nothing */
+	if (fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+		die("fsync/fadvise");
+	p = map_at(0x120000000000ul, len, PROT_READ, MAP_PRIVATE, fd);
+	if (madvise((void *)p, len, MADV_RANDOM))
+		die("madvise");
+	for (i = 0; i < len; i += PAGE)
+		sum += p[i];
+	if (sum != (int)(len / PAGE) * 'x')
+		die("file contents");
+	close(fd);
+}
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	siglongjmp(segv_jmp, 1);
+}
+
+static void no_vma(void)
+{
+	char *p = map_at(0x130000000000ul, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	struct sigaction sa = {.sa_handler = on_segv};
+
+	munmap(p, PAGE);
+	sigaction(SIGSEGV, &sa, NULL);
+	if (!sigsetjmp(segv_jmp, 1))
+		*(volatile char *)p = 1;
+	signal(SIGSEGV, SIG_DFL);
+}
+
+static void dump_maps(const char *out)
+{
+	char buf[1 << 16];
+	FILE *in = fopen("/proc/self/maps", "r"), *o = fopen(out, "w");
+	size_t n;
+
+	if (!in || !o)
+		die(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, o);
+	if (fclose(o))
+		die(out);
+	fclose(in);
+}
+
+static double seconds;
+
+static void *toucher(void *arg)
+{
+	struct timespec start, now;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		size_t len = 64 * PAGE, i;
+		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap");
+		for (i = 0; i < len; i += PAGE)
+			p[i] = 1;
+		munmap((void *)p, len);
+		usleep(10000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
+	return NULL;
+}
+
+static int threads(int n, double secs)
+{
+	pthread_t *t = calloc(n, sizeof(*t));
+	int i;
+
+	seconds = secs;
+	for (i = 0; i < n; i++) {
+		/* the later threads start after tracing began: record -p must catch them too */
+		usleep(200000);
+		if (pthread_create(&t[i], NULL, toucher, NULL))
+			die("pthread_create");
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
+static int touch(size_t pages, const char *maps_out)
+{
+	volatile char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	madvise((void *)p, pages * PAGE, MADV_NOHUGEPAGE);
+	for (i = 0; i < pages; i++)
+		p[i * PAGE] = 1;
+	if (maps_out)
+		dump_maps(maps_out);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "pattern")) {
+		anon_write();
+		zero_page_cow();
+		file_read(argv[3]);
+		no_vma();
+		dump_maps(argv[2]);
+		unlink(argv[3]);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "threads"))
+		return threads(atoi(argv[2]), atof(argv[3]));
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "touch"))
+		return touch(strtoul(argv[2], NULL, 0), argc == 4 ? argv[3] : NULL);
+	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
+			"touch PAGES [MAPS_OUT]\n");
+	return 2;
+}

@@ -1,0 +1,150 @@
+#!/bin/bash
+# pftrace report on saved traces: exact counts, every format, errors and exit statuses.
+set -euo pipefail
+SUITE=cli
+. "$(dirname "$0")/lib.sh"
+W=$FIX/workload
+P=$FIX/python-threads
+
+# --- the workload capture: known counts in known VMAs (tests/workload.c)
+run_status "$PFTRACE" report --json -m "$W/maps.txt" "$W/trace.txt"
+check_eq "workload exit" 0 "$status"
+vma() { j ".vmas[] | select(.start == \"$1\") | $2"; }
+check_eq "anon 4 MiB faults" 1024 "$(vma 0x100000000000 .faults)"
+check_eq "anon 4 MiB writes" 1024 "$(vma 0x100000000000 .writes)"
+check_eq "anon 4 MiB pages" 1024 "$(vma 0x100000000000 .pages)"
+check_eq "anon 4 MiB kind" 1024 "$(vma 0x100000000000 '.by_kind["anon-first-touch"]')"
+check_eq "file pages read" 512 "$(vma 0x120000000000 '.by_kind["file-read"]')"
+check_eq "file faults" 512 "$(vma 0x120000000000 .faults)"
+check_eq "file path" "/work/main/pft-data.bin" "$(vma 0x120000000000 .path)"
+check_eq "zero-page reads" 64 "$(vma 0x110000000000 '.by_kind["anon-first-touch"]')"
+check_eq "zero-page cow" 64 "$(vma 0x110000000000 '.by_kind.cow')"
+check_eq "zero-page protection" 64 "$(vma 0x110000000000 .protection)"
+check_eq "lost" 0 "$(j .summary.lost_events)"
+check_eq "skipped" 0 "$(j .summary.skipped_lines)"
+check_eq "json version" 1 "$(j .pftrace_json_version)"
+run_status "$PFTRACE" report --jsonl -m "$W/maps.txt" "$W/trace.txt"
+check_eq "jsonl lines = faults" 1918 "$(wc -l <<<"$out")"
+check_eq "jsonl all valid" 1918 "$(jq -c . <<<"$out" | wc -l)"
+check_eq "the one invalid access" '["no-vma","write"]' \
+	"$(jq -c 'select(.page == "0x130000000000") | [.kind, .access]' <<<"$out")"
+check_eq "file offset of the last file page" 0x1ff000 \
+	"$(jq -r 'select(.page == "0x1200001ff000") | .file_offset' <<<"$out")"
+
+# --- one run, three formats of it: trace, trace-cmd report text
+for f in trace.txt report.txt; do
+	run_status "$PFTRACE" report --json --kernel -m "$P/maps2.txt" "$P/$f"
+	check_eq "$f exit" 0 "$status"
+	eval "sum_${f%.txt}=\$(j '[.summary.faults, .summary.by_kind, .vmas[:5]] | tostring')"
+done
+check_eq "trace and trace-cmd report agree" "$sum_trace" "$sum_report"
+check_eq "kernel faults in trace.txt" 498 \
+	"$("$PFTRACE" report --json --kernel -m "$P/maps2.txt" "$P/trace.txt" | jq -r '.summary.faults - ([.summary.kernel_faults_excluded] | add)' | head -1 >/dev/null; "$PFTRACE" report --json -m "$P/maps2.txt" "$P/trace.txt" | jq .summary.kernel_faults_excluded)"
+run_status "$PFTRACE" report --json -m "$P/maps.txt" "$P/trace_pipe.txt"
+check_eq "trace_pipe events" 10528 "$(j .summary.events)"
+check_eq "trace_pipe format" ftrace-text "$(j '.source.inputs[0].format')"
+run_status "$PFTRACE" report --json "$P/report.txt" -m "$P/maps2.txt"
+check_eq "trace-cmd format detected" trace-cmd-text "$(j '.source.inputs[0].format')"
+
+# --- the same bytes through stdin
+run_status bash -c "cat '$W/trace.txt' | '$PFTRACE' report --json -m '$W/maps.txt' -"
+check_eq "stdin faults" 1918 "$(j .summary.faults)"
+check_eq "stdin name" "<stdin>" "$(j '.source.inputs[0].name')"
+
+# --- seed lines: no timestamps, 4-column flags, stacks kept with their event
+run_status "$PFTRACE" report --jsonl "$FIX/seed-lines.txt"
+check_eq "seed events" 9 "$(wc -l <<<"$out")"
+check_eq "seed stack on the 6th event" '["trace_event_raw_event_x86_exceptions","do_page_fault","page_fault"]' \
+	"$(sed -n 6p <<<"$out" | jq -c .kernel_stack)"
+check_eq "seed ts null" null "$(head -1 <<<"$out" | jq .ts)"
+check_eq "no maps: kind unknown, not no-vma" unknown "$(head -1 <<<"$out" | jq -r .kind)"
+
+# --- --by, --top, --pid, --kernel
+for by in vma file page ip tid kind; do
+	run_status "$PFTRACE" report --json --by $by -m "$W/maps.txt" "$W/trace.txt"
+	# the VMA table holds the faults that have a VMA; every other grouping holds them all
+	check_eq "--by $by rows sum up" \
+		"$(j "if \"$by\" == \"vma\" then .summary.faults - .summary.no_vma - .summary.by_kind[\"stack-growth\"] - .summary.no_maps else .summary.faults end")" \
+		"$(j '[.groups[].faults] | add')"
+	run_status "$PFTRACE" report --by $by -n 3 -m "$W/maps.txt" "$W/trace.txt"
+	check_eq "--by $by table exit" 0 "$status"
+done
+run_status "$PFTRACE" report --json --by file -m "$W/maps.txt" "$W/trace.txt"
+check_eq "--by file top" '[anon]' "$(j '.groups[0].file')"
+run_status "$PFTRACE" report --json --by kind -m "$W/maps.txt" "$W/trace.txt"
+check_eq "--by kind file-read" 523 "$(j '.groups[] | select(.kind == "file-read") | .faults')"
+run_status "$PFTRACE" report --json -n 2 -m "$W/maps.txt" "$W/trace.txt"
+check_eq "--top 2" 2 "$(j '.vmas | length')"
+pid=$(jq -r 'select(.comm == "workload") | .pid' "$W/trace.txt" 2>/dev/null | head -1 || true)
+pid=$(awk '/workload-/ {sub(/.*-/, "", $1); print $1; exit}' "$W/trace.txt")
+run_status "$PFTRACE" report --json --pid "$pid" -m "$W/maps.txt" "$W/trace.txt"
+check_eq "--pid keeps one process" 1 "$(j .summary.pids)"
+check_eq "--pid counts the rest as filtered" 21 "$(j .summary.filtered_faults)"
+run_status "$PFTRACE" report --json --kernel -m "$P/maps2.txt" "$P/trace.txt"
+check_eq "--kernel adds page_fault_kernel" 10164 "$(j .summary.faults)"
+check_eq "kernel ip symbol kept" elf_load \
+	"$("$PFTRACE" report --jsonl --kernel -m "$P/maps2.txt" "$P/trace.txt" | jq -r 'select(.event == "page_fault_kernel") | .ip_symbol' | head -1)"
+
+# --- the table for people
+run_status "$PFTRACE" report -m "$W/maps.txt" "$W/trace.txt"
+check_match "table summary" "1918 events from .*trace.txt" "$out"
+check_match "table row" "100000000000-100000400000 +rw-p +[0-9]+ +1024 +0 +1024" "$out"
+
+# --- bad input: message, exit status, nothing lost
+run_status "$PFTRACE" report "$TMP/nope.txt"
+check_eq "missing: exit" 1 "$status"
+check_eq "missing: message" "pftrace: cannot open '$TMP/nope.txt': No such file or directory" "$err"
+run_status "$PFTRACE" report "$TMP"
+check_eq "directory: exit" 1 "$status"
+check_eq "directory: message" "pftrace: cannot open '$TMP': Is a directory" "$err"
+: >"$TMP/empty"
+run_status "$PFTRACE" report "$TMP/empty"
+check_eq "empty: exit" 1 "$status"
+check_eq "empty: message" "pftrace: '$TMP/empty': empty file, no trace data" "$err"
+head -c 65536 /dev/urandom >"$TMP/junk"
+run_status "$PFTRACE" report "$TMP/junk"
+check_eq "binary: exit" 1 "$status"
+check_match "binary: message" "^pftrace: '$TMP/junk': binary data" "$(tail -1 <<<"$err")"
+printf 'hello\nworld\n' >"$TMP/text"
+run_status "$PFTRACE" report "$TMP/text"
+check_eq "not a trace: exit" 1 "$status"
+check_match "not a trace: message" "no trace events found" "$err"
+{ head -20 "$W/trace.txt"; echo "   workload-1 [000] d.... 1.0: page_fault_user: address=0x1 ip="; sed -n 21,40p "$W/trace.txt"; echo "garbage"; } >"$TMP/mixed"
+run_status "$PFTRACE" report --json -m "$W/maps.txt" "$TMP/mixed"
+check_eq "malformed: still exit 0" 0 "$status"
+check_eq "malformed: counted" 2 "$(j .summary.skipped_lines)"
+check_eq "malformed: first" "line 21:    workload-1 [000] d.... 1.0: page_fault_user: address=0x1 ip=" "$(j '.source.inputs[0].first_skipped')"
+check_match "malformed: warned" "skipped 1 malformed page-fault lines \(first: line 21:" "$err"
+check_match "unrecognized: warned" "skipped 1 unrecognized lines \(first: line 42: garbage\)" "$err"
+check_eq "malformed: the rest counted" 28 "$(j .summary.faults)"
+printf '1000-2000 rw-p 00000000 00:00 0\nnot maps\n' >"$TMP/maps-bad"
+run_status "$PFTRACE" report --json -m "$TMP/maps-bad" "$W/trace.txt"
+check_eq "bad maps line: exit" 0 "$status"
+check_match "bad maps line: warned" "maps-bad: skipped 1 maps lines \(first: line 2: not maps\)" "$err"
+run_status "$PFTRACE" report -m "$TMP/junk" "$W/trace.txt"
+check_eq "maps all junk: exit" 1 "$status"
+check_match "maps all junk: message" "^pftrace: '$TMP/junk': not a maps file" "$err"
+run_status "$PFTRACE" report -m "$TMP/none" "$W/trace.txt"
+check_eq "maps missing: message" "pftrace: cannot read maps '$TMP/none': No such file or directory" "$err"
+printf '%s\n' "   wörk\xff-5 [000] d.... 1.0: page_fault_user: address=0x1000 ip=0x1 error_code=0x4" | sed 's/\\xff/\xff/' >"$TMP/utf"
+run_status "$PFTRACE" report --jsonl "$TMP/utf"
+check_eq "non-UTF-8 comm stays valid JSON" "wörk�" "$(jq -r .comm <<<"$out")"
+run_status bash -c "'$PFTRACE' report --jsonl -m '$W/maps.txt' '$W/trace.txt' | head -1"
+check_eq "jsonl into head: clean" 0 "$status"
+check_eq "jsonl into head: no error" "" "$err"
+
+# --- usage errors: exit 2
+run_status "$PFTRACE" report
+check_eq "no file: exit" 2 "$status"
+run_status "$PFTRACE" report --by colour "$W/trace.txt"
+check_eq "bad --by: exit" 2 "$status"
+check_eq "bad --by: message" "pftrace: --by 'colour': use vma, file, page, ip, tid or kind" "$err"
+run_status "$PFTRACE" report --top -1 "$W/trace.txt"
+check_eq "bad --top: exit" 2 "$status"
+run_status "$PFTRACE" report --json --jsonl "$W/trace.txt"
+check_eq "--json with --jsonl: exit" 2 "$status"
+run_status "$PFTRACE" frobnicate
+check_eq "unknown command: exit" 2 "$status"
+run_status "$PFTRACE" report --help
+check_eq "--help: exit" 0 "$status"
+finish

@@ -1,0 +1,37 @@
+#!/bin/bash
+# Live tracing on this machine: needs root and tracefs. Without them this suite says so loudly,
+# and with PFTRACE_REQUIRE_LIVE=1 (CI) that is a failure, never a silent skip.
+set -euo pipefail
+SUITE=live
+. "$(dirname "$0")/lib.sh"
+T=/sys/kernel/tracing
+
+why=""
+if [ "$(id -u)" != 0 ]; then
+	why="not root"
+elif [ ! -d $T/events ] && ! mount -t tracefs nodev $T 2>/dev/null; then
+	why="tracefs is not mounted and cannot be mounted"
+elif [ ! -d $T/events/exceptions/page_fault_user ]; then
+	why="no exceptions:page_fault_user tracepoint"
+fi
+if [ -n "$why" ]; then
+	echo "!!! LIVE TESTS NOT RUN: $why !!!" >&2
+	if [ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ]; then
+		bad "live tests required (PFTRACE_REQUIRE_LIVE=1) but $why"
+	fi
+	finish
+	exit 0
+fi
+
+# --- the hand-driven capture of the workload, reported: exact counts on a fresh recording
+data=$(mktemp -p "$ROOT" .pft-data.XXXXXX) # a disk filesystem: its pages can leave the cache
+"$ROOT/scripts/capture-text.sh" "$TMP/trace.txt" -- "$ROOT/tests/workload" pattern "$TMP/maps.txt" "$data"
+rm -f "$data"
+run_status "$PFTRACE" report --json -m "$TMP/maps.txt" "$TMP/trace.txt"
+vma() { j ".vmas[] | select(.start == \"$1\") | $2"; }
+check_eq "live anon writes" 1024 "$(vma 0x100000000000 '.by_kind["anon-first-touch"]')"
+check_eq "live file reads" 512 "$(vma 0x120000000000 '.by_kind["file-read"]')"
+check_eq "live zero-page cow" 64 "$(vma 0x110000000000 .by_kind.cow)"
+check_eq "live no lost events" 0 "$(j .summary.lost_events)"
+check_eq "capture left no instance" "" "$(ls $T/instances | grep '^pftrace-capture' || true)"
+finish

@@ -1,0 +1,24 @@
+#!/bin/bash
+# The whole test suite: unit tests, then the shell suites. One closing line: N passed, N failed.
+cd "$(dirname "$0")/.." || exit 1
+pass=0 fail=0
+count() {
+	local line
+	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
+	if [ -z "$line" ]; then
+		echo "FAIL: $2 printed no result line" >&2
+		fail=$((fail + 1))
+		return
+	fi
+	pass=$((pass + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
+	fail=$((fail + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")))
+}
+out=$(mktemp)
+for t in tests/unit tests/cli.sh tests/live.sh; do
+	"$t" >"$out" || true
+	cat "$out"
+	count "$out" "$t"
+done
+rm -f "$out"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
