@@ -55,6 +55,10 @@ tests/workload: tests/workload.c
 check: all
 	tests/run.sh
 
+# the main job on the bundled default: a real capture of tests/workload with its maps
+demo: pftrace
+	./pftrace report --maps tests/fixtures/workload/maps.txt tests/fixtures/workload/trace.txt
+
 install: pftrace
 	install -D -m 0755 pftrace $(DESTDIR)$(bindir)/pftrace
 	install -D -m 0644 man/pftrace.1 $(DESTDIR)$(mandir)/man1/pftrace.1
@@ -65,5 +69,5 @@ format:
 clean:
 	rm -f pftrace lib/libpftrace.a lib/*.o lib/*.d cmd/*.o cmd/*.d tests/*.o tests/*.d $(TEST_BINS)
 
-.PHONY: all check install format clean
+.PHONY: all check demo install format clean
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d
