@@ -4,7 +4,7 @@ CC        ?= cc
 prefix    ?= /usr/local
 bindir    ?= $(prefix)/bin
 mandir    ?= $(prefix)/share/man
-PKGS      := libtracefs libtraceevent libtracecmd jansson
+PKGS      := libtracefs libtraceevent libtracecmd jansson libzstd
 PKG_CONFIG ?= pkg-config
 
 MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p || echo $$p; done)

@@ -136,28 +136,28 @@ static void warn_skipped(const char *name, const char *what, const struct pft_sk
 
 /* Without --maps: today's /proc/PID/maps, for a pid that is alive and still runs the comm the
  * trace shows (a pid from another machine or an old trace is someone else now). */
-static struct pft_maps *live_maps(void *data, int pid, const char *comm)
+static int live_snapshot(void *data, struct pft_aspace *as, int pid, const char *comm)
 {
 	char now[64];
 	struct pft_maps *m;
 
 	(void)data;
 	if (pft_proc_comm(pid, now, sizeof(now)) < 0)
-		return NULL;
+		return -1;
 	if (strcmp(now, comm)) {
 		fprintf(stderr,
 			"pftrace: pid %d is alive but runs '%s', not '%s' as in the trace: "
 			"its maps are not used\n",
 			pid, now, comm);
-		return NULL;
+		return -1;
 	}
 	m = pft_maps_load_pid(pid);
-	if (m)
-		fprintf(stderr,
-			"pftrace: no --maps: using today's /proc/%d/maps (%s), not the maps at "
-			"trace time\n",
-			pid, comm);
-	return m;
+	if (!m)
+		return -1;
+	fprintf(stderr,
+		"pftrace: no --maps: using today's /proc/%d/maps (%s), not the maps at trace time\n",
+		pid, comm);
+	return pft_aspace_add_snapshot(as, pid, PFT_NO_TS, m, NULL) < 0 ? -1 : 0;
 }
 
 static int live_tgid(void *data, int tid, const char *comm)
@@ -172,7 +172,7 @@ static int live_tgid(void *data, int tid, const char *comm)
 
 int out_maps(const struct out_opts *o, struct pft_aspace *as)
 {
-	static const struct pft_resolver live = {live_tgid, live_maps, NULL};
+	static const struct pft_resolver live = {live_tgid, live_snapshot, false, NULL};
 	size_t i;
 
 	for (i = 0; i < o->nr_maps; i++) {

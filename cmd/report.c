@@ -68,8 +68,9 @@ static int parse(int argc, char **argv, struct report_args *a)
 
 static void open_error(const char *path)
 {
-	if (errno == EPROTONOSUPPORT)
-		fprintf(stderr, "pftrace: '%s': trace.dat input is not supported yet\n", path);
+	if (errno == EBADMSG)
+		fprintf(stderr, "pftrace: '%s': not a readable trace.dat (truncated or corrupt)\n",
+			path);
 	else
 		fprintf(stderr, "pftrace: cannot open '%s': %s\n", path, strerror(errno));
 }
@@ -77,6 +78,8 @@ static void open_error(const char *path)
 /* Why a source gave no trace at all, or NULL if it did. */
 static const char *empty_reason(const struct pft_source_stats *st)
 {
+	if (!strcmp(st->format, "trace.dat"))
+		return NULL; /* a recording in which nothing happened is still a recording */
 	if (st->binary && !st->events)
 		return "binary data, not an ftrace text trace or trace.dat";
 	if (!st->lines)
@@ -86,7 +89,8 @@ static const char *empty_reason(const struct pft_source_stats *st)
 	return NULL;
 }
 
-static int run_one(const struct report_args *a, struct pft_report *rep, const char *path)
+static int run_one(const struct report_args *a, struct pft_report *rep, struct pft_aspace *as,
+		   const char *path)
 {
 	struct pft_source *src = pft_source_open(path);
 	const char *why;
@@ -98,6 +102,8 @@ static int run_one(const struct report_args *a, struct pft_report *rep, const ch
 		open_error(path);
 		return -1;
 	}
+	if (pft_source_add_maps(src, as) < 0)
+		goto out;
 	while ((r = pft_source_next(src, &ev)) > 0) {
 		r = pft_report_add(rep, &ev, &f);
 		if (r < 0)
@@ -139,7 +145,7 @@ static int run(const struct report_args *a)
 	if (!rep)
 		goto out;
 	for (i = 0; i < a->nr_files; i++) {
-		r = run_one(a, rep, a->files[i]);
+		r = run_one(a, rep, as, a->files[i]);
 		if (r < 0)
 			goto out;
 		if (r > 0) {

@@ -66,6 +66,8 @@ int pft_error_code_flags(uint64_t ec, const char **names, int max)
 
 static bool allowed(const struct pft_vma *v, enum pft_access a)
 {
+	if (v->perms[0] == '?')
+		return true; /* permissions not recorded (trace-cmd's PROCMAPS) */
 	switch (a) {
 	case PFT_ACCESS_EXEC:
 		return v->perms[2] == 'x';

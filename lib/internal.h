@@ -23,6 +23,8 @@ struct pft_hmap {
 /* Finds (a, b); if absent inserts it with value v. Returns 1 inserted, 0 found, -1 ENOMEM;
  * *out receives the stored value. */
 int pft_hmap_put(struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t v, uint32_t *out);
+/* Inserts or overwrites. -1 on ENOMEM. */
+int pft_hmap_set(struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t v);
 /* 1 and *out if present, else 0. */
 int pft_hmap_get(const struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t *out);
 void pft_hmap_release(struct pft_hmap *h);
@@ -50,6 +52,8 @@ struct pft_source {
 	FILE *owned; /* closed with the source */
 };
 
+/* Turns src into a trace.dat source (libtracecmd) reading path. */
+int pft_dat_attach(struct pft_source *src, const char *path);
 /* Turns src into a text source reading f, after the n bytes at prefix (already read from f). */
 int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n);
 
@@ -69,5 +73,19 @@ json_t *pft_rows_next(struct pft_rows *it);
 void pft_rows_close(struct pft_rows *it);
 /* The report document without its row arrays. Caller owns. */
 json_t *pft_report_head(const struct pft_report *rep);
+
+/* Raw records (libtraceevent) to events: shared by the live reader and the trace.dat reader. */
+struct tep_handle;
+struct tep_record;
+struct pft_decoder;
+/* Caches event ids and fields of tep (borrowed). NULL with errno ENOENT if tep has neither
+ * page-fault event. */
+struct pft_decoder *pft_decoder_new(struct tep_handle *tep);
+/* Fills *ev from rec (comm excepted: ev->comm is NULL). Strings live until the next call. */
+void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev);
+void pft_decoder_free(struct pft_decoder *d);
+
+/* The snapshot marker pftrace writes into trace_marker: "pftrace-snap <id>". */
+#define PFT_SNAP_MARKER "pftrace-snap "
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* /proc/PID/maps: parse once into a sorted array, look up by binary search. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -17,8 +18,11 @@ struct parsed {
 	uint64_t line;
 };
 
+/* "????": maps from trace-cmd's PROCMAPS, which keep only the path. */
 static bool valid_perms(const char *p)
 {
+	if (!strncmp(p, "???? ", 5))
+		return true;
 	return (p[0] == 'r' || p[0] == '-') && (p[1] == 'w' || p[1] == '-') &&
 	       (p[2] == 'x' || p[2] == '-') && (p[3] == 'p' || p[3] == 's') && p[4] == ' ';
 }
@@ -219,6 +223,22 @@ const struct pft_vma *pft_maps_next(const struct pft_maps *m, uint64_t addr)
 			hi = mid;
 	}
 	return lo < m->nr ? &m->vmas[lo] : NULL;
+}
+
+int pft_maps_write(const struct pft_maps *m, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; m && i < m->nr; i++) {
+		const struct pft_vma *v = &m->vmas[i];
+
+		fprintf(out, "%08" PRIx64 "-%08" PRIx64 " %s %08" PRIx64 " %02x:%02x %" PRIu64, v->start,
+			v->end, v->perms, v->offset, v->dev_major, v->dev_minor, v->inode);
+		if (v->name != anon_name)
+			fprintf(out, "%*s%s%s", 10, "", v->name, v->deleted ? " (deleted)" : "");
+		fputc('\n', out);
+	}
+	return ferror(out) ? -1 : 0;
 }
 
 size_t pft_maps_count(const struct pft_maps *m)

@@ -97,6 +97,8 @@ struct pft_maps *pft_maps_load_pid(int pid);
 const struct pft_vma *pft_maps_lookup(const struct pft_maps *maps, uint64_t addr);
 /* The VMA with the lowest start above addr, or NULL (stack-growth detection). */
 const struct pft_vma *pft_maps_next(const struct pft_maps *maps, uint64_t addr);
+/* Writes maps in /proc/PID/maps form (what pft_maps_load_file reads back). */
+int pft_maps_write(const struct pft_maps *maps, FILE *out);
 size_t pft_maps_count(const struct pft_maps *maps);
 const struct pft_vma *pft_maps_at(const struct pft_maps *maps, size_t i);
 void pft_maps_free(struct pft_maps *maps);
@@ -106,6 +108,7 @@ void pft_maps_free(struct pft_maps *maps);
 enum pft_event_type {
 	PFT_EV_FAULT_USER,   /* exceptions:page_fault_user */
 	PFT_EV_FAULT_KERNEL, /* exceptions:page_fault_kernel */
+	PFT_EV_MARKER,       /* a trace_marker write (ftrace:print): text */
 	PFT_EV_OTHER,        /* any other event: counted, not analysed */
 };
 
@@ -127,6 +130,7 @@ struct pft_event {
 	const char *comm;      /* "<...>" when unknown */
 	const char *irq_flags; /* "d....", or NULL */
 	const char *name;      /* event name ("page_fault_user", "sched_switch") */
+	const char *text;      /* PFT_EV_MARKER: the text written, without its newline */
 	uint64_t address, ip, error_code;
 	const char *ip_symbol;      /* kernel symbol the source printed instead of an ip, or NULL */
 	const char *address_symbol; /* likewise for the address (kernel addresses only) */
@@ -163,6 +167,7 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 /* ---------------------------------------------------------------- sources */
 
 struct pft_source;
+struct pft_aspace;
 
 struct pft_source_stats {
 	const char *format;    /* "ftrace-text", "trace-cmd-text", "trace.dat" ... */
@@ -184,6 +189,9 @@ struct pft_source *pft_source_open(const char *path);
 /* Reads ftrace text from f (not closed by the source; must outlive it). name is for messages and
  * copied. Returns a new source (free with pft_source_close) or NULL with errno. */
 struct pft_source *pft_source_text(FILE *f, const char *name);
+/* Adds the maps snapshots the input carries (trace.dat written by pftrace, or trace-cmd's
+ * --proc-map) to as. Returns how many (0 for inputs without maps), -1 on ENOMEM. */
+int pft_source_add_maps(struct pft_source *src, struct pft_aspace *as);
 /* Next event: 1 and *ev filled, 0 at the end, -1 with errno on a read error. */
 int pft_source_next(struct pft_source *src, struct pft_event *ev);
 /* Counters so far; the pointer lives as long as src. */
@@ -202,12 +210,18 @@ int pft_proc_comm(int tid, char *buf, size_t size);
 
 struct pft_aspace;
 
-/* Callbacks for processes the trace names but no maps were given for (e.g. read them from /proc
- * while they are alive). Either may be NULL. maps() returns a new maps set that the aspace then
- * owns, or NULL. */
+/* A snapshot taken now whose time in the trace clock is not known yet (see
+ * pft_aspace_date_snapshot): it counts as later than every fault seen so far. */
+#define PFT_TS_PENDING (UINT64_MAX - 1)
+
+/* Callbacks for what the trace itself does not say. Any may be NULL.
+ * tgid: the process of a thread. snapshot: add maps of pid to as (pft_aspace_add_snapshot) for a
+ * process with none, or, when refresh is set, for an address no snapshot holds (a live process
+ * may have mapped it since); 0 if it added one. */
 struct pft_resolver {
 	int (*tgid)(void *data, int tid, const char *comm);
-	struct pft_maps *(*maps)(void *data, int pid, const char *comm);
+	int (*snapshot)(void *data, struct pft_aspace *as, int pid, const char *comm);
+	bool refresh;
 	void *data;
 };
 
@@ -215,13 +229,28 @@ struct pft_resolver {
 struct pft_aspace *pft_aspace_new(void);
 /* Takes ownership of maps, also on failure. pid -1: the maps of every pid without its own. */
 int pft_aspace_set_maps(struct pft_aspace *as, int pid, struct pft_maps *maps);
+/* Adds a snapshot of pid's maps taken at ts (trace clock, PFT_NO_TS: any time, PFT_TS_PENDING:
+ * now). Takes ownership of maps, also on failure; exe (may be NULL) is copied. Returns the
+ * snapshot's id (> 0) or -1. */
+int pft_aspace_add_snapshot(struct pft_aspace *as, int pid, uint64_t ts, struct pft_maps *maps,
+			    const char *exe);
+/* Sets the time of snapshot id of pid, once the trace says when it was taken. */
+int pft_aspace_date_snapshot(struct pft_aspace *as, int pid, unsigned int id, uint64_t ts);
 /* Copied: *r need not outlive the call. */
 void pft_aspace_set_resolver(struct pft_aspace *as, const struct pft_resolver *r);
 /* The process (thread group) of a thread, from what the trace or resolver said, else tid. */
 int pft_aspace_pid_of(struct pft_aspace *as, int tid, int tgid_hint, const char *comm);
-/* Maps of pid at time ts, or NULL when none is known. Lives as long as as. */
-const struct pft_maps *pft_aspace_maps(struct pft_aspace *as, int pid, uint64_t ts,
-				       const char *comm);
+/* Records that tid belongs to process tgid. */
+int pft_aspace_set_tgid(struct pft_aspace *as, int tid, int tgid);
+/* The VMA that held addr in pid at ts, or NULL; *maps gets the snapshot the fault is classified
+ * against (NULL: no maps known for pid). Both live as long as as. */
+const struct pft_vma *pft_aspace_lookup(struct pft_aspace *as, int pid, uint64_t ts, uint64_t addr,
+					const char *comm, const struct pft_maps **maps);
+/* Calls cb for every snapshot, process by process, in time order; stops at a negative return. */
+int pft_aspace_foreach_snapshot(const struct pft_aspace *as,
+				int (*cb)(void *data, int pid, uint64_t ts,
+					  const struct pft_maps *maps, const char *exe),
+				void *data);
 void pft_aspace_free(struct pft_aspace *as);
 
 /* ---------------------------------------------------------------- faults and reports */

@@ -62,6 +62,7 @@ struct pft_report {
 	struct counts total;
 	uint64_t events, other_events, kernel_excluded, filtered, no_maps;
 	uint64_t first_ts, last_ts;
+	int last_pid, last_tid; /* consecutive faults are mostly of one thread */
 	struct input *inputs;
 	size_t nr_inputs, cap_inputs;
 };
@@ -113,6 +114,7 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 	rep->vmas.by = PFT_BY_VMA;
 	rep->groups.by = opts->by;
 	rep->first_ts = PFT_NO_TS;
+	rep->last_pid = rep->last_tid = -1;
 	if (opts->nr_pids) {
 		rep->pids = malloc(opts->nr_pids * sizeof(*rep->pids));
 		if (!rep->pids) {
@@ -140,6 +142,7 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		   struct group *proto, uint64_t *a, uint64_t *b)
 {
 	const struct pft_event *ev = f->ev;
+	const struct pft_maps *maps;
 	const char *name;
 
 	memset(proto, 0, sizeof(*proto));
@@ -174,8 +177,7 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 			return 0;
 		}
 		proto->addr = ev->ip;
-		proto->vma = pft_maps_lookup(pft_aspace_maps(rep->as, f->pid, ev->ts, ev->comm),
-					     ev->ip);
+		proto->vma = pft_aspace_lookup(rep->as, f->pid, ev->ts, ev->ip, ev->comm, &maps);
 		*a = ev->ip;
 		*b = (uint64_t)(uint32_t)f->pid;
 		return 0;
@@ -263,10 +265,11 @@ static bool pid_selected(const struct pft_report *rep, int pid, int tid)
 
 static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *f)
 {
-	const struct pft_maps *maps = pft_aspace_maps(rep->as, f->pid, ev->ts, ev->comm);
 	bool kernel_addr = ev->address_symbol || ev->address >= KERNEL_HALF;
+	const struct pft_maps *maps = NULL;
 
-	f->vma = kernel_addr ? NULL : pft_maps_lookup(maps, ev->address);
+	if (!kernel_addr)
+		f->vma = pft_aspace_lookup(rep->as, f->pid, ev->ts, ev->address, ev->comm, &maps);
 	f->page = ev->address & PFT_PAGE_MASK;
 	f->access = pft_access_of(ev->error_code);
 	f->has_file_offset = f->vma && f->vma->inode;
@@ -306,11 +309,15 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pf
 	join(rep, ev, &f);
 	rep->no_maps += f.kind == PFT_KIND_UNKNOWN;
 	count(&rep->total, &f);
-	if (pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f.pid, 0, 0, &dummy) < 0 ||
-	    pft_hmap_put(&rep->seen_tids, (uint64_t)(uint32_t)f.tid, 0, 0, &dummy) < 0 ||
+	if ((f.pid != rep->last_pid &&
+	     pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f.pid, 0, 0, &dummy) < 0) ||
+	    (f.tid != rep->last_tid &&
+	     pft_hmap_put(&rep->seen_tids, (uint64_t)(uint32_t)f.tid, 0, 0, &dummy) < 0) ||
 	    table_add(rep, &rep->vmas, &f) < 0 ||
 	    (rep->opts.by != PFT_BY_VMA && table_add(rep, &rep->groups, &f) < 0))
 		return -1;
+	rep->last_pid = f.pid;
+	rep->last_tid = f.tid;
 	if (out)
 		*out = f;
 	return 1;

@@ -36,6 +36,33 @@ struct pft_source *pft_source_text(FILE *f, const char *name)
 	return s;
 }
 
+/* libtracecmd seeks: a trace.dat on standard input is first copied to an unnamed file. */
+static int attach_dat(struct pft_source *s, FILE *f, const char *path, bool is_stdin,
+		      const char *head, size_t n)
+{
+	char buf[65536], fdpath[64];
+	FILE *tmp;
+	size_t got;
+
+	if (!is_stdin)
+		return pft_dat_attach(s, path);
+	tmp = tmpfile();
+	if (!tmp)
+		return -1;
+	fwrite(head, 1, n, tmp);
+	while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (fwrite(buf, 1, got, tmp) != got)
+			break;
+	if (ferror(f) || fflush(tmp) == EOF) {
+		fclose(tmp);
+		errno = EIO;
+		return -1;
+	}
+	s->owned = tmp;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fileno(tmp));
+	return pft_dat_attach(s, fdpath);
+}
+
 struct pft_source *pft_source_open(const char *path)
 {
 	bool is_stdin = !strcmp(path, "-");
@@ -58,8 +85,11 @@ struct pft_source *pft_source_open(const char *path)
 		goto fail;
 	}
 	if (n == sizeof(head) && !memcmp(head, dat_magic, sizeof(head))) {
-		errno = EPROTONOSUPPORT; /* trace.dat: see pft_dat_attach */
-		goto fail;
+		if (attach_dat(s, f, path, is_stdin, head, n) < 0)
+			goto fail;
+		if (!is_stdin)
+			fclose(f); /* libtracecmd reads through its own descriptor */
+		return s;
 	}
 	if (pft_text_attach(s, f, head, n) < 0)
 		goto fail;

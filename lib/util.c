@@ -63,6 +63,20 @@ int pft_hmap_put(struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t v, uint32_
 	return 1;
 }
 
+int pft_hmap_set(struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t v)
+{
+	uint32_t old;
+	size_t j;
+	int r = pft_hmap_put(h, a, b, v, &old);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	for (j = mix(a, b) & (h->cap - 1); h->slots[j].a != a || h->slots[j].b != b;)
+		j = (j + 1) & (h->cap - 1);
+	h->slots[j].val = v;
+	return 0;
+}
+
 int pft_hmap_get(const struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t *out)
 {
 	size_t j;

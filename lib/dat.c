@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading trace.dat (v6 and v7, compressed or not) through libtracecmd: events from every buffer
+ * instance, merged by time. What libtracecmd does not expose (trace-cmd's PROCMAPS, pftrace's
+ * maps option, CPU stats) is read from the options sections by a small walker of our own.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+#include <trace-cmd.h>
+#include "internal.h"
+#include "dat.h"
+
+/* ---------------------------------------------------------------- the options walker */
+
+struct rd {
+	FILE *f;
+	int64_t size;
+	bool bad;
+};
+
+static void get(struct rd *r, void *p, size_t n)
+{
+	if (!r->bad && fread(p, 1, n, r->f) != n)
+		r->bad = true;
+	if (r->bad)
+		memset(p, 0, n);
+}
+
+static uint64_t get_n(struct rd *r, int width)
+{
+	uint64_t v = 0;
+
+	get(r, &v, width);
+	return v;
+}
+
+static void skip(struct rd *r, uint64_t n)
+{
+	if (r->bad || n > (uint64_t)r->size || fseeko(r->f, (off_t)n, SEEK_CUR) < 0 ||
+	    ftello(r->f) > r->size)
+		r->bad = true;
+}
+
+static void skip_str(struct rd *r)
+{
+	int c;
+
+	while ((c = getc(r->f)) != EOF && c)
+		;
+	if (c == EOF)
+		r->bad = true;
+}
+
+/* A sized blob (the size may lie: it is checked against the file). */
+static void *get_blob(struct rd *r, uint64_t n)
+{
+	char *p;
+
+	if (r->bad || n > (uint64_t)(r->size - ftello(r->f)) || !(p = malloc(n + 1))) {
+		r->bad = true;
+		return NULL;
+	}
+	get(r, p, n);
+	p[n] = '\0';
+	return p;
+}
+
+typedef void (*option_cb)(void *data, unsigned int id, char *buf, uint32_t size);
+
+/* Options {u16 id, u32 size, data} up to DONE (id 0); in v7 DONE holds the next section. */
+static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7, option_cb cb,
+			   void *data)
+{
+	uint64_t off = 0;
+
+	while (off + 6 <= len) {
+		uint16_t id;
+		uint32_t size;
+
+		memcpy(&id, buf + off, 2);
+		memcpy(&size, buf + off + 2, 4);
+		off += 6;
+		if (size > len - off) {
+			r->bad = true;
+			return 0;
+		}
+		if (id == PFT_DAT_OPT_DONE) {
+			uint64_t next = 0;
+
+			if (v7 && size >= 8)
+				memcpy(&next, buf + off, 8);
+			return next;
+		}
+		cb(data, id, (char *)buf + off, size);
+		off += size;
+	}
+	return 0;
+}
+
+static void v6_options(struct rd *r, option_cb cb, void *data, int *cpus)
+{
+	uint64_t n, i, j, sys;
+	char tag[16];
+
+	get(r, tag, 12);
+	skip(r, get_n(r, 8)); /* header_page */
+	get(r, tag, 13);
+	skip(r, get_n(r, 8)); /* header_event */
+	n = get_n(r, 4);
+	for (i = 0; i < n && !r->bad; i++)
+		skip(r, get_n(r, 8));
+	sys = get_n(r, 4);
+	for (i = 0; i < sys && !r->bad; i++) {
+		skip_str(r);
+		n = get_n(r, 4);
+		for (j = 0; j < n && !r->bad; j++)
+			skip(r, get_n(r, 8));
+	}
+	skip(r, get_n(r, 4)); /* kallsyms */
+	skip(r, get_n(r, 4)); /* printk formats */
+	skip(r, get_n(r, 8)); /* cmdlines */
+	*cpus = (int)get_n(r, 4);
+	get(r, tag, 10);
+	if (r->bad || memcmp(tag, "options  ", 10))
+		return;
+	/* v6 options are not in a section: read them one by one */
+	for (;;) {
+		uint16_t id = (uint16_t)get_n(r, 2);
+		uint32_t size;
+		char *buf;
+
+		if (r->bad || id == PFT_DAT_OPT_DONE)
+			return;
+		size = (uint32_t)get_n(r, 4);
+		buf = get_blob(r, size);
+		if (!buf)
+			return;
+		cb(data, id, buf, size);
+		free(buf);
+	}
+}
+
+/* A v7 section's content, decompressed when its flags say so. */
+static char *v7_section(struct rd *r, uint64_t *len, bool zstd)
+{
+	uint16_t id = (uint16_t)get_n(r, 2), flags = (uint16_t)get_n(r, 2);
+	uint64_t size;
+	uint32_t csize, usize;
+	char *raw, *out;
+
+	get_n(r, 4); /* string id */
+	size = get_n(r, 8);
+	if (r->bad || id != 0) {
+		r->bad = true;
+		return NULL;
+	}
+	if (!(flags & 1)) {
+		*len = size;
+		return get_blob(r, size);
+	}
+	csize = (uint32_t)get_n(r, 4);
+	usize = (uint32_t)get_n(r, 4);
+	if (!zstd || (raw = get_blob(r, csize)) == NULL || !(out = malloc(usize + 1))) {
+		r->bad = true;
+		return NULL;
+	}
+	if (ZSTD_decompress(out, usize, raw, csize) != usize) {
+		free(raw);
+		free(out);
+		r->bad = true;
+		return NULL;
+	}
+	free(raw);
+	*len = usize;
+	return out;
+}
+
+static void v7_options(struct rd *r, option_cb cb, void *data)
+{
+	char name[32] = "";
+	uint64_t next;
+	int i, hops = 0;
+	bool zstd;
+
+	for (i = 0; i < (int)sizeof(name) - 1; i++) {
+		int c = getc(r->f);
+
+		if (c == EOF || !c)
+			break;
+		name[i] = (char)c;
+	}
+	skip_str(r); /* compression version */
+	zstd = !strcmp(name, "zstd");
+	next = get_n(r, 8);
+	/* a lying DONE chain must not loop forever */
+	while (next && !r->bad && hops++ < 64) {
+		uint64_t len;
+		char *buf;
+
+		if (next >= (uint64_t)r->size || fseeko(r->f, (off_t)next, SEEK_SET) < 0)
+			break;
+		buf = v7_section(r, &len, zstd);
+		if (!buf)
+			break;
+		next = options_in(r, buf, len, true, cb, data);
+		free(buf);
+	}
+}
+
+/* Walks the options of a trace.dat. -1 if the file is not one we can walk. */
+static int walk_options(const char *path, option_cb cb, void *data, int *cpus)
+{
+	struct rd r = {0};
+	char magic[10], version[8] = "";
+	int i;
+
+	r.f = fopen(path, "re");
+	if (!r.f)
+		return -1;
+	fseeko(r.f, 0, SEEK_END);
+	r.size = ftello(r.f);
+	rewind(r.f);
+	get(&r, magic, sizeof(magic));
+	for (i = 0; i < (int)sizeof(version) - 1; i++) {
+		int c = getc(r.f);
+
+		if (c == EOF || !c)
+			break;
+		version[i] = (char)c;
+	}
+	if (get_n(&r, 1) != 0) /* big endian: not from this kind of machine */
+		r.bad = true;
+	get_n(&r, 1);
+	get_n(&r, 4);
+	if (!r.bad && atoi(version) >= 7)
+		v7_options(&r, cb, data);
+	else if (!r.bad)
+		v6_options(&r, cb, data, cpus);
+	fclose(r.f);
+	return r.bad ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- options we use */
+
+struct dat_snapshot {
+	int pid;
+	uint64_t ts;
+	char *exe;
+	struct pft_maps *maps;
+};
+
+struct dat {
+	struct tracecmd_input *top;
+	struct tracecmd_input **handles;
+	int nr_handles;
+	struct pft_decoder **decs; /* one per buffer with page-fault events */
+	size_t nr_decs, cap_decs;
+	struct stream {
+		struct tracecmd_input *h;
+		struct pft_decoder *dec;
+		struct tep_handle *tep;
+		int cpu;
+		struct tep_record *rec;
+	} *streams;
+	int nr_streams;
+	size_t cap_streams;
+	struct tep_record *returned;
+	struct dat_snapshot *snaps;
+	size_t nr_snaps, cap_snaps;
+	bool have_pftrace_maps, have_stats;
+	int64_t lost_stats, lost_missed;
+	int cpus;
+	const char *comm; /* of comm_tid, looked up once for a run of its events */
+	int comm_tid;
+	struct tep_handle *comm_tep;
+	bool options_bad;
+	uint64_t maps_skipped;
+};
+
+static void add_snap(struct dat *d, int pid, uint64_t ts, const char *exe, struct pft_maps *m)
+{
+	if (!m)
+		return;
+	if (pft_grow((void **)&d->snaps, &d->cap_snaps, d->nr_snaps + 1, sizeof(*d->snaps)) < 0) {
+		pft_maps_free(m);
+		return;
+	}
+	d->snaps[d->nr_snaps++] = (struct dat_snapshot){pid, ts, strdup(exe ? exe : "?"), m};
+}
+
+/* "snapshot PID TS EXE\n" maps lines "end\n", repeated. */
+static void pftrace_maps(struct dat *d, char *buf)
+{
+	char *line = strchr(buf, '\n');
+
+	if (!line || strncmp(buf, PFT_DAT_MAPS_MAGIC, strlen(PFT_DAT_MAPS_MAGIC)))
+		return;
+	d->have_pftrace_maps = true;
+	while (line && *++line) {
+		char *end = strstr(line, "\nend\n"), *body, exe[4096];
+		unsigned long long ts;
+		FILE *f;
+		int pid;
+
+		if (!end || sscanf(line, "snapshot %d %llu %4095s", &pid, &ts, exe) != 3)
+			return;
+		body = strchr(line, '\n') + 1;
+		f = body <= end ? fmemopen(body, end - body + 1, "r") : NULL;
+		if (f) {
+			struct pft_skipped sk = {0};
+
+			add_snap(d, pid, ts, exe, pft_maps_load_file(f, &sk));
+			d->maps_skipped += sk.count;
+			fclose(f);
+		}
+		line = end + 4;
+	}
+}
+
+/* trace-cmd's "pid nr exe\n" + "start end path\n": paths only, permissions unknown. */
+static void procmaps(struct dat *d, char *buf)
+{
+	char exe[4096], *p = buf, *text = NULL;
+	unsigned int pid, nr, i;
+	size_t size = 0;
+	FILE *mem;
+
+	if (sscanf(p, "%x %x %4095s", &pid, &nr, exe) != 3 || !(mem = open_memstream(&text, &size)))
+		return;
+	for (i = 0; i < nr && (p = strchr(p, '\n')); i++) {
+		unsigned long long start, end;
+		char path[4096];
+
+		if (sscanf(++p, "%llx %llx %4095s", &start, &end, path) == 3)
+			fprintf(mem, "%llx-%llx ???? 00000000 00:00 1 %s\n", start, end, path);
+	}
+	fclose(mem);
+	mem = fmemopen(text, size, "r");
+	if (mem) {
+		add_snap(d, (int)pid, PFT_NO_TS, exe, pft_maps_load_file(mem, NULL));
+		fclose(mem);
+	}
+	free(text);
+}
+
+static void on_option(void *data, unsigned int id, char *buf, uint32_t size)
+{
+	struct dat *d = data;
+	uint64_t n;
+
+	if (!size || buf[size - 1])
+		return; /* every option we read is NUL-terminated text */
+	switch (id) {
+	case PFT_DAT_OPT_PFTRACE_MAPS:
+		pftrace_maps(d, buf);
+		break;
+	case PFT_DAT_OPT_PROCMAPS:
+		if (!d->have_pftrace_maps)
+			procmaps(d, buf);
+		break;
+	case PFT_DAT_OPT_CPUSTAT: {
+		const char *o = strstr(buf, "\noverrun: "), *dr = strstr(buf, "dropped events: ");
+
+		n = (o ? strtoull(o + 10, NULL, 10) : 0) + (dr ? strtoull(dr + 16, NULL, 10) : 0);
+		d->lost_stats += (int64_t)n;
+		d->have_stats = true;
+		break;
+	}
+	case PFT_DAT_OPT_CPUCOUNT:
+		if (size >= 4)
+			memcpy(&d->cpus, buf, 4);
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- the source */
+
+static int add_streams(struct dat *d, struct tracecmd_input *h)
+{
+	struct tep_handle *tep = tracecmd_get_tep(h);
+	struct pft_decoder *dec = tep ? pft_decoder_new(tep) : NULL;
+	int cpu, max = d->cpus > 0 ? d->cpus : 1024;
+
+	if (!dec)
+		return 0; /* a buffer without page-fault events */
+	if (pft_grow((void **)&d->decs, &d->cap_decs, d->nr_decs + 1, sizeof(*d->decs)) < 0) {
+		pft_decoder_free(dec);
+		return -1;
+	}
+	d->decs[d->nr_decs++] = dec;
+	for (cpu = 0; cpu < max; cpu++) {
+		struct tep_record *rec = tracecmd_read_cpu_first(h, cpu);
+
+		if (!rec)
+			continue;
+		if (pft_grow((void **)&d->streams, &d->cap_streams, d->nr_streams + 1,
+			     sizeof(*d->streams)) < 0) {
+			tracecmd_free_record(rec);
+			return -1;
+		}
+		d->streams[d->nr_streams++] = (struct stream){h, dec, tep, cpu, rec};
+	}
+	return 0;
+}
+
+static int dat_next(struct pft_source *src, struct pft_event *ev)
+{
+	struct dat *d = src->priv;
+	struct stream *s = NULL;
+	int i;
+
+	if (d->returned) {
+		tracecmd_free_record(d->returned);
+		d->returned = NULL;
+	}
+	for (i = 0; i < d->nr_streams; i++)
+		if (d->streams[i].rec && (!s || d->streams[i].rec->ts < s->rec->ts))
+			s = &d->streams[i];
+	if (!s)
+		return 0;
+	d->returned = s->rec;
+	if (s->rec->missed_events > 0 && !d->have_stats) {
+		d->lost_missed += s->rec->missed_events;
+		src->st.lost_events = d->lost_missed;
+	}
+	pft_decode(s->dec, s->rec, s->cpu, ev);
+	if (ev->tid != d->comm_tid || s->tep != d->comm_tep) {
+		d->comm = tep_data_comm_from_pid(s->tep, ev->tid);
+		d->comm_tid = ev->tid;
+		d->comm_tep = s->tep;
+	}
+	ev->comm = d->comm ? d->comm : "<...>";
+	s->rec = tracecmd_read_data(s->h, s->cpu);
+	src->st.events++;
+	if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)
+		src->st.other_events++;
+	return 1;
+}
+
+static void dat_close(struct pft_source *src)
+{
+	struct dat *d = src->priv;
+	size_t i;
+	int k;
+
+	if (d->returned)
+		tracecmd_free_record(d->returned);
+	for (k = 0; k < d->nr_streams; k++)
+		if (d->streams[k].rec)
+			tracecmd_free_record(d->streams[k].rec);
+	free(d->streams);
+	for (i = 0; i < d->nr_decs; i++)
+		pft_decoder_free(d->decs[i]);
+	free(d->decs);
+	for (k = 0; k < d->nr_handles; k++)
+		tracecmd_close(d->handles[k]);
+	free(d->handles);
+	if (d->top)
+		tracecmd_close(d->top);
+	for (i = 0; i < d->nr_snaps; i++) {
+		pft_maps_free(d->snaps[i].maps);
+		free(d->snaps[i].exe);
+	}
+	free(d->snaps);
+	free(d);
+}
+
+int pft_dat_attach(struct pft_source *src, const char *path)
+{
+	struct dat *d = calloc(1, sizeof(*d));
+	int i, n;
+
+	if (!d)
+		return -1;
+	src->priv = d;
+	src->next = dat_next;
+	src->close = dat_close;
+	src->st.format = "trace.dat";
+	tracecmd_set_loglevel(TEP_LOG_NONE);
+	if (walk_options(path, on_option, d, &d->cpus) < 0)
+		d->options_bad = true;
+	d->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	if (!d->top) {
+		errno = EBADMSG;
+		return -1;
+	}
+	n = tracecmd_buffer_instances(d->top);
+	d->handles = calloc(n > 0 ? n : 1, sizeof(*d->handles));
+	if (!d->handles || add_streams(d, d->top) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct tracecmd_input *h = tracecmd_buffer_instance_handle(d->top, i);
+
+		if (!h)
+			continue;
+		d->handles[d->nr_handles++] = h;
+		if (add_streams(d, h) < 0)
+			return -1;
+	}
+	src->st.cpus = d->cpus > 0 ? d->cpus : -1;
+	/* the kernel's counts when the file has them, else the pages' missed-events marks */
+	src->st.lost_events = d->have_stats ? d->lost_stats : 0;
+	return 0;
+}
+
+int pft_source_add_maps(struct pft_source *src, struct pft_aspace *as)
+{
+	struct dat *d;
+	size_t i;
+	int n = 0;
+
+	if (src->next != dat_next)
+		return 0;
+	d = src->priv;
+	for (i = 0; i < d->nr_snaps; i++) {
+		struct dat_snapshot *s = &d->snaps[i];
+
+		if (pft_aspace_add_snapshot(as, s->pid, s->ts, s->maps, s->exe) < 0)
+			return -1;
+		s->maps = NULL; /* the aspace owns it now */
+		n++;
+	}
+	d->nr_snaps = 0;
+	return n;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* trace.dat: what pftrace writes and reads besides the events (trace-cmd's option ids). */
+#ifndef PFTRACE_DAT_H
+#define PFTRACE_DAT_H
+
+#include "pftrace.h"
+
+#define PFT_DAT_OPT_DONE       0
+#define PFT_DAT_OPT_CPUSTAT    2
+#define PFT_DAT_OPT_TRACECLOCK 4
+#define PFT_DAT_OPT_UNAME      5
+#define PFT_DAT_OPT_CPUCOUNT   8
+#define PFT_DAT_OPT_PROCMAPS   10
+/* pftrace's own option: every maps snapshot in full ("PF"; trace-cmd skips unknown ids). */
+#define PFT_DAT_OPT_PFTRACE_MAPS 0x5046
+#define PFT_DAT_MAPS_MAGIC       "pftrace-maps 1"
+
+struct pft_live;
+
+struct pft_dat_input {
+	const char *path; /* the final name */
+	struct pft_live *live;
+	bool kernel;
+	const struct pft_aspace *as; /* the snapshots */
+	const int *tids;             /* comms, for the cmdlines section */
+	const char *const *comms;
+	size_t nr_comms;
+};
+
+/* Writes the recording as a v6 trace.dat: under a temporary name in the same directory (its name
+ * left in tmp_path), renamed to in->path once complete. -1 with errno; the temporary is removed. */
+int pft_dat_write(const struct pft_dat_input *in, char *tmp_path, size_t tmp_size);
+
+#endif

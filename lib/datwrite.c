@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trace.dat version 6 (trace-cmd's format), written from a live recording: the headers and event
+ * formats of this kernel, the comms, the per-CPU stats, trace-cmd's PROCMAPS option (so either
+ * tool finds the maps) and pftrace's own option with every maps snapshot in full, then the raw
+ * ring-buffer pages as the kernel gave them. Written under a temporary name and renamed at the
+ * end: an interrupted run never leaves a file that looks complete.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <tracefs.h>
+#include "internal.h"
+#include "dat.h"
+#include "live.h"
+
+struct out {
+	FILE *f;
+	int err;
+};
+
+static void put(struct out *o, const void *p, size_t n)
+{
+	if (!o->err && n && fwrite(p, 1, n, o->f) != n)
+		o->err = errno ? errno : EIO;
+}
+
+static void put16(struct out *o, uint16_t v)
+{
+	put(o, &v, 2);
+}
+
+static void put32(struct out *o, uint32_t v)
+{
+	put(o, &v, 4);
+}
+
+static void put64(struct out *o, uint64_t v)
+{
+	put(o, &v, 8);
+}
+
+/* A tracefs file, whole; NULL and *size 0 if it cannot be read. */
+static char *tracefs_text(struct tracefs_instance *inst, const char *file, int *size)
+{
+	char *s = tracefs_instance_file_read(inst, file, size);
+
+	if (!s)
+		*size = 0;
+	return s;
+}
+
+static int put_file(struct out *o, struct tracefs_instance *inst, const char *file, int width)
+{
+	int size;
+	char *s = tracefs_text(inst, file, &size);
+
+	if (!s)
+		return -1;
+	if (width == 8)
+		put64(o, size);
+	else
+		put32(o, size);
+	put(o, s, size);
+	free(s);
+	return 0;
+}
+
+static int put_formats(struct out *o, bool kernel)
+{
+	static const char *const faults[] = {"page_fault_user", "page_fault_kernel"};
+	int i, n = kernel ? 2 : 1;
+	char path[128];
+
+	put(o, "header_page", 12);
+	if (put_file(o, NULL, "events/header_page", 8) < 0)
+		return -1;
+	put(o, "header_event", 13);
+	if (put_file(o, NULL, "events/header_event", 8) < 0)
+		return -1;
+	/* ftrace's own events: print, for pftrace's snapshot markers */
+	put32(o, 1);
+	if (put_file(o, NULL, "events/ftrace/print/format", 8) < 0)
+		return -1;
+	put32(o, 1);
+	put(o, "exceptions", 11);
+	put32(o, n);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "events/exceptions/%s/format", faults[i]);
+		if (put_file(o, NULL, path, 8) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* /proc/kallsyms lets readers name kernel ips; only worth its 5 MB with --kernel. */
+static void put_kallsyms(struct out *o, bool kernel)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = kernel ? fopen("/proc/kallsyms", "re") : NULL;
+	FILE *mem = open_memstream(&buf, &size);
+	char chunk[65536];
+	size_t n;
+
+	while (f && mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, mem);
+	if (mem)
+		fclose(mem);
+	if (f)
+		fclose(f);
+	put32(o, (uint32_t)size);
+	put(o, buf, size);
+	free(buf);
+}
+
+static void put_cmdlines(struct out *o, const struct pft_dat_input *in)
+{
+	char *buf = NULL;
+	size_t size = 0, i;
+	FILE *mem = open_memstream(&buf, &size);
+
+	for (i = 0; mem && i < in->nr_comms; i++)
+		fprintf(mem, "%d %s\n", in->tids[i], in->comms[i]);
+	if (mem)
+		fclose(mem);
+	put64(o, size);
+	put(o, buf, size);
+	free(buf);
+}
+
+static void put_option(struct out *o, uint16_t id, const void *data, uint32_t size)
+{
+	put16(o, id);
+	put32(o, size);
+	put(o, data, size);
+}
+
+static void put_string_option(struct out *o, uint16_t id, const char *s)
+{
+	put_option(o, id, s, (uint32_t)strlen(s) + 1);
+}
+
+static int put_cpustats(struct out *o, struct pft_live *l)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < pft_live_cpus(l); cpu++) {
+		char file[64], *text, *opt;
+		int size;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
+		text = tracefs_text(pft_live_instance(l), file, &size);
+		if (!text)
+			continue;
+		if (asprintf(&opt, "CPU: %d\n%s", cpu, text) >= 0) {
+			put_string_option(o, PFT_DAT_OPT_CPUSTAT, opt);
+			free(opt);
+		}
+		free(text);
+	}
+	return 0;
+}
+
+struct maps_text {
+	FILE *procmaps, *full;
+	char *pbuf, *fbuf;
+	size_t psize, fsize;
+	int last_pid;
+	const struct pft_maps *last;
+	const char *last_exe;
+};
+
+/* trace-cmd's PROCMAPS: "pid nr exe\n" then "start end path\n" for lines with a path. */
+static void procmaps_one(FILE *f, int pid, const struct pft_maps *m, const char *exe)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < pft_maps_count(m); i++)
+		n += pft_maps_at(m, i)->name[0] != '[' || strcmp(pft_maps_at(m, i)->name, "[anon]");
+	fprintf(f, "%x %zx %s\n", pid, n, exe && *exe ? exe : "?");
+	for (i = 0; i < pft_maps_count(m); i++) {
+		const struct pft_vma *v = pft_maps_at(m, i);
+
+		if (strcmp(v->name, "[anon]"))
+			fprintf(f, "%" PRIx64 " %" PRIx64 " %s\n", v->start, v->end, v->name);
+	}
+	fputc('\0', f);
+}
+
+static int snapshot_text(void *data, int pid, uint64_t ts, const struct pft_maps *m,
+			 const char *exe)
+{
+	struct maps_text *t = data;
+
+	fprintf(t->full, "snapshot %d %" PRIu64 " %s\n", pid, ts, exe && *exe ? exe : "?");
+	pft_maps_write(m, t->full);
+	fputs("end\n", t->full);
+	if (t->last && t->last_pid != pid)
+		procmaps_one(t->procmaps, t->last_pid, t->last, t->last_exe);
+	t->last_pid = pid;
+	t->last = m;
+	t->last_exe = exe;
+	return 0;
+}
+
+/* PROCMAPS: one option per pid, its last snapshot. pftrace's option: every snapshot. */
+static int put_maps(struct out *o, const struct pft_aspace *as)
+{
+	struct maps_text t = {0};
+	char *p;
+	size_t off;
+	int r = -1;
+
+	t.procmaps = open_memstream(&t.pbuf, &t.psize);
+	t.full = open_memstream(&t.fbuf, &t.fsize);
+	if (!t.procmaps || !t.full)
+		goto out;
+	fputs(PFT_DAT_MAPS_MAGIC "\n", t.full);
+	pft_aspace_foreach_snapshot(as, snapshot_text, &t);
+	if (t.last)
+		procmaps_one(t.procmaps, t.last_pid, t.last, t.last_exe);
+	fclose(t.procmaps);
+	fclose(t.full);
+	t.procmaps = t.full = NULL;
+	for (off = 0; off < t.psize; off += strlen(p) + 1) {
+		p = t.pbuf + off;
+		put_string_option(o, PFT_DAT_OPT_PROCMAPS, p);
+	}
+	put_option(o, PFT_DAT_OPT_PFTRACE_MAPS, t.fbuf, (uint32_t)t.fsize + 1);
+	r = 0;
+out:
+	if (t.procmaps)
+		fclose(t.procmaps);
+	if (t.full)
+		fclose(t.full);
+	free(t.pbuf);
+	free(t.fbuf);
+	return r;
+}
+
+static void put_options(struct out *o, const struct pft_dat_input *in)
+{
+	struct tracefs_instance *inst = pft_live_instance(in->live);
+	struct utsname u;
+	char *clock, *s;
+	int size;
+
+	put(o, "options  ", 10);
+	put_cpustats(o, in->live);
+	clock = tracefs_text(inst, "trace_clock", &size);
+	if (clock) {
+		put_string_option(o, PFT_DAT_OPT_TRACECLOCK, clock);
+		free(clock);
+	}
+	if (uname(&u) == 0 &&
+	    asprintf(&s, "%s %s %s %s", u.sysname, u.nodename, u.release, u.machine) >= 0) {
+		put_string_option(o, PFT_DAT_OPT_UNAME, s);
+		free(s);
+	}
+	put_maps(o, in->as);
+	put16(o, 0);
+}
+
+/* Copies a spool into the file at its offset. */
+static int copy_spool(struct out *o, int spool, uint64_t size)
+{
+	char buf[1 << 16];
+	uint64_t done = 0;
+
+	while (done < size) {
+		size_t want = size - done < sizeof(buf) ? size - done : sizeof(buf);
+		ssize_t n = pread(spool, buf, want, (off_t)done);
+
+		if (n <= 0) {
+			o->err = n < 0 ? errno : EIO;
+			return -1;
+		}
+		put(o, buf, n);
+		done += n;
+	}
+	return o->err ? -1 : 0;
+}
+
+static int put_flyrecord(struct out *o, const struct pft_dat_input *in)
+{
+	int cpus = pft_live_cpus(in->live), psize = pft_live_page_size(in->live), cpu;
+	char *clock = tracefs_get_clock(pft_live_instance(in->live)), bracket[64];
+	uint64_t *off = calloc(cpus, sizeof(*off)), *size = calloc(cpus, sizeof(*size)), pos;
+	int r = -1;
+
+	if (!off || !size || !clock)
+		goto out;
+	snprintf(bracket, sizeof(bracket), "[%s]", clock);
+	for (cpu = 0; cpu < cpus; cpu++)
+		pft_live_spool_fd(in->live, cpu, &size[cpu]);
+	pos = (uint64_t)ftello(o->f) + 10 + 16ull * cpus + 8 + strlen(bracket);
+	for (cpu = 0; cpu < cpus; cpu++) {
+		off[cpu] = (pos + psize - 1) & ~(uint64_t)(psize - 1);
+		pos = off[cpu] + size[cpu];
+	}
+	put(o, "flyrecord", 10);
+	for (cpu = 0; cpu < cpus; cpu++) {
+		put64(o, off[cpu]);
+		put64(o, size[cpu]);
+	}
+	put64(o, strlen(bracket));
+	put(o, bracket, strlen(bracket));
+	for (cpu = 0; cpu < cpus && !o->err; cpu++) {
+		uint64_t here = (uint64_t)ftello(o->f), s;
+		static const char zeros[4096];
+		int spool = pft_live_spool_fd(in->live, cpu, &s);
+
+		while (here < off[cpu]) {
+			size_t n = off[cpu] - here < sizeof(zeros) ? off[cpu] - here : sizeof(zeros);
+
+			put(o, zeros, n);
+			here += n;
+		}
+		if (s && copy_spool(o, spool, s) < 0)
+			goto out;
+	}
+	r = o->err ? -1 : 0;
+out:
+	free(clock);
+	free(off);
+	free(size);
+	return r;
+}
+
+static void put_header(struct out *o, const struct pft_dat_input *in)
+{
+	static const char magic[] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
+
+	put(o, magic, sizeof(magic));
+	put(o, "6", 2);
+	put(o, "\0", 1); /* little endian */
+	put(o, (const char[]){sizeof(long)}, 1);
+	put32(o, (uint32_t)pft_live_page_size(in->live));
+}
+
+int pft_dat_write(const struct pft_dat_input *in, char *tmp_path, size_t tmp_size)
+{
+	struct out o = {0};
+	int fd, err = 0;
+
+	snprintf(tmp_path, tmp_size, "%s.pftrace-tmp-XXXXXX", in->path);
+	fd = mkstemp(tmp_path);
+	if (fd < 0)
+		return -1;
+	o.f = fdopen(fd, "w");
+	if (!o.f) {
+		err = errno;
+		close(fd);
+		goto fail;
+	}
+	put_header(&o, in);
+	if (put_formats(&o, in->kernel) < 0 && !o.err)
+		o.err = errno ? errno : EIO;
+	put_kallsyms(&o, in->kernel);
+	put32(&o, 0); /* printk formats */
+	put_cmdlines(&o, in);
+	put32(&o, (uint32_t)pft_live_cpus(in->live));
+	put_options(&o, in);
+	if (!o.err)
+		put_flyrecord(&o, in);
+	if (!o.err && (fflush(o.f) == EOF || fsync(fileno(o.f)) < 0))
+		o.err = errno;
+	if (fclose(o.f) == EOF && !o.err)
+		o.err = errno;
+	err = o.err;
+	if (err)
+		goto fail;
+	if (rename(tmp_path, in->path) < 0) {
+		err = errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	unlink(tmp_path);
+	errno = err ? err : EIO;
+	return -1;
+}

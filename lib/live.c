@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Live tracing in pftrace's own tracefs instance. It writes only that instance's files (event
+ * enables, set_event_pid, options, buffer size, tracing_on, trace_marker): never the global
+ * tracer, function-tracer files or other instances, which locked-down kernels refuse.
+ *
+ * Records are read raw, page by page, from per_cpu/cpuN/trace_pipe_raw (libtracefs), decoded
+ * with libtraceevent's kbuffer, and optionally spooled as pages for a trace.dat.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event-parse.h>
+#include <kbuffer.h>
+#include <tracefs.h>
+#include "internal.h"
+#include "live.h"
+
+struct live_cpu {
+	int fd;
+	struct tracefs_cpu *tcpu;
+	int spool; /* -1: not spooling */
+	uint64_t spooled;
+};
+
+struct pft_live {
+	struct tracefs_instance *inst;
+	struct tep_handle *tep;
+	struct pft_decoder *dec;
+	struct kbuffer *kbuf;
+	struct live_cpu *cpus;
+	int nr_cpus, page_size;
+	void *page;
+	bool armed, pids_set;
+	uint64_t events, missed_pages;
+	pft_live_cb cb;
+	void *cb_data;
+};
+
+static bool instance_owner_alive(const char *name)
+{
+	char comm[64];
+	long pid = strtol(name + strlen(PFT_INSTANCE_PREFIX), NULL, 10);
+
+	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+		return false;
+	/* a pid can be reused: it is ours only if it still runs pftrace */
+	return pft_proc_comm((int)pid, comm, sizeof(comm)) == 0 && !strcmp(comm, "pftrace");
+}
+
+int pft_live_remove_stale(char ***removed)
+{
+	char **names = tracefs_instances("^" PFT_INSTANCE_PREFIX "[0-9]+$"), **out = NULL;
+	int i, n = 0;
+
+	for (i = 0; names && names[i]; i++) {
+		struct tracefs_instance *inst;
+
+		if (instance_owner_alive(names[i]))
+			continue;
+		inst = tracefs_instance_alloc(NULL, names[i]);
+		if (!inst)
+			continue;
+		/* disable first: rmdir fails while events are being written on some kernels */
+		tracefs_trace_off(inst);
+		tracefs_event_disable(inst, NULL, NULL);
+		if (tracefs_instance_destroy(inst) == 0) {
+			out = tracefs_list_add(out, names[i]);
+			n++;
+		}
+		tracefs_instance_free(inst);
+	}
+	tracefs_list_free(names);
+	if (removed)
+		*removed = out;
+	else
+		tracefs_list_free(out);
+	return n;
+}
+
+int pft_live_tracefs(const char **dir)
+{
+	int r = tracefs_tracing_dir_is_mounted(true, dir);
+
+	if (r < 0)
+		return -1;
+	if (!tracefs_file_exists(NULL, "events/exceptions/page_fault_user/enable")) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+static int open_cpus(struct pft_live *l)
+{
+	int cpu;
+
+	l->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	l->cpus = calloc(l->nr_cpus, sizeof(*l->cpus));
+	if (!l->cpus)
+		return -1;
+	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+		char file[64];
+		int fd;
+
+		l->cpus[cpu].fd = -1;
+		l->cpus[cpu].spool = -1;
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", cpu);
+		fd = tracefs_instance_file_open(l->inst, file, O_RDONLY | O_NONBLOCK);
+		if (fd < 0)
+			continue; /* an offline CPU: nothing will be recorded there */
+		l->cpus[cpu].fd = fd;
+		l->cpus[cpu].tcpu = tracefs_cpu_alloc_fd(fd, l->page_size, true);
+		if (!l->cpus[cpu].tcpu)
+			return -1;
+	}
+	return 0;
+}
+
+static int spool_open(struct pft_live *l, const char *dir)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+		/* unnamed: a killed run leaves nothing behind */
+		int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+		if (fd < 0)
+			return -1;
+		l->cpus[cpu].spool = fd;
+	}
+	return 0;
+}
+
+struct pft_live *pft_live_open(const struct pft_live_opts *o)
+{
+	static const char *systems[] = {"exceptions", "ftrace", NULL};
+	struct pft_live *l = calloc(1, sizeof(*l));
+	char name[64];
+	int err;
+
+	if (!l)
+		return NULL;
+	snprintf(name, sizeof(name), PFT_INSTANCE_PREFIX "%d", (int)getpid());
+	l->inst = tracefs_instance_create(name);
+	if (!l->inst)
+		goto fail;
+	/* nothing is recorded until the pid filter is in place and pft_live_arm() runs */
+	if (tracefs_trace_off(l->inst) < 0)
+		goto fail;
+	if (o->buffer_kb && tracefs_instance_set_buffer_size(l->inst, o->buffer_kb, -1) < 0)
+		goto fail;
+	if (tracefs_option_enable(l->inst, TRACEFS_OPTION_EVENT_FORK) < 0 ||
+	    tracefs_option_disable(l->inst, TRACEFS_OPTION_OVERWRITE) < 0)
+		goto fail;
+	l->tep = tracefs_local_events_system(NULL, systems);
+	if (!l->tep)
+		goto fail;
+	l->dec = pft_decoder_new(l->tep);
+	l->kbuf = kbuffer_alloc(sizeof(long) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
+				KBUFFER_ENDIAN_LITTLE);
+	l->page_size = getpagesize();
+	if (tracefs_file_exists(l->inst, "buffer_subbuf_size_kb")) {
+		long long kb;
+
+		if (tracefs_instance_file_read_number(l->inst, "buffer_subbuf_size_kb", &kb) == 0)
+			l->page_size = (int)kb * 1024;
+	}
+	l->page = malloc(l->page_size);
+	if (!l->dec || !l->kbuf || !l->page || open_cpus(l) < 0)
+		goto fail;
+	if (o->spool_dir && spool_open(l, o->spool_dir) < 0)
+		goto fail;
+	if (tracefs_event_enable(l->inst, "exceptions", "page_fault_user") < 0 ||
+	    (o->kernel && tracefs_event_enable(l->inst, "exceptions", "page_fault_kernel") < 0)) {
+		if (!errno)
+			errno = ENOENT;
+		goto fail;
+	}
+	return l;
+fail:
+	err = errno ? errno : EIO;
+	pft_live_close(l);
+	errno = err;
+	return NULL;
+}
+
+/*
+ * set_event_pid: the first write replaces (an empty filter would trace every process), later
+ * ones append. Threads are separate entries; event-fork adds children as they are created.
+ */
+int pft_live_add_pid(struct pft_live *l, int tid)
+{
+	char buf[32];
+	int r;
+
+	snprintf(buf, sizeof(buf), "%d ", tid);
+	if (!l->pids_set)
+		r = tracefs_instance_file_write(l->inst, "set_event_pid", buf);
+	else
+		r = tracefs_instance_file_append(l->inst, "set_event_pid", buf);
+	if (r < 0)
+		return -1;
+	l->pids_set = true;
+	return 0;
+}
+
+int pft_live_arm(struct pft_live *l)
+{
+	if (!l->pids_set) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (tracefs_trace_on(l->inst) < 0)
+		return -1;
+	l->armed = true;
+	return 0;
+}
+
+int pft_live_mark(struct pft_live *l, const char *text)
+{
+	char *path = tracefs_instance_get_file(l->inst, "trace_marker");
+	int fd = path ? open(path, O_WRONLY | O_CLOEXEC) : -1;
+	ssize_t n = -1;
+
+	tracefs_put_tracing_file(path);
+	if (fd >= 0) {
+		n = write(fd, text, strlen(text));
+		close(fd);
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/* A page as the kernel gave it: u64 timestamp, long commit (bit 31: events were missed). */
+static int page_missed(const void *page)
+{
+	unsigned long long commit = 0;
+
+	memcpy(&commit, (const char *)page + 8, sizeof(long));
+	return (commit >> 31) & 1;
+}
+
+static int spool_page(struct live_cpu *c, const void *page, int size)
+{
+	const char *p = page;
+	int left = size;
+
+	while (left > 0) {
+		ssize_t n = write(c->spool, p, left);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		left -= (int)n;
+	}
+	c->spooled += size;
+	return 0;
+}
+
+static int handle_page(struct pft_live *l, int cpu, void *page)
+{
+	struct pft_event ev;
+	unsigned long long ts;
+	void *data;
+
+	if (l->cpus[cpu].spool >= 0 && spool_page(&l->cpus[cpu], page, l->page_size) < 0)
+		return -1;
+	l->missed_pages += page_missed(page);
+	if (kbuffer_load_subbuffer(l->kbuf, page) < 0)
+		return 0; /* an empty page */
+	for (data = kbuffer_read_event(l->kbuf, &ts); data;
+	     data = kbuffer_next_event(l->kbuf, &ts)) {
+		struct tep_record rec = {.ts = ts, .data = data, .cpu = cpu};
+
+		rec.size = kbuffer_event_size(l->kbuf);
+		pft_decode(l->dec, &rec, cpu, &ev);
+		l->events++;
+		if (l->cb && l->cb(l->cb_data, &ev) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void pft_live_set_callback(struct pft_live *l, pft_live_cb cb, void *data)
+{
+	l->cb = cb;
+	l->cb_data = data;
+}
+
+int pft_live_read(struct pft_live *l)
+{
+	int cpu, n;
+
+	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+		if (!l->cpus[cpu].tcpu)
+			continue;
+		/* partial pages are fine: the rest of the page comes in the next read */
+		while ((n = tracefs_cpu_read(l->cpus[cpu].tcpu, l->page, true)) > 0)
+			if (handle_page(l, cpu, l->page) < 0)
+				return -1;
+		if (n < 0 && errno != EAGAIN)
+			return -1;
+	}
+	return 0;
+}
+
+int pft_live_stop(struct pft_live *l)
+{
+	int cpu;
+
+	if (!l->armed)
+		return 0;
+	tracefs_trace_off(l->inst);
+	l->armed = false;
+	if (pft_live_read(l) < 0)
+		return -1;
+	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+		if (!l->cpus[cpu].tcpu)
+			continue;
+		/* after tracing_on=0 the last, partial pages come out only through flush */
+		while (tracefs_cpu_flush(l->cpus[cpu].tcpu, l->page) > 0)
+			if (handle_page(l, cpu, l->page) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+int pft_live_fds(const struct pft_live *l, int *fds, int max)
+{
+	int cpu, n = 0;
+
+	for (cpu = 0; cpu < l->nr_cpus && n < max; cpu++)
+		if (l->cpus[cpu].fd >= 0)
+			fds[n++] = l->cpus[cpu].fd;
+	return n;
+}
+
+static uint64_t stat_field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
+{
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	st->events = l->events;
+	st->missed_pages = l->missed_pages;
+	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+		char file[64], *text;
+
+		if (!l->cpus[cpu].tcpu)
+			continue;
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
+		text = tracefs_instance_file_read(l->inst, file, NULL);
+		if (!text)
+			return -1;
+		/* overwrite is off: a full buffer drops new events ("dropped events") */
+		st->lost += stat_field(text, "\noverrun: ") + stat_field(text, "dropped events: ");
+		free(text);
+	}
+	return 0;
+}
+
+int pft_live_cpus(const struct pft_live *l)
+{
+	return l->nr_cpus;
+}
+
+int pft_live_page_size(const struct pft_live *l)
+{
+	return l->page_size;
+}
+
+int pft_live_spool_fd(const struct pft_live *l, int cpu, uint64_t *size)
+{
+	*size = l->cpus[cpu].spooled;
+	return l->cpus[cpu].spool;
+}
+
+struct tracefs_instance *pft_live_instance(const struct pft_live *l)
+{
+	return l->inst;
+}
+
+struct tep_handle *pft_live_tep(const struct pft_live *l)
+{
+	return l->tep;
+}
+
+void pft_live_close(struct pft_live *l)
+{
+	int cpu;
+
+	if (!l)
+		return;
+	for (cpu = 0; l->cpus && cpu < l->nr_cpus; cpu++) {
+		if (l->cpus[cpu].tcpu)
+			tracefs_cpu_free_fd(l->cpus[cpu].tcpu);
+		if (l->cpus[cpu].fd >= 0)
+			close(l->cpus[cpu].fd);
+		if (l->cpus[cpu].spool >= 0)
+			close(l->cpus[cpu].spool);
+	}
+	if (l->inst) {
+		/* the machine's tracing state as we found it: our instance gone, nothing enabled */
+		tracefs_trace_off(l->inst);
+		tracefs_event_disable(l->inst, NULL, NULL);
+		tracefs_instance_destroy(l->inst);
+		tracefs_instance_free(l->inst);
+	}
+	pft_decoder_free(l->dec);
+	if (l->kbuf)
+		kbuffer_free(l->kbuf);
+	tep_free(l->tep);
+	free(l->page);
+	free(l->cpus);
+	free(l);
+}

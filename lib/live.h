@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Live tracing: pftrace's own tracefs instance and its ring buffers. Everything that touches the
+ * machine's tracing state is here. Same conventions as pftrace.h: -1/NULL with errno, no
+ * printing, no exit.
+ */
+#ifndef PFTRACE_LIVE_H
+#define PFTRACE_LIVE_H
+
+#include "pftrace.h"
+
+#define PFT_INSTANCE_PREFIX "pftrace-"
+
+struct pft_live;
+struct tracefs_instance;
+struct tep_handle;
+
+struct pft_live_opts {
+	bool kernel;            /* also page_fault_kernel */
+	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
+	const char *spool_dir;  /* keep raw pages (for a trace.dat) in unnamed files here */
+};
+
+struct pft_live_stats {
+	uint64_t events;       /* records read */
+	uint64_t lost;         /* the kernel's count: overrun + dropped events, all CPUs */
+	uint64_t missed_pages; /* pages that arrived with the "events missed" flag */
+};
+
+/* Checks that tracefs is mounted (mounting it when allowed) and has the page-fault tracepoint.
+ * 0 and *dir; -1 with errno (EACCES/EPERM: no permission, ENOENT: no tracepoint). */
+int pft_live_tracefs(const char **dir);
+/* Removes pftrace-<pid> instances whose pid no longer runs pftrace (left by a killed run).
+ * Returns how many; *removed (may be NULL) gets their names, free with tracefs_list_free. */
+int pft_live_remove_stale(char ***removed);
+/* Creates instance pftrace-<our pid> with tracing off and the events enabled. Caller closes. */
+struct pft_live *pft_live_open(const struct pft_live_opts *o);
+/* Adds a thread to set_event_pid. */
+int pft_live_add_pid(struct pft_live *l, int tid);
+/* Starts recording; only after at least one pft_live_add_pid (an empty filter traces all). */
+int pft_live_arm(struct pft_live *l);
+/* Writes text into the instance's trace_marker: it is recorded with the buffer's timestamp. */
+int pft_live_mark(struct pft_live *l, const char *text);
+
+/* Called for every event read; a negative return stops the read with -1. The event lives until
+ * the callback returns. ev->comm is NULL: the callback knows the tasks. */
+typedef int (*pft_live_cb)(void *data, const struct pft_event *ev);
+void pft_live_set_callback(struct pft_live *l, pft_live_cb cb, void *data);
+/* Reads what the buffers hold now, without blocking. */
+int pft_live_read(struct pft_live *l);
+/* Stops recording and reads the rest, partial pages included. */
+int pft_live_stop(struct pft_live *l);
+/* The per-CPU descriptors to poll() for input. Returns how many were stored. */
+int pft_live_fds(const struct pft_live *l, int *fds, int max);
+int pft_live_stats(struct pft_live *l, struct pft_live_stats *st);
+
+/* For the trace.dat writer. */
+int pft_live_cpus(const struct pft_live *l);
+int pft_live_page_size(const struct pft_live *l);
+/* The spool of a CPU (or -1), and how many bytes it holds. */
+int pft_live_spool_fd(const struct pft_live *l, int cpu, uint64_t *size);
+struct tracefs_instance *pft_live_instance(const struct pft_live *l);
+struct tep_handle *pft_live_tep(const struct pft_live *l);
+
+/* Stops, disables every event of the instance and removes it. Accepts NULL. */
+void pft_live_close(struct pft_live *l);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* ptrace for record: arm tracing at a command's exec, read maps at a process's exit. */
+#ifndef PFTRACE_PTRACE_H
+#define PFTRACE_PTRACE_H
+
+#include <sys/types.h>
+
+struct pft_child {
+	pid_t pid;
+	int go_fd, err_fd;
+};
+
+enum {
+	PFT_STOP_NONE,       /* nothing happened */
+	PFT_STOP_EXIT_EVENT, /* *pid is about to exit: its maps are still readable; resume it */
+	PFT_STOP_EXITED,     /* *pid is gone: *status as from waitpid */
+	PFT_STOP_OTHER,      /* a signal or group-stop, already handled */
+};
+
+/* Forks a child that waits, then execs argv with pftrace's signal state undone. */
+int pft_child_spawn(char *const argv[], struct pft_child *c);
+/* Seizes the child and lets it exec. 0: it is stopped at its first instruction (resume it with
+ * pft_ptrace_resume); 1: exec failed (*exec_errno) or it died (*status); -1 with errno. */
+int pft_child_exec(struct pft_child *c, int *exec_errno, int *status);
+/* Kills and reaps a child that must not run. */
+void pft_child_abandon(struct pft_child *c);
+/* Seizes a running process to be told of its exit; it keeps running. */
+int pft_ptrace_seize(pid_t pid);
+int pft_ptrace_resume(pid_t pid);
+/* Non-blocking: handles what the tracees did and says what the caller must know. -1 on error. */
+int pft_ptrace_poll(pid_t *pid, int *status);
+
+#endif
