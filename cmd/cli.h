@@ -29,13 +29,13 @@ struct out_opts {
 	size_t nr_maps;
 };
 
-/* Option letters/longs of out_opts, for getopt_long tables. */
-#define OUT_SHORTOPTS "jb:n:p:km:"
+/* Option letters/longs of out_opts shared by report and record, for getopt_long tables;
+ * report adds -p/--pid (a filter) and -m/--maps, which out_opt handles too. */
+#define OUT_SHORTOPTS "jb:n:k"
 #define OUT_LONGOPTS                                                                               \
 	{"json", no_argument, NULL, 'j'}, {"jsonl", no_argument, NULL, 'J'},                       \
 		{"by", required_argument, NULL, 'b'}, {"top", required_argument, NULL, 'n'},       \
-		{"pid", required_argument, NULL, 'p'}, {"kernel", no_argument, NULL, 'k'},         \
-		{"maps", required_argument, NULL, 'm'}
+		{"kernel", no_argument, NULL, 'k'}
 
 /* Handles one out_opts option; 1 if it was one, 0 if not, -1 (message printed) if bad. */
 int out_opt(struct out_opts *o, int c, const char *arg);

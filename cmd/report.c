@@ -36,13 +36,15 @@ static void usage(FILE *f)
 static int parse(int argc, char **argv, struct report_args *a)
 {
 	static const struct option longopts[] = {OUT_LONGOPTS,
+						  {"pid", required_argument, NULL, 'p'},
+						  {"maps", required_argument, NULL, 'm'},
 						  {"help", no_argument, NULL, 'h'},
 						  {NULL, 0, NULL, 0}};
 	int c;
 
 	a->out.top = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, OUT_SHORTOPTS "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OUT_SHORTOPTS "p:m:h", longopts, NULL)) != -1) {
 		int r;
 
 		if (c == 'h') {

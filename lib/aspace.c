@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "internal.h"
 
 struct snapshot {
@@ -21,7 +20,7 @@ struct snapshot {
 struct proc {
 	int pid;
 	bool asked;            /* the resolver was asked for a first snapshot */
-	uint64_t last_refresh; /* CLOCK_MONOTONIC ns of the last refresh */
+	uint64_t last_refresh; /* trace time of the fault that last asked for a fresh snapshot */
 	struct snapshot *snaps;
 	size_t nr, cap;
 };
@@ -38,8 +37,8 @@ struct pft_aspace {
 };
 
 /* A live process may have mapped something since its last snapshot: look again, but not more
- * often than this. */
-#define REFRESH_NS 10000000ull
+ * often than this in trace time (events are processed in batches: wall time says nothing). */
+#define REFRESH_NS 1000000ull
 
 struct pft_aspace *pft_aspace_new(void)
 {
@@ -166,20 +165,11 @@ int pft_aspace_set_tgid(struct pft_aspace *as, int tid, int tgid)
 	return pft_hmap_set(&as->tgids, (uint64_t)(uint32_t)tid, 0, (uint32_t)tgid + 1);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
-}
-
 /* Asks the resolver for a snapshot: the first of a pid, or a fresh one for an address that no
  * snapshot holds. 1 if it added one. */
-static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh)
+static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh, uint64_t ts)
 {
 	struct proc *p = proc_find(as, pid);
-	uint64_t now;
 
 	if (!as->r.snapshot)
 		return 0;
@@ -187,10 +177,10 @@ static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh)
 		if (p && p->asked)
 			return 0;
 	} else {
-		now = now_ns();
-		if (!as->r.refresh || !p || now - p->last_refresh < REFRESH_NS)
+		if (!as->r.refresh || !p || ts == PFT_NO_TS ||
+		    (p->last_refresh && ts - p->last_refresh < REFRESH_NS))
 			return 0;
-		p->last_refresh = now;
+		p->last_refresh = ts;
 	}
 	p = proc_get(as, pid);
 	if (!p)
@@ -233,14 +223,14 @@ const struct pft_vma *pft_aspace_lookup(struct pft_aspace *as, int pid, uint64_t
 	struct proc *p = proc_find(as, pid);
 	const struct pft_vma *v;
 
-	if ((!p || !p->nr) && !as->all && ask(as, pid, comm, false))
+	if ((!p || !p->nr) && !as->all && ask(as, pid, comm, false, ts))
 		p = proc_find(as, pid);
 	if (!p || !p->nr) {
 		*maps = as->all;
 		return pft_maps_lookup(as->all, addr);
 	}
 	v = search(p, ts, addr, maps);
-	if (!v && ask(as, pid, comm, true))
+	if (!v && ask(as, pid, comm, true, ts))
 		v = search(proc_find(as, pid), ts, addr, maps);
 	return v;
 }

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <tracefs.h>
@@ -347,11 +348,16 @@ int pft_dat_write(const struct pft_dat_input *in, char *tmp_path, size_t tmp_siz
 {
 	struct out o = {0};
 	int fd, err = 0;
+	mode_t mask;
 
 	snprintf(tmp_path, tmp_size, "%s.pftrace-tmp-XXXXXX", in->path);
 	fd = mkstemp(tmp_path);
 	if (fd < 0)
 		return -1;
+	/* mkstemp makes it 0600: give it the mode any new file of the user gets */
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
 	o.f = fdopen(fd, "w");
 	if (!o.f) {
 		err = errno;

@@ -85,7 +85,5 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep);
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev);
 void pft_decoder_free(struct pft_decoder *d);
 
-/* The snapshot marker pftrace writes into trace_marker: "pftrace-snap <id>". */
-#define PFT_SNAP_MARKER "pftrace-snap "
 
 #endif

@@ -10,6 +10,9 @@
 #include "pftrace.h"
 
 #define PFT_INSTANCE_PREFIX "pftrace-"
+/* What pftrace writes into trace_marker when it reads maps: "pftrace-snap <id> <pid>". The
+ * marker's timestamp dates the snapshot in the trace's own clock. */
+#define PFT_SNAP_MARKER "pftrace-snap "
 
 struct pft_live;
 struct tracefs_instance;

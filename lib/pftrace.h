@@ -206,6 +206,19 @@ int pft_proc_tgid(int tid);
 /* Copies /proc/TID/comm (without newline) into buf; -1 with errno if it is gone. */
 int pft_proc_comm(int tid, char *buf, size_t size);
 
+/* ---------------------------------------------------------------- comms */
+
+/* tid -> comm (at most 31 bytes kept), for sources whose records carry none. */
+struct pft_comms;
+struct pft_comms *pft_comms_new(void);
+/* The comm of tid, or NULL; valid until the next pft_comms_set. */
+const char *pft_comms_get(const struct pft_comms *c, int tid);
+int pft_comms_set(struct pft_comms *c, int tid, const char *comm);
+size_t pft_comms_count(const struct pft_comms *c);
+/* The i-th entry, in the order they were added. */
+void pft_comms_at(const struct pft_comms *c, size_t i, int *tid, const char **comm);
+void pft_comms_free(struct pft_comms *c);
+
 /* ---------------------------------------------------------------- address spaces */
 
 struct pft_aspace;
@@ -301,6 +314,9 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *out);
 /* Adds a source's counters to the report's "source"/"summary" (call once per source, at its end). */
 int pft_report_add_source(struct pft_report *rep, const struct pft_source *src);
+/* The same for an input that is not a pft_source (a live recording); both are copied. */
+int pft_report_add_input(struct pft_report *rep, const char *name,
+			 const struct pft_source_stats *st);
 /* The whole report as a JSON document in memory (see pftrace(1)). Caller owns the reference. */
 json_t *pft_report_json(const struct pft_report *rep);
 /* The same document written to out row by row, so memory stays bounded by one row whatever the

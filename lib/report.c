@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "live.h"
 
 /* Above this an address is in the kernel's half of the address space. */
 #define KERNEL_HALF (1ull << 63)
@@ -286,6 +287,10 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pf
 	struct pft_fault f = {.ev = ev, .tid = ev->tid};
 	uint32_t dummy;
 
+	/* pftrace's own bookkeeping is not an event of the traced program */
+	if (ev->type == PFT_EV_MARKER && ev->text &&
+	    !strncmp(ev->text, PFT_SNAP_MARKER, strlen(PFT_SNAP_MARKER)))
+		return 0;
 	rep->events++;
 	if (ev->ts != PFT_NO_TS) {
 		if (rep->first_ts == PFT_NO_TS || ev->ts < rep->first_ts)
@@ -293,7 +298,7 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pf
 		if (ev->ts > rep->last_ts)
 			rep->last_ts = ev->ts;
 	}
-	if (ev->type == PFT_EV_OTHER) {
+	if (ev->type == PFT_EV_OTHER || ev->type == PFT_EV_MARKER) {
 		rep->other_events++;
 		return 0;
 	}
@@ -323,7 +328,8 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pf
 	return 1;
 }
 
-int pft_report_add_source(struct pft_report *rep, const struct pft_source *src)
+int pft_report_add_input(struct pft_report *rep, const char *name,
+			 const struct pft_source_stats *st)
 {
 	struct input *in;
 
@@ -331,12 +337,17 @@ int pft_report_add_source(struct pft_report *rep, const struct pft_source *src)
 		     sizeof(*rep->inputs)) < 0)
 		return -1;
 	in = &rep->inputs[rep->nr_inputs];
-	in->st = *pft_source_stats(src);
-	in->name = strdup(pft_source_name(src));
+	in->st = *st;
+	in->name = strdup(name);
 	if (!in->name)
 		return -1;
 	rep->nr_inputs++;
 	return 0;
+}
+
+int pft_report_add_source(struct pft_report *rep, const struct pft_source *src)
+{
+	return pft_report_add_input(rep, pft_source_name(src), pft_source_stats(src));
 }
 
 /* ---------------------------------------------------------------- JSON */
