@@ -512,12 +512,17 @@ static int start_targets(struct rec *r)
 	return 0;
 }
 
+static void said_removed(void *data, const char *name)
+{
+	(void)data;
+	fprintf(stderr, "pftrace: removed instance '%s' left by a killed pftrace\n", name);
+}
+
 static int open_tracing(struct rec *r)
 {
 	struct pft_live_opts lo = {r->a->out.kernel, (unsigned int)r->a->buffer_kb, NULL};
-	char **removed = NULL, *dir = NULL;
 	const char *tdir;
-	int i;
+	char *dir = NULL;
 
 	if (pft_live_tracefs(&tdir) < 0) {
 		if (errno == ENOENT)
@@ -531,16 +536,19 @@ static int open_tracing(struct rec *r)
 				strerror(errno));
 		return -1;
 	}
-	pft_live_remove_stale(&removed);
-	for (i = 0; removed && removed[i]; i++)
-		fprintf(stderr, "pftrace: removed instance '%s' left by a killed pftrace\n",
-			removed[i]);
-	free(removed); /* a tracefs list: the strings go with it */
+	pft_live_remove_stale(said_removed, NULL);
 	if (r->a->output) {
 		char *copy = strdup(r->a->output);
 
 		dir = copy ? strdup(dirname(copy)) : NULL;
 		free(copy);
+		/* fail now, not after the whole recording */
+		if (!dir || access(dir, W_OK | X_OK) < 0) {
+			fprintf(stderr, "pftrace: cannot write '%s': %s\n", r->a->output,
+				strerror(dir ? errno : ENOMEM));
+			free(dir);
+			return -1;
+		}
 		lo.spool_dir = dir;
 	}
 	r->live = pft_live_open(&lo);

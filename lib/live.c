@@ -51,9 +51,10 @@ static bool instance_owner_alive(const char *name)
 	return pft_proc_comm((int)pid, comm, sizeof(comm)) == 0 && !strcmp(comm, "pftrace");
 }
 
-int pft_live_remove_stale(char ***removed)
+int pft_live_remove_stale(void (*removed)(void *data, const char *name), void *data)
 {
-	char **names = tracefs_instances("^" PFT_INSTANCE_PREFIX "[0-9]+$"), **out = NULL;
+	/* a basic regex: libtracefs compiles it without REG_EXTENDED, so no "+" */
+	char **names = tracefs_instances("^" PFT_INSTANCE_PREFIX "[0-9][0-9]*$");
 	int i, n = 0;
 
 	for (i = 0; names && names[i]; i++) {
@@ -68,16 +69,13 @@ int pft_live_remove_stale(char ***removed)
 		tracefs_trace_off(inst);
 		tracefs_event_disable(inst, NULL, NULL);
 		if (tracefs_instance_destroy(inst) == 0) {
-			out = tracefs_list_add(out, names[i]);
+			if (removed)
+				removed(data, names[i]);
 			n++;
 		}
 		tracefs_instance_free(inst);
 	}
 	tracefs_list_free(names);
-	if (removed)
-		*removed = out;
-	else
-		tracefs_list_free(out);
 	return n;
 }
 

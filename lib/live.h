@@ -33,9 +33,9 @@ struct pft_live_stats {
 /* Checks that tracefs is mounted (mounting it when allowed) and has the page-fault tracepoint.
  * 0 and *dir; -1 with errno (EACCES/EPERM: no permission, ENOENT: no tracepoint). */
 int pft_live_tracefs(const char **dir);
-/* Removes pftrace-<pid> instances whose pid no longer runs pftrace (left by a killed run).
- * Returns how many; *removed (may be NULL) gets their names, free with tracefs_list_free. */
-int pft_live_remove_stale(char ***removed);
+/* Removes pftrace-<pid> instances whose pid no longer runs pftrace (left by a killed run),
+ * calling removed (may be NULL) with each name. Returns how many. */
+int pft_live_remove_stale(void (*removed)(void *data, const char *name), void *data);
 /* Creates instance pftrace-<our pid> with tracing off and the events enabled. Caller closes. */
 struct pft_live *pft_live_open(const struct pft_live_opts *o);
 /* Adds a thread to set_event_pid. */
