@@ -55,8 +55,13 @@ tests/workload: tests/workload.c
 check: all
 	tests/run.sh
 
-# the main job on the bundled default: a real capture of tests/workload with its maps
-demo: pftrace
+# the main job on the bundled default: record tests/workload live (root)
+demo: pftrace tests/workload
+	@d=$$(mktemp -d ./.demo.XXXXXX) && ./pftrace record -- tests/workload pattern $$d/maps.txt $$d/data; \
+	s=$$?; rm -rf $$d; exit $$s
+
+# the same without root: a real capture of it, with its maps
+demo-offline: pftrace
 	./pftrace report --maps tests/fixtures/workload/maps.txt tests/fixtures/workload/trace.txt
 
 install: pftrace
@@ -69,5 +74,5 @@ format:
 clean:
 	rm -f pftrace lib/libpftrace.a lib/*.o lib/*.d cmd/*.o cmd/*.d tests/*.o tests/*.d $(TEST_BINS)
 
-.PHONY: all check demo install format clean
+.PHONY: all check demo demo-offline install format clean
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d

@@ -21,6 +21,7 @@ struct proc {
 	int pid;
 	bool asked;            /* the resolver was asked for a first snapshot */
 	uint64_t last_refresh; /* trace time of the fault that last asked for a fresh snapshot */
+	uint64_t last_page;    /* and its page */
 	struct snapshot *snaps;
 	size_t nr, cap;
 };
@@ -36,8 +37,9 @@ struct pft_aspace {
 	int last_tid, last_pid; /* the thread of the previous fault: usually the next one's too */
 };
 
-/* A live process may have mapped something since its last snapshot: look again, but not more
- * often than this in trace time (events are processed in batches: wall time says nothing). */
+/* A live process may have mapped something since its last snapshot: look again, for the same
+ * page not more often than this in trace time (events are processed in batches: wall time says
+ * nothing). */
 #define REFRESH_NS 1000000ull
 
 struct pft_aspace *pft_aspace_new(void)
@@ -167,9 +169,11 @@ int pft_aspace_set_tgid(struct pft_aspace *as, int tid, int tgid)
 
 /* Asks the resolver for a snapshot: the first of a pid, or a fresh one for an address that no
  * snapshot holds. 1 if it added one. */
-static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh, uint64_t ts)
+static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh, uint64_t ts,
+	       uint64_t addr)
 {
 	struct proc *p = proc_find(as, pid);
+	uint64_t page = addr & PFT_PAGE_MASK;
 
 	if (!as->r.snapshot)
 		return 0;
@@ -177,10 +181,12 @@ static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh, u
 		if (p && p->asked)
 			return 0;
 	} else {
+		/* a new page always gets a look; faults on one page, once a millisecond */
 		if (!as->r.refresh || !p || ts == PFT_NO_TS ||
-		    (p->last_refresh && ts - p->last_refresh < REFRESH_NS))
+		    (page == p->last_page && ts - p->last_refresh < REFRESH_NS))
 			return 0;
 		p->last_refresh = ts;
+		p->last_page = page;
 	}
 	p = proc_get(as, pid);
 	if (!p)
@@ -223,14 +229,14 @@ const struct pft_vma *pft_aspace_lookup(struct pft_aspace *as, int pid, uint64_t
 	struct proc *p = proc_find(as, pid);
 	const struct pft_vma *v;
 
-	if ((!p || !p->nr) && !as->all && ask(as, pid, comm, false, ts))
+	if ((!p || !p->nr) && !as->all && ask(as, pid, comm, false, ts, addr))
 		p = proc_find(as, pid);
 	if (!p || !p->nr) {
 		*maps = as->all;
 		return pft_maps_lookup(as->all, addr);
 	}
 	v = search(p, ts, addr, maps);
-	if (!v && ask(as, pid, comm, true, ts))
+	if (!v && ask(as, pid, comm, true, ts, addr))
 		v = search(proc_find(as, pid), ts, addr, maps);
 	return v;
 }

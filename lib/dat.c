@@ -269,6 +269,8 @@ struct dat {
 	struct tep_record *returned;
 	struct dat_snapshot *snaps;
 	size_t nr_snaps, cap_snaps;
+	struct dat_snapshot *tc_snaps; /* trace-cmd's PROCMAPS: used only without pftrace's own */
+	size_t nr_tc_snaps, cap_tc_snaps;
 	bool have_pftrace_maps, have_stats;
 	int64_t lost_stats, lost_missed;
 	int cpus;
@@ -279,15 +281,27 @@ struct dat {
 	uint64_t maps_skipped;
 };
 
-static void add_snap(struct dat *d, int pid, uint64_t ts, const char *exe, struct pft_maps *m)
+static void add_snap(struct dat_snapshot **v, size_t *nr, size_t *cap, int pid, uint64_t ts,
+		     const char *exe, struct pft_maps *m)
 {
 	if (!m)
 		return;
-	if (pft_grow((void **)&d->snaps, &d->cap_snaps, d->nr_snaps + 1, sizeof(*d->snaps)) < 0) {
+	if (pft_grow((void **)v, cap, *nr + 1, sizeof(**v)) < 0) {
 		pft_maps_free(m);
 		return;
 	}
-	d->snaps[d->nr_snaps++] = (struct dat_snapshot){pid, ts, strdup(exe ? exe : "?"), m};
+	(*v)[(*nr)++] = (struct dat_snapshot){pid, ts, strdup(exe ? exe : "?"), m};
+}
+
+static void free_snaps(struct dat_snapshot *v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		pft_maps_free(v[i].maps);
+		free(v[i].exe);
+	}
+	free(v);
 }
 
 /* "snapshot PID TS EXE\n" maps lines "end\n", repeated. */
@@ -311,7 +325,8 @@ static void pftrace_maps(struct dat *d, char *buf)
 		if (f) {
 			struct pft_skipped sk = {0};
 
-			add_snap(d, pid, ts, exe, pft_maps_load_file(f, &sk));
+			add_snap(&d->snaps, &d->nr_snaps, &d->cap_snaps, pid, ts, exe,
+				 pft_maps_load_file(f, &sk));
 			d->maps_skipped += sk.count;
 			fclose(f);
 		}
@@ -339,7 +354,8 @@ static void procmaps(struct dat *d, char *buf)
 	fclose(mem);
 	mem = fmemopen(text, size, "r");
 	if (mem) {
-		add_snap(d, (int)pid, PFT_NO_TS, exe, pft_maps_load_file(mem, NULL));
+		add_snap(&d->tc_snaps, &d->nr_tc_snaps, &d->cap_tc_snaps, (int)pid, PFT_NO_TS, exe,
+			 pft_maps_load_file(mem, NULL));
 		fclose(mem);
 	}
 	free(text);
@@ -357,8 +373,7 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size)
 		pftrace_maps(d, buf);
 		break;
 	case PFT_DAT_OPT_PROCMAPS:
-		if (!d->have_pftrace_maps)
-			procmaps(d, buf);
+		procmaps(d, buf);
 		break;
 	case PFT_DAT_OPT_CPUSTAT: {
 		const char *o = strstr(buf, "\noverrun: "), *dr = strstr(buf, "dropped events: ");
@@ -459,11 +474,8 @@ static void dat_close(struct pft_source *src)
 	free(d->handles);
 	if (d->top)
 		tracecmd_close(d->top);
-	for (i = 0; i < d->nr_snaps; i++) {
-		pft_maps_free(d->snaps[i].maps);
-		free(d->snaps[i].exe);
-	}
-	free(d->snaps);
+	free_snaps(d->snaps, d->nr_snaps);
+	free_snaps(d->tc_snaps, d->nr_tc_snaps);
 	free(d);
 }
 
@@ -481,6 +493,15 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	if (walk_options(path, on_option, d, &d->cpus) < 0)
 		d->options_bad = true;
+	if (!d->have_pftrace_maps) {
+		/* trace-cmd's file: its path-only maps are what there is */
+		free_snaps(d->snaps, d->nr_snaps);
+		d->snaps = d->tc_snaps;
+		d->nr_snaps = d->nr_tc_snaps;
+		d->cap_snaps = d->cap_tc_snaps;
+		d->tc_snaps = NULL;
+		d->nr_tc_snaps = 0;
+	}
 	d->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
 	if (!d->top) {
 		errno = EBADMSG;

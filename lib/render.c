@@ -37,11 +37,11 @@ static void summary(const json_t *doc, FILE *out)
 			fprintf(out, ", clock %" JSON_INTEGER_FORMAT " to %" JSON_INTEGER_FORMAT,
 				json_integer_value(first), json_integer_value(last));
 	}
-	fprintf(out, "\nfaults: %" JSON_INTEGER_FORMAT " in %" JSON_INTEGER_FORMAT
-		     " processes, %" JSON_INTEGER_FORMAT " threads: %" JSON_INTEGER_FORMAT
-		     " read, %" JSON_INTEGER_FORMAT " write, %" JSON_INTEGER_FORMAT
-		     " exec; %" JSON_INTEGER_FORMAT " protection\n",
-		num(sum, "faults"), num(sum, "pids"), num(sum, "tids"), num(sum, "reads"),
+	fprintf(out, "\nfaults: %" JSON_INTEGER_FORMAT " in %" JSON_INTEGER_FORMAT " process%s, %" JSON_INTEGER_FORMAT
+		     " thread%s: %" JSON_INTEGER_FORMAT " read, %" JSON_INTEGER_FORMAT
+		     " write, %" JSON_INTEGER_FORMAT " exec; %" JSON_INTEGER_FORMAT " protection\n",
+		num(sum, "faults"), num(sum, "pids"), num(sum, "pids") == 1 ? "" : "es",
+		num(sum, "tids"), num(sum, "tids") == 1 ? "" : "s", num(sum, "reads"),
 		num(sum, "writes"), num(sum, "execs"), num(sum, "protection"));
 	kinds = json_object_get(sum, "by_kind");
 	fprintf(out, "kinds:");

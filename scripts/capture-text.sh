@@ -1,15 +1,17 @@
 #!/bin/bash
 # Capture an ftrace text trace of a command by hand-driving tracefs: the way pftrace's text
 # fixtures were made (and what `pftrace record` automates).
-#   scripts/capture-text.sh [-k] [-t] OUT -- COMMAND [ARGS]
+#   scripts/capture-text.sh [-k] [-t] [-d DAT] OUT -- COMMAND [ARGS]
 #   -k  also page_fault_kernel      -t  options/record-tgid (TGID column)
+#   -d  also save the same events as DAT with `trace-cmd extract` (trace-cmd's own trace.dat)
 # Writes the instance's `trace` file to OUT. Needs root and tracefs.
 set -euo pipefail
-kernel=0 tgid=0
-while getopts kt o; do
+kernel=0 tgid=0 dat=
+while getopts ktd: o; do
 	case $o in
 	k) kernel=1 ;;
 	t) tgid=1 ;;
+	d) dat=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -21,7 +23,7 @@ T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T
 inst=$T/instances/pftrace-capture-$$
 mkdir "$inst"
-trap 'echo 0 > "$inst/tracing_on" 2>/dev/null; echo 0 > "$inst/events/enable" 2>/dev/null; rmdir "$inst"' EXIT
+trap '[ ! -d "$inst" ] || { echo 0 > "$inst/tracing_on"; echo 0 > "$inst/events/enable"; rmdir "$inst"; }' EXIT
 echo 8192 > "$inst/buffer_size_kb"
 echo 1 > "$inst/options/event-fork"
 [ $tgid = 1 ] && echo 1 > "$inst/options/record-tgid"
@@ -29,4 +31,7 @@ echo 1 > "$inst/events/exceptions/page_fault_user/enable"
 [ $kernel = 1 ] && echo 1 > "$inst/events/exceptions/page_fault_kernel/enable"
 # the child puts itself in the filter, then execs: the trace starts at the command's first fault
 bash -c 'echo $$ > "$1/set_event_pid"; shift; exec "$@"' _ "$inst" "$@"
+echo 0 > "$inst/events/enable"
 cat "$inst/trace" > "$out"
+# reading `trace` does not consume the buffer: extract gets the very same events
+[ -z "$dat" ] || trace-cmd extract -B "$(basename "$inst")" -o "$dat" >/dev/null 2>&1

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs what pftrace needs to build and test (Debian/Ubuntu, as root).
-#   build:  libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev pkg-config gcc make
+#   build:  libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev pkg-config gcc make
 #   tests:  jq (JSON checks), trace-cmd (interop), clang (fuzzing)
-# Fedora: dnf install libtracefs-devel libtraceevent-devel libtracecmd-devel jansson-devel \
+# Fedora: dnf install libtracefs-devel libtraceevent-devel libtracecmd-devel jansson-devel libzstd-devel \
 #         pkgconf-pkg-config gcc make jq trace-cmd clang
 set -e
 SUDO=
@@ -11,5 +11,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	gcc make pkg-config libc6-dev \
-	libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev \
+	libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev \
 	jq trace-cmd >/dev/null

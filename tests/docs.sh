@@ -6,7 +6,7 @@ SUITE=docs
 MAN=$ROOT/man/pftrace.1
 README=$ROOT/README.md
 
-for cmd in report; do
+for cmd in report record; do
 	flags=$("$PFTRACE" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
 	[ -n "$flags" ] && ok || bad "$cmd --help lists no flags"
 	for f in $flags; do
@@ -15,7 +15,7 @@ for cmd in report; do
 		if grep -qF -- "$f" "$README"; then ok; else bad "$cmd $f not in README"; fi
 	done
 	# the man page's flags for this command all exist in --help
-	man_flags=$(awk -v c="$cmd" '/^\.SH/ {on = 0} /^\.SS "?pftrace '"$cmd"'/ {on = 1} on' "$MAN" |
+	man_flags=$(awk '/^\.S[SH]/ {on = 0} /^\.SS "?pftrace '"$cmd"'/ {on = 1} on' "$MAN" |
 		grep -oE -- '\\-\\-[a-z]+(\\-[a-z]+)*' | sed 's/\\//g' | sort -u)
 	for f in $man_flags; do
 		if grep -qxF -- "$f" <<<"$flags"; then ok; else bad "man page has $cmd $f, --help does not"; fi

@@ -8,8 +8,10 @@ trap 'rm -rf "$TMP"' EXIT
 
 ok() { PASS=$((PASS + 1)); }
 bad() {
+	local msg="$*"
 	FAIL=$((FAIL + 1))
-	echo "FAIL [$SUITE] $*" >&2
+	[ ${#msg} -le 600 ] || msg="${msg:0:600}... (cut)"
+	echo "FAIL [$SUITE] $msg" >&2
 }
 # check_eq WHAT EXPECTED ACTUAL
 check_eq() { if [ "$2" == "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }

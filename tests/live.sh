@@ -6,19 +6,8 @@ SUITE=live
 . "$(dirname "$0")/lib.sh"
 T=/sys/kernel/tracing
 
-why=""
-if [ "$(id -u)" != 0 ]; then
-	why="not root"
-elif [ ! -d $T/events ] && ! mount -t tracefs nodev $T 2>/dev/null; then
-	why="tracefs is not mounted and cannot be mounted"
-elif [ ! -d $T/events/exceptions/page_fault_user ]; then
-	why="no exceptions:page_fault_user tracepoint"
-fi
-if [ -n "$why" ]; then
-	echo "!!! LIVE TESTS NOT RUN: $why !!!" >&2
-	if [ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ]; then
-		bad "live tests required (PFTRACE_REQUIRE_LIVE=1) but $why"
-	fi
+if ! "$ROOT/tests/live-ok.sh"; then
+	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "live tests required (PFTRACE_REQUIRE_LIVE=1) but cannot run"
 	finish
 	exit 0
 fi

@@ -1,0 +1,161 @@
+#!/bin/bash
+# pftrace record, live: exact counts, exit statuses, -p, trace.dat both ways, cleanup on every
+# exit path. Needs root and tracefs: without them it says so loudly, and with
+# PFTRACE_REQUIRE_LIVE=1 (CI) that is a failure.
+set -euo pipefail
+SUITE=record
+. "$(dirname "$0")/lib.sh"
+T=/sys/kernel/tracing
+WL=$ROOT/tests/workload
+
+if ! "$ROOT/tests/live-ok.sh"; then
+	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "live tests required (PFTRACE_REQUIRE_LIVE=1) but cannot run"
+	finish
+	exit 0
+fi
+no_instance() { check_eq "$1: no pftrace instance left" "" "$(ls $T/instances | grep '^pftrace-' || true)"; }
+data=$(mktemp -p "$ROOT" .pft-data.XXXXXX) # a disk filesystem: its pages can leave the cache
+trap 'rm -rf "$TMP" "$data"' EXIT
+global_before=$(cat $T/events/exceptions/page_fault_user/enable $T/set_event_pid $T/tracing_on | tr '\n' ' ')
+
+# --- record -- COMMAND: the known pattern, exactly, and nothing from before the exec
+run_status "$PFTRACE" record -q --json -o "$TMP/w.dat" -- "$WL" pattern "$TMP/maps.txt" "$data"
+check_eq "command exit" 0 "$status"
+live=$out
+vma() { jq -r ".vmas[] | select(.start == \"$1\") | $2" <<<"$live"; }
+check_eq "anon writes" 1024 "$(vma 0x100000000000 '.by_kind["anon-first-touch"]')"
+check_eq "anon pages" 1024 "$(vma 0x100000000000 .pages)"
+check_eq "file reads" 512 "$(vma 0x120000000000 '.by_kind["file-read"]')"
+check_eq "file path" "$data" "$(vma 0x120000000000 .path)"
+check_eq "zero-page reads" 64 "$(vma 0x110000000000 '.by_kind["anon-first-touch"]')"
+check_eq "zero-page cow" 64 "$(vma 0x110000000000 .by_kind.cow)"
+check_eq "one process: no pre-exec faults of pftrace's child" 1 "$(jq .summary.pids <<<"$live")"
+check_eq "no lost events" 0 "$(jq .summary.lost_events <<<"$live")"
+check_eq "format" live "$(jq -r '.source.inputs[0].format' <<<"$live")"
+no_instance "command"
+
+# --- the trace.dat of that run: trace-cmd reads it, and pftrace report on it says the same
+check_eq "trace.dat written" 1 "$([ -s "$TMP/w.dat" ] && echo 1 || echo 0)"
+check_eq "no temporary left" "" "$(ls "$TMP" | grep pftrace-tmp || true)"
+tc=$(trace-cmd report "$TMP/w.dat" 2>"$TMP/tc.err" | grep -c 'page_fault_user:' || true)
+check_eq "trace-cmd report: same page_fault_user count" "$(jq .summary.faults <<<"$live")" "$tc"
+check_eq "trace-cmd report: no warning" "" "$(cat "$TMP/tc.err")"
+run_status "$PFTRACE" report --json "$TMP/w.dat"
+check_eq "report on our trace.dat: exit" 0 "$status"
+check_eq "report on our trace.dat: same summary" \
+	"$(jq -c '.summary | del(.first_ts, .last_ts)' <<<"$live")" "$(jq -c '.summary | del(.first_ts, .last_ts)' <<<"$out")"
+check_eq "report on our trace.dat: same VMAs" "$(jq -c '[.vmas[] | [.start, .perms, .faults, .pages, .by_kind]]' <<<"$live")" \
+	"$(jq -c '[.vmas[] | [.start, .perms, .faults, .pages, .by_kind]]' <<<"$out")"
+check_eq "report on our trace.dat: format" trace.dat "$(j '.source.inputs[0].format')"
+run_status bash -c "cat '$TMP/w.dat' | '$PFTRACE' report --json -"
+check_eq "trace.dat on stdin" "$(jq .summary.faults <<<"$live")" "$(j .summary.faults)"
+
+# --- trace-cmd's own file (extract) and the text of the same events agree
+"$ROOT/scripts/capture-text.sh" -d "$TMP/tc.dat" "$TMP/tc.txt" -- "$WL" pattern "$TMP/maps2.txt" "$data"
+a=$("$PFTRACE" report --json -m "$TMP/maps2.txt" "$TMP/tc.txt" | jq -c '[.summary.faults, .summary.by_kind, [.vmas[] | [.start, .faults]]]')
+b=$("$PFTRACE" report --json -m "$TMP/maps2.txt" "$TMP/tc.dat" | jq -c '[.summary.faults, .summary.by_kind, [.vmas[] | [.start, .faults]]]')
+check_eq "trace-cmd extract file = text of the same events" "$a" "$b"
+check_eq "trace-cmd file is v7" 7 "$(head -c 12 "$TMP/tc.dat" | tail -c 2 | tr -d '\0')"
+
+# --- exit statuses of the command pass through
+run_status "$PFTRACE" record -q -- sh -c 'exit 7'
+check_eq "command status" 7 "$status"
+run_status "$PFTRACE" record -q -- sh -c 'kill -SEGV $$'
+check_eq "command killed by SIGSEGV" 139 "$status"
+run_status "$PFTRACE" record -q -- /nonexistent/cmd
+check_eq "command not found" 127 "$status"
+check_eq "command not found: message" "pftrace: cannot run '/nonexistent/cmd': No such file or directory" "$err"
+run_status "$PFTRACE" record -q -- /etc/passwd
+check_eq "command not executable" 126 "$status"
+no_instance "failed exec"
+
+# --- -p: every thread, those born later too; recording ends when the target exits
+"$WL" threads 3 2 &
+wl=$!
+sleep 0.1
+run_status "$PFTRACE" record -q --json --by tid -p "$wl"
+check_eq "-p exit" 0 "$status"
+check_eq "-p: one process" 1 "$(j .summary.pids)"
+check_eq "-p: main thread + 3 later threads" 4 "$(j .summary.tids)"
+check_eq "-p: only the target's threads" "$wl" "$(j '[.groups[].pid] | unique | join(",")')"
+check_eq "-p: no loss" 0 "$(j .summary.lost_events)"
+wait "$wl" || true
+
+# --- two runs at once on different targets see only their own
+"$WL" threads 1 2 & w1=$!
+"$WL" threads 1 2 & w2=$!
+"$PFTRACE" record -q --json -p $w1 >"$TMP/r1.json" &
+r1=$!
+"$PFTRACE" record -q --json -p $w2 >"$TMP/r2.json" &
+r2=$!
+wait $r1 $r2 || true
+check_eq "concurrent run 1 sees only its target" "$w1" "$(jq -r '[.vmas[].pid] | unique | join(",")' "$TMP/r1.json")"
+check_eq "concurrent run 2 sees only its target" "$w2" "$(jq -r '[.vmas[].pid] | unique | join(",")' "$TMP/r2.json")"
+wait $w1 $w2 || true
+
+# --- every way of ending leaves nothing behind
+"$WL" threads 1 30 &
+wl=$!
+for sig in INT TERM HUP; do
+	"$PFTRACE" record -q --json -p $wl >"$TMP/s.json" 2>"$TMP/s.err" &
+	r=$!
+	sleep 0.7
+	kill -$sig $r
+	set +e
+	wait $r
+	st=$?
+	set -e
+	check_eq "SIG$sig: exit 0" 0 "$st"
+	check_eq "SIG$sig: a complete report" 1 "$(jq '.summary.faults > 0' "$TMP/s.json" | grep -c true)"
+	no_instance "SIG$sig"
+done
+"$PFTRACE" record -q -o "$TMP/sig.dat" -p $wl 2>/dev/null &
+r=$!
+sleep 0.7
+kill -TERM $r
+wait $r || true
+check_eq "SIGTERM with -o: a valid trace.dat" 1 "$(trace-cmd report "$TMP/sig.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
+run_status bash -c "'$PFTRACE' record --jsonl -p $wl | head -1"
+check_eq "--jsonl into head: clean end" 0 "$status"
+check_eq "--jsonl into head: one valid line" 1 "$(jq -c .kind <<<"$out" | wc -l)"
+no_instance "SIGPIPE"
+run_status "$PFTRACE" record -o /nonexistent/dir/x.dat -p $wl
+check_eq "bad -o: exit" 1 "$status"
+check_eq "bad -o: message" "pftrace: cannot write '/nonexistent/dir/x.dat': No such file or directory" "$err"
+no_instance "bad -o"
+"$PFTRACE" record -q -p $wl >/dev/null 2>&1 &
+r=$!
+sleep 0.5
+kill -KILL $r
+wait $r 2>/dev/null || true
+check_match "SIGKILL leaves its instance (nothing can run)" "pftrace-$r" "$(ls $T/instances)"
+run_status "$PFTRACE" record -q -d 0.2 -p $wl
+check_eq "the next run: exit" 0 "$status"
+check_match "the next run says it cleaned up" "removed instance 'pftrace-$r' left by a killed pftrace" "$err"
+no_instance "after the SIGKILL sweep"
+kill $wl; wait $wl 2>/dev/null || true
+
+# --- bad targets
+run_status "$PFTRACE" record -p 99999999999
+check_eq "pid out of range: exit" 2 "$status"
+run_status "$PFTRACE" record -p 4194303
+check_eq "dead pid: exit" 1 "$status"
+check_eq "dead pid: message" "pftrace: no process 4194303" "$err"
+run_status "$PFTRACE" record -p 2
+check_eq "kernel thread: exit" 1 "$status"
+check_match "kernel thread: message" "is a kernel thread" "$err"
+# a zombie: its parent execs into something that never reaps it
+sh -c 'sleep 0 & echo $! >"$1"; exec sleep 2' _ "$TMP/z.pid" &
+zp=$!
+sleep 0.3
+run_status "$PFTRACE" record -p "$(cat "$TMP/z.pid")"
+check_eq "zombie: exit" 1 "$status"
+check_match "zombie: message" "is a zombie" "$err"
+wait $zp || true
+run_status "$PFTRACE" record
+check_eq "no target: exit" 2 "$status"
+
+check_eq "the machine's own tracing state is untouched" "$global_before" \
+	"$(cat $T/events/exceptions/page_fault_user/enable $T/set_event_pid $T/tracing_on | tr '\n' ' ')"
+no_instance "the end"
+finish
