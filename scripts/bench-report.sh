@@ -21,6 +21,7 @@ bash -c 'echo $$ > "$1/set_event_pid"; exec tests/workload touch "$2" "$3"' _ $I
 echo 0 >$I/events/enable
 cat $I/trace >"$dir/trace.txt"
 trace-cmd extract -B $inst -o "$dir/trace.dat" >/dev/null 2>&1
+./pftrace record -q -o "$dir/pftrace.dat" -- tests/workload touch "$pages" 2>/dev/null
 events=$(grep -c page_fault_user "$dir/trace.txt")
 mb=$(($(stat -c %s "$dir/trace.txt") / 1000000))
 echo "trace: $events events, $mb MB of text; $(nproc) CPUs"
@@ -42,6 +43,10 @@ t_wc=$(best wc -l "$dir/trace.txt")
 t_pft=$(best ./pftrace report -m "$dir/maps.txt" "$dir/trace.txt")
 t_pftj=$(best ./pftrace report --json --by page -m "$dir/maps.txt" "$dir/trace.txt")
 t_tc=$(best trace-cmd report "$dir/trace.dat")
+t_pdat=$(best ./pftrace report -m "$dir/maps.txt" "$dir/trace.dat")
+t_own=$(best ./pftrace report "$dir/pftrace.dat")
+t_tcown=$(best trace-cmd report "$dir/pftrace.dat")
+own_events=$(./pftrace report --json "$dir/pftrace.dat" | jq .summary.events)
 r() { echo "scale=2; $1 / $2" | bc; }
 printf '%-46s %8s s  %8s MB/s  %s\n' "wc -l trace.txt" "$t_wc" "$(r $mb "$t_wc")" "1.00x of wc"
 printf '%-46s %8s s  %8s MB/s  %sx of wc, %sx faster than trace-cmd\n' \
@@ -49,3 +54,9 @@ printf '%-46s %8s s  %8s MB/s  %sx of wc, %sx faster than trace-cmd\n' \
 printf '%-46s %8s s  %8s MB/s  %sx of wc, %sx faster than trace-cmd\n' \
 	"pftrace report --json --by page" "$t_pftj" "$(r $mb "$t_pftj")" "$(r "$t_pftj" "$t_wc")" "$(r "$t_tc" "$t_pftj")"
 printf '%-46s %8s s  %8s Mev/s\n' "trace-cmd report trace.dat >/dev/null" "$t_tc" "$(echo "scale=2; $events / $t_tc / 1000000" | bc)"
+printf '%-46s %8s s  %8s Mev/s  %sx faster than trace-cmd\n' "pftrace report -m maps trace.dat (trace-cmd v7)" \
+	"$t_pdat" "$(echo "scale=2; $events / $t_pdat / 1000000" | bc)" "$(r "$t_tc" "$t_pdat")"
+echo "pftrace record -o pftrace.dat (v6, $own_events events, maps inside):"
+printf '%-46s %8s s  %8s Mev/s\n' "  trace-cmd report pftrace.dat >/dev/null" "$t_tcown" "$(echo "scale=2; $own_events / $t_tcown / 1000000" | bc)"
+printf '%-46s %8s s  %8s Mev/s  %sx faster than trace-cmd\n' "  pftrace report pftrace.dat" "$t_own" \
+	"$(echo "scale=2; $own_events / $t_own / 1000000" | bc)" "$(r "$t_tcown" "$t_own")"
