@@ -449,7 +449,8 @@ static int start_command(struct rec *r, int *status)
 {
 	int err, rr;
 
-	if (pft_child_spawn(r->a->argv, &r->child) < 0) {
+	/* JSON on stdout stays JSON: the command's own output goes to stderr then */
+	if (pft_child_spawn(r->a->argv, r->a->out.json || r->a->out.jsonl, &r->child) < 0) {
 		fprintf(stderr, "pftrace: cannot start '%s': %s\n", r->a->argv[0], strerror(errno));
 		return -1;
 	}

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "ptrace.h"
 
-int pft_child_spawn(char *const argv[], struct pft_child *c)
+int pft_child_spawn(char *const argv[], bool stdout_to_stderr, struct pft_child *c)
 {
 	int go[2], err[2];
 	pid_t pid;
@@ -43,6 +43,8 @@ int pft_child_spawn(char *const argv[], struct pft_child *c)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		if (stdout_to_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(126);
 		close(go[1]);
 		close(err[0]);
 		/* wait until the parent has seized us: the exec is then a ptrace stop */

@@ -3,6 +3,7 @@
 #ifndef PFTRACE_PTRACE_H
 #define PFTRACE_PTRACE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct pft_child {
@@ -17,8 +18,9 @@ enum {
 	PFT_STOP_OTHER,      /* a signal or group-stop, already handled */
 };
 
-/* Forks a child that waits, then execs argv with pftrace's signal state undone. */
-int pft_child_spawn(char *const argv[], struct pft_child *c);
+/* Forks a child that waits, then execs argv with pftrace's signal state undone. With
+ * stdout_to_stderr its standard output is its standard error (pftrace's stdout is JSON). */
+int pft_child_spawn(char *const argv[], bool stdout_to_stderr, struct pft_child *c);
 /* Seizes the child and lets it exec. 0: it is stopped at its first instruction (resume it with
  * pft_ptrace_resume); 1: exec failed (*exec_errno) or it died (*status); -1 with errno. */
 int pft_child_exec(struct pft_child *c, int *exec_errno, int *status);

@@ -57,6 +57,24 @@ b=$("$PFTRACE" report --json -m "$TMP/maps2.txt" "$TMP/tc.dat" | jq -c '[.summar
 check_eq "trace-cmd extract file = text of the same events" "$a" "$b"
 check_eq "trace-cmd file is v7" 7 "$(head -c 12 "$TMP/tc.dat" | tail -c 2 | tr -d '\0')"
 
+# --- JSON stays JSON: the command's stdout goes to stderr then; --kernel records kernel faults
+run_status "$PFTRACE" record -q --kernel --jsonl -- cat /etc/services
+check_eq "command output kept out of the JSON" "$(grep -c . /etc/services)" "$(grep -c . <<<"$err" || true)"
+check_eq "every stdout line is JSON" "$(wc -l <<<"$out")" "$(jq -c . <<<"$out" | wc -l)"
+check_eq "--kernel: page_fault_kernel recorded (read() into fresh pages)" 1 \
+	"$(jq -r 'select(.event == "page_fault_kernel") | .event' <<<"$out" | grep -c -m1 . || true)"
+run_status "$PFTRACE" record -q --jsonl -- cat /etc/services
+check_eq "without --kernel: none" 0 "$(jq -r 'select(.event == "page_fault_kernel")' <<<"$out" | grep -c . || true)"
+
+# --- on a terminal, a progress line twice a second
+"$WL" threads 1 3 &
+wl=$!
+script -qec "'$PFTRACE' record -d 1.2 -n 1 -p $wl" /dev/null >"$TMP/tty.out" 2>&1 || true
+check_match "progress line on a tty" "pftrace: [0-9.]+ s, [0-9]+ faults, [0-9]+/s, 0 lost" "$(tr '\r' '\n' <"$TMP/tty.out")"
+run_status "$PFTRACE" record -d 0.6 -n 1 -p $wl
+check_eq "no progress line when stderr is not a tty" "" "$err"
+kill $wl; wait $wl 2>/dev/null || true
+
 # --- exit statuses of the command pass through
 run_status "$PFTRACE" record -q -- sh -c 'exit 7'
 check_eq "command status" 7 "$status"
