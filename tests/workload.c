@@ -13,6 +13,8 @@
  * usage: workload pattern MAPS_OUT DATAFILE   run the pattern, write /proc/self/maps to MAPS_OUT
  *        workload threads N SECONDS           N threads touching fresh pages until SECONDS pass
  *        workload touch PAGES [MAPS_OUT]      write PAGES anonymous pages (benchmarks)
+ *        workload kernel PAGES                read() /dev/zero into PAGES fresh pages at
+ *                                             0x140000000000: the kernel faults on each one
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -194,6 +196,27 @@ static int touch(size_t pages, const char *maps_out)
 	return 0;
 }
 
+/* page_fault_kernel: the kernel's copy to user memory faults on every page not mapped yet */
+static int kernel_faults(size_t pages)
+{
+	char *p = map_at(0x140000000000ul, pages * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	int fd = open("/dev/zero", O_RDONLY);
+	size_t done = 0;
+
+	if (fd < 0)
+		die("/dev/zero");
+	while (done < pages * PAGE) {
+		ssize_t n = read(fd, p + done, pages * PAGE - done);
+
+		if (n <= 0)
+			die("read");
+		done += n;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pattern")) {
@@ -207,9 +230,11 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "threads"))
 		return threads(atoi(argv[2]), atof(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "kernel"))
+		return kernel_faults(strtoul(argv[2], NULL, 0));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "touch"))
 		return touch(strtoul(argv[2], NULL, 0), argc == 4 ? argv[3] : NULL);
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
-			"touch PAGES [MAPS_OUT]\n");
+			"touch PAGES [MAPS_OUT] | kernel PAGES\n");
 	return 2;
 }
