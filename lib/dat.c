@@ -538,11 +538,15 @@ int pft_source_add_maps(struct pft_source *src, struct pft_aspace *as)
 	for (i = 0; i < d->nr_snaps; i++) {
 		struct dat_snapshot *s = &d->snaps[i];
 
-		if (pft_aspace_add_snapshot(as, s->pid, s->ts, s->maps, s->exe) < 0)
+		int r = pft_aspace_add_snapshot(as, s->pid, s->ts, s->maps, s->exe);
+
+		s->maps = NULL; /* the aspace owns it now, even on failure */
+		if (r < 0)
 			return -1;
-		s->maps = NULL; /* the aspace owns it now */
 		n++;
 	}
-	d->nr_snaps = 0;
+	free_snaps(d->snaps, d->nr_snaps); /* the exe names were copied */
+	d->snaps = NULL;
+	d->nr_snaps = d->cap_snaps = 0;
 	return n;
 }

@@ -1,6 +1,9 @@
 #!/bin/bash
 # The whole test suite: unit tests, then the shell suites. One closing line: N passed, N failed.
 cd "$(dirname "$0")/.." || exit 1
+# under SANITIZE=1: full stacks, so that leaks inside the libraries are told from ours
+export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0:detect_leaks=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 pass=0 fail=0
 count() {
 	local line
