@@ -187,33 +187,11 @@ struct pft_maps *pft_maps_load_pid(int pid)
 	return pft_maps_load_path(path, NULL);
 }
 
-const struct pft_vma *pft_maps_lookup(const struct pft_maps *m, uint64_t addr)
+/* Binary search: the index of the first VMA that starts above addr (m->nr if none). */
+static size_t first_above(const struct pft_maps *m, uint64_t addr)
 {
-	size_t lo = 0, hi;
+	size_t lo = 0, hi = m->nr;
 
-	if (!m)
-		return NULL;
-	hi = m->nr;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (addr < m->vmas[mid].start)
-			hi = mid;
-		else if (addr >= m->vmas[mid].end)
-			lo = mid + 1;
-		else
-			return &m->vmas[mid];
-	}
-	return NULL;
-}
-
-const struct pft_vma *pft_maps_next(const struct pft_maps *m, uint64_t addr)
-{
-	size_t lo = 0, hi;
-
-	if (!m)
-		return NULL;
-	hi = m->nr;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -222,7 +200,22 @@ const struct pft_vma *pft_maps_next(const struct pft_maps *m, uint64_t addr)
 		else
 			hi = mid;
 	}
-	return lo < m->nr ? &m->vmas[lo] : NULL;
+	return lo;
+}
+
+const struct pft_vma *pft_maps_lookup(const struct pft_maps *m, uint64_t addr)
+{
+	size_t i = m ? first_above(m, addr) : 0;
+
+	/* the VMA before it is the only one that can hold addr */
+	return i && addr < m->vmas[i - 1].end ? &m->vmas[i - 1] : NULL;
+}
+
+const struct pft_vma *pft_maps_next(const struct pft_maps *m, uint64_t addr)
+{
+	size_t i = m ? first_above(m, addr) : 0;
+
+	return m && i < m->nr ? &m->vmas[i] : NULL;
 }
 
 int pft_maps_write(const struct pft_maps *m, FILE *out)
