@@ -138,6 +138,13 @@ static void count(struct counts *c, const struct pft_fault *f)
 	c->kind[f->kind]++;
 }
 
+/* Gives a row its string (file name, ip symbol, comm), interned. */
+static int set_str(struct pft_report *rep, struct group *proto, const char *str)
+{
+	proto->has_str = true;
+	return intern(&rep->strs, str, &proto->str);
+}
+
 /* The row key of a fault in a table: (a, b) pairs that cannot collide across row types. */
 static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_fault *f,
 		   struct group *proto, uint64_t *a, uint64_t *b)
@@ -157,9 +164,8 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		return 0;
 	case PFT_BY_FILE:
 		name = f->vma ? f->vma->name : f->kind == PFT_KIND_UNKNOWN ? "[unknown]" : "[no-vma]";
-		if (intern(&rep->strs, name, &proto->str) < 0)
+		if (set_str(rep, proto, name) < 0)
 			return -1;
-		proto->has_str = true;
 		*a = proto->str;
 		*b = 0;
 		return 0;
@@ -170,9 +176,8 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		return 0;
 	case PFT_BY_IP:
 		if (ev->ip_symbol) {
-			if (intern(&rep->strs, ev->ip_symbol, &proto->str) < 0)
+			if (set_str(rep, proto, ev->ip_symbol) < 0)
 				return -1;
-			proto->has_str = true;
 			*a = proto->str;
 			*b = 1ull << 40; /* symbols: apart from every (ip, pid) key */
 			return 0;
@@ -183,9 +188,8 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		*b = (uint64_t)(uint32_t)f->pid;
 		return 0;
 	case PFT_BY_TID:
-		if (intern(&rep->strs, ev->comm, &proto->str) < 0)
+		if (set_str(rep, proto, ev->comm) < 0)
 			return -1;
-		proto->has_str = true;
 		*a = (uint64_t)(uint32_t)f->tid;
 		*b = 0;
 		return 0;
