@@ -90,8 +90,8 @@ int out_opt(struct out_opts *o, int c, const char *arg)
 		return 1;
 	case 'b':
 		if (pft_by_parse(arg) < 0) {
-			fprintf(stderr, "pftrace: --by '%s': use vma, file, page, ip, tid or kind\n",
-				arg);
+			fprintf(stderr,
+				"pftrace: --by '%s': use vma, file, page, ip, tid or kind\n", arg);
 			return -1;
 		}
 		o->by = pft_by_parse(arg);
@@ -130,8 +130,9 @@ void out_free(struct out_opts *o)
 static void warn_skipped(const char *name, const char *what, const struct pft_skipped *sk)
 {
 	if (sk->count)
-		fprintf(stderr, "pftrace: %s: skipped %" PRIu64 " %s (first: line %" PRIu64 ": %s)\n",
-			name, sk->count, what, sk->first_line, sk->first_text);
+		fprintf(stderr,
+			"pftrace: %s: skipped %" PRIu64 " %s (first: line %" PRIu64 ": %s)\n", name,
+			sk->count, what, sk->first_line, sk->first_text);
 }
 
 /* Without --maps: today's /proc/PID/maps, for a pid that is alive and still runs the comm the
@@ -154,9 +155,10 @@ static int live_snapshot(void *data, struct pft_aspace *as, int pid, const char 
 	m = pft_maps_load_pid(pid);
 	if (!m)
 		return -1;
-	fprintf(stderr,
-		"pftrace: no --maps: using today's /proc/%d/maps (%s), not the maps at trace time\n",
-		pid, comm);
+	fprintf(
+	    stderr,
+	    "pftrace: no --maps: using today's /proc/%d/maps (%s), not the maps at trace time\n",
+	    pid, comm);
 	return pft_aspace_add_snapshot(as, pid, PFT_NO_TS, m, NULL) < 0 ? -1 : 0;
 }
 

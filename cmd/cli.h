@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include "../lib/pftrace.h"
 
-#define EXIT_OK    0
+#define EXIT_OK	   0
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
 
@@ -25,7 +25,7 @@ struct out_opts {
 	struct maps_arg {
 		int pid; /* -1: every pid */
 		const char *path;
-	} *maps;
+	} * maps;
 	size_t nr_maps;
 };
 
@@ -34,8 +34,10 @@ struct out_opts {
 #define OUT_SHORTOPTS "jb:n:k"
 #define OUT_LONGOPTS                                                                               \
 	{"json", no_argument, NULL, 'j'}, {"jsonl", no_argument, NULL, 'J'},                       \
-		{"by", required_argument, NULL, 'b'}, {"top", required_argument, NULL, 'n'},       \
-		{"kernel", no_argument, NULL, 'k'}
+	    {"by", required_argument, NULL, 'b'}, {"top", required_argument, NULL, 'n'},           \
+	{                                                                                          \
+		"kernel", no_argument, NULL, 'k'                                                   \
+	}
 
 /* Handles one out_opts option; 1 if it was one, 0 if not, -1 (message printed) if bad. */
 int out_opt(struct out_opts *o, int c, const char *arg);

@@ -10,8 +10,8 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
-	{"report", cmd_report, "analyse a saved trace (ftrace text or trace.dat)"},
-	{"record", cmd_record, "trace a running process or a command, live"},
+    {"report", cmd_report, "analyse a saved trace (ftrace text or trace.dat)"},
+    {"record", cmd_record, "trace a running process or a command, live"},
 };
 
 static void usage(FILE *out)

@@ -19,7 +19,7 @@
 #include "../lib/ptrace.h"
 
 #define DEFAULT_BUFFER_KB 16384 /* per CPU: about 2 s of a 260K faults/s storm */
-#define MAX_FDS           1024
+#define MAX_FDS		  1024
 
 struct record_args {
 	struct out_opts out;
@@ -56,30 +56,31 @@ struct rec {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: pftrace record [options] -p PID[,PID...]\n"
-		"       pftrace record [options] [--] COMMAND [ARGS...]\n"
-		"\n"
-		"Traces page faults live in a tracefs instance of its own, then reports them\n"
-		"(as pftrace report does) or writes a trace.dat. Needs root (or tracefs access).\n"
-		"\n"
-		"  -p, --pid PID[,PID]    trace these running processes, every thread, and what\n"
-		"                         they start later (repeatable)\n"
-		"  -d, --duration SECS    stop after SECS seconds (default: Ctrl-C, or when every\n"
-		"                         traced process has exited)\n"
-		"  -o, --output FILE      write a trace.dat (trace-cmd's format) instead of a table\n"
-		"      --buffer-kb N      ring buffer per CPU in KiB (default %d)\n"
-		"  -k, --kernel           also record page_fault_kernel events\n"
-		"  -q, --quiet            no progress line\n"
-		"  -b, --by KEY           group by vma (default), file, page, ip, tid or kind\n"
-		"  -n, --top N            rows to show (table: 20; JSON: all; 0 = all)\n"
-		"  -j, --json             one JSON document on stdout at the end\n"
-		"      --jsonl            one JSON object per fault on stdout, while recording\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"Exit status: 0 ok, 1 failure, 2 usage; with COMMAND, the command's own status\n"
-		"(128+N if a signal N ended it; 127 not found, 126 not executable).\n",
-		DEFAULT_BUFFER_KB);
+	fprintf(
+	    f,
+	    "usage: pftrace record [options] -p PID[,PID...]\n"
+	    "       pftrace record [options] [--] COMMAND [ARGS...]\n"
+	    "\n"
+	    "Traces page faults live in a tracefs instance of its own, then reports them\n"
+	    "(as pftrace report does) or writes a trace.dat. Needs root (or tracefs access).\n"
+	    "\n"
+	    "  -p, --pid PID[,PID]    trace these running processes, every thread, and what\n"
+	    "                         they start later (repeatable)\n"
+	    "  -d, --duration SECS    stop after SECS seconds (default: Ctrl-C, or when every\n"
+	    "                         traced process has exited)\n"
+	    "  -o, --output FILE      write a trace.dat (trace-cmd's format) instead of a table\n"
+	    "      --buffer-kb N      ring buffer per CPU in KiB (default %d)\n"
+	    "  -k, --kernel           also record page_fault_kernel events\n"
+	    "  -q, --quiet            no progress line\n"
+	    "  -b, --by KEY           group by vma (default), file, page, ip, tid or kind\n"
+	    "  -n, --top N            rows to show (table: 20; JSON: all; 0 = all)\n"
+	    "  -j, --json             one JSON document on stdout at the end\n"
+	    "      --jsonl            one JSON object per fault on stdout, while recording\n"
+	    "  -h, --help             this help\n"
+	    "\n"
+	    "Exit status: 0 ok, 1 failure, 2 usage; with COMMAND, the command's own status\n"
+	    "(128+N if a signal N ended it; 127 not found, 126 not executable).\n",
+	    DEFAULT_BUFFER_KB);
 }
 
 static int add_targets(struct record_args *a, const char *arg)
@@ -87,7 +88,8 @@ static int add_targets(struct record_args *a, const char *arg)
 	char *copy = strdup(arg), *tok, *save = NULL;
 	int ret = 0;
 
-	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		long v;
 		int *p;
 
@@ -106,14 +108,14 @@ static int add_targets(struct record_args *a, const char *arg)
 static int parse(int argc, char **argv, struct record_args *a)
 {
 	static const struct option longopts[] = {
-		OUT_LONGOPTS,
-		{"pid", required_argument, NULL, 'p'},
-		{"duration", required_argument, NULL, 'd'},
-		{"output", required_argument, NULL, 'o'},
-		{"buffer-kb", required_argument, NULL, 'B'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    OUT_LONGOPTS,
+	    {"pid", required_argument, NULL, 'p'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"buffer-kb", required_argument, NULL, 'B'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	int c;
@@ -137,7 +139,8 @@ static int parse(int argc, char **argv, struct record_args *a)
 			errno = 0;
 			a->duration = strtod(optarg, &end);
 			if (errno || *end || end == optarg || a->duration <= 0) {
-				fprintf(stderr, "pftrace: --duration '%s': not a number of seconds\n",
+				fprintf(stderr,
+					"pftrace: --duration '%s': not a number of seconds\n",
 					optarg);
 				return -1;
 			}
@@ -204,9 +207,10 @@ static int check_target(int pid)
 	c = getc(f);
 	fclose(f);
 	if (c == EOF) {
-		fprintf(stderr,
-			"pftrace: process %d (%s) is a kernel thread: it takes no user page faults\n",
-			pid, comm);
+		fprintf(
+		    stderr,
+		    "pftrace: process %d (%s) is a kernel thread: it takes no user page faults\n",
+		    pid, comm);
 		return -1;
 	}
 	return 0;
@@ -532,8 +536,9 @@ static int open_tracing(struct rec *r)
 		else if (errno == EACCES || errno == EPERM)
 			fprintf(stderr, "pftrace: no permission to use tracefs: run as root\n");
 		else
-			fprintf(stderr, "pftrace: tracefs is not mounted and cannot be (%s): mount -t "
-					"tracefs nodev /sys/kernel/tracing\n",
+			fprintf(stderr,
+				"pftrace: tracefs is not mounted and cannot be (%s): mount -t "
+				"tracefs nodev /sys/kernel/tracing\n",
 				strerror(errno));
 		return -1;
 	}
@@ -597,7 +602,8 @@ static int finish(struct rec *r)
 		in.tids = calloc(n + 1, sizeof(int));
 		in.comms = calloc(n + 1, sizeof(char *));
 		for (i = 0; in.tids && in.comms && i < n; i++)
-			pft_comms_at(r->comms, i, (int *)&in.tids[i], &((const char **)in.comms)[i]);
+			pft_comms_at(r->comms, i, (int *)&in.tids[i],
+				     &((const char **)in.comms)[i]);
 		in.nr_comms = n;
 		if (!in.tids || !in.comms || pft_dat_write(&in, tmp, sizeof(tmp)) < 0) {
 			fprintf(stderr, "pftrace: cannot write '%s': %s\n", r->a->output,
@@ -605,8 +611,8 @@ static int finish(struct rec *r)
 			ret = -1;
 		} else if (!r->a->quiet) {
 			fprintf(stderr,
-				"pftrace: wrote '%s': %" PRIu64 " events, %" PRIu64 " faults, %" PRIu64
-				" lost\n",
+				"pftrace: wrote '%s': %" PRIu64 " events, %" PRIu64
+				" faults, %" PRIu64 " lost\n",
 				r->a->output, r->st.events, r->faults, r->lost);
 		}
 		free((void *)in.tids);

@@ -19,7 +19,7 @@ struct snapshot {
 
 struct proc {
 	int pid;
-	bool asked;            /* the resolver was asked for a first snapshot */
+	bool asked;	       /* the resolver was asked for a first snapshot */
 	uint64_t last_refresh; /* trace time of the fault that last asked for a fresh snapshot */
 	uint64_t last_page;    /* and its page */
 	struct snapshot *snaps;
@@ -31,7 +31,7 @@ struct pft_aspace {
 	struct proc *procs;
 	size_t nr, cap;
 	struct pft_hmap by_pid; /* pid -> procs index */
-	struct pft_hmap tgids;  /* tid -> tgid + 1 (0: unknown) */
+	struct pft_hmap tgids;	/* tid -> tgid + 1 (0: unknown) */
 	struct pft_resolver r;
 	unsigned int next_id;
 	int last_tid, last_pid; /* the thread of the previous fault: usually the next one's too */
@@ -92,8 +92,8 @@ int pft_aspace_add_snapshot(struct pft_aspace *as, int pid, uint64_t ts, struct 
 	struct proc *p = pid < 0 ? NULL : proc_get(as, pid);
 	char *e = exe ? strdup(exe) : NULL;
 
-	if (!p || (exe && !e) || pft_grow((void **)&p->snaps, &p->cap, p->nr + 1,
-					  sizeof(*p->snaps)) < 0) {
+	if (!p || (exe && !e) ||
+	    pft_grow((void **)&p->snaps, &p->cap, p->nr + 1, sizeof(*p->snaps)) < 0) {
 		pft_maps_free(maps);
 		free(e);
 		if (pid < 0)

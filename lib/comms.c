@@ -9,7 +9,7 @@ struct pft_comms {
 	struct entry {
 		int tid;
 		char comm[32];
-	} *e;
+	} * e;
 	size_t nr, cap;
 };
 

@@ -263,7 +263,7 @@ struct dat {
 		struct tep_handle *tep;
 		int cpu;
 		struct tep_record *rec;
-	} *streams;
+	} * streams;
 	int nr_streams;
 	size_t cap_streams;
 	struct tep_record *returned;
@@ -502,7 +502,8 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 		d->tc_snaps = NULL;
 		d->nr_tc_snaps = 0;
 	}
-	d->top = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	d->top =
+	    tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
 	if (!d->top) {
 		errno = EBADMSG;
 		return -1;

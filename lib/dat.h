@@ -13,7 +13,7 @@
 #define PFT_DAT_OPT_PROCMAPS   10
 /* pftrace's own option: every maps snapshot in full ("PF"; trace-cmd skips unknown ids). */
 #define PFT_DAT_OPT_PFTRACE_MAPS 0x5046
-#define PFT_DAT_MAPS_MAGIC       "pftrace-maps 1"
+#define PFT_DAT_MAPS_MAGIC	 "pftrace-maps 1"
 
 struct pft_live;
 
@@ -22,7 +22,7 @@ struct pft_dat_input {
 	struct pft_live *live;
 	bool kernel;
 	const struct pft_aspace *as; /* the snapshots */
-	const int *tids;             /* comms, for the cmdlines section */
+	const int *tids;	     /* comms, for the cmdlines section */
 	const char *const *comms;
 	size_t nr_comms;
 };

@@ -317,7 +317,8 @@ static int put_flyrecord(struct out *o, const struct pft_dat_input *in)
 		int spool = pft_live_spool_fd(in->live, cpu, &s);
 
 		while (here < off[cpu]) {
-			size_t n = off[cpu] - here < sizeof(zeros) ? off[cpu] - here : sizeof(zeros);
+			size_t n =
+			    off[cpu] - here < sizeof(zeros) ? off[cpu] - here : sizeof(zeros);
 
 			put(o, zeros, n);
 			here += n;

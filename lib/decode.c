@@ -7,18 +7,18 @@
 #define STACK_GROWTH_WINDOW (8ull << 20)
 
 static const char *const kind_names[PFT_KIND_COUNT] = {
-	[PFT_KIND_ANON_FIRST_TOUCH] = "anon-first-touch",
-	[PFT_KIND_FILE_READ] = "file-read",
-	[PFT_KIND_FILE_WRITE] = "file-write",
-	[PFT_KIND_COW] = "cow",
-	[PFT_KIND_WRITE_PROTECT] = "write-protect",
-	[PFT_KIND_EXEC] = "exec",
-	[PFT_KIND_STACK_GROWTH] = "stack-growth",
-	[PFT_KIND_NO_VMA] = "no-vma",
-	[PFT_KIND_BAD_ACCESS] = "bad-access",
-	[PFT_KIND_PKEY] = "pkey",
-	[PFT_KIND_OTHER] = "other",
-	[PFT_KIND_UNKNOWN] = "unknown",
+    [PFT_KIND_ANON_FIRST_TOUCH] = "anon-first-touch",
+    [PFT_KIND_FILE_READ] = "file-read",
+    [PFT_KIND_FILE_WRITE] = "file-write",
+    [PFT_KIND_COW] = "cow",
+    [PFT_KIND_WRITE_PROTECT] = "write-protect",
+    [PFT_KIND_EXEC] = "exec",
+    [PFT_KIND_STACK_GROWTH] = "stack-growth",
+    [PFT_KIND_NO_VMA] = "no-vma",
+    [PFT_KIND_BAD_ACCESS] = "bad-access",
+    [PFT_KIND_PKEY] = "pkey",
+    [PFT_KIND_OTHER] = "other",
+    [PFT_KIND_UNKNOWN] = "unknown",
 };
 
 enum pft_access pft_access_of(uint64_t ec)
@@ -40,14 +40,13 @@ const char *pft_kind_name(enum pft_kind k)
 
 /* Names of the error_code bits; the ones the kernel does not define are "bitN". */
 static const char *const bit_names[64] = {
-	"prot", "write", "user", "rsvd", "instr", "pkey", "shstk", "bit7",
-	"bit8", "bit9", "bit10", "bit11", "bit12", "bit13", "bit14", "sgx",
-	"bit16", "bit17", "bit18", "bit19", "bit20", "bit21", "bit22", "bit23",
-	"bit24", "bit25", "bit26", "bit27", "bit28", "bit29", "bit30", "rmp",
-	"bit32", "bit33", "bit34", "bit35", "bit36", "bit37", "bit38", "bit39",
-	"bit40", "bit41", "bit42", "bit43", "bit44", "bit45", "bit46", "bit47",
-	"bit48", "bit49", "bit50", "bit51", "bit52", "bit53", "bit54", "bit55",
-	"bit56", "bit57", "bit58", "bit59", "bit60", "bit61", "bit62", "bit63",
+    "prot",  "write", "user",  "rsvd",	"instr", "pkey",  "shstk", "bit7",  "bit8",  "bit9",
+    "bit10", "bit11", "bit12", "bit13", "bit14", "sgx",	  "bit16", "bit17", "bit18", "bit19",
+    "bit20", "bit21", "bit22", "bit23", "bit24", "bit25", "bit26", "bit27", "bit28", "bit29",
+    "bit30", "rmp",   "bit32", "bit33", "bit34", "bit35", "bit36", "bit37", "bit38", "bit39",
+    "bit40", "bit41", "bit42", "bit43", "bit44", "bit45", "bit46", "bit47", "bit48", "bit49",
+    "bit50", "bit51", "bit52", "bit53", "bit54", "bit55", "bit56", "bit57", "bit58", "bit59",
+    "bit60", "bit61", "bit62", "bit63",
 };
 
 int pft_error_code_flags(uint64_t ec, const char **names, int max)

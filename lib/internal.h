@@ -85,5 +85,4 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep);
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev);
 void pft_decoder_free(struct pft_decoder *d);
 
-
 #endif

@@ -138,9 +138,9 @@ static int spool_open(struct pft_live *l, const char *dir)
 static struct tep_handle *local_tep(void)
 {
 	static const char *const formats[][2] = {
-		{"exceptions", "events/exceptions/page_fault_user/format"},
-		{"exceptions", "events/exceptions/page_fault_kernel/format"},
-		{"ftrace", "events/ftrace/print/format"},
+	    {"exceptions", "events/exceptions/page_fault_user/format"},
+	    {"exceptions", "events/exceptions/page_fault_kernel/format"},
+	    {"ftrace", "events/ftrace/print/format"},
 	};
 	struct tep_handle *tep = tep_alloc();
 	char *buf;

@@ -19,14 +19,14 @@ struct tracefs_instance;
 struct tep_handle;
 
 struct pft_live_opts {
-	bool kernel;            /* also page_fault_kernel */
+	bool kernel;		/* also page_fault_kernel */
 	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
-	const char *spool_dir;  /* keep raw pages (for a trace.dat) in unnamed files here */
+	const char *spool_dir;	/* keep raw pages (for a trace.dat) in unnamed files here */
 };
 
 struct pft_live_stats {
 	uint64_t events;       /* records read */
-	uint64_t lost;         /* the kernel's count: overrun + dropped events, all CPUs */
+	uint64_t lost;	       /* the kernel's count: overrun + dropped events, all CPUs */
 	uint64_t missed_pages; /* pages that arrived with the "events missed" flag */
 };
 

@@ -58,7 +58,8 @@ static int parse_line(char *line, struct pft_vma *v)
 	uint64_t maj, min;
 
 	memset(v, 0, sizeof(*v));
-	if (!(p = pft_parse_hex(p, &v->start)) || *p++ != '-' || !(p = pft_parse_hex(p, &v->end)) || *p++ != ' ')
+	if (!(p = pft_parse_hex(p, &v->start)) || *p++ != '-' || !(p = pft_parse_hex(p, &v->end)) ||
+	    *p++ != ' ')
 		return -1;
 	if (v->end <= v->start || !valid_perms(p))
 		return -1;
@@ -66,7 +67,8 @@ static int parse_line(char *line, struct pft_vma *v)
 	p += 5;
 	if (!(p = pft_parse_hex(p, &v->offset)) || *p++ != ' ')
 		return -1;
-	if (!(p = pft_parse_hex(p, &maj)) || *p++ != ':' || !(p = pft_parse_hex(p, &min)) || *p++ != ' ')
+	if (!(p = pft_parse_hex(p, &maj)) || *p++ != ':' || !(p = pft_parse_hex(p, &min)) ||
+	    *p++ != ' ')
 		return -1;
 	if (maj > 0xfff || min > 0xfffff)
 		return -1;
@@ -225,8 +227,9 @@ int pft_maps_write(const struct pft_maps *m, FILE *out)
 	for (i = 0; m && i < m->nr; i++) {
 		const struct pft_vma *v = &m->vmas[i];
 
-		fprintf(out, "%08" PRIx64 "-%08" PRIx64 " %s %08" PRIx64 " %02x:%02x %" PRIu64, v->start,
-			v->end, v->perms, v->offset, v->dev_major, v->dev_minor, v->inode);
+		fprintf(out, "%08" PRIx64 "-%08" PRIx64 " %s %08" PRIx64 " %02x:%02x %" PRIu64,
+			v->start, v->end, v->perms, v->offset, v->dev_major, v->dev_minor,
+			v->inode);
 		if (v->name != anon_name)
 			fprintf(out, "%*s%s%s", 10, "", v->name, v->deleted ? " (deleted)" : "");
 		fputc('\n', out);

@@ -70,8 +70,8 @@ struct pft_vma {
 	uint64_t offset;     /* file offset of start */
 	uint64_t inode;
 	unsigned int dev_major, dev_minor;
-	char perms[5]; /* "rw-p" */
-	bool deleted;  /* the path ended in " (deleted)" (stripped from path) */
+	char perms[5];	  /* "rw-p" */
+	bool deleted;	  /* the path ended in " (deleted)" (stripped from path) */
 	const char *path; /* file path, NULL for anonymous and [pseudo] mappings */
 	const char *name; /* display name: path, "[heap]", "[stack]", "[anon:x]", or "[anon]" */
 };
@@ -108,31 +108,33 @@ void pft_maps_free(struct pft_maps *maps);
 enum pft_event_type {
 	PFT_EV_FAULT_USER,   /* exceptions:page_fault_user */
 	PFT_EV_FAULT_KERNEL, /* exceptions:page_fault_kernel */
-	PFT_EV_MARKER,       /* a trace_marker write (ftrace:print): text */
-	PFT_EV_OTHER,        /* any other event: counted, not analysed */
+	PFT_EV_MARKER,	     /* a trace_marker write (ftrace:print): text */
+	PFT_EV_OTHER,	     /* any other event: counted, not analysed */
 };
 
 #define PFT_NO_TS UINT64_MAX
 
 struct pft_stack {
 	size_t nr;
-	const char *const *frames; /* frame text as the source gave it ("do_page_fault", "<7f..>") */
+	const char *const
+	    *frames; /* frame text as the source gave it ("do_page_fault", "<7f..>") */
 };
 
 /* One event from any source. All pointers are owned by the source and valid until its next
  * pft_source_next() call. */
 struct pft_event {
 	enum pft_event_type type;
-	uint64_t ts; /* nanoseconds (or raw counter units, see pft_source_stats.ts_raw), or PFT_NO_TS */
-	int cpu;     /* -1 when unknown */
-	int tid;     /* the "pid" of the trace line: a thread id */
-	int tgid;    /* thread group (process) id, -1 when the source does not say */
+	uint64_t
+	    ts;	 /* nanoseconds (or raw counter units, see pft_source_stats.ts_raw), or PFT_NO_TS */
+	int cpu; /* -1 when unknown */
+	int tid; /* the "pid" of the trace line: a thread id */
+	int tgid;	       /* thread group (process) id, -1 when the source does not say */
 	const char *comm;      /* "<...>" when unknown */
 	const char *irq_flags; /* "d....", or NULL */
 	const char *name;      /* event name ("page_fault_user", "sched_switch") */
 	const char *text;      /* PFT_EV_MARKER: the text written, without its newline */
 	uint64_t address, ip, error_code;
-	const char *ip_symbol;      /* kernel symbol the source printed instead of an ip, or NULL */
+	const char *ip_symbol;	    /* kernel symbol the source printed instead of an ip, or NULL */
 	const char *address_symbol; /* likewise for the address (kernel addresses only) */
 	struct pft_stack kstack, ustack;
 };
@@ -140,10 +142,10 @@ struct pft_event {
 /* ---------------------------------------------------------------- text line parser */
 
 enum pft_line {
-	PFT_LINE_EVENT,       /* *ev filled */
+	PFT_LINE_EVENT,	      /* *ev filled */
 	PFT_LINE_STACK_START, /* "<stack trace>" or "<user stack trace>": *user says which */
 	PFT_LINE_STACK_FRAME, /* " => frame": *frame points into line */
-	PFT_LINE_LOST,        /* "CPU:1 [LOST 12 EVENTS]": *lost = 12 (0 if the count is unknown) */
+	PFT_LINE_LOST,	      /* "CPU:1 [LOST 12 EVENTS]": *lost = 12 (0 if the count is unknown) */
 	PFT_LINE_HEADER,      /* "# ..." comments, trace-cmd's "cpus=N" and "version = N" */
 	PFT_LINE_BLANK,
 	PFT_LINE_MALFORMED,    /* looks like a page-fault event but does not parse */
@@ -154,8 +156,8 @@ enum pft_line {
 struct pft_line_info {
 	bool user_stack;   /* PFT_LINE_STACK_START */
 	const char *frame; /* PFT_LINE_STACK_FRAME, NUL-terminated inside line */
-	uint64_t lost;     /* PFT_LINE_LOST */
-	bool ts_raw;       /* PFT_LINE_EVENT: the timestamp had no decimal point (counter clocks) */
+	uint64_t lost;	   /* PFT_LINE_LOST */
+	bool ts_raw;	   /* PFT_LINE_EVENT: the timestamp had no decimal point (counter clocks) */
 };
 
 /* Parses one line of ftrace text output (trace, trace_pipe, trace-cmd report; every column
@@ -170,16 +172,16 @@ struct pft_source;
 struct pft_aspace;
 
 struct pft_source_stats {
-	const char *format;    /* "ftrace-text", "trace-cmd-text", "trace.dat" ... */
-	uint64_t lines;        /* text sources */
-	uint64_t events;       /* every event, of any type */
-	uint64_t other_events; /* events that are not page faults */
-	struct pft_skipped malformed;    /* page-fault lines that did not parse */
+	const char *format;		 /* "ftrace-text", "trace-cmd-text", "trace.dat" ... */
+	uint64_t lines;			 /* text sources */
+	uint64_t events;		 /* every event, of any type */
+	uint64_t other_events;		 /* events that are not page faults */
+	struct pft_skipped malformed;	 /* page-fault lines that did not parse */
 	struct pft_skipped unrecognized; /* lines that are not trace lines */
-	int64_t lost_events;             /* -1 when the source cannot tell */
-	int cpus;                        /* -1 when unknown */
-	bool ts_raw;                     /* timestamps are counter units, not ns */
-	bool binary;                     /* input had NUL bytes: not text */
+	int64_t lost_events;		 /* -1 when the source cannot tell */
+	int cpus;			 /* -1 when unknown */
+	bool ts_raw;			 /* timestamps are counter units, not ns */
+	bool binary;			 /* input had NUL bytes: not text */
 };
 
 /* Opens path ("-": standard input) and recognises its format by content: trace.dat (by its
@@ -273,8 +275,8 @@ struct pft_fault {
 	const struct pft_event *ev;
 	int pid, tid;
 	const struct pft_vma *vma; /* NULL: no-vma, or no maps for pid (kind unknown) */
-	uint64_t page;             /* address & ~0xfff */
-	uint64_t file_offset;      /* valid when has_file_offset */
+	uint64_t page;		   /* address & ~0xfff */
+	uint64_t file_offset;	   /* valid when has_file_offset */
 	bool has_file_offset;
 	enum pft_access access;
 	enum pft_kind kind;
@@ -299,20 +301,22 @@ const char *pft_by_name(enum pft_by by);
 
 struct pft_report_opts {
 	enum pft_by by;
-	int top;           /* rows per table; 0 = all */
-	const int *pids;   /* only these processes (or threads); NULL = all */
+	int top;	 /* rows per table; 0 = all */
+	const int *pids; /* only these processes (or threads); NULL = all */
 	size_t nr_pids;
-	bool kernel;       /* include page_fault_kernel */
+	bool kernel; /* include page_fault_kernel */
 };
 
 struct pft_report;
 
-/* opts is copied (pids too); as is borrowed and must outlive the report. Returns NULL with errno. */
+/* opts is copied (pids too); as is borrowed and must outlive the report. Returns NULL with errno.
+ */
 struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft_aspace *as);
 /* Feeds one event. Returns 1 when it was counted as a fault (and fills *out if not NULL; its
  * pointers live until the next call), 0 when it was not (other event, filtered), -1 on ENOMEM. */
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *out);
-/* Adds a source's counters to the report's "source"/"summary" (call once per source, at its end). */
+/* Adds a source's counters to the report's "source"/"summary" (call once per source, at its end).
+ */
 int pft_report_add_source(struct pft_report *rep, const struct pft_source *src);
 /* The same for an input that is not a pft_source (a live recording); both are copied. */
 int pft_report_add_input(struct pft_report *rep, const char *name,
@@ -331,7 +335,8 @@ json_t *pft_fault_json(const struct pft_fault *f);
  * from the same document and rows as the JSON. -1 on a write error. */
 int pft_render_table(const struct pft_report *rep, FILE *out);
 
-/* A JSON string from bytes that may not be UTF-8: invalid bytes become U+FFFD. NULL -> json null. */
+/* A JSON string from bytes that may not be UTF-8: invalid bytes become U+FFFD. NULL -> json null.
+ */
 json_t *pft_json_str(const char *s);
 /* "0x..." hex string for an address. */
 json_t *pft_json_hex(uint64_t v);

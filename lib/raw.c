@@ -82,7 +82,7 @@ static void marker_text(struct pft_decoder *d, struct tep_record *rec, struct pf
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev)
 {
 	int type = tep_data_type(d->tep, rec);
-	struct fault_fields *f = type == d->user.id     ? &d->user
+	struct fault_fields *f = type == d->user.id	? &d->user
 				 : type == d->kernel.id ? &d->kernel
 							: NULL;
 

@@ -20,13 +20,14 @@ static void summary(const json_t *doc, FILE *out)
 {
 	const json_t *sum = json_object_get(doc, "summary"), *src = json_object_get(doc, "source");
 	const json_t *inputs = json_object_get(src, "inputs"), *kinds, *in, *v;
-	const json_t *first = json_object_get(sum, "first_ts"), *last = json_object_get(sum, "last_ts");
+	const json_t *first = json_object_get(sum, "first_ts"),
+		     *last = json_object_get(sum, "last_ts");
 	const char *k, *sep = "";
 	size_t i;
 
 	fprintf(out, "%" JSON_INTEGER_FORMAT " events from", num(sum, "events"));
 	json_array_foreach(inputs, i, in)
-		fprintf(out, "%s %s (%s)", i ? "," : "", str(in, "name"), str(in, "format"));
+	    fprintf(out, "%s %s (%s)", i ? "," : "", str(in, "name"), str(in, "format"));
 	in = json_array_get(inputs, 0);
 	if (json_is_integer(first) && json_is_integer(last)) {
 		if (!strcmp(str(in, "ts_unit"), "ns"))
@@ -37,15 +38,18 @@ static void summary(const json_t *doc, FILE *out)
 			fprintf(out, ", clock %" JSON_INTEGER_FORMAT " to %" JSON_INTEGER_FORMAT,
 				json_integer_value(first), json_integer_value(last));
 	}
-	fprintf(out, "\nfaults: %" JSON_INTEGER_FORMAT " in %" JSON_INTEGER_FORMAT " process%s, %" JSON_INTEGER_FORMAT
-		     " thread%s: %" JSON_INTEGER_FORMAT " read, %" JSON_INTEGER_FORMAT
-		     " write, %" JSON_INTEGER_FORMAT " exec; %" JSON_INTEGER_FORMAT " protection\n",
+	fprintf(out,
+		"\nfaults: %" JSON_INTEGER_FORMAT " in %" JSON_INTEGER_FORMAT
+		" process%s, %" JSON_INTEGER_FORMAT " thread%s: %" JSON_INTEGER_FORMAT
+		" read, %" JSON_INTEGER_FORMAT " write, %" JSON_INTEGER_FORMAT
+		" exec; %" JSON_INTEGER_FORMAT " protection\n",
 		num(sum, "faults"), num(sum, "pids"), num(sum, "pids") == 1 ? "" : "es",
 		num(sum, "tids"), num(sum, "tids") == 1 ? "" : "s", num(sum, "reads"),
 		num(sum, "writes"), num(sum, "execs"), num(sum, "protection"));
 	kinds = json_object_get(sum, "by_kind");
 	fprintf(out, "kinds:");
-	json_object_foreach((json_t *)kinds, k, v) {
+	json_object_foreach((json_t *)kinds, k, v)
+	{
 		if (!json_integer_value(v))
 			continue;
 		fprintf(out, "%s %s %" JSON_INTEGER_FORMAT, sep, k, json_integer_value(v));
@@ -64,18 +68,21 @@ static void summary(const json_t *doc, FILE *out)
 		fprintf(out, "excluded: %" JSON_INTEGER_FORMAT " page_fault_kernel (--kernel)\n",
 			num(sum, "kernel_faults_excluded"));
 	if (num(sum, "filtered_faults"))
-		fprintf(out, "excluded: %" JSON_INTEGER_FORMAT " faults of other processes (--pid)\n",
+		fprintf(out,
+			"excluded: %" JSON_INTEGER_FORMAT " faults of other processes (--pid)\n",
 			num(sum, "filtered_faults"));
 	if (num(sum, "no_maps"))
-		fprintf(out, "unknown: %" JSON_INTEGER_FORMAT
-			     " faults of processes with no maps (--maps)\n",
+		fprintf(out,
+			"unknown: %" JSON_INTEGER_FORMAT
+			" faults of processes with no maps (--maps)\n",
 			num(sum, "no_maps"));
 }
 
 static void counts_row(const json_t *r, FILE *out)
 {
-	fprintf(out, " %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
-		     " %6" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s",
+	fprintf(out,
+		" %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
+		" %6" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s",
 		num(r, "faults"), num(r, "reads"), num(r, "writes"), num(r, "execs"),
 		num(r, "pages"), str(r, "top_kind"));
 }
@@ -102,13 +109,17 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 	else if (!strcmp(by, "page"))
 		fprintf(out, "%-18s %7s%s %s\n", "PAGE", "PID", counts_head, "VMA");
 	else
-		fprintf(out, "%-40s%s\n", !strcmp(by, "ip") ? "IP" : !strcmp(by, "file") ? "FILE" : "KIND",
+		fprintf(out, "%-40s%s\n",
+			!strcmp(by, "ip")     ? "IP"
+			: !strcmp(by, "file") ? "FILE"
+					      : "KIND",
 			counts_head);
 	while ((r = pft_rows_next(&it))) {
 		if (!strcmp(by, "vma")) {
 			char range[40];
 
-			snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2, str(r, "end") + 2);
+			snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2,
+				 str(r, "end") + 2);
 			fprintf(out, "%-33s %-4s %7" JSON_INTEGER_FORMAT, range, str(r, "perms"),
 				num(r, "pid"));
 			counts_row(r, out);

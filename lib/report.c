@@ -23,8 +23,8 @@ struct group {
 	struct counts c;
 	int pid, tid;
 	const struct pft_vma *vma; /* vma rows; page and ip rows: the VMA the address is in */
-	uint64_t addr;             /* page, ip */
-	uint32_t str;              /* interned: file name, comm, ip symbol */
+	uint64_t addr;		   /* page, ip */
+	uint32_t str;		   /* interned: file name, comm, ip symbol */
 	bool has_str;
 	enum pft_kind kind;
 	uint8_t *seen; /* vma rows: one bit per page of the VMA, when it is not huge */
@@ -163,7 +163,9 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		*b = (uint64_t)(uint32_t)f->pid;
 		return 0;
 	case PFT_BY_FILE:
-		name = f->vma ? f->vma->name : f->kind == PFT_KIND_UNKNOWN ? "[unknown]" : "[no-vma]";
+		name = f->vma			     ? f->vma->name
+		       : f->kind == PFT_KIND_UNKNOWN ? "[unknown]"
+						     : "[no-vma]";
 		if (set_str(rep, proto, name) < 0)
 			return -1;
 		*a = proto->str;
@@ -482,7 +484,8 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 
 static int by_faults(const void *a, const void *b)
 {
-	const struct group *x = *(const struct group *const *)a, *y = *(const struct group *const *)b;
+	const struct group *x = *(const struct group *const *)a,
+			   *y = *(const struct group *const *)b;
 
 	if (x->c.faults != y->c.faults)
 		return x->c.faults > y->c.faults ? -1 : 1;
@@ -571,8 +574,8 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 	*lost = 0;
 	for (i = 0; i < rep->nr_inputs; i++) {
 		const struct pft_source_stats *st = &rep->inputs[i].st;
-		const struct pft_skipped *first = st->malformed.count ? &st->malformed
-								      : &st->unrecognized;
+		const struct pft_skipped *first =
+		    st->malformed.count ? &st->malformed : &st->unrecognized;
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", pft_json_str(rep->inputs[i].name));
@@ -584,9 +587,9 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 		json_object_set_new(o, "unrecognized_lines",
 				    json_integer((json_int_t)st->unrecognized.count));
 		json_object_set_new(o, "first_skipped", skipped_json(first));
-		json_object_set_new(o, "lost_events", st->lost_events < 0
-								? json_null()
-								: json_integer(st->lost_events));
+		json_object_set_new(o, "lost_events",
+				    st->lost_events < 0 ? json_null()
+							: json_integer(st->lost_events));
 		json_object_set_new(o, "cpus", st->cpus < 0 ? json_null() : json_integer(st->cpus));
 		json_object_set_new(o, "ts_unit", json_string(st->ts_raw ? "raw" : "ns"));
 		json_array_append_new(arr, o);
@@ -624,8 +627,8 @@ json_t *pft_report_head(const struct pft_report *rep)
 	if (!rep->opts.nr_pids)
 		json_decref(pids);
 	json_object_set_new(src, "by", json_string(pft_by_name(rep->opts.by)));
-	json_object_set_new(src, "top", rep->opts.top > 0 ? json_integer(rep->opts.top)
-							  : json_null());
+	json_object_set_new(src, "top",
+			    rep->opts.top > 0 ? json_integer(rep->opts.top) : json_null());
 	json_object_set_new(doc, "source", src);
 
 	json_object_set_new(sum, "events", json_integer((json_int_t)rep->events));
@@ -700,7 +703,8 @@ int pft_report_write_json(const struct pft_report *rep, FILE *out)
 	if (!head)
 		return -1;
 	fputs("{", out);
-	json_object_foreach(head, key, v) {
+	json_object_foreach(head, key, v)
+	{
 		fprintf(out, "\n  \"%s\": ", key);
 		if (json_dumpf(v, out, JSON_COMPACT | JSON_ENCODE_ANY) < 0)
 			r = -1;
@@ -734,11 +738,12 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	json_object_set_new(o, "pid", json_integer(f->pid));
 	json_object_set_new(o, "tid", json_integer(f->tid));
 	json_object_set_new(o, "comm", pft_json_str(ev->comm));
-	json_object_set_new(o, "event", json_string(ev->type == PFT_EV_FAULT_KERNEL
-							    ? "page_fault_kernel"
-							    : "page_fault_user"));
-	json_object_set_new(o, "address", ev->address_symbol ? pft_json_str(ev->address_symbol)
-							     : pft_json_hex(ev->address));
+	json_object_set_new(
+	    o, "event",
+	    json_string(ev->type == PFT_EV_FAULT_KERNEL ? "page_fault_kernel" : "page_fault_user"));
+	json_object_set_new(o, "address",
+			    ev->address_symbol ? pft_json_str(ev->address_symbol)
+					       : pft_json_hex(ev->address));
 	json_object_set_new(o, "ip", ev->ip_symbol ? json_null() : pft_json_hex(ev->ip));
 	json_object_set_new(o, "ip_symbol", pft_json_str(ev->ip_symbol));
 	json_object_set_new(o, "error_code", pft_json_hex(ev->error_code));

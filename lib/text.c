@@ -389,8 +389,8 @@ static int next_line(struct text *s, char **line, size_t *len)
 			s->st->lines++;
 			if (s->overlong) {
 				s->overlong = false;
-				pft_skip(&s->st->unrecognized, s->st->lines, "line longer than 1 MiB",
-					 22);
+				pft_skip(&s->st->unrecognized, s->st->lines,
+					 "line longer than 1 MiB", 22);
 				continue;
 			}
 			*line = b;
@@ -408,8 +408,8 @@ static int next_line(struct text *s, char **line, size_t *len)
 static int hold(struct text *s, const struct pft_event *ev, const char *line, size_t len)
 {
 	char *old = (char *)line, *copy;
-	const char **strs[] = {&s->pend.comm,      &s->pend.irq_flags,      &s->pend.name,
-			       &s->pend.ip_symbol, &s->pend.address_symbol};
+	const char **strs[] = {&s->pend.comm, &s->pend.irq_flags, &s->pend.name, &s->pend.ip_symbol,
+			       &s->pend.address_symbol};
 	int b = s->pend_buf ^= 1;
 	size_t i;
 

@@ -105,9 +105,12 @@ static void test_trace_variants(void)
 	CHECK(parse("cpus=2", &ev, &in) == PFT_LINE_HEADER);
 
 	/* other events are events, not errors */
-	CHECK(parse("          <idle>-0       [001] d..2.  100.000001: sched_switch: prev_comm=swapper/1 "
-		    "prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=bash next_pid=1 next_prio=120",
-		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(
+	    parse(
+		"          <idle>-0       [001] d..2.  100.000001: sched_switch: "
+		"prev_comm=swapper/1 "
+		"prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=bash next_pid=1 next_prio=120",
+		&ev, &in) == PFT_LINE_EVENT);
 	CHECK(ev.type == PFT_EV_OTHER && ev.tid == 0);
 	CHECK_STR(ev.name, "sched_switch");
 	CHECK_STR(ev.comm, "<idle>");
@@ -116,8 +119,8 @@ static void test_trace_variants(void)
 	CHECK(parse("             cat-13544 [002] d... 26845.440345: <stack trace>", &ev, &in) ==
 	      PFT_LINE_STACK_START);
 	CHECK(!in.user_stack);
-	CHECK(parse("             cat-13544 [002] d... 26845.440345: <user stack trace>", &ev, &in) ==
-	      PFT_LINE_STACK_START);
+	CHECK(parse("             cat-13544 [002] d... 26845.440345: <user stack trace>", &ev,
+		    &in) == PFT_LINE_STACK_START);
 	CHECK(in.user_stack);
 	CHECK(parse(" => trace_event_raw_event_x86_exceptions", &ev, &in) == PFT_LINE_STACK_FRAME);
 	CHECK_STR(in.frame, "trace_event_raw_event_x86_exceptions");
@@ -150,22 +153,22 @@ static FILE *from_string(const char *s)
 static void test_source_stacks(void)
 {
 	const char *text =
-		"# tracer: nop\n"
-		"# entries-in-buffer/entries-written: 3/5   #P:4\n"
-		"             cat-13544 [002] d... 26845.440344: page_fault_user: address=0x1000 "
-		"ip=0x2000 error_code=0x4\n"
-		"             cat-13544 [002] d... 26845.440345: <stack trace>\n"
-		" => trace_event_raw_event_x86_exceptions\n"
-		" => do_page_fault\n"
-		"             cat-13544 [002] d... 26845.440345: <user stack trace>\n"
-		" => <00007fd643c69461>\n"
-		"             cat-13544 [002] d... 26845.440350: page_fault_user: address=0x3000 "
-		"ip=0x4000 error_code=0x6\n"
-		"CPU:2 [LOST 7 EVENTS]\n"
-		"garbage line\n"
-		"             cat-13544 [002] d... 26845.440351: page_fault_user: address=0x3000 "
-		"ip=0x4000 error_code=\n"
-		"             cat-13544 [002] d... 26845.440358: sched_switch: prev_comm=cat\n";
+	    "# tracer: nop\n"
+	    "# entries-in-buffer/entries-written: 3/5   #P:4\n"
+	    "             cat-13544 [002] d... 26845.440344: page_fault_user: address=0x1000 "
+	    "ip=0x2000 error_code=0x4\n"
+	    "             cat-13544 [002] d... 26845.440345: <stack trace>\n"
+	    " => trace_event_raw_event_x86_exceptions\n"
+	    " => do_page_fault\n"
+	    "             cat-13544 [002] d... 26845.440345: <user stack trace>\n"
+	    " => <00007fd643c69461>\n"
+	    "             cat-13544 [002] d... 26845.440350: page_fault_user: address=0x3000 "
+	    "ip=0x4000 error_code=0x6\n"
+	    "CPU:2 [LOST 7 EVENTS]\n"
+	    "garbage line\n"
+	    "             cat-13544 [002] d... 26845.440351: page_fault_user: address=0x3000 "
+	    "ip=0x4000 error_code=\n"
+	    "             cat-13544 [002] d... 26845.440358: sched_switch: prev_comm=cat\n";
 	FILE *f = from_string(text);
 	struct pft_source *src = pft_source_text(f, "mem");
 	const struct pft_source_stats *st = pft_source_stats(src);
@@ -193,18 +196,20 @@ static void test_source_stacks(void)
 }
 
 static const char maps_text[] =
-	"56372721c000-56372721d000 r--p 00000000 fe:00 18624                      /usr/bin/python3.11\n"
-	"56372721d000-56372721e000 r-xp 00001000 fe:00 18624                      /usr/bin/python3.11\n"
-	"56373998e000-563739c2f000 rw-p 00000000 00:00 0                          [heap]\n"
-	"7ff5bc000000-7ff5bc101000 rw-p 00000000 00:00 0 \n"
-	"7ff5bc101000-7ff5c0000000 ---p 00000000 00:00 0\n"
-	"7ff5c0bce000-7ff5c0cce000 r--s 00000000 fe:00 10953852                   /srv/my data.bin (deleted)\n"
-	"this is not a maps line\n"
-	"7ff5c0d00000-7ff5c0d01000 rw-s 00000000 00:01 2048                       /memfd:pool (deleted)\n"
-	"7ff5c0e00000-7ff5c0e10000 rw-p 00000000 00:00 0                          [anon:jemalloc]\n"
-	"7ffd0e000000-7ffd0e021000 rw-p 00000000 00:00 0                          [stack]\n"
-	"7ff5c0cce000-7ff5c0cd0000 r--p 00000000 00:00 0                          [vvar]\n"
-	"7ff5c0cc0000-7ff5c0cd0000 r--p 00000000 00:00 0                          [overlap]\n";
+    "56372721c000-56372721d000 r--p 00000000 fe:00 18624                      /usr/bin/python3.11\n"
+    "56372721d000-56372721e000 r-xp 00001000 fe:00 18624                      /usr/bin/python3.11\n"
+    "56373998e000-563739c2f000 rw-p 00000000 00:00 0                          [heap]\n"
+    "7ff5bc000000-7ff5bc101000 rw-p 00000000 00:00 0 \n"
+    "7ff5bc101000-7ff5c0000000 ---p 00000000 00:00 0\n"
+    "7ff5c0bce000-7ff5c0cce000 r--s 00000000 fe:00 10953852                   /srv/my data.bin "
+    "(deleted)\n"
+    "this is not a maps line\n"
+    "7ff5c0d00000-7ff5c0d01000 rw-s 00000000 00:01 2048                       /memfd:pool "
+    "(deleted)\n"
+    "7ff5c0e00000-7ff5c0e10000 rw-p 00000000 00:00 0                          [anon:jemalloc]\n"
+    "7ffd0e000000-7ffd0e021000 rw-p 00000000 00:00 0                          [stack]\n"
+    "7ff5c0cce000-7ff5c0cd0000 r--p 00000000 00:00 0                          [vvar]\n"
+    "7ff5c0cc0000-7ff5c0cd0000 r--p 00000000 00:00 0                          [overlap]\n";
 
 static void test_maps(void)
 {
@@ -336,8 +341,8 @@ static void test_report(void)
 	struct pft_aspace *as = pft_aspace_new();
 	struct pft_report_opts o = {.by = PFT_BY_FILE};
 	struct pft_report *rep;
-	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .tid = 10, .tgid = -1, .comm = "t",
-			       .cpu = 0};
+	struct pft_event ev = {
+	    .type = PFT_EV_FAULT_USER, .tid = 10, .tgid = -1, .comm = "t", .cpu = 0};
 	struct pft_fault flt;
 	json_t *doc, *vmas, *groups;
 	int i;
@@ -364,8 +369,8 @@ static void test_report(void)
 	CHECK(json_integer_value(json_object_get(doc, "pftrace_json_version")) == 1);
 	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "faults")) == 11);
 	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "events")) == 13);
-	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"),
-						 "kernel_faults_excluded")) == 1);
+	CHECK(json_integer_value(
+		  json_object_get(json_object_get(doc, "summary"), "kernel_faults_excluded")) == 1);
 	vmas = json_object_get(doc, "vmas");
 	CHECK(json_array_size(vmas) == 2);
 	CHECK(json_integer_value(json_object_get(json_array_get(vmas, 0), "faults")) == 10);

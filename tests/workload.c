@@ -52,8 +52,8 @@ static char *map_at(unsigned long addr, size_t len, int prot, int flags, int fd)
 static void anon_write(void)
 {
 	size_t len = 4ul << 20, i;
-	volatile char *p = map_at(0x100000000000ul, len, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	volatile char *p =
+	    map_at(0x100000000000ul, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 
 	for (i = 0; i < len; i += PAGE)
 		p[i] = 1;
@@ -62,8 +62,8 @@ static void anon_write(void)
 static void zero_page_cow(void)
 {
 	size_t len = 64 * PAGE, i;
-	volatile char *p = map_at(0x110000000000ul, len, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	volatile char *p =
+	    map_at(0x110000000000ul, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	int sum = 0;
 
 	for (i = 0; i < len; i += PAGE)
@@ -107,8 +107,8 @@ static void on_segv(int sig)
 
 static void no_vma(void)
 {
-	char *p = map_at(0x130000000000ul, PAGE, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	char *p =
+	    map_at(0x130000000000ul, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
 	struct sigaction sa = {.sa_handler = on_segv};
 
 	munmap(p, PAGE);
@@ -143,8 +143,8 @@ static void *toucher(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	do {
 		size_t len = 64 * PAGE, i;
-		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		volatile char *p =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED)
 			die("mmap");
@@ -177,8 +177,8 @@ static int threads(int n, double secs)
 /* Reports the time of the fault loop alone on stderr: what tracing costs the traced program. */
 static int touch(size_t pages, const char *maps_out)
 {
-	volatile char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE,
-				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	volatile char *p =
+	    mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct timespec a, b;
 	size_t i;
 
