@@ -338,6 +338,7 @@ static void progress(struct rec *r, bool last)
 	struct pft_live_stats st;
 	double t = elapsed(&r->start);
 
+	clock_gettime(CLOCK_MONOTONIC, &r->last_tick);
 	if (pft_live_stats(r->live, &st) == 0)
 		r->lost = st.lost;
 	if (!r->progress)
@@ -348,9 +349,6 @@ static void progress(struct rec *r, bool last)
 	}
 	fprintf(stderr, "\rpftrace: %.1f s, %" PRIu64 " faults, %.0f/s, %" PRIu64 " lost\033[K", t,
 		r->faults, t > 0 ? r->faults / t : 0.0, r->lost);
-	clock_gettime(CLOCK_MONOTONIC, &r->last_tick);
-	if (r->a->out.jsonl)
-		fflush(stdout);
 }
 
 static struct target *target_of(struct rec *r, int pid)
@@ -436,6 +434,9 @@ static int loop(struct rec *r)
 		on_signals(r);
 		if (pft_live_read(r->live) < 0)
 			return -1;
+		/* --jsonl: a batch at a time, so that a pipe sees faults while they happen */
+		if (r->a->out.jsonl && !r->pipe_closed && fflush(stdout) == EOF && errno == EPIPE)
+			r->pipe_closed = r->stop = true;
 		tracees(r);
 		if (all_gone(r))
 			break;
@@ -523,25 +524,31 @@ static void said_removed(void *data, const char *name)
 	fprintf(stderr, "pftrace: removed instance '%s' left by a killed pftrace\n", name);
 }
 
+/* Before anything else: can we trace at all? One line that says why not. */
+static int check_tracefs(void)
+{
+	const char *tdir = "/sys/kernel/tracing";
+
+	if (pft_live_tracefs(&tdir) == 0)
+		return 0;
+	if (errno == ENOENT)
+		fprintf(stderr, "pftrace: this kernel has no exceptions:page_fault_user tracepoint "
+				"(x86 only)\n");
+	else if (errno == EACCES || errno == EPERM)
+		fprintf(stderr, "pftrace: no permission to use tracefs (%s): run as root\n", tdir);
+	else
+		fprintf(stderr,
+			"pftrace: tracefs is not mounted and cannot be (%s): mount -t tracefs nodev "
+			"/sys/kernel/tracing\n",
+			strerror(errno));
+	return -1;
+}
+
 static int open_tracing(struct rec *r)
 {
 	struct pft_live_opts lo = {r->a->out.kernel, (unsigned int)r->a->buffer_kb, NULL};
-	const char *tdir;
 	char *dir = NULL;
 
-	if (pft_live_tracefs(&tdir) < 0) {
-		if (errno == ENOENT)
-			fprintf(stderr, "pftrace: this kernel has no exceptions:page_fault_user "
-					"tracepoint (x86 only)\n");
-		else if (errno == EACCES || errno == EPERM)
-			fprintf(stderr, "pftrace: no permission to use tracefs: run as root\n");
-		else
-			fprintf(stderr,
-				"pftrace: tracefs is not mounted and cannot be (%s): mount -t "
-				"tracefs nodev /sys/kernel/tracing\n",
-				strerror(errno));
-		return -1;
-	}
 	pft_live_remove_stale(said_removed, NULL);
 	if (r->a->output) {
 		char *copy = strdup(r->a->output);
@@ -645,6 +652,8 @@ static int run(const struct record_args *a)
 	struct rec r = {.a = a, .sigfd = -1, .child = {-1, -1, -1}};
 	int ret = -1, status = 0, i;
 
+	if (check_tracefs() < 0)
+		return EXIT_FAIL;
 	for (i = 0; i < (int)a->nr_targets; i++)
 		if (check_target(a->targets[i]) < 0)
 			return EXIT_FAIL;

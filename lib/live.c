@@ -81,15 +81,18 @@ int pft_live_remove_stale(void (*removed)(void *data, const char *name), void *d
 
 int pft_live_tracefs(const char **dir)
 {
+	char *enable;
 	int r = tracefs_tracing_dir_is_mounted(true, dir);
 
 	if (r < 0)
 		return -1;
-	if (!tracefs_file_exists(NULL, "events/exceptions/page_fault_user/enable")) {
-		errno = ENOENT;
+	/* tracefs is 0700: without permission every probe below would say "not found" */
+	if (access(*dir, R_OK | W_OK | X_OK) < 0)
 		return -1;
-	}
-	return 0;
+	enable = tracefs_get_tracing_file("events/exceptions/page_fault_user/enable");
+	r = enable ? access(enable, W_OK) : -1;
+	tracefs_put_tracing_file(enable);
+	return r < 0 ? -1 : 0;
 }
 
 static int open_cpus(struct pft_live *l)

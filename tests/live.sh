@@ -22,5 +22,15 @@ check_eq "live anon writes" 1024 "$(vma 0x100000000000 '.by_kind["anon-first-tou
 check_eq "live file reads" 512 "$(vma 0x120000000000 '.by_kind["file-read"]')"
 check_eq "live zero-page cow" 64 "$(vma 0x110000000000 .by_kind.cow)"
 check_eq "live no lost events" 0 "$(j .summary.lost_events)"
+# the TGID column (options/record-tgid) joins threads with their process's maps
+"$ROOT/scripts/capture-text.sh" -t "$TMP/tgid.txt" -- "$ROOT/tests/workload" threads 2 0.5
+run_status "$PFTRACE" report --json --by tid -m /dev/null "$TMP/tgid.txt"
+check_match "TGID column present" "\\( *[0-9]+\\) \\[" "$(grep -m1 page_fault "$TMP/tgid.txt")"
+# (the script that wrote set_event_pid may leak a few events: ftrace applies the filter per CPU
+# at the next context switch; pftrace record writes it while its child is stopped)
+check_eq "the workload's three threads" 3 "$(j '[.groups[] | select(.comm == "workload")] | length')"
+check_eq "joined to one process" 1 "$(j '[.groups[] | select(.comm == "workload") | .pid] | unique | length')"
+check_eq "that process is the main thread" "$(j '[.groups[] | select(.comm == "workload") | .tid] | min')" \
+	"$(j '[.groups[] | select(.comm == "workload") | .pid] | unique | .[0]')"
 check_eq "capture left no instance" "" "$(ls $T/instances | grep '^pftrace-capture' || true)"
 finish

@@ -77,6 +77,16 @@ run_status "$PFTRACE" record -d 0.6 -n 1 -p $wl
 check_eq "no progress line when stderr is not a tty" "" "$err"
 kill $wl; wait $wl 2>/dev/null || true
 
+# --- every trace.dat variant trace-cmd writes: v7 zstd (the fixture), v6, v7 uncompressed
+P=$FIX/python-threads
+trace-cmd convert -i "$P/trace.dat" -o "$TMP/tc6.dat" --file-version 6 >/dev/null 2>&1
+trace-cmd convert -i "$P/trace.dat" -o "$TMP/tc7n.dat" --compression none >/dev/null 2>&1
+want=$("$PFTRACE" report --json --kernel -m "$P/maps2.txt" "$P/trace.txt" | jq -c '[.summary.faults, .summary.by_kind]')
+for f in "$P/trace.dat" "$TMP/tc6.dat" "$TMP/tc7n.dat"; do
+	check_eq "$(basename "$f"): same as the text of the same events" "$want" \
+		"$("$PFTRACE" report --json --kernel -m "$P/maps2.txt" "$f" | jq -c '[.summary.faults, .summary.by_kind]')"
+done
+
 # --- exit statuses of the command pass through
 run_status "$PFTRACE" record -q -- sh -c 'exit 7'
 check_eq "command status" 7 "$status"
