@@ -84,6 +84,12 @@ static bool file_backed(const struct pft_vma *v)
 	return v->inode != 0;
 }
 
+/* [vdso], [vvar], [vvar_vclock], [vsyscall]: pages the kernel's special-mapping handler installs. */
+static bool special(const struct pft_vma *v)
+{
+	return !v->path && !strncmp(v->name, "[v", 2);
+}
+
 static bool below_stack(const struct pft_maps *maps, uint64_t addr)
 {
 	const struct pft_vma *next = pft_maps_next(maps, addr);
@@ -108,6 +114,8 @@ enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct 
 		return PFT_KIND_OTHER;
 	if (a == PFT_ACCESS_EXEC)
 		return PFT_KIND_EXEC;
+	if (special(vma))
+		return PFT_KIND_OTHER;
 	if (ec & PFT_PF_PROT) {
 		if (a != PFT_ACCESS_WRITE)
 			return PFT_KIND_OTHER;

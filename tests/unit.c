@@ -313,6 +313,7 @@ static void test_classify(void)
 	CHECK(pft_classify(0xe, heap, m, 0) == PFT_KIND_OTHER); /* reserved bit */
 	CHECK(pft_classify(0x5, heap, m, 0) == PFT_KIND_OTHER); /* read protection fault */
 	CHECK(pft_classify(0x6, NULL, NULL, 0x1000) == PFT_KIND_UNKNOWN);
+	CHECK(pft_classify(0x4, pft_maps_lookup(m, 0x7ff5c0cce000ull), m, 0) == PFT_KIND_OTHER); /* vvar */
 	CHECK_STR(pft_kind_name(PFT_KIND_STACK_GROWTH), "stack-growth");
 	pft_maps_free(m);
 }
