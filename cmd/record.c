@@ -229,26 +229,25 @@ static const char *comm_of(struct rec *r, int tid)
 	return pft_comms_get(r->comms, tid);
 }
 
-/* Reads pid's maps now and marks the moment in the trace, so the snapshot is dated in the
- * trace's own clock when the marker comes back. */
+/* Marks the moment in the trace, then reads pid's maps: the snapshot is dated in the trace's own
+ * clock when the marker comes back, and a change made while reading is applied again after it
+ * (mmap, munmap and mprotect are idempotent). */
 static int snapshot(struct rec *r, int pid)
 {
 	char path[64], exe[4096] = "", mark[64];
-	struct pft_maps *m = pft_maps_load_pid(pid);
+	struct pft_maps *m;
 	ssize_t n;
-	int id;
 
+	snprintf(mark, sizeof(mark), PFT_SNAP_MARKER "%u %d", pft_aspace_next_snapshot_id(r->as),
+		 pid);
+	pft_live_mark(r->live, mark);
+	m = pft_maps_load_pid(pid);
 	if (!m)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	id = pft_aspace_add_snapshot(r->as, pid, PFT_TS_PENDING, m, exe);
-	if (id < 0)
-		return -1;
-	snprintf(mark, sizeof(mark), PFT_SNAP_MARKER "%d %d", id, pid);
-	pft_live_mark(r->live, mark);
-	return 0;
+	return pft_aspace_add_snapshot(r->as, pid, PFT_TS_PENDING, m, exe) < 0 ? -1 : 0;
 }
 
 static int resolve_snapshot(void *data, struct pft_aspace *as, int pid, const char *comm)
@@ -308,6 +307,11 @@ static int on_event(void *data, const struct pft_event *cev)
 
 	if (ev.type == PFT_EV_MARKER && note_marker(r, &ev))
 		return 0; /* pftrace's own, not the program's */
+	if (ev.type == PFT_EV_EXEC) {
+		const char *base = strrchr(ev.text, '/');
+
+		pft_comms_set(r->comms, ev.tid, base ? base + 1 : ev.text);
+	}
 	ev.comm = comm_of(r, ev.tid);
 	r->st.events++;
 	n = pft_report_add(r->rep, &ev, &f);

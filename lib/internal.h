@@ -34,6 +34,17 @@ int pft_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
 /* Copies up to size-1 bytes of s[0..len) into dst for messages, replacing control bytes. */
 void pft_excerpt(char *dst, size_t size, const char *s, size_t len);
+/* VMAs are immutable and reference-counted: a holder takes a reference and drops it. */
+struct pft_vma *pft_vma_ref(const struct pft_vma *v);
+void pft_vma_unref(const struct pft_vma *v);
+/* Editing an address space (each makes new VMAs where it changes one). -1 on ENOMEM. */
+struct pft_maps *pft_maps_copy(const struct pft_maps *m);
+int pft_maps_unmap(struct pft_maps *m, uint64_t start, uint64_t end);
+/* Maps a copy of tmpl over whatever was in its range. */
+int pft_maps_insert(struct pft_maps *m, const struct pft_vma *tmpl);
+/* New permissions "rwx" (3 chars) for [start, end). */
+int pft_maps_protect(struct pft_maps *m, uint64_t start, uint64_t end, const char *rwx);
+
 /* Records one skipped line. */
 void pft_skip(struct pft_skipped *sk, uint64_t line, const char *text, size_t len);
 
@@ -84,5 +95,7 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep);
 /* Fills *ev from rec (comm excepted: ev->comm is NULL). Strings live until the next call. */
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev);
 void pft_decoder_free(struct pft_decoder *d);
+/* "mmap", "munmap", ... */
+const char *pft_sys_name(enum pft_sys sys);
 
 #endif

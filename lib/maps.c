@@ -1,22 +1,79 @@
 /* SPDX-License-Identifier: MIT */
-/* /proc/PID/maps: parse once into a sorted array, look up by binary search. */
+/*
+ * /proc/PID/maps: a sorted array of VMAs, looked up by binary search. VMAs are immutable and
+ * reference-counted: a change to an address space (mmap, munmap, mprotect ...) makes new ones,
+ * so whoever kept a VMA (a report row, an older snapshot) still sees it as it was.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 
+struct vma_obj {
+	struct pft_vma v; /* first: a struct pft_vma * is a struct vma_obj * */
+	unsigned int refs;
+};
+
 struct pft_maps {
-	struct pft_vma *vmas;
+	struct pft_vma **v;
 	size_t nr, cap;
 };
 
 static const char anon_name[] = "[anon]";
 
-struct parsed {
-	struct pft_vma vma;
-	uint64_t line;
-};
+/* An identity for report rows: the same mapping read twice gets the same one. */
+static uint64_t vma_identity(const struct pft_vma *v)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ v->end ^ v->offset * 31 ^ v->inode * 131;
+	const char *p;
+
+	for (p = v->perms; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	for (p = v->name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return h ^ v->deleted;
+}
+
+/* A new VMA like tmpl (its strings copied), with one reference. */
+static struct pft_vma *vma_new(const struct pft_vma *tmpl)
+{
+	struct vma_obj *o = malloc(sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->v = *tmpl;
+	o->refs = 1;
+	if (tmpl->name != anon_name) {
+		char *name = strdup(tmpl->name);
+
+		if (!name) {
+			free(o);
+			return NULL;
+		}
+		o->v.name = name;
+		o->v.path = tmpl->path ? name : NULL;
+	}
+	o->v.identity = vma_identity(&o->v);
+	return &o->v;
+}
+
+struct pft_vma *pft_vma_ref(const struct pft_vma *v)
+{
+	((struct vma_obj *)v)->refs++;
+	return (struct pft_vma *)v;
+}
+
+void pft_vma_unref(const struct pft_vma *v)
+{
+	struct vma_obj *o = (struct vma_obj *)v;
+
+	if (!o || --o->refs)
+		return;
+	if (o->v.name != anon_name)
+		free((char *)o->v.name);
+	free(o);
+}
 
 /* "????": maps from trace-cmd's PROCMAPS, which keep only the path. */
 static bool valid_perms(const char *p)
@@ -27,28 +84,19 @@ static bool valid_perms(const char *p)
 	       (p[2] == 'x' || p[2] == '-') && (p[3] == 'p' || p[3] == 's') && p[4] == ' ';
 }
 
-/* "[anon:x]" and friends are names, not paths; a path is absolute. */
-static int set_names(struct pft_vma *v, const char *rest)
+/* "[anon:x]" and friends are names, not paths; a path is absolute. The names point into rest
+ * until vma_new copies them. */
+static void set_names(struct pft_vma *v, char *rest)
 {
 	static const char deleted[] = " (deleted)";
 	size_t len = strlen(rest), dl = sizeof(deleted) - 1;
-	char *s;
 
 	if (len >= dl && !strcmp(rest + len - dl, deleted)) {
 		v->deleted = true;
-		len -= dl;
+		rest[len -= dl] = '\0';
 	}
-	if (!len) {
-		v->name = anon_name;
-		return 0;
-	}
-	s = strndup(rest, len);
-	if (!s)
-		return -1;
-	if (s[0] == '/')
-		v->path = s;
-	v->name = s;
-	return 0;
+	v->name = len ? rest : anon_name;
+	v->path = rest[0] == '/' ? rest : NULL;
 }
 
 /* One maps line (without newline) into *v; -1 if malformed. */
@@ -78,22 +126,21 @@ static int parse_line(char *line, struct pft_vma *v)
 		return -1;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	return set_names(v, p);
+	set_names(v, (char *)p);
+	return 0;
 }
 
-static void free_vma_strings(struct pft_vma *v)
-{
-	/* name is allocated (and path, if set, is the same string) unless it is anon_name */
-	if (v->name != anon_name)
-		free((char *)v->name);
-}
+struct parsed {
+	struct pft_vma *vma;
+	uint64_t line;
+};
 
 static int by_start(const void *a, const void *b)
 {
 	const struct parsed *x = a, *y = b;
 
-	if (x->vma.start != y->vma.start)
-		return x->vma.start < y->vma.start ? -1 : 1;
+	if (x->vma->start != y->vma->start)
+		return x->vma->start < y->vma->start ? -1 : 1;
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
@@ -103,16 +150,17 @@ static int build(struct pft_maps *m, struct parsed *ps, size_t n, struct pft_ski
 	size_t i;
 
 	qsort(ps, n, sizeof(*ps), by_start);
-	m->vmas = calloc(n ? n : 1, sizeof(*m->vmas));
-	if (!m->vmas)
+	m->v = calloc(n ? n : 1, sizeof(*m->v));
+	if (!m->v)
 		return -1;
+	m->cap = n ? n : 1;
 	for (i = 0; i < n; i++) {
-		if (m->nr && ps[i].vma.start < m->vmas[m->nr - 1].end) {
+		if (m->nr && ps[i].vma->start < m->v[m->nr - 1]->end) {
 			pft_skip(sk, ps[i].line, "overlaps the line before it", 27);
-			free_vma_strings(&ps[i].vma);
+			pft_vma_unref(ps[i].vma);
 			continue;
 		}
-		m->vmas[m->nr++] = ps[i].vma;
+		m->v[m->nr++] = ps[i].vma;
 	}
 	return 0;
 }
@@ -124,6 +172,7 @@ struct pft_maps *pft_maps_load_file(FILE *f, struct pft_skipped *skipped)
 	size_t n = 0, cap = 0, blen = 0, i;
 	char *buf = NULL;
 	uint64_t lineno = 0;
+	struct pft_vma tmp;
 	ssize_t len;
 
 	if (!m)
@@ -136,10 +185,12 @@ struct pft_maps *pft_maps_load_file(FILE *f, struct pft_skipped *skipped)
 			continue;
 		if (pft_grow((void **)&ps, &cap, n + 1, sizeof(*ps)) < 0)
 			goto fail;
-		if (strlen(buf) != (size_t)len || parse_line(buf, &ps[n].vma) < 0) {
+		if (strlen(buf) != (size_t)len || parse_line(buf, &tmp) < 0) {
 			pft_skip(skipped, lineno, buf, len);
 			continue;
 		}
+		if (!(ps[n].vma = vma_new(&tmp)))
+			goto fail;
 		ps[n++].line = lineno;
 	}
 	if (ferror(f)) {
@@ -157,9 +208,9 @@ struct pft_maps *pft_maps_load_file(FILE *f, struct pft_skipped *skipped)
 	}
 	return m;
 fail:
-	/* once build() has run, the strings belong to m */
-	for (i = 0; (!m || !m->vmas) && i < n; i++)
-		free_vma_strings(&ps[i].vma);
+	/* once build() has run, the VMAs belong to m */
+	for (i = 0; (!m || !m->v) && i < n; i++)
+		pft_vma_unref(ps[i].vma);
 	free(ps);
 	free(buf);
 	pft_maps_free(m);
@@ -197,7 +248,7 @@ static size_t first_above(const struct pft_maps *m, uint64_t addr)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (m->vmas[mid].start <= addr)
+		if (m->v[mid]->start <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -210,14 +261,14 @@ const struct pft_vma *pft_maps_lookup(const struct pft_maps *m, uint64_t addr)
 	size_t i = m ? first_above(m, addr) : 0;
 
 	/* the VMA before it is the only one that can hold addr */
-	return i && addr < m->vmas[i - 1].end ? &m->vmas[i - 1] : NULL;
+	return i && addr < m->v[i - 1]->end ? m->v[i - 1] : NULL;
 }
 
 const struct pft_vma *pft_maps_next(const struct pft_maps *m, uint64_t addr)
 {
 	size_t i = m ? first_above(m, addr) : 0;
 
-	return m && i < m->nr ? &m->vmas[i] : NULL;
+	return m && i < m->nr ? m->v[i] : NULL;
 }
 
 int pft_maps_write(const struct pft_maps *m, FILE *out)
@@ -225,7 +276,7 @@ int pft_maps_write(const struct pft_maps *m, FILE *out)
 	size_t i;
 
 	for (i = 0; m && i < m->nr; i++) {
-		const struct pft_vma *v = &m->vmas[i];
+		const struct pft_vma *v = m->v[i];
 
 		fprintf(out, "%08" PRIx64 "-%08" PRIx64 " %s %08" PRIx64 " %02x:%02x %" PRIu64,
 			v->start, v->end, v->perms, v->offset, v->dev_major, v->dev_minor,
@@ -244,7 +295,7 @@ size_t pft_maps_count(const struct pft_maps *m)
 
 const struct pft_vma *pft_maps_at(const struct pft_maps *m, size_t i)
 {
-	return m && i < m->nr ? &m->vmas[i] : NULL;
+	return m && i < m->nr ? m->v[i] : NULL;
 }
 
 void pft_maps_free(struct pft_maps *m)
@@ -254,7 +305,115 @@ void pft_maps_free(struct pft_maps *m)
 	if (!m)
 		return;
 	for (i = 0; i < m->nr; i++)
-		free_vma_strings(&m->vmas[i]);
-	free(m->vmas);
+		pft_vma_unref(m->v[i]);
+	free(m->v);
 	free(m);
+}
+
+/* ---------------------------------------------------------------- editing (history) */
+
+struct pft_maps *pft_maps_copy(const struct pft_maps *m)
+{
+	struct pft_maps *c = calloc(1, sizeof(*c));
+	size_t i;
+
+	if (!c || (m && m->nr && !(c->v = malloc(m->nr * sizeof(*c->v))))) {
+		free(c);
+		return NULL;
+	}
+	for (i = 0; m && i < m->nr; i++)
+		c->v[i] = pft_vma_ref(m->v[i]);
+	c->nr = c->cap = m ? m->nr : 0;
+	return c;
+}
+
+static int insert_at(struct pft_maps *m, size_t i, struct pft_vma *v)
+{
+	if (pft_grow((void **)&m->v, &m->cap, m->nr + 1, sizeof(*m->v)) < 0) {
+		pft_vma_unref(v);
+		return -1;
+	}
+	memmove(&m->v[i + 1], &m->v[i], (m->nr - i) * sizeof(*m->v));
+	m->v[i] = v;
+	m->nr++;
+	return 0;
+}
+
+/* A piece [start, end) of v, as a new VMA (its file offset follows). */
+static struct pft_vma *piece(const struct pft_vma *v, uint64_t start, uint64_t end)
+{
+	struct pft_vma t = *v;
+
+	t.start = start;
+	t.end = end;
+	if (v->inode)
+		t.offset = v->offset + (start - v->start);
+	return vma_new(&t);
+}
+
+/* Makes addr a VMA boundary: a VMA across it becomes two. */
+static int split_at(struct pft_maps *m, uint64_t addr)
+{
+	size_t i = first_above(m, addr);
+	struct pft_vma *v, *lo, *hi;
+
+	if (!i || (v = m->v[i - 1])->start == addr || addr >= v->end)
+		return 0;
+	lo = piece(v, v->start, addr);
+	hi = piece(v, addr, v->end);
+	if (!lo || !hi) {
+		pft_vma_unref(lo);
+		pft_vma_unref(hi);
+		return -1;
+	}
+	m->v[i - 1] = lo;
+	pft_vma_unref(v);
+	return insert_at(m, i, hi);
+}
+
+int pft_maps_unmap(struct pft_maps *m, uint64_t start, uint64_t end)
+{
+	size_t i, j;
+
+	if (split_at(m, start) < 0 || split_at(m, end) < 0)
+		return -1;
+	i = first_above(m, start - (start > 0));
+	while (i > 0 && m->v[i - 1]->start >= start)
+		i--;
+	for (j = i; j < m->nr && m->v[j]->end <= end && m->v[j]->start >= start; j++)
+		pft_vma_unref(m->v[j]);
+	memmove(&m->v[i], &m->v[j], (m->nr - j) * sizeof(*m->v));
+	m->nr -= j - i;
+	return 0;
+}
+
+int pft_maps_insert(struct pft_maps *m, const struct pft_vma *tmpl)
+{
+	struct pft_vma *v;
+
+	if (pft_maps_unmap(m, tmpl->start, tmpl->end) < 0 || !(v = vma_new(tmpl)))
+		return -1;
+	return insert_at(m, first_above(m, tmpl->start), v);
+}
+
+int pft_maps_protect(struct pft_maps *m, uint64_t start, uint64_t end, const char *rwx)
+{
+	size_t i;
+
+	if (split_at(m, start) < 0 || split_at(m, end) < 0)
+		return -1;
+	for (i = 0; i < m->nr; i++) {
+		struct pft_vma t, *v = m->v[i];
+
+		if (v->start < start || v->end > end || !memcmp(v->perms, rwx, 3))
+			continue;
+		t = *v;
+		memcpy(t.perms, rwx, 3);
+		if (!(m->v[i] = vma_new(&t))) {
+			m->v[i] = v;
+			return -1;
+		}
+		pft_vma_unref(v);
+	}
+	return 0;
 }

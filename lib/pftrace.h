@@ -74,6 +74,7 @@ struct pft_vma {
 	bool deleted;	  /* the path ended in " (deleted)" (stripped from path) */
 	const char *path; /* file path, NULL for anonymous and [pseudo] mappings */
 	const char *name; /* display name: path, "[heap]", "[stack]", "[anon:x]", or "[anon]" */
+	uint64_t identity; /* equal for the same mapping read twice (report rows merge on it) */
 };
 
 struct pft_maps;
@@ -108,35 +109,58 @@ void pft_maps_free(struct pft_maps *maps);
 enum pft_event_type {
 	PFT_EV_FAULT_USER,   /* exceptions:page_fault_user */
 	PFT_EV_FAULT_KERNEL, /* exceptions:page_fault_kernel */
-	PFT_EV_MARKER,	     /* a trace_marker write (ftrace:print): text */
-	PFT_EV_OTHER,	     /* any other event: counted, not analysed */
+	PFT_EV_MARKER,       /* a trace_marker write (ftrace:print): text */
+	PFT_EV_EXEC,         /* sched_process_exec: tid became the image text (its filename) */
+	PFT_EV_NEWTASK,      /* task_newtask: tid created child (a thread with CLONE_THREAD) */
+	PFT_EV_EXIT,         /* sched_process_exit: tid ended; group_dead: the whole process */
+	PFT_EV_SYSCALL,      /* an mmap-family syscall's entry (args) or exit (ret) */
+	PFT_EV_OTHER,        /* any other event: counted, not analysed */
+};
+
+/* The syscalls that change an address space. */
+enum pft_sys {
+	PFT_SYS_MMAP,
+	PFT_SYS_MUNMAP,
+	PFT_SYS_MPROTECT,
+	PFT_SYS_PKEY_MPROTECT,
+	PFT_SYS_MREMAP,
+	PFT_SYS_BRK,
+	PFT_SYS_COUNT,
 };
 
 #define PFT_NO_TS UINT64_MAX
 
 struct pft_stack {
 	size_t nr;
-	const char *const
-	    *frames; /* frame text as the source gave it ("do_page_fault", "<7f..>") */
+	/* frame text as the source gave it ("do_page_fault", "<7f..>") */
+	const char *const *frames;
 };
 
 /* One event from any source. All pointers are owned by the source and valid until its next
  * pft_source_next() call. */
 struct pft_event {
 	enum pft_event_type type;
-	uint64_t
-	    ts;	 /* nanoseconds (or raw counter units, see pft_source_stats.ts_raw), or PFT_NO_TS */
-	int cpu; /* -1 when unknown */
-	int tid; /* the "pid" of the trace line: a thread id */
-	int tgid;	       /* thread group (process) id, -1 when the source does not say */
+	/* nanoseconds (or raw counter units, see pft_source_stats.ts_raw), or PFT_NO_TS */
+	uint64_t ts;
+	int cpu;  /* -1 when unknown */
+	int tid;  /* the "pid" of the trace line: a thread id */
+	int tgid; /* thread group (process) id, -1 when the source does not say */
 	const char *comm;      /* "<...>" when unknown */
 	const char *irq_flags; /* "d....", or NULL */
 	const char *name;      /* event name ("page_fault_user", "sched_switch") */
-	const char *text;      /* PFT_EV_MARKER: the text written, without its newline */
+	const char *text;      /* PFT_EV_MARKER: the text written; PFT_EV_EXEC: the filename */
 	uint64_t address, ip, error_code;
-	const char *ip_symbol;	    /* kernel symbol the source printed instead of an ip, or NULL */
-	const char *address_symbol; /* likewise for the address (kernel addresses only) */
+	/* the kernel symbol the source printed instead of an ip or address, or NULL */
+	const char *ip_symbol, *address_symbol;
 	struct pft_stack kstack, ustack;
+	/* process and mapping events */
+	int child;            /* PFT_EV_NEWTASK */
+	uint64_t clone_flags; /* PFT_EV_NEWTASK */
+	bool group_dead;      /* PFT_EV_EXIT */
+	enum pft_sys sys;     /* PFT_EV_SYSCALL */
+	bool sys_exit;        /* PFT_EV_SYSCALL: the exit (ret), else the entry (args) */
+	uint64_t args[6];     /* PFT_EV_SYSCALL entry: in the syscall's own order */
+	int64_t ret;          /* PFT_EV_SYSCALL exit */
 };
 
 /* ---------------------------------------------------------------- text line parser */
@@ -249,6 +273,13 @@ int pft_aspace_set_maps(struct pft_aspace *as, int pid, struct pft_maps *maps);
  * snapshot's id (> 0) or -1. */
 int pft_aspace_add_snapshot(struct pft_aspace *as, int pid, uint64_t ts, struct pft_maps *maps,
 			    const char *exe);
+/* The id the next pft_aspace_add_snapshot will return (to mark the trace before reading maps). */
+unsigned int pft_aspace_next_snapshot_id(const struct pft_aspace *as);
+/* Applies a process or mapping event (exec, new task, exit, mmap-family syscall) at its time.
+ * Events must come in time order. 1 if ev was one, 0 if not. */
+int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev);
+/* How many such events were applied. */
+uint64_t pft_aspace_history_events(const struct pft_aspace *as);
 /* Sets the time of snapshot id of pid, once the trace says when it was taken. */
 int pft_aspace_date_snapshot(struct pft_aspace *as, int pid, unsigned int id, uint64_t ts);
 /* Copied: *r need not outlive the call. */

@@ -11,13 +11,90 @@ struct fault_fields {
 	struct tep_format_field *address, *ip, *error_code;
 };
 
+/* Process and mapping events, by id. */
+struct proc_event {
+	int id;
+	enum pft_event_type type;
+	enum pft_sys sys;
+	bool sys_exit;
+	struct tep_format_field *f[6]; /* exec: filename; newtask: pid, clone_flags; exit: pid,
+					* group_dead; syscall entry: args; exit: ret */
+};
+
 struct pft_decoder {
 	struct tep_handle *tep;
 	struct fault_fields user, kernel;
 	int print_id;
 	struct tep_format_field *print_buf;
+	struct proc_event proc[2 * PFT_SYS_COUNT + 3];
+	size_t nr_proc;
 	char text[4096];
 };
+
+static const char *const sys_names[PFT_SYS_COUNT] = {
+	[PFT_SYS_MMAP] = "mmap",		 [PFT_SYS_MUNMAP] = "munmap",
+	[PFT_SYS_MPROTECT] = "mprotect",	 [PFT_SYS_PKEY_MPROTECT] = "pkey_mprotect",
+	[PFT_SYS_MREMAP] = "mremap",		 [PFT_SYS_BRK] = "brk",
+};
+
+static struct proc_event *add_proc(struct pft_decoder *d, const char *sys, const char *name,
+				   enum pft_event_type type)
+{
+	struct tep_event *ev = tep_find_event_by_name(d->tep, sys, name);
+	struct proc_event *p;
+
+	if (!ev)
+		return NULL;
+	p = &d->proc[d->nr_proc++];
+	memset(p, 0, sizeof(*p));
+	p->id = ev->id;
+	p->type = type;
+	return p;
+}
+
+/* The syscall's own fields, after common_* and __syscall_nr, in order. */
+static void syscall_fields(struct pft_decoder *d, struct proc_event *p, const char *name)
+{
+	struct tep_event *ev = tep_find_event_by_name(d->tep, "syscalls", name);
+	struct tep_format_field *f;
+	int n = 0;
+
+	for (f = ev->format.fields; f && n < 6; f = f->next)
+		if (strcmp(f->name, "__syscall_nr"))
+			p->f[n++] = f;
+}
+
+static void find_proc_events(struct pft_decoder *d)
+{
+	struct proc_event *p;
+	char name[64];
+	int s, x;
+
+	if ((p = add_proc(d, "sched", "sched_process_exec", PFT_EV_EXEC)))
+		p->f[0] = tep_find_any_field(tep_find_event(d->tep, p->id), "filename");
+	if ((p = add_proc(d, "task", "task_newtask", PFT_EV_NEWTASK))) {
+		p->f[0] = tep_find_field(tep_find_event(d->tep, p->id), "pid");
+		p->f[1] = tep_find_field(tep_find_event(d->tep, p->id), "clone_flags");
+	}
+	if ((p = add_proc(d, "sched", "sched_process_exit", PFT_EV_EXIT))) {
+		p->f[0] = tep_find_field(tep_find_event(d->tep, p->id), "pid");
+		p->f[1] = tep_find_field(tep_find_event(d->tep, p->id), "group_dead");
+	}
+	for (s = 0; s < PFT_SYS_COUNT; s++)
+		for (x = 0; x < 2; x++) {
+			snprintf(name, sizeof(name), "sys_%s_%s", x ? "exit" : "enter", sys_names[s]);
+			if (!(p = add_proc(d, "syscalls", name, PFT_EV_SYSCALL)))
+				continue;
+			p->sys = s;
+			p->sys_exit = x;
+			syscall_fields(d, p, name);
+		}
+}
+
+const char *pft_sys_name(enum pft_sys sys)
+{
+	return sys < PFT_SYS_COUNT ? sys_names[sys] : "?";
+}
 
 static void find_fault(struct tep_handle *tep, const char *name, struct fault_fields *f)
 {
@@ -47,6 +124,7 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 	print = tep_find_event_by_name(tep, "ftrace", "print");
 	if (print && (d->print_buf = tep_find_field(print, "buf")))
 		d->print_id = print->id;
+	find_proc_events(d);
 	if (d->user.id < 0 && d->kernel.id < 0) {
 		free(d);
 		errno = ENOENT;
@@ -79,8 +157,55 @@ static void marker_text(struct pft_decoder *d, struct tep_record *rec, struct pf
 	ev->text = d->text;
 }
 
+/* __data_loc strings: a u32 of offset (low 16 bits) and length (high 16 bits). */
+static const char *data_loc_str(struct pft_decoder *d, struct tep_format_field *f,
+				struct tep_record *rec)
+{
+	uint64_t loc = f ? field(f, rec) : 0;
+	unsigned int off = loc & 0xffff, len = (loc >> 16) & 0xffff;
+
+	if (!f || off + len > (unsigned int)rec->size || len >= sizeof(d->text))
+		return "?";
+	memcpy(d->text, (char *)rec->data + off, len);
+	d->text[len] = '\0';
+	return d->text;
+}
+
+static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struct tep_record *rec,
+			struct pft_event *ev)
+{
+	int i;
+
+	ev->type = p->type;
+	switch (p->type) {
+	case PFT_EV_EXEC:
+		ev->name = "sched_process_exec";
+		ev->text = data_loc_str(d, p->f[0], rec);
+		break;
+	case PFT_EV_NEWTASK:
+		ev->name = "task_newtask";
+		ev->child = p->f[0] ? (int)field(p->f[0], rec) : -1;
+		ev->clone_flags = p->f[1] ? field(p->f[1], rec) : 0;
+		break;
+	case PFT_EV_EXIT:
+		ev->name = "sched_process_exit";
+		ev->group_dead = p->f[1] ? field(p->f[1], rec) != 0 : true;
+		break;
+	default:
+		ev->name = sys_names[p->sys];
+		ev->sys = p->sys;
+		ev->sys_exit = p->sys_exit;
+		for (i = 0; i < 6 && p->f[i]; i++)
+			ev->args[i] = field(p->f[i], rec);
+		ev->ret = (int64_t)ev->args[0];
+		break;
+	}
+}
+
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev)
 {
+	size_t i;
+
 	int type = tep_data_type(d->tep, rec);
 	struct fault_fields *f = type == d->user.id	? &d->user
 				 : type == d->kernel.id ? &d->kernel
@@ -107,6 +232,11 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 	}
 	ev->type = PFT_EV_OTHER;
 	ev->name = "other";
+	for (i = 0; i < d->nr_proc; i++)
+		if (d->proc[i].id == type) {
+			decode_proc(d, &d->proc[i], rec, ev);
+			return;
+		}
 }
 
 void pft_decoder_free(struct pft_decoder *d)

@@ -159,8 +159,9 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 	proto->vma = f->vma;
 	switch (by) {
 	case PFT_BY_VMA:
-		*a = (uint64_t)(uintptr_t)f->vma;
-		*b = (uint64_t)(uint32_t)f->pid;
+		/* by identity: the same mapping from two snapshots is one row */
+		*a = f->vma->identity ^ (uint64_t)(uint32_t)f->pid * 0x9e3779b97f4a7c15ull;
+		*b = f->vma->start;
 		return 0;
 	case PFT_BY_FILE:
 		name = f->vma			     ? f->vma->name
@@ -245,6 +246,9 @@ static int table_add(struct pft_report *rep, struct table *t, const struct pft_f
 	if (r == 1) {
 		if (pft_grow((void **)&t->rows, &t->cap, t->nr + 1, sizeof(*t->rows)) < 0)
 			return -1;
+		/* the row outlives the address space it came from */
+		if (proto.vma)
+			pft_vma_ref(proto.vma);
 		t->rows[t->nr++] = proto;
 	} else if (t->by == PFT_BY_TID) {
 		/* a thread renames itself (or execs): show its latest comm */
@@ -304,6 +308,8 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pf
 		if (ev->ts > rep->last_ts)
 			rep->last_ts = ev->ts;
 	}
+	if (pft_aspace_event(rep->as, ev))
+		return 0;
 	if (ev->type == PFT_EV_OTHER || ev->type == PFT_EV_MARKER) {
 		rep->other_events++;
 		return 0;
@@ -643,6 +649,8 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "skipped_lines", json_integer((json_int_t)skipped));
 	json_object_set_new(sum, "lost_events", lost < 0 ? json_null() : json_integer(lost));
 	json_object_set_new(sum, "other_events", json_integer((json_int_t)rep->other_events));
+	json_object_set_new(sum, "history_events",
+			    json_integer((json_int_t)pft_aspace_history_events(rep->as)));
 	json_object_set_new(sum, "kernel_faults_excluded",
 			    json_integer((json_int_t)rep->kernel_excluded));
 	json_object_set_new(sum, "filtered_faults", json_integer((json_int_t)rep->filtered));
@@ -776,8 +784,10 @@ static void table_release(struct table *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->nr; i++)
+	for (i = 0; i < t->nr; i++) {
 		free(t->rows[i].seen);
+		pft_vma_unref(t->rows[i].vma);
+	}
 	pft_hmap_release(&t->index);
 	pft_hmap_release(&t->pages);
 	free(t->rows);
