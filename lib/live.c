@@ -19,11 +19,19 @@
 #include "internal.h"
 #include "live.h"
 
+/* A decoded event waiting for its turn (its text is its own). */
+struct qev {
+	struct pft_event ev;
+	char *text;
+};
+
 struct live_cpu {
 	int fd;
 	struct tracefs_cpu *tcpu;
 	int spool; /* -1: not spooling */
 	uint64_t spooled;
+	struct qev *q; /* events read, in this CPU's (time) order */
+	size_t head, nr, cap;
 };
 
 struct pft_live {
@@ -36,6 +44,7 @@ struct pft_live {
 	void *page;
 	bool armed, pids_set;
 	uint64_t events, missed_pages;
+	uint64_t watermark; /* every event older than this has been read */
 	pft_live_cb cb;
 	void *cb_data;
 };
@@ -299,6 +308,22 @@ static int spool_page(struct live_cpu *c, const void *page, int size)
 	return 0;
 }
 
+static int enqueue(struct live_cpu *c, const struct pft_event *ev)
+{
+	struct qev *e;
+
+	if (pft_grow((void **)&c->q, &c->cap, c->nr + 1, sizeof(*c->q)) < 0)
+		return -1;
+	e = &c->q[c->nr];
+	e->ev = *ev;
+	e->text = NULL;
+	if (ev->text && !(e->text = strdup(ev->text)))
+		return -1;
+	e->ev.text = e->text;
+	c->nr++;
+	return 0;
+}
+
 static int handle_page(struct pft_live *l, int cpu, void *page)
 {
 	struct pft_event ev;
@@ -316,9 +341,50 @@ static int handle_page(struct pft_live *l, int cpu, void *page)
 
 		rec.size = kbuffer_event_size(l->kbuf);
 		pft_decode(l->dec, &rec, cpu, &ev);
+		if (ev.type == PFT_EV_MARKER && !strcmp(ev.text, PFT_TICK_MARKER)) {
+			if (ev.ts > l->watermark)
+				l->watermark = ev.ts;
+			continue;
+		}
 		l->events++;
-		if (l->cb && l->cb(l->cb_data, &ev) < 0)
+		if (enqueue(&l->cpus[cpu], &ev) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+/* Hands the queued events to the callback in time order: those older than the watermark, or
+ * all of them at the end. */
+static int dispatch(struct pft_live *l, bool all)
+{
+	int cpu;
+
+	for (;;) {
+		struct live_cpu *best = NULL;
+		struct qev *e;
+		int r = 0;
+
+		for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+			struct live_cpu *c = &l->cpus[cpu];
+
+			if (c->head < c->nr && (!best || c->q[c->head].ev.ts < best->q[best->head].ev.ts))
+				best = c;
+		}
+		if (!best || (!all && best->q[best->head].ev.ts >= l->watermark))
+			break;
+		e = &best->q[best->head++];
+		if (l->cb)
+			r = l->cb(l->cb_data, &e->ev);
+		free(e->text);
+		if (r < 0)
+			return -1;
+	}
+	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+		struct live_cpu *c = &l->cpus[cpu];
+
+		memmove(c->q, c->q + c->head, (c->nr - c->head) * sizeof(*c->q));
+		c->nr -= c->head;
+		c->head = 0;
 	}
 	return 0;
 }
@@ -329,7 +395,8 @@ void pft_live_set_callback(struct pft_live *l, pft_live_cb cb, void *data)
 	l->cb_data = data;
 }
 
-int pft_live_read(struct pft_live *l)
+/* Every CPU's pages into the queues, without blocking. */
+static int drain(struct pft_live *l)
 {
 	int cpu, n;
 
@@ -346,6 +413,20 @@ int pft_live_read(struct pft_live *l)
 	return 0;
 }
 
+/*
+ * The CPUs' buffers are each in time order, not with each other: an mmap read from one CPU must
+ * be applied before a fault read from another. A tick marker written before the buffers are
+ * read bounds what can still come: every event older than it has been read.
+ */
+int pft_live_read(struct pft_live *l)
+{
+	if (l->armed)
+		pft_live_mark(l, PFT_TICK_MARKER);
+	if (drain(l) < 0)
+		return -1;
+	return dispatch(l, false);
+}
+
 int pft_live_stop(struct pft_live *l)
 {
 	int cpu;
@@ -354,7 +435,7 @@ int pft_live_stop(struct pft_live *l)
 		return 0;
 	tracefs_trace_off(l->inst);
 	l->armed = false;
-	if (pft_live_read(l) < 0)
+	if (drain(l) < 0)
 		return -1;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
 		if (!l->cpus[cpu].tcpu)
@@ -364,7 +445,7 @@ int pft_live_stop(struct pft_live *l)
 			if (handle_page(l, cpu, l->page) < 0)
 				return -1;
 	}
-	return 0;
+	return dispatch(l, true);
 }
 
 int pft_live_fds(const struct pft_live *l, int *fds, int max)
@@ -446,6 +527,9 @@ void pft_live_close(struct pft_live *l)
 			close(l->cpus[cpu].fd);
 		if (l->cpus[cpu].spool >= 0)
 			close(l->cpus[cpu].spool);
+		for (size_t i = l->cpus[cpu].head; i < l->cpus[cpu].nr; i++)
+			free(l->cpus[cpu].q[i].text);
+		free(l->cpus[cpu].q);
 	}
 	if (l->inst) {
 		/* the machine's tracing state as we found it: our instance gone, nothing enabled */

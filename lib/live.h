@@ -13,6 +13,10 @@
 /* What pftrace writes into trace_marker when it reads maps: "pftrace-snap <id> <pid>". The
  * marker's timestamp dates the snapshot in the trace's own clock. */
 #define PFT_SNAP_MARKER "pftrace-snap "
+/* Written before each read of the buffers: what is older has been read (see pft_live_read). */
+#define PFT_TICK_MARKER "pftrace-tick"
+/* Every marker pftrace writes starts so: bookkeeping, not events of the traced program. */
+#define PFT_MARKER_PREFIX "pftrace-"
 
 struct pft_live;
 struct tracefs_instance;
@@ -49,9 +53,10 @@ int pft_live_mark(struct pft_live *l, const char *text);
  * the callback returns. ev->comm is NULL: the callback knows the tasks. */
 typedef int (*pft_live_cb)(void *data, const struct pft_event *ev);
 void pft_live_set_callback(struct pft_live *l, pft_live_cb cb, void *data);
-/* Reads what the buffers hold now, without blocking. */
+/* Reads what the buffers hold now, without blocking, and passes the events on in time order
+ * (across CPUs); events newer than what every CPU has shown wait for the next read. */
 int pft_live_read(struct pft_live *l);
-/* Stops recording and reads the rest, partial pages included. */
+/* Stops recording and passes on the rest, partial pages included. */
 int pft_live_stop(struct pft_live *l);
 /* The per-CPU descriptors to poll() for input. Returns how many were stored. */
 int pft_live_fds(const struct pft_live *l, int *fds, int max);

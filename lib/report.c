@@ -299,7 +299,7 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pf
 
 	/* pftrace's own bookkeeping is not an event of the traced program */
 	if (ev->type == PFT_EV_MARKER && ev->text &&
-	    !strncmp(ev->text, PFT_SNAP_MARKER, strlen(PFT_SNAP_MARKER)))
+	    !strncmp(ev->text, PFT_MARKER_PREFIX, strlen(PFT_MARKER_PREFIX)))
 		return 0;
 	rep->events++;
 	if (ev->ts != PFT_NO_TS) {
