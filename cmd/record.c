@@ -29,7 +29,7 @@ struct record_args {
 	double duration;
 	long buffer_kb;
 	const char *output;
-	bool quiet;
+	bool quiet, no_history;
 };
 
 struct target {
@@ -154,6 +154,9 @@ static int parse(int argc, char **argv, struct record_args *a)
 			continue;
 		case 'q':
 			a->quiet = true;
+			continue;
+		case 'H':
+			a->no_history = true;
 			continue;
 		}
 		r = out_opt(&a->out, c, optarg);
@@ -550,7 +553,8 @@ static int check_tracefs(void)
 
 static int open_tracing(struct rec *r)
 {
-	struct pft_live_opts lo = {r->a->out.kernel, (unsigned int)r->a->buffer_kb, NULL};
+	struct pft_live_opts lo = {r->a->out.kernel, !r->a->no_history, (unsigned int)r->a->buffer_kb,
+				   NULL};
 	char *dir = NULL;
 
 	pft_live_remove_stale(said_removed, NULL);
@@ -575,6 +579,11 @@ static int open_tracing(struct rec *r)
 		return -1;
 	}
 	pft_live_set_callback(r->live, on_event, r);
+	if (pft_live_history_missing(r->live) && !r->a->quiet)
+		fprintf(stderr,
+			"pftrace: %d of the events that follow address spaces are missing on this "
+			"kernel: some faults will be joined with maps snapshots only\n",
+			pft_live_history_missing(r->live));
 	return 0;
 }
 
@@ -609,7 +618,8 @@ static int finish(struct rec *r)
 			r->lost);
 	if (r->a->output) {
 		n = pft_comms_count(r->comms);
-		in = (struct pft_dat_input){r->a->output, r->live, r->a->out.kernel, r->as};
+		in = (struct pft_dat_input){r->a->output, r->live, r->a->out.kernel,
+					    !r->a->no_history, r->as};
 		in.tids = calloc(n + 1, sizeof(int));
 		in.comms = calloc(n + 1, sizeof(char *));
 		for (i = 0; in.tids && in.comms && i < n; i++)

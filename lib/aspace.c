@@ -330,12 +330,21 @@ static const struct pft_vma *name_ahead(const struct proc *p, uint64_t start)
 	return NULL;
 }
 
-static void do_mmap(struct proc *p, const struct pending_sys *s, int64_t ret)
+static void do_mmap(struct pft_aspace *as, struct proc *p, const struct pending_sys *s,
+		    const struct pft_event *ev)
 {
 	uint64_t len = (s->args[1] + 0xfff) & PFT_PAGE_MASK, flags = s->args[3];
-	const struct pft_vma *later = name_ahead(p, (uint64_t)ret);
-	struct pft_vma t = {.start = (uint64_t)ret, .end = (uint64_t)ret + len};
+	uint64_t start = (uint64_t)ev->ret;
+	const struct pft_vma *later = name_ahead(p, start);
+	struct pft_vma t = {.start = start, .end = start + len};
 	bool anon = flags & MAP_ANON_FLAG;
+	int pid = p->pid;
+
+	/* live: the file's name is in /proc/PID/maps while the mapping lasts; look now */
+	if (!anon && !later && ask(as, pid, ev->comm, true, ev->ts, start)) {
+		p = proc_find(as, pid);
+		later = name_ahead(p, start);
+	}
 
 	rwx(s->args[2], t.perms);
 	t.perms[3] = flags & MAP_SHARED_FLAG ? 's' : 'p';
@@ -434,7 +443,7 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 	len = (s.args[1] + 0xfff) & PFT_PAGE_MASK;
 	switch (s.sys) {
 	case PFT_SYS_MMAP:
-		do_mmap(p, &s, ev->ret);
+		do_mmap(as, p, &s, ev);
 		break;
 	case PFT_SYS_MUNMAP:
 		pft_maps_unmap(p->cur, s.args[0], s.args[0] + len);

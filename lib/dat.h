@@ -21,6 +21,7 @@ struct pft_dat_input {
 	const char *path; /* the final name */
 	struct pft_live *live;
 	bool kernel;
+	bool history;                /* the history events were recorded: write their formats */
 	const struct pft_aspace *as; /* the snapshots */
 	const int *tids;	     /* comms, for the cmdlines section */
 	const char *const *comms;

@@ -71,8 +71,34 @@ static int put_file(struct out *o, struct tracefs_instance *inst, const char *fi
 	return 0;
 }
 
-static int put_formats(struct out *o, bool kernel)
+/* One system a time, as the format sections want them: sched, task, syscalls. */
+static int put_history_formats(struct out *o)
 {
+	static const char *const systems[] = {"sched", "task", "syscalls"};
+	char path[160];
+	size_t s;
+	int i, n;
+
+	for (s = 0; s < sizeof(systems) / sizeof(systems[0]); s++) {
+		for (n = 0, i = 0; pft_history_events[i][0]; i++)
+			n += !strcmp(pft_history_events[i][0], systems[s]);
+		put(o, systems[s], strlen(systems[s]) + 1);
+		put32(o, n);
+		for (i = 0; pft_history_events[i][0]; i++) {
+			if (strcmp(pft_history_events[i][0], systems[s]))
+				continue;
+			snprintf(path, sizeof(path), "events/%s/%s/format", systems[s],
+				 pft_history_events[i][1]);
+			if (put_file(o, NULL, path, 8) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int put_formats(struct out *o, const struct pft_dat_input *in)
+{
+	bool kernel = in->kernel;
 	static const char *const faults[] = {"page_fault_user", "page_fault_kernel"};
 	int i, n = kernel ? 2 : 1;
 	char path[128];
@@ -87,7 +113,7 @@ static int put_formats(struct out *o, bool kernel)
 	put32(o, 1);
 	if (put_file(o, NULL, "events/ftrace/print/format", 8) < 0)
 		return -1;
-	put32(o, 1);
+	put32(o, in->history ? 4 : 1);
 	put(o, "exceptions", 11);
 	put32(o, n);
 	for (i = 0; i < n; i++) {
@@ -95,7 +121,7 @@ static int put_formats(struct out *o, bool kernel)
 		if (put_file(o, NULL, path, 8) < 0)
 			return -1;
 	}
-	return 0;
+	return in->history ? put_history_formats(o) : 0;
 }
 
 /* /proc/kallsyms lets readers name kernel ips; only worth its 5 MB with --kernel. */
@@ -366,7 +392,7 @@ int pft_dat_write(const struct pft_dat_input *in, char *tmp_path, size_t tmp_siz
 		goto fail;
 	}
 	put_header(&o, in);
-	if (put_formats(&o, in->kernel) < 0 && !o.err)
+	if (put_formats(&o, in) < 0 && !o.err)
 		o.err = errno ? errno : EIO;
 	put_kallsyms(&o, in->kernel);
 	put32(&o, 0); /* printk formats */

@@ -45,6 +45,7 @@ struct pft_live {
 	bool armed, pids_set;
 	uint64_t events, missed_pages;
 	uint64_t watermark; /* every event older than this has been read */
+	int history_missing; /* history events this kernel does not have */
 	pft_live_cb cb;
 	void *cb_data;
 };
@@ -145,15 +146,43 @@ static int spool_open(struct pft_live *l, const char *dir)
 	return 0;
 }
 
+/* The events that tell how address spaces change: exec, tasks, the mmap family. */
+const char *const pft_history_events[][2] = {
+	{"sched", "sched_process_exec"},
+	{"sched", "sched_process_exit"},
+	{"task", "task_newtask"},
+	{"syscalls", "sys_enter_mmap"},
+	{"syscalls", "sys_exit_mmap"},
+	{"syscalls", "sys_enter_munmap"},
+	{"syscalls", "sys_exit_munmap"},
+	{"syscalls", "sys_enter_mprotect"},
+	{"syscalls", "sys_exit_mprotect"},
+	{"syscalls", "sys_enter_pkey_mprotect"},
+	{"syscalls", "sys_exit_pkey_mprotect"},
+	{"syscalls", "sys_enter_mremap"},
+	{"syscalls", "sys_exit_mremap"},
+	{"syscalls", "sys_enter_brk"},
+	{"syscalls", "sys_exit_brk"},
+	{NULL, NULL},
+};
+
+static void parse_format(struct tep_handle *tep, const char *sys, const char *name)
+{
+	char path[128], *buf;
+	int size;
+
+	snprintf(path, sizeof(path), "events/%s/%s/format", sys, name);
+	buf = tracefs_instance_file_read(NULL, path, &size);
+	/* a missing one (page_fault_kernel, a syscall on some kernels) is the decoder's business */
+	if (buf)
+		tep_parse_event(tep, buf, size, sys);
+	free(buf);
+}
+
 /* A tep_handle with just the formats we decode: tracefs_local_events() would also parse every
  * event of the systems, kallsyms and saved_cmdlines (70 ms here) for nothing. */
 static struct tep_handle *local_tep(void)
 {
-	static const char *const formats[][2] = {
-	    {"exceptions", "events/exceptions/page_fault_user/format"},
-	    {"exceptions", "events/exceptions/page_fault_kernel/format"},
-	    {"ftrace", "events/ftrace/print/format"},
-	};
 	struct tep_handle *tep = tep_alloc();
 	char *buf;
 	size_t i;
@@ -171,13 +200,11 @@ static struct tep_handle *local_tep(void)
 		return NULL;
 	}
 	free(buf);
-	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		buf = tracefs_instance_file_read(NULL, formats[i][1], &size);
-		/* a missing one (page_fault_kernel on some kernels) is the decoder's business */
-		if (buf)
-			tep_parse_event(tep, buf, size, formats[i][0]);
-		free(buf);
-	}
+	parse_format(tep, "exceptions", "page_fault_user");
+	parse_format(tep, "exceptions", "page_fault_kernel");
+	parse_format(tep, "ftrace", "print");
+	for (i = 0; pft_history_events[i][0]; i++)
+		parse_format(tep, pft_history_events[i][0], pft_history_events[i][1]);
 	return tep;
 }
 
@@ -185,7 +212,7 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 {
 	struct pft_live *l = calloc(1, sizeof(*l));
 	char name[64];
-	int err;
+	int err, i;
 
 	if (!l)
 		return NULL;
@@ -225,6 +252,10 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 			errno = ENOENT;
 		goto fail;
 	}
+	for (i = 0; o->history && pft_history_events[i][0]; i++)
+		if (tracefs_event_enable(l->inst, pft_history_events[i][0],
+					 pft_history_events[i][1]) < 0)
+			l->history_missing++;
 	return l;
 fail:
 	err = errno ? errno : EIO;
@@ -486,6 +517,11 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 		free(text);
 	}
 	return 0;
+}
+
+int pft_live_history_missing(const struct pft_live *l)
+{
+	return l->history_missing;
 }
 
 int pft_live_cpus(const struct pft_live *l)

@@ -22,8 +22,12 @@ struct pft_live;
 struct tracefs_instance;
 struct tep_handle;
 
+/* {system, event} pairs, NULL-terminated: what record enables to follow address spaces. */
+extern const char *const pft_history_events[][2];
+
 struct pft_live_opts {
 	bool kernel;		/* also page_fault_kernel */
+	bool history;		/* also exec, tasks and the mmap-family syscalls */
 	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
 	const char *spool_dir;	/* keep raw pages (for a trace.dat) in unnamed files here */
 };
@@ -61,6 +65,9 @@ int pft_live_stop(struct pft_live *l);
 /* The per-CPU descriptors to poll() for input. Returns how many were stored. */
 int pft_live_fds(const struct pft_live *l, int *fds, int max);
 int pft_live_stats(struct pft_live *l, struct pft_live_stats *st);
+
+/* How many history events this kernel lacks (each one is a hole in the history). */
+int pft_live_history_missing(const struct pft_live *l);
 
 /* For the trace.dat writer. */
 int pft_live_cpus(const struct pft_live *l);
