@@ -72,6 +72,8 @@ static void usage(FILE *f)
 	    "      --buffer-kb N      ring buffer per CPU in KiB (default %d)\n"
 	    "  -k, --kernel           also record page_fault_kernel events\n"
 	    "  -q, --quiet            no progress line\n"
+	    "      --no-history       do not follow exec, fork and the mmap family: join\n"
+	    "                         faults with maps snapshots only\n"
 	    "  -b, --by KEY           group by vma (default), file, page, ip, tid or kind\n"
 	    "  -n, --top N            rows to show (table: 20; JSON: all; 0 = all)\n"
 	    "  -j, --json             one JSON document on stdout at the end\n"
@@ -114,6 +116,7 @@ static int parse(int argc, char **argv, struct record_args *a)
 	    {"output", required_argument, NULL, 'o'},
 	    {"buffer-kb", required_argument, NULL, 'B'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"no-history", no_argument, NULL, 'H'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -389,7 +392,8 @@ static void tracees(struct rec *r)
 	while ((k = pft_ptrace_poll(&pid, &status)) != PFT_STOP_NONE && k >= 0) {
 		struct target *t = target_of(r, pid);
 
-		if (k == PFT_STOP_EXIT_EVENT) {
+		if (k == PFT_STOP_EXIT_EVENT || k == PFT_STOP_EXEC_EVENT) {
+			/* the last look at an image, or the first at a new one (a launcher's exec) */
 			snapshot(r, pid);
 			pft_ptrace_resume(pid);
 		} else if (k == PFT_STOP_EXITED) {

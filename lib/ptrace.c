@@ -131,6 +131,8 @@ int pft_ptrace_poll(pid_t *pid, int *status)
 		return PFT_STOP_OTHER;
 	if (st >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8))
 		return PFT_STOP_EXIT_EVENT;
+	if (st >> 8 == (SIGTRAP | PTRACE_EVENT_EXEC << 8))
+		return PFT_STOP_EXEC_EVENT;
 	if (st >> 16 == PTRACE_EVENT_STOP) {
 		/* a group-stop (SIGSTOP, ^Z): stay stopped, as without us */
 		ptrace(PTRACE_LISTEN, p, 0, 0);

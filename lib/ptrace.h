@@ -14,6 +14,7 @@ struct pft_child {
 enum {
 	PFT_STOP_NONE,	     /* nothing happened */
 	PFT_STOP_EXIT_EVENT, /* *pid is about to exit: its maps are still readable; resume it */
+	PFT_STOP_EXEC_EVENT, /* *pid exec'd: the new image, before its first instruction; resume it */
 	PFT_STOP_EXITED,     /* *pid is gone: *status as from waitpid */
 	PFT_STOP_OTHER,	     /* a signal or group-stop, already handled */
 };

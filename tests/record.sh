@@ -23,6 +23,7 @@ run_status "$PFTRACE" record -q --json -o "$TMP/w.dat" -- "$WL" pattern "$TMP/ma
 check_eq "command exit" 0 "$status"
 live=$out
 vma() { jq -r ".vmas[] | select(.start == \"$1\") | $2" <<<"$live"; }
+vma_of() { j "[.vmas[] | select(.start == \"$1\") | $2] | add"; }
 check_eq "anon writes" 1024 "$(vma 0x100000000000 '.by_kind["anon-first-touch"]')"
 check_eq "anon pages" 1024 "$(vma 0x100000000000 .pages)"
 check_eq "file reads" 512 "$(vma 0x120000000000 '.by_kind["file-read"]')"
@@ -86,6 +87,35 @@ for f in "$P/trace.dat" "$TMP/tc6.dat" "$TMP/tc7n.dat"; do
 	check_eq "$(basename "$f"): same as the text of the same events" "$want" \
 		"$("$PFTRACE" report --json --kernel -m "$P/maps2.txt" "$f" | jq -c '[.summary.faults, .summary.by_kind]')"
 done
+
+# --- history: each fault joined with the VMA as it was at that moment
+run_status "$PFTRACE" record -q --json -- "$WL" pattern "$TMP/maps.txt" "$data"
+check_eq "history: the one deliberate no-vma only" 1 "$(j .summary.no_vma)"
+check_eq "history: RELRO writes are not bad-access" 0 "$(j '.summary.by_kind["bad-access"]')"
+check_eq "history: events followed" 1 "$(j '.summary.history_events > 0' | grep -c true)"
+run_status "$PFTRACE" record -q --json -- "$WL" remap "$ROOT/.pft-f1.$$" "$ROOT/.pft-f2.$$"
+rv() { j "[.vmas[] | select(.start == \"0x150000000000\" and .perms == \"$1\") | .by_kind[\"$2\"]] | add"; }
+check_eq "remap: FILE1 then FILE2 read, r--p" 32 "$(rv r--p file-read)"
+check_eq "remap: written after mprotect rw: cow in the rw-p VMA" 16 "$(rv rw-p cow)"
+check_eq "remap: PROT_NONE read: bad-access in the ---p VMA" 1 "$(rv ---p bad-access)"
+check_eq "remap: after munmap: the only no-vma" 1 "$(j .summary.no_vma)"
+printf '#!/bin/bash\nx=$(echo warming up)\nexec %q "$@"\n' "$WL" >"$TMP/shim"
+chmod +x "$TMP/shim"
+run_status "$PFTRACE" record -q --json -- "$TMP/shim" pattern "$TMP/maps.txt" "$data"
+check_eq "launcher that execs: anon writes in the new image" 1024 "$(vma_of 0x100000000000 .faults)"
+check_eq "launcher that execs: file reads" 512 "$(vma_of 0x120000000000 '.by_kind["file-read"]')"
+check_eq "launcher that execs: the one no-vma" 1 "$(j .summary.no_vma)"
+check_eq "launcher that execs: no bad-access" 0 "$(j '.summary.by_kind["bad-access"]')"
+check_eq "launcher that execs: bash's own faults are bash's" 1 "$(j '[.vmas[] | select(.path == "/usr/bin/bash")] | length > 0' | grep -c true)"
+"$WL" threads 3 2 &
+wl=$!
+sleep 0.2
+run_status "$PFTRACE" record -q --json -p "$wl"
+check_eq "-p, mmap/munmap in a loop: no no-vma" 0 "$(j .summary.no_vma)"
+check_eq "-p, mmap/munmap in a loop: no bad-access" 0 "$(j '.summary.by_kind["bad-access"]')"
+wait $wl || true
+run_status "$PFTRACE" record -q --json --no-history -- "$WL" pattern "$TMP/maps.txt" "$data"
+check_eq "--no-history: no history events" 0 "$(j .summary.history_events)"
 
 # --- exit statuses of the command pass through
 run_status "$PFTRACE" record -q -- sh -c 'exit 7'

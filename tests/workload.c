@@ -13,6 +13,10 @@
  * usage: workload pattern MAPS_OUT DATAFILE   run the pattern, write /proc/self/maps to MAPS_OUT
  *        workload threads N SECONDS           N threads touching fresh pages until SECONDS pass
  *        workload touch PAGES [MAPS_OUT]      write PAGES anonymous pages (benchmarks)
+ *        workload remap FILE1 FILE2           at 0x150000000000, 16 pages each step:
+ *             FILE1 read (16 file-read, r--p) -> mprotect rw -> written (16 cow, rw-p)
+ *             -> munmap, FILE2 mapped there (16 file-read, r--p of FILE2)
+ *             -> mprotect none, one read (1 bad-access, ---p) -> munmap, one write (1 no-vma)
  *        workload kernel PAGES                read() /dev/zero into PAGES fresh pages at
  *                                             0x140000000000: the kernel faults on each one
  */
@@ -72,23 +76,31 @@ static void zero_page_cow(void)
 		p[i] = (char)sum + 1; /* write-protection fault: copy on write */
 }
 
-static void file_read(const char *path)
+/* A file of len bytes of 'x', out of the page cache: each read of it is a real page-in, and
+ * fault-around finds nothing to map along. Returns its descriptor. */
+static int cold_file(const char *path, size_t len)
 {
-	size_t len = 2ul << 20, i;
 	static char block[1 << 16];
-	volatile char *p;
-	int fd, sum = 0;
+	size_t i;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		die(path);
 	memset(block, 'x', sizeof(block));
 	for (i = 0; i < len; i += sizeof(block))
 		if (write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
 			die("write");
-	/* out of the page cache, so each read is a real page-in and fault-around finds nothing */
 	if (fsync(fd) || posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
 		die("fsync/fadvise");
+	return fd;
+}
+
+static void file_read(const char *path)
+{
+	size_t len = 2ul << 20, i;
+	volatile char *p;
+	int fd = cold_file(path, len), sum = 0;
+
 	p = map_at(0x120000000000ul, len, PROT_READ, MAP_PRIVATE, fd);
 	if (madvise((void *)p, len, MADV_RANDOM))
 		die("madvise");
@@ -196,6 +208,41 @@ static int touch(size_t pages, const char *maps_out)
 	return 0;
 }
 
+static void remap(const char *f1, const char *f2)
+{
+	size_t len = 16 * PAGE, i;
+	int fd1 = cold_file(f1, 1 << 16), fd2 = cold_file(f2, 1 << 16), sum = 0;
+	char *p = map_at(0x150000000000ul, len, PROT_READ, MAP_PRIVATE, fd1);
+	struct sigaction sa = {.sa_handler = on_segv};
+
+	madvise(p, len, MADV_RANDOM);
+	for (i = 0; i < len; i += PAGE)
+		sum += ((volatile char *)p)[i];
+	if (mprotect(p, len, PROT_READ | PROT_WRITE))
+		die("mprotect");
+	for (i = 0; i < len; i += PAGE)
+		((volatile char *)p)[i] = (char)sum;
+	munmap(p, len);
+	p = mmap(p, len, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd2, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	madvise(p, len, MADV_RANDOM);
+	for (i = 0; i < len; i += PAGE)
+		sum += ((volatile char *)p)[i];
+	mprotect(p, len, PROT_NONE);
+	sigaction(SIGSEGV, &sa, NULL);
+	if (!sigsetjmp(segv_jmp, 1))
+		sum += *(volatile char *)p;
+	munmap(p, len);
+	if (!sigsetjmp(segv_jmp, 1))
+		*(volatile char *)p = 1;
+	signal(SIGSEGV, SIG_DFL);
+	close(fd1);
+	close(fd2);
+	unlink(f1);
+	unlink(f2);
+}
+
 /* page_fault_kernel: the kernel's copy to user memory faults on every page not mapped yet */
 static int kernel_faults(size_t pages)
 {
@@ -230,6 +277,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "threads"))
 		return threads(atoi(argv[2]), atof(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "remap")) {
+		remap(argv[2], argv[3]);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "kernel"))
 		return kernel_faults(strtoul(argv[2], NULL, 0));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "touch"))
