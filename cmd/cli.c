@@ -236,6 +236,12 @@ int out_jsonl(const struct pft_fault *f)
 	return 0;
 }
 
+int out_jsonl_sink(void *data, const struct pft_fault *f)
+{
+	(void)data;
+	return out_jsonl(f);
+}
+
 int out_finish(const struct out_opts *o, const struct pft_report *rep)
 {
 	if (o->jsonl)

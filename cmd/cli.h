@@ -53,6 +53,8 @@ struct pft_report_opts out_report_opts(const struct out_opts *o);
 int out_finish(const struct out_opts *o, const struct pft_report *rep);
 /* Prints one fault as a JSON line. -1 on a write error (EPIPE included). */
 int out_jsonl(const struct pft_fault *f);
+/* The same as a pft_fault_sink. */
+int out_jsonl_sink(void *data, const struct pft_fault *f);
 /* Warns about what a source skipped or lost. */
 void out_source_warnings(const struct pft_source *src);
 

@@ -29,12 +29,15 @@ struct record_args {
 	double duration;
 	long buffer_kb;
 	const char *output;
-	bool quiet, no_history;
+	bool quiet, no_history, no_major;
 };
 
 struct target {
 	int pid;
 	bool seized, gone;
+	/* the kernel's fault counters when tracing began and at the end (exit stop, or now) */
+	bool have0, have1;
+	uint64_t min0, maj0, min1, maj1;
 };
 
 struct rec {
@@ -74,6 +77,8 @@ static void usage(FILE *f)
 	    "  -q, --quiet            no progress line\n"
 	    "      --no-history       do not follow exec, fork and the mmap family: join\n"
 	    "                         faults with maps snapshots only\n"
+	    "      --no-major         do not sample fault completions (perf): no major/minor,\n"
+	    "                         no latency\n"
 	    "  -b, --by KEY           group by vma (default), file, page, ip, tid or kind\n"
 	    "  -n, --top N            rows to show (table: 20; JSON: all; 0 = all)\n"
 	    "  -j, --json             one JSON document on stdout at the end\n"
@@ -117,6 +122,7 @@ static int parse(int argc, char **argv, struct record_args *a)
 	    {"buffer-kb", required_argument, NULL, 'B'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"no-history", no_argument, NULL, 'H'},
+	    {"no-major", no_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -160,6 +166,9 @@ static int parse(int argc, char **argv, struct record_args *a)
 			continue;
 		case 'H':
 			a->no_history = true;
+			continue;
+		case 'M':
+			a->no_major = true;
 			continue;
 		}
 		r = out_opt(&a->out, c, optarg);
@@ -270,24 +279,36 @@ static int resolve_tgid(void *data, int tid, const char *comm)
 	return pft_proc_tgid(tid);
 }
 
-/* Every thread of pid into set_event_pid. */
+/* Every thread of pid into set_event_pid, in one write. */
 static int add_threads(struct rec *r, int pid)
 {
+	int *tids = NULL, *more;
+	size_t n = 0;
 	char path[64];
 	struct dirent *d;
 	DIR *dir;
+	int ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	dir = opendir(path);
 	if (!dir)
 		return -1;
-	while ((d = readdir(dir)))
-		if (d->d_name[0] != '.' && pft_live_add_pid(r->live, atoi(d->d_name)) < 0) {
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		more = realloc(tids, (n + 1) * sizeof(*tids));
+		if (!more) {
+			free(tids);
 			closedir(dir);
 			return -1;
 		}
+		tids = more;
+		tids[n++] = atoi(d->d_name);
+	}
 	closedir(dir);
-	return 0;
+	ret = pft_live_add_pids(r->live, tids, n);
+	free(tids);
+	return ret;
 }
 
 /* ---------------------------------------------------------------- events */
@@ -308,8 +329,6 @@ static int on_event(void *data, const struct pft_event *cev)
 {
 	struct rec *r = data;
 	struct pft_event ev = *cev;
-	struct pft_fault f;
-	int n;
 
 	if (ev.type == PFT_EV_MARKER && note_marker(r, &ev))
 		return 0; /* pftrace's own, not the program's */
@@ -320,16 +339,21 @@ static int on_event(void *data, const struct pft_event *cev)
 	}
 	ev.comm = comm_of(r, ev.tid);
 	r->st.events++;
-	n = pft_report_add(r->rep, &ev, &f);
-	if (n < 0)
+	return pft_report_add(r->rep, &ev);
+}
+
+/* Each fault, once complete: counted for the progress line, and streamed with --jsonl. */
+static int on_fault(void *data, const struct pft_fault *f)
+{
+	struct rec *r = data;
+
+	r->faults++;
+	if (!r->a->out.jsonl || r->pipe_closed || out_jsonl(f) == 0)
+		return 0;
+	if (errno != EPIPE)
 		return -1;
-	r->faults += n;
-	if (n && r->a->out.jsonl && !r->pipe_closed && out_jsonl(&f) < 0) {
-		if (errno != EPIPE)
-			return -1;
-		/* the reader (head, jq) is done: end the recording cleanly */
-		r->pipe_closed = r->stop = true;
-	}
+	/* the reader (head, jq) is done: end the recording cleanly */
+	r->pipe_closed = r->stop = true;
 	return 0;
 }
 
@@ -395,6 +419,8 @@ static void tracees(struct rec *r)
 		if (k == PFT_STOP_EXIT_EVENT || k == PFT_STOP_EXEC_EVENT) {
 			/* the last look at an image, or the first at a new one (a launcher's exec) */
 			snapshot(r, pid);
+			if (k == PFT_STOP_EXIT_EVENT && t)
+				t->have1 = pft_proc_faults(pid, &t->min1, &t->maj1) == 0;
 			pft_ptrace_resume(pid);
 		} else if (k == PFT_STOP_EXITED) {
 			if (pid == r->child.pid) {
@@ -489,6 +515,15 @@ static int start_command(struct rec *r, int *status)
 		return -1;
 	}
 	snapshot(r, r->child.pid);
+	/* the command is a target too: its fault counters are compared with what was traced */
+	r->targets = calloc(1, sizeof(*r->targets));
+	if (r->targets) {
+		r->nr_targets = 1;
+		r->targets[0].pid = r->child.pid;
+		r->targets[0].seized = true;
+		r->targets[0].have0 = pft_proc_faults(r->child.pid, &r->targets[0].min0,
+						      &r->targets[0].maj0) == 0;
+	}
 	pft_ptrace_resume(r->child.pid);
 	return 0;
 }
@@ -519,6 +554,8 @@ static int start_targets(struct rec *r)
 		/* threads born between the listing and arming: event-fork covers the later ones */
 		add_threads(r, r->targets[i].pid);
 		snapshot(r, r->targets[i].pid);
+		r->targets[i].have0 = pft_proc_faults(r->targets[i].pid, &r->targets[i].min0,
+						      &r->targets[i].maj0) == 0;
 		r->targets[i].seized = pft_ptrace_seize(r->targets[i].pid) == 0;
 		if (!r->targets[i].seized && !r->a->quiet)
 			fprintf(stderr,
@@ -557,8 +594,12 @@ static int check_tracefs(void)
 
 static int open_tracing(struct rec *r)
 {
-	struct pft_live_opts lo = {r->a->out.kernel, !r->a->no_history, (unsigned int)r->a->buffer_kb,
-				   NULL};
+	struct pft_live_opts lo = {
+		.kernel = r->a->out.kernel,
+		.history = !r->a->no_history,
+		.completions = !r->a->no_major,
+		.buffer_kb = (unsigned int)r->a->buffer_kb,
+	};
 	char *dir = NULL;
 
 	pft_live_remove_stale(said_removed, NULL);
@@ -606,6 +647,30 @@ static int block_signals(struct rec *r)
 	return r->sigfd < 0 ? -1 : 0;
 }
 
+/* The counters' deltas over the recording, if every target has both ends. */
+static void kernel_counters(struct rec *r, struct pft_dat_input *in)
+{
+	uint64_t min = 0, maj = 0;
+	size_t i;
+
+	for (i = 0; i < r->nr_targets; i++) {
+		struct target *t = &r->targets[i];
+
+		if (!t->have1 && !t->gone)
+			t->have1 = pft_proc_faults(t->pid, &t->min1, &t->maj1) == 0;
+		if (!t->have0 || !t->have1)
+			return;
+		min += t->min1 - t->min0;
+		maj += t->maj1 - t->maj0;
+	}
+	if (!r->nr_targets)
+		return;
+	pft_report_kernel_counters(r->rep, min, maj);
+	in->have_counters = true;
+	in->min_flt = min;
+	in->maj_flt = maj;
+}
+
 static int finish(struct rec *r)
 {
 	struct pft_dat_input in = {0};
@@ -613,6 +678,7 @@ static int finish(struct rec *r)
 	size_t i, n;
 	int ret = 0;
 
+	kernel_counters(r, &in);
 	r->st.format = "live";
 	r->st.lost_events = (int64_t)r->lost;
 	r->st.cpus = pft_live_cpus(r->live);
@@ -622,8 +688,11 @@ static int finish(struct rec *r)
 			r->lost);
 	if (r->a->output) {
 		n = pft_comms_count(r->comms);
-		in = (struct pft_dat_input){r->a->output, r->live, r->a->out.kernel,
-					    !r->a->no_history, r->as};
+		in.path = r->a->output;
+		in.live = r->live;
+		in.kernel = r->a->out.kernel;
+		in.history = !r->a->no_history;
+		in.as = r->as;
 		in.tids = calloc(n + 1, sizeof(int));
 		in.comms = calloc(n + 1, sizeof(char *));
 		for (i = 0; in.tids && in.comms && i < n; i++)
@@ -677,7 +746,13 @@ static int run(const struct record_args *a)
 			return EXIT_FAIL;
 	r.as = pft_aspace_new();
 	r.comms = pft_comms_new();
+	ro.completions = !a->no_major;
 	r.rep = r.as ? pft_report_new(&ro, r.as) : NULL;
+	if (r.rep)
+		pft_report_set_sink(r.rep, on_fault, &r);
+	/* the trace holds pftrace's own markers: name their writer */
+	if (r.comms)
+		pft_comms_set(r.comms, getpid(), "pftrace");
 	res.data = &r;
 	if (!r.as || !r.comms || !r.rep || block_signals(&r) < 0) {
 		fprintf(stderr, "pftrace: %s\n", strerror(errno));
@@ -714,6 +789,10 @@ static int run(const struct record_args *a)
 		ret = -1;
 	}
 	progress(&r, true);
+	if (pft_report_finish(r.rep) < 0 && ret == 0) {
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		ret = -1;
+	}
 	if (ret == 0)
 		ret = finish(&r);
 out:

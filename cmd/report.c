@@ -90,13 +90,12 @@ static const char *empty_reason(const struct pft_source_stats *st)
 	return NULL;
 }
 
-static int run_one(const struct report_args *a, struct pft_report *rep, struct pft_aspace *as,
-		   const char *path)
+static int run_one(struct pft_report *rep, struct pft_aspace *as, const char *path)
 {
 	struct pft_source *src = pft_source_open(path);
 	const char *why;
 	struct pft_event ev;
-	struct pft_fault f;
+	uint64_t min_flt, maj_flt;
 	int r, ret = -1;
 
 	if (!src) {
@@ -105,15 +104,17 @@ static int run_one(const struct report_args *a, struct pft_report *rep, struct p
 	}
 	if (pft_source_add_maps(src, as) < 0)
 		goto out;
-	while ((r = pft_source_next(src, &ev)) > 0) {
-		r = pft_report_add(rep, &ev, &f);
-		if (r < 0)
+	if (pft_source_stats(src)->completions)
+		pft_report_expect_completions(rep);
+	if (pft_source_kernel_counters(src, &min_flt, &maj_flt))
+		pft_report_kernel_counters(rep, min_flt, maj_flt);
+	while ((r = pft_source_next(src, &ev)) > 0)
+		if ((r = pft_report_add(rep, &ev)) < 0)
 			break;
-		if (r && a->out.jsonl && out_jsonl(&f) < 0) {
-			/* a closed pipe (head, jq -n) ends the run: not an error of ours */
-			ret = errno == EPIPE ? 1 : -1;
-			goto out;
-		}
+	if (r < 0 && errno == EPIPE) {
+		/* a closed pipe (head, jq -n) ends the run: not an error of ours */
+		ret = 1;
+		goto out;
 	}
 	if (r < 0) {
 		fprintf(stderr, "pftrace: cannot read '%s': %s\n", path, strerror(errno));
@@ -145,8 +146,10 @@ static int run(const struct report_args *a)
 	rep = pft_report_new(&ro, as);
 	if (!rep)
 		goto out;
+	if (a->out.jsonl)
+		pft_report_set_sink(rep, out_jsonl_sink, NULL);
 	for (i = 0; i < a->nr_files; i++) {
-		r = run_one(a, rep, as, a->files[i]);
+		r = run_one(rep, as, a->files[i]);
 		if (r < 0)
 			goto out;
 		if (r > 0) {
@@ -154,9 +157,11 @@ static int run(const struct report_args *a)
 			goto out;
 		}
 	}
-	if (out_finish(&a->out, rep) < 0) {
+	if (pft_report_finish(rep) < 0 || out_finish(&a->out, rep) < 0) {
 		if (errno != EPIPE)
 			fprintf(stderr, "pftrace: cannot write the report: %s\n", strerror(errno));
+		else
+			ret = EXIT_OK; /* the reader went away: nothing of ours failed */
 		goto out;
 	}
 	ret = EXIT_OK;

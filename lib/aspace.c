@@ -42,6 +42,7 @@ struct proc {
 	bool history;         /* syscalls edited cur: trust it, do not look ahead */
 	bool exec_pending;    /* exec'd, and no snapshot of the new image applied yet */
 	uint64_t brk_start;   /* the heap's start (brk(0) of a fresh image), 0 if unknown */
+	struct pft_maps *named; /* perf's MMAP2 of mappings the next mmap exits will make */
 };
 
 /* A syscall entry, waiting for its exit on the same thread. */
@@ -316,14 +317,50 @@ static void rwx(uint64_t prot, char out[4])
 	out[3] = '\0';
 }
 
-/* The file of a new mapping: the first later snapshot that has a mapping starting there. */
+/* perf's MMAP2 comes, inside the mmap, before the syscall's exit: the file, exactly. */
+static void on_mmap2(struct pft_aspace *as, const struct pft_event *ev)
+{
+	struct proc *p = proc_get(as, ev->tgid > 0 ? ev->tgid : ev->tid);
+	struct pft_vma t = {.start = ev->args[0], .end = ev->args[0] + ev->args[1]};
+	const char *slash;
+
+	if (!p || ev->text[0] != '/' || ev->text[1] == '/' || !ev->args[1])
+		return; /* anonymous ("//anon"), or [heap], [stack], [vdso]: nothing to name */
+	if (!p->named && !(p->named = pft_maps_copy(NULL)))
+		return;
+	t.offset = ev->args[2] << 12;
+	t.dev_major = (unsigned int)(ev->args[3] >> 32);
+	t.dev_minor = (unsigned int)ev->args[3];
+	t.inode = ev->args[4];
+	slash = strstr(ev->text, " (deleted)");
+	t.deleted = slash && !slash[10];
+	memcpy(t.perms, "r--p", 5);
+	t.name = t.path = ev->text;
+	if (t.deleted) {
+		char *copy = strndup(ev->text, slash - ev->text);
+
+		if (!copy)
+			return;
+		t.name = t.path = copy;
+		pft_maps_insert(p->named, &t);
+		free(copy);
+		return;
+	}
+	pft_maps_insert(p->named, &t);
+}
+
+/* The file of a new mapping: perf's MMAP2 of it, else the first later snapshot that has a
+ * mapping starting there. */
 static const struct pft_vma *name_ahead(const struct proc *p, uint64_t start)
 {
+	const struct pft_vma *v = pft_maps_lookup(p->named, start);
 	size_t i;
 
-	for (i = p->next; i < p->nr; i++) {
-		const struct pft_vma *v = pft_maps_lookup(p->snaps[i].maps, start);
+	if (v && v->start == start)
+		return v;
 
+	for (i = p->next; i < p->nr; i++) {
+		v = pft_maps_lookup(p->snaps[i].maps, start);
 		if (v && v->start == start)
 			return v;
 	}
@@ -340,7 +377,7 @@ static void do_mmap(struct pft_aspace *as, struct proc *p, const struct pending_
 	bool anon = flags & MAP_ANON_FLAG;
 	int pid = p->pid;
 
-	/* live: the file's name is in /proc/PID/maps while the mapping lasts; look now */
+	/* live without perf: the name is in /proc/PID/maps while the mapping lasts; look now */
 	if (!anon && !later && ask(as, pid, ev->comm, true, ev->ts, start)) {
 		p = proc_find(as, pid);
 		later = name_ahead(p, start);
@@ -488,6 +525,9 @@ int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev)
 	case PFT_EV_SYSCALL:
 		on_syscall(as, ev, pid);
 		return 1;
+	case PFT_EV_MMAP:
+		on_mmap2(as, ev);
+		return 1;
 	default:
 		as->history_events--;
 		return 0;
@@ -587,6 +627,7 @@ void pft_aspace_free(struct pft_aspace *as)
 		}
 		free(as->procs[i].snaps);
 		pft_maps_free(as->procs[i].cur);
+		pft_maps_free(as->procs[i].named);
 	}
 	free(as->procs);
 	pft_hmap_release(&as->by_pid);

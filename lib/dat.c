@@ -5,12 +5,14 @@
  * maps option, CPU stats) is read from the options sections by a small walker of our own.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 #include <trace-cmd.h>
 #include "internal.h"
 #include "dat.h"
+#include "perf.h"
 
 /* ---------------------------------------------------------------- the options walker */
 
@@ -67,7 +69,9 @@ static void *get_blob(struct rd *r, uint64_t n)
 	return p;
 }
 
-typedef void (*option_cb)(void *data, unsigned int id, char *buf, uint32_t size);
+/* An option: its data in buf, or, for pftrace's perf option of a v6 file (too big to load), buf
+ * NULL and its place in the file at off. */
+typedef void (*option_cb)(void *data, unsigned int id, char *buf, uint32_t size, int64_t off);
 
 /* Options {u16 id, u32 size, data} up to DONE (id 0); in v7 DONE holds the next section. */
 static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7, option_cb cb,
@@ -93,7 +97,7 @@ static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7,
 				memcpy(&next, buf + off, 8);
 			return next;
 		}
-		cb(data, id, (char *)buf + off, size);
+		cb(data, id, (char *)buf + off, size, -1);
 		off += size;
 	}
 	return 0;
@@ -134,10 +138,15 @@ static void v6_options(struct rd *r, option_cb cb, void *data, int *cpus)
 		if (r->bad || id == PFT_DAT_OPT_DONE)
 			return;
 		size = (uint32_t)get_n(r, 4);
+		if (id == PFT_DAT_OPT_PFTRACE_PERF) {
+			cb(data, id, NULL, size, ftello(r->f));
+			skip(r, size);
+			continue;
+		}
 		buf = get_blob(r, size);
 		if (!buf)
 			return;
-		cb(data, id, buf, size);
+		cb(data, id, buf, size, -1);
 		free(buf);
 	}
 }
@@ -274,10 +283,23 @@ struct dat {
 	bool have_pftrace_maps, have_stats;
 	int64_t lost_stats, lost_missed;
 	int cpus;
+	struct perf_in {
+		FILE *f;
+		char *mem; /* a v7 file's option, decompressed */
+		int64_t left;
+		char buf[1 << 16];
+		size_t have, pos;
+		struct pft_event ev;
+		char name[4096];
+		bool valid;
+	} perf;
 	const char *comm; /* of comm_tid, looked up once for a run of its events */
 	int comm_tid;
 	struct tep_handle *comm_tep;
 	bool options_bad;
+	char *path;
+	bool have_counters;
+	uint64_t min_flt, maj_flt;
 	uint64_t maps_skipped;
 };
 
@@ -361,11 +383,68 @@ static void procmaps(struct dat *d, char *buf)
 	free(text);
 }
 
-static void on_option(void *data, unsigned int id, char *buf, uint32_t size)
+/* pftrace's perf option: streamed from the file (v6), or from a copy (v7 decompressed it). */
+static void perf_found(struct dat *d, const char *buf, uint32_t size, int64_t off)
+{
+	struct perf_in *p = &d->perf;
+
+	if (p->f || p->mem)
+		return;
+	if (buf) {
+		p->mem = malloc(size ? size : 1);
+		if (!p->mem)
+			return;
+		memcpy(p->mem, buf, size);
+		p->f = fmemopen(p->mem, size ? size : 1, "r");
+	} else {
+		p->f = fopen(d->path, "re");
+		if (p->f && fseeko(p->f, off, SEEK_SET) < 0) {
+			fclose(p->f);
+			p->f = NULL;
+		}
+	}
+	p->left = size;
+}
+
+/* The next perf event into p->ev; false at the end (or at a malformed record). */
+static bool perf_next(struct perf_in *p)
+{
+	long n;
+
+	p->valid = false;
+	if (!p->f)
+		return false;
+	if (p->have - p->pos < 8192 && p->left > 0) {
+		size_t want = sizeof(p->buf) - (p->have - p->pos), got;
+
+		memmove(p->buf, p->buf + p->pos, p->have - p->pos);
+		p->have -= p->pos;
+		p->pos = 0;
+		if ((int64_t)want > p->left)
+			want = (size_t)p->left;
+		got = fread(p->buf + p->have, 1, want, p->f);
+		p->have += got;
+		p->left -= (int64_t)got;
+		if (!got)
+			p->left = 0;
+	}
+	n = pft_perf_decode(p->buf + p->pos, p->have - p->pos, &p->ev, p->name, sizeof(p->name));
+	if (n <= 0)
+		return false;
+	p->pos += (size_t)n;
+	p->valid = true;
+	return true;
+}
+
+static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int64_t off)
 {
 	struct dat *d = data;
 	uint64_t n;
 
+	if (id == PFT_DAT_OPT_PFTRACE_PERF) {
+		perf_found(d, buf, size, off);
+		return;
+	}
 	if (!size || buf[size - 1])
 		return; /* every option we read is NUL-terminated text */
 	switch (id) {
@@ -383,6 +462,9 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size)
 		d->have_stats = true;
 		break;
 	}
+	case PFT_DAT_OPT_PFTRACE_COUNTERS:
+		d->have_counters = sscanf(buf, "%" SCNu64 " %" SCNu64, &d->min_flt, &d->maj_flt) == 2;
+		break;
 	case PFT_DAT_OPT_CPUCOUNT:
 		if (size >= 4)
 			memcpy(&d->cpus, buf, 4);
@@ -433,6 +515,15 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 	for (i = 0; i < d->nr_streams; i++)
 		if (d->streams[i].rec && (!s || d->streams[i].rec->ts < s->rec->ts))
 			s = &d->streams[i];
+	/* perf's completions and mappings, merged by time with the trace's events */
+	if (d->perf.valid && (!s || d->perf.ev.ts < s->rec->ts)) {
+		*ev = d->perf.ev;
+		ev->comm = "<...>";
+		perf_next(&d->perf);
+		src->st.events++;
+		src->st.other_events++;
+		return 1;
+	}
 	if (!s)
 		return 0;
 	d->returned = s->rec;
@@ -476,6 +567,10 @@ static void dat_close(struct pft_source *src)
 		tracecmd_close(d->top);
 	free_snaps(d->snaps, d->nr_snaps);
 	free_snaps(d->tc_snaps, d->nr_tc_snaps);
+	if (d->perf.f)
+		fclose(d->perf.f);
+	free(d->perf.mem);
+	free(d->path);
 	free(d);
 }
 
@@ -490,6 +585,9 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 	src->next = dat_next;
 	src->close = dat_close;
 	src->st.format = "trace.dat";
+	d->path = strdup(path);
+	if (!d->path)
+		return -1;
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	if (walk_options(path, on_option, d, &d->cpus) < 0)
 		d->options_bad = true;
@@ -524,7 +622,19 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 	src->st.cpus = d->cpus > 0 ? d->cpus : -1;
 	/* the kernel's counts when the file has them, else the pages' missed-events marks */
 	src->st.lost_events = d->have_stats ? d->lost_stats : 0;
+	src->st.completions = perf_next(&d->perf) || d->perf.f;
 	return 0;
+}
+
+int pft_source_kernel_counters(const struct pft_source *src, uint64_t *min_flt, uint64_t *maj_flt)
+{
+	const struct dat *d = src->priv;
+
+	if (src->next != dat_next || !d->have_counters)
+		return 0;
+	*min_flt = d->min_flt;
+	*maj_flt = d->maj_flt;
+	return 1;
 }
 
 int pft_source_add_maps(struct pft_source *src, struct pft_aspace *as)

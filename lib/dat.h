@@ -14,8 +14,13 @@
 /* pftrace's own option: every maps snapshot in full ("PF"; trace-cmd skips unknown ids). */
 #define PFT_DAT_OPT_PFTRACE_MAPS 0x5046
 #define PFT_DAT_MAPS_MAGIC	 "pftrace-maps 1"
+/* pftrace's own option: perf's fault completions and MMAP2, in time order (pft_perf_encode). */
+#define PFT_DAT_OPT_PFTRACE_PERF 0x5047
 
 struct pft_live;
+
+/* pftrace's own option: "min_flt maj_flt", the kernel's counters over the recording. */
+#define PFT_DAT_OPT_PFTRACE_COUNTERS 0x5048
 
 struct pft_dat_input {
 	const char *path; /* the final name */
@@ -26,6 +31,8 @@ struct pft_dat_input {
 	const int *tids;	     /* comms, for the cmdlines section */
 	const char *const *comms;
 	size_t nr_comms;
+	bool have_counters; /* the kernel's fault counters over the recording */
+	uint64_t min_flt, maj_flt;
 };
 
 /* Writes the recording as a v6 trace.dat: under a temporary name in the same directory (its name

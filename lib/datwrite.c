@@ -270,6 +270,22 @@ out:
 	return r;
 }
 
+/* The perf spool, whole, as one option (its size is a u32: 4 GiB, ~130M completions). */
+static void put_perf(struct out *o, FILE *spool)
+{
+	char buf[1 << 16];
+	long size;
+	size_t n;
+
+	if (!spool || fflush(spool) == EOF || (size = ftell(spool)) < 0 || size > UINT32_MAX)
+		return;
+	put16(o, PFT_DAT_OPT_PFTRACE_PERF);
+	put32(o, (uint32_t)size);
+	rewind(spool);
+	while ((n = fread(buf, 1, sizeof(buf), spool)) > 0)
+		put(o, buf, n);
+}
+
 static void put_options(struct out *o, const struct pft_dat_input *in)
 {
 	struct tracefs_instance *inst = pft_live_instance(in->live);
@@ -290,6 +306,12 @@ static void put_options(struct out *o, const struct pft_dat_input *in)
 		free(s);
 	}
 	put_maps(o, in->as);
+	put_perf(o, pft_live_perf_spool(in->live));
+	if (in->have_counters &&
+	    asprintf(&s, "%" PRIu64 " %" PRIu64, in->min_flt, in->maj_flt) >= 0) {
+		put_string_option(o, PFT_DAT_OPT_PFTRACE_COUNTERS, s);
+		free(s);
+	}
 	put16(o, 0);
 }
 

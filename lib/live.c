@@ -18,6 +18,7 @@
 #include <tracefs.h>
 #include "internal.h"
 #include "live.h"
+#include "perf.h"
 
 /* A decoded event waiting for its turn (its text is its own). */
 struct qev {
@@ -25,13 +26,17 @@ struct qev {
 	char *text;
 };
 
+/* Events read from one buffer, in its (time) order, waiting to be merged. */
+struct queue {
+	struct qev *q;
+	size_t head, nr, cap;
+};
+
 struct live_cpu {
 	int fd;
 	struct tracefs_cpu *tcpu;
 	int spool; /* -1: not spooling */
 	uint64_t spooled;
-	struct qev *q; /* events read, in this CPU's (time) order */
-	size_t head, nr, cap;
 };
 
 struct pft_live {
@@ -45,6 +50,11 @@ struct pft_live {
 	bool armed, pids_set;
 	uint64_t events, missed_pages;
 	uint64_t watermark; /* every event older than this has been read */
+	struct pft_hmap pids; /* in set_event_pid already */
+	struct queue *queues; /* each CPU's ftrace events, then each CPU's perf events */
+	int nr_queues;
+	struct pft_perf *perf; /* completions and MMAP2, or NULL */
+	FILE *perf_spool;      /* perf's events in time order, for a trace.dat */
 	int history_missing; /* history events this kernel does not have */
 	pft_live_cb cb;
 	void *cb_data;
@@ -111,7 +121,9 @@ static int open_cpus(struct pft_live *l)
 
 	l->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	l->cpus = calloc(l->nr_cpus, sizeof(*l->cpus));
-	if (!l->cpus)
+	l->nr_queues = 2 * l->nr_cpus;
+	l->queues = calloc(l->nr_queues, sizeof(*l->queues));
+	if (!l->cpus || !l->queues)
 		return -1;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
 		char file[64];
@@ -129,6 +141,16 @@ static int open_cpus(struct pft_live *l)
 			return -1;
 	}
 	return 0;
+}
+
+static FILE *spool_file(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+
+	if (!f && fd >= 0)
+		close(fd);
+	return f;
 }
 
 static int spool_open(struct pft_live *l, const char *dir)
@@ -246,6 +268,12 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 		goto fail;
 	if (o->spool_dir && spool_open(l, o->spool_dir) < 0)
 		goto fail;
+	/* completions come with perf's clock, local_clock(): ftrace calls it "perf" */
+	if (o->completions && (tracefs_instance_file_write(l->inst, "trace_clock", "perf") < 0 ||
+			       !(l->perf = pft_perf_new(o->history))))
+		goto fail;
+	if (l->perf && o->spool_dir && !(l->perf_spool = spool_file(o->spool_dir)))
+		goto fail;
 	if (tracefs_event_enable(l->inst, "exceptions", "page_fault_user") < 0 ||
 	    (o->kernel && tracefs_event_enable(l->inst, "exceptions", "page_fault_kernel") < 0)) {
 		if (!errno)
@@ -267,21 +295,41 @@ fail:
 /*
  * set_event_pid: the first write replaces (an empty filter would trace every process), later
  * ones append. Threads are separate entries; event-fork adds children as they are created.
+ * Each write costs the kernel an RCU grace period (~45 ms here): tids go in one write, and a
+ * tid given twice is written once.
  */
-int pft_live_add_pid(struct pft_live *l, int tid)
+int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n)
 {
-	char buf[32];
-	int r;
+	char *buf = malloc(n * 12 + 1);
+	size_t i, len = 0;
+	uint32_t dummy;
+	int r = 0;
 
-	snprintf(buf, sizeof(buf), "%d ", tid);
-	if (!l->pids_set)
-		r = tracefs_instance_file_write(l->inst, "set_event_pid", buf);
-	else
-		r = tracefs_instance_file_append(l->inst, "set_event_pid", buf);
+	if (!buf)
+		return -1;
+	for (i = 0; i < n; i++) {
+		int added = pft_hmap_put(&l->pids, (uint64_t)(uint32_t)tids[i], 0, 0, &dummy);
+
+		if (added < 0 || (l->perf && added && pft_perf_add_task(l->perf, tids[i]) < 0)) {
+			free(buf);
+			return -1;
+		}
+		if (added)
+			len += sprintf(buf + len, "%d ", tids[i]);
+	}
+	if (len)
+		r = l->pids_set ? tracefs_instance_file_append(l->inst, "set_event_pid", buf)
+				: tracefs_instance_file_write(l->inst, "set_event_pid", buf);
+	free(buf);
 	if (r < 0)
 		return -1;
-	l->pids_set = true;
+	l->pids_set = l->pids_set || len;
 	return 0;
+}
+
+int pft_live_add_pid(struct pft_live *l, int tid)
+{
+	return pft_live_add_pids(l, &tid, 1);
 }
 
 int pft_live_arm(struct pft_live *l)
@@ -339,7 +387,7 @@ static int spool_page(struct live_cpu *c, const void *page, int size)
 	return 0;
 }
 
-static int enqueue(struct live_cpu *c, const struct pft_event *ev)
+static int enqueue(struct queue *c, const struct pft_event *ev)
 {
 	struct qev *e;
 
@@ -378,7 +426,7 @@ static int handle_page(struct pft_live *l, int cpu, void *page)
 			continue;
 		}
 		l->events++;
-		if (enqueue(&l->cpus[cpu], &ev) < 0)
+		if (enqueue(&l->queues[cpu], &ev) < 0)
 			return -1;
 	}
 	return 0;
@@ -388,15 +436,15 @@ static int handle_page(struct pft_live *l, int cpu, void *page)
  * all of them at the end. */
 static int dispatch(struct pft_live *l, bool all)
 {
-	int cpu;
+	int i;
 
 	for (;;) {
-		struct live_cpu *best = NULL;
+		struct queue *best = NULL;
 		struct qev *e;
 		int r = 0;
 
-		for (cpu = 0; cpu < l->nr_cpus; cpu++) {
-			struct live_cpu *c = &l->cpus[cpu];
+		for (i = 0; i < l->nr_queues; i++) {
+			struct queue *c = &l->queues[i];
 
 			if (c->head < c->nr && (!best || c->q[c->head].ev.ts < best->q[best->head].ev.ts))
 				best = c;
@@ -404,14 +452,18 @@ static int dispatch(struct pft_live *l, bool all)
 		if (!best || (!all && best->q[best->head].ev.ts >= l->watermark))
 			break;
 		e = &best->q[best->head++];
-		if (l->cb)
+		/* perf's events go into the trace.dat in time order, as an option of ours */
+		if (l->perf_spool && (e->ev.type == PFT_EV_COMPLETION || e->ev.type == PFT_EV_MMAP) &&
+		    pft_perf_encode(&e->ev, l->perf_spool) < 0)
+			r = -1;
+		if (l->cb && r == 0)
 			r = l->cb(l->cb_data, &e->ev);
 		free(e->text);
 		if (r < 0)
 			return -1;
 	}
-	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
-		struct live_cpu *c = &l->cpus[cpu];
+	for (i = 0; i < l->nr_queues; i++) {
+		struct queue *c = &l->queues[i];
 
 		memmove(c->q, c->q + c->head, (c->nr - c->head) * sizeof(*c->q));
 		c->nr -= c->head;
@@ -427,6 +479,11 @@ void pft_live_set_callback(struct pft_live *l, pft_live_cb cb, void *data)
 }
 
 /* Every CPU's pages into the queues, without blocking. */
+static int enqueue_perf(void *data, const struct pft_event *ev)
+{
+	return enqueue(data, ev);
+}
+
 static int drain(struct pft_live *l)
 {
 	int cpu, n;
@@ -441,6 +498,9 @@ static int drain(struct pft_live *l)
 		if (n < 0 && errno != EAGAIN)
 			return -1;
 	}
+	for (cpu = 0; l->perf && cpu < l->nr_cpus; cpu++)
+		if (pft_perf_read(l->perf, cpu, enqueue_perf, &l->queues[l->nr_cpus + cpu]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -519,6 +579,16 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 	return 0;
 }
 
+FILE *pft_live_perf_spool(const struct pft_live *l)
+{
+	return l->perf_spool;
+}
+
+uint64_t pft_live_perf_lost(const struct pft_live *l)
+{
+	return l->perf ? pft_perf_lost(l->perf) : 0;
+}
+
 int pft_live_history_missing(const struct pft_live *l)
 {
 	return l->history_missing;
@@ -563,10 +633,17 @@ void pft_live_close(struct pft_live *l)
 			close(l->cpus[cpu].fd);
 		if (l->cpus[cpu].spool >= 0)
 			close(l->cpus[cpu].spool);
-		for (size_t i = l->cpus[cpu].head; i < l->cpus[cpu].nr; i++)
-			free(l->cpus[cpu].q[i].text);
-		free(l->cpus[cpu].q);
 	}
+	for (int q = 0; l->queues && q < l->nr_queues; q++) {
+		for (size_t i = l->queues[q].head; i < l->queues[q].nr; i++)
+			free(l->queues[q].q[i].text);
+		free(l->queues[q].q);
+	}
+	free(l->queues);
+	pft_hmap_release(&l->pids);
+	pft_perf_free(l->perf); /* the events stop with their descriptors */
+	if (l->perf_spool)
+		fclose(l->perf_spool);
 	if (l->inst) {
 		/* the machine's tracing state as we found it: our instance gone, nothing enabled */
 		tracefs_trace_off(l->inst);

@@ -28,6 +28,7 @@ extern const char *const pft_history_events[][2];
 struct pft_live_opts {
 	bool kernel;		/* also page_fault_kernel */
 	bool history;		/* also exec, tasks and the mmap-family syscalls */
+	bool completions;	/* also perf's fault completions (major/minor) and MMAP2 */
 	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
 	const char *spool_dir;	/* keep raw pages (for a trace.dat) in unnamed files here */
 };
@@ -46,7 +47,9 @@ int pft_live_tracefs(const char **dir);
 int pft_live_remove_stale(void (*removed)(void *data, const char *name), void *data);
 /* Creates instance pftrace-<our pid> with tracing off and the events enabled. Caller closes. */
 struct pft_live *pft_live_open(const struct pft_live_opts *o);
-/* Adds a thread to set_event_pid. */
+/* Adds threads to set_event_pid (and their perf events), in one write; ones added before are
+ * skipped. */
+int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n);
 int pft_live_add_pid(struct pft_live *l, int tid);
 /* Starts recording; only after at least one pft_live_add_pid (an empty filter traces all). */
 int pft_live_arm(struct pft_live *l);
@@ -68,6 +71,11 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st);
 
 /* How many history events this kernel lacks (each one is a hole in the history). */
 int pft_live_history_missing(const struct pft_live *l);
+
+/* For the trace.dat writer: perf's events in time order (or NULL), and their byte count. */
+FILE *pft_live_perf_spool(const struct pft_live *l);
+/* perf records the kernel dropped (rings full). */
+uint64_t pft_live_perf_lost(const struct pft_live *l);
 
 /* For the trace.dat writer. */
 int pft_live_cpus(const struct pft_live *l);

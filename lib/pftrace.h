@@ -114,6 +114,8 @@ enum pft_event_type {
 	PFT_EV_NEWTASK,      /* task_newtask: tid created child (a thread with CLONE_THREAD) */
 	PFT_EV_EXIT,         /* sched_process_exit: tid ended; group_dead: the whole process */
 	PFT_EV_SYSCALL,      /* an mmap-family syscall's entry (args) or exit (ret) */
+	PFT_EV_COMPLETION,   /* perf: the kernel finished a fault of tid at address: major? */
+	PFT_EV_MMAP,         /* perf MMAP2: a new mapping of text (the file), args[] below */
 	PFT_EV_OTHER,        /* any other event: counted, not analysed */
 };
 
@@ -161,6 +163,9 @@ struct pft_event {
 	bool sys_exit;        /* PFT_EV_SYSCALL: the exit (ret), else the entry (args) */
 	uint64_t args[6];     /* PFT_EV_SYSCALL entry: in the syscall's own order */
 	int64_t ret;          /* PFT_EV_SYSCALL exit */
+	bool major;           /* PFT_EV_COMPLETION */
+	/* PFT_EV_MMAP: args = start, len, pgoff, dev (major << 32 | minor), inode, prot;
+	 * clone_flags = the mmap flags */
 };
 
 /* ---------------------------------------------------------------- text line parser */
@@ -206,6 +211,7 @@ struct pft_source_stats {
 	int cpus;			 /* -1 when unknown */
 	bool ts_raw;			 /* timestamps are counter units, not ns */
 	bool binary;			 /* input had NUL bytes: not text */
+	bool completions;		 /* it carries fault completions (major/minor) */
 };
 
 /* Opens path ("-": standard input) and recognises its format by content: trace.dat (by its
@@ -218,6 +224,9 @@ struct pft_source *pft_source_text(FILE *f, const char *name);
 /* Adds the maps snapshots the input carries (trace.dat written by pftrace, or trace-cmd's
  * --proc-map) to as. Returns how many (0 for inputs without maps), -1 on ENOMEM. */
 int pft_source_add_maps(struct pft_source *src, struct pft_aspace *as);
+/* The kernel's fault counters over the recording, when the input carries them (a trace.dat of
+ * pftrace record): 1 and the values, else 0. */
+int pft_source_kernel_counters(const struct pft_source *src, uint64_t *min_flt, uint64_t *maj_flt);
 /* Next event: 1 and *ev filled, 0 at the end, -1 with errno on a read error. */
 int pft_source_next(struct pft_source *src, struct pft_event *ev);
 /* Counters so far; the pointer lives as long as src. */
@@ -231,6 +240,9 @@ void pft_source_close(struct pft_source *src);
 int pft_proc_tgid(int tid);
 /* Copies /proc/TID/comm (without newline) into buf; -1 with errno if it is gone. */
 int pft_proc_comm(int tid, char *buf, size_t size);
+/* The kernel's fault counters of a process (/proc/PID/stat: minflt + cminflt, majflt +
+ * cmajflt): its threads, dead ones included, and its waited-for children. */
+int pft_proc_faults(int pid, uint64_t *min_flt, uint64_t *maj_flt);
 
 /* ---------------------------------------------------------------- comms */
 
@@ -311,6 +323,8 @@ struct pft_fault {
 	bool has_file_offset;
 	enum pft_access access;
 	enum pft_kind kind;
+	int major;           /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
+	uint64_t latency_ns; /* entry to completion, when major >= 0 */
 };
 
 /* Decides the kind from error_code, the VMA (NULL: none contains the address) and the maps (NULL:
@@ -335,7 +349,8 @@ struct pft_report_opts {
 	int top;	 /* rows per table; 0 = all */
 	const int *pids; /* only these processes (or threads); NULL = all */
 	size_t nr_pids;
-	bool kernel; /* include page_fault_kernel */
+	bool kernel;      /* include page_fault_kernel */
+	bool completions; /* the source has fault completions: a fault waits for its own */
 };
 
 struct pft_report;
@@ -343,9 +358,19 @@ struct pft_report;
 /* opts is copied (pids too); as is borrowed and must outlive the report. Returns NULL with errno.
  */
 struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft_aspace *as);
-/* Feeds one event. Returns 1 when it was counted as a fault (and fills *out if not NULL; its
- * pointers live until the next call), 0 when it was not (other event, filtered), -1 on ENOMEM. */
-int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *out);
+/* Called with each fault once it is complete (joined, classified, and with the kernel's verdict
+ * when the source has completions); a negative return stops pft_report_add with -1. The fault
+ * and its event live until the callback returns. */
+typedef int (*pft_fault_sink)(void *data, const struct pft_fault *f);
+void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data);
+/* Feeds one event, in time order. 0, or -1 (ENOMEM, or the sink's error). */
+int pft_report_add(struct pft_report *rep, const struct pft_event *ev);
+/* A source has completions (see pft_source_stats): faults from now on wait for theirs. */
+void pft_report_expect_completions(struct pft_report *rep);
+/* The kernel's own counters over the recording (their deltas), to compare with what was traced. */
+void pft_report_kernel_counters(struct pft_report *rep, uint64_t min_flt, uint64_t maj_flt);
+/* The end of the input: faults still waiting for a completion are complete without one. */
+int pft_report_finish(struct pft_report *rep);
 /* Adds a source's counters to the report's "source"/"summary" (call once per source, at its end).
  */
 int pft_report_add_source(struct pft_report *rep, const struct pft_source *src);

@@ -43,3 +43,30 @@ int pft_proc_comm(int tid, char *buf, size_t size)
 	buf[n] = '\0';
 	return 0;
 }
+
+int pft_proc_faults(int pid, uint64_t *min_flt, uint64_t *maj_flt)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v[4];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the comm may hold spaces and parentheses: the fields start after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %llu %llu %llu", &v[0], &v[1],
+			 &v[2], &v[3]) != 4) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* the process's own (its threads', dead ones too) and its waited-for children's */
+	*min_flt = v[0] + v[1];
+	*maj_flt = v[2] + v[3];
+	return 0;
+}

@@ -16,6 +16,24 @@ static const char *str(const json_t *o, const char *key)
 	return s ? s : "-";
 }
 
+/* Major/minor as the kernel accounted them, with the fault latency; or why it is not known. */
+static void verdict_line(const json_t *sum, FILE *out)
+{
+	const json_t *lat = json_object_get(sum, "latency_ns");
+
+	if (!json_is_true(json_object_get(sum, "completions"))) {
+		fprintf(out, "major/minor: unknown (no fault completions in this trace)\n");
+		return;
+	}
+	fprintf(out, "major: %" JSON_INTEGER_FORMAT ", minor: %" JSON_INTEGER_FORMAT
+		     " (the kernel's verdict); %" JSON_INTEGER_FORMAT " without one",
+		num(sum, "major"), num(sum, "minor"), num(sum, "major_unknown"));
+	if (json_is_object(lat))
+		fprintf(out, "; latency p50 %.1f us, p99 %.1f us, max %.1f us", num(lat, "p50") / 1e3,
+			num(lat, "p99") / 1e3, num(lat, "max") / 1e3);
+	fputc('\n', out);
+}
+
 static void summary(const json_t *doc, FILE *out)
 {
 	const json_t *sum = json_object_get(doc, "summary"), *src = json_object_get(doc, "source");
@@ -56,6 +74,7 @@ static void summary(const json_t *doc, FILE *out)
 		sep = ",";
 	}
 	fprintf(out, "%s\n", *sep ? "" : " none");
+	verdict_line(sum, out);
 	fprintf(out, "no-vma: %" JSON_INTEGER_FORMAT "; skipped lines: %" JSON_INTEGER_FORMAT,
 		num(sum, "no_vma"), num(sum, "skipped_lines"));
 	v = json_object_get(sum, "lost_events");
@@ -80,14 +99,20 @@ static void summary(const json_t *doc, FILE *out)
 
 static void counts_row(const json_t *r, FILE *out)
 {
-	fprintf(out,
-		" %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
-		" %6" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s",
-		num(r, "faults"), num(r, "reads"), num(r, "writes"), num(r, "execs"),
-		num(r, "pages"), str(r, "top_kind"));
+	const json_t *major = json_object_get(r, "major");
+
+	fprintf(out, " %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
+		     " %6" JSON_INTEGER_FORMAT,
+		num(r, "faults"), num(r, "reads"), num(r, "writes"), num(r, "execs"));
+	if (json_is_integer(major))
+		fprintf(out, " %6" JSON_INTEGER_FORMAT, json_integer_value(major));
+	else
+		fprintf(out, " %6s", "-");
+	fprintf(out, " %7" JSON_INTEGER_FORMAT " %-16s", num(r, "pages"), str(r, "top_kind"));
 }
 
-static const char counts_head[] = "   FAULTS    READ   WRITE   EXEC   PAGES TOP KIND        ";
+static const char counts_head[] =
+	"   FAULTS    READ   WRITE   EXEC  MAJOR   PAGES TOP KIND        ";
 
 int pft_render_table(const struct pft_report *rep, FILE *out)
 {

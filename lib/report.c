@@ -16,6 +16,73 @@
 struct counts {
 	uint64_t faults, reads, writes, execs, protection, pages;
 	uint64_t kind[PFT_KIND_COUNT];
+	uint64_t major, minor, major_ns; /* the kernel's verdict, when the source has it */
+};
+
+/* Fault latency: log-linear buckets (4 per power of two: within 25%), and the exact max. */
+struct lat {
+	uint64_t n, max;
+	uint32_t b[256];
+};
+
+static int lat_bucket(uint64_t v)
+{
+	int e;
+
+	if (v < 4)
+		return (int)v;
+	e = 63 - __builtin_clzll(v);
+	return e * 4 + (int)((v >> (e - 2)) & 3);
+}
+
+static uint64_t lat_upper(int idx)
+{
+	int e = idx / 4, sub = idx % 4;
+
+	return idx < 4 ? (uint64_t)idx : ((4ull + sub + 1) << (e - 2)) - 1;
+}
+
+static int lat_add(struct lat **l, uint64_t v)
+{
+	if (!*l && !(*l = calloc(1, sizeof(**l))))
+		return -1;
+	(*l)->n++;
+	(*l)->b[lat_bucket(v)]++;
+	if (v > (*l)->max)
+		(*l)->max = v;
+	return 0;
+}
+
+static uint64_t lat_pct(const struct lat *l, double p)
+{
+	uint64_t want = (uint64_t)(p * l->n + 0.999999), seen = 0;
+	int i;
+
+	for (i = 0; i < 256; i++)
+		if ((seen += l->b[i]) >= want)
+			return lat_upper(i) < l->max ? lat_upper(i) : l->max;
+	return l->max;
+}
+
+static json_t *lat_json(const struct lat *l)
+{
+	json_t *o;
+
+	if (!l || !l->n)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "p50", json_integer((json_int_t)lat_pct(l, 0.50)));
+	json_object_set_new(o, "p99", json_integer((json_int_t)lat_pct(l, 0.99)));
+	json_object_set_new(o, "max", json_integer((json_int_t)l->max));
+	return o;
+}
+
+/* A fault waiting for its completion: one per thread (a thread is in one fault at a time). */
+struct held {
+	struct pft_event ev;
+	struct pft_fault f;
+	char comm[32], sym[128];
+	bool used;
 };
 
 /* One row of a table; which fields matter depends on the table's key. */
@@ -27,7 +94,8 @@ struct group {
 	uint32_t str;		   /* interned: file name, comm, ip symbol */
 	bool has_str;
 	enum pft_kind kind;
-	uint8_t *seen; /* vma rows: one bit per page of the VMA, when it is not huge */
+	uint8_t *seen;   /* vma rows: one bit per page of the VMA, when it is not huge */
+	struct lat *lat; /* latency, for the rows of vma, file, tid and kind tables */
 };
 
 /* A VMA up to this size counts its distinct pages in a bitmap (64 GiB: 2 MiB of bits). */
@@ -64,6 +132,15 @@ struct pft_report {
 	uint64_t events, other_events, kernel_excluded, filtered, no_maps;
 	uint64_t first_ts, last_ts;
 	int last_pid, last_tid; /* consecutive faults are mostly of one thread */
+	pft_fault_sink sink;
+	void *sink_data;
+	struct pft_hmap held_by_tid;
+	struct held *held;
+	size_t nr_held, cap_held;
+	uint64_t major_unknown, completions_unmatched;
+	bool have_counters;
+	uint64_t kernel_min, kernel_maj;
+	struct lat *lat, *lat_kind[PFT_KIND_COUNT];
 	struct input *inputs;
 	size_t nr_inputs, cap_inputs;
 };
@@ -130,6 +207,10 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 
 static void count(struct counts *c, const struct pft_fault *f)
 {
+	c->major += f->major == 1;
+	c->minor += f->major == 0;
+	if (f->major == 1)
+		c->major_ns += f->latency_ns;
 	c->faults++;
 	c->reads += f->access == PFT_ACCESS_READ;
 	c->writes += f->access == PFT_ACCESS_WRITE;
@@ -255,6 +336,9 @@ static int table_add(struct pft_report *rep, struct table *t, const struct pft_f
 		t->rows[idx].str = proto.str;
 	}
 	count(&t->rows[idx].c, f);
+	if (f->major >= 0 && t->by != PFT_BY_PAGE && t->by != PFT_BY_IP &&
+	    lat_add(&t->rows[idx].lat, f->latency_ns) < 0)
+		return -1;
 	r = first_touch(t, idx, f);
 	if (r < 0)
 		return -1;
@@ -292,10 +376,162 @@ static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_
 		f->kind = pft_classify(ev->error_code, f->vma, maps, ev->address);
 }
 
-int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *out)
+/* A fault is complete: it is counted and goes to the sink. */
+static int finalize(struct pft_report *rep, const struct pft_fault *f)
 {
-	struct pft_fault f = {.ev = ev, .tid = ev->tid};
 	uint32_t dummy;
+
+	count(&rep->total, f);
+	rep->major_unknown += f->major < 0;
+	if (f->major >= 0 &&
+	    (lat_add(&rep->lat, f->latency_ns) < 0 || lat_add(&rep->lat_kind[f->kind], f->latency_ns) < 0))
+		return -1;
+	if ((f->pid != rep->last_pid &&
+	     pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f->pid, 0, 0, &dummy) < 0) ||
+	    (f->tid != rep->last_tid &&
+	     pft_hmap_put(&rep->seen_tids, (uint64_t)(uint32_t)f->tid, 0, 0, &dummy) < 0) ||
+	    table_add(rep, &rep->vmas, f) < 0 ||
+	    (rep->opts.by != PFT_BY_VMA && table_add(rep, &rep->groups, f) < 0))
+		return -1;
+	rep->last_pid = f->pid;
+	rep->last_tid = f->tid;
+	return rep->sink ? rep->sink(rep->sink_data, f) : 0;
+}
+
+static struct held *held_of(struct pft_report *rep, int tid, bool create)
+{
+	uint32_t i;
+
+	if (!create)
+		return pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, &i) ? &rep->held[i]
+										       : NULL;
+	if (pft_hmap_put(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, (uint32_t)rep->nr_held,
+			 &i) < 0)
+		return NULL;
+	if (i == rep->nr_held) {
+		if (pft_grow((void **)&rep->held, &rep->cap_held, rep->nr_held + 1,
+			     sizeof(*rep->held)) < 0)
+			return NULL;
+		rep->held[rep->nr_held++].used = false;
+	}
+	return &rep->held[i];
+}
+
+/* A held fault that will get no completion (its thread faulted again, exited, or the input
+ * ended): complete without the kernel's verdict (a SIGSEGV has none). */
+static int release_held(struct pft_report *rep, struct held *h)
+{
+	int r;
+
+	if (!h || !h->used)
+		return 0;
+	h->used = false;
+	r = finalize(rep, &h->f);
+	pft_vma_unref(h->f.vma);
+	return r;
+}
+
+/* Keeps a copy of the fault (and what its event points to) until its completion comes. */
+static int hold(struct pft_report *rep, const struct pft_fault *f)
+{
+	struct held *h = held_of(rep, f->tid, true);
+
+	if (!h)
+		return -1;
+	if (release_held(rep, h) < 0)
+		return -1;
+	h->ev = *f->ev;
+	h->f = *f;
+	h->f.ev = &h->ev;
+	/* the mapping may be gone (munmap) before the fault completes: keep it */
+	if (h->f.vma)
+		pft_vma_ref(h->f.vma);
+	snprintf(h->comm, sizeof(h->comm), "%s", f->ev->comm ? f->ev->comm : "<...>");
+	h->ev.comm = h->comm;
+	if (f->ev->ip_symbol) {
+		snprintf(h->sym, sizeof(h->sym), "%s", f->ev->ip_symbol);
+		h->ev.ip_symbol = h->sym;
+	}
+	h->ev.irq_flags = NULL;
+	h->ev.address_symbol = NULL;
+	h->ev.kstack = h->ev.ustack = (struct pft_stack){0, NULL};
+	h->used = true;
+	return 0;
+}
+
+/* The kernel finished a fault of this thread: the one held, if it is on the same page. */
+static int complete(struct pft_report *rep, const struct pft_event *ev)
+{
+	struct held *h = held_of(rep, ev->tid, false);
+	int r;
+
+	if (!h || !h->used || (ev->address & PFT_PAGE_MASK) != h->f.page || ev->ts < h->ev.ts) {
+		/* GUP has no completion event, so this is a fault whose entry is not in the trace:
+		 * page_fault_kernel without --kernel, or one lost */
+		rep->completions_unmatched++;
+		return 0;
+	}
+	h->used = false;
+	h->f.major = ev->major;
+	h->f.latency_ns = ev->ts - h->ev.ts;
+	r = finalize(rep, &h->f);
+	pft_vma_unref(h->f.vma);
+	return r;
+}
+
+int pft_report_finish(struct pft_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nr_held; i++)
+		if (release_held(rep, &rep->held[i]) < 0)
+			return -1;
+	return 0;
+}
+
+void pft_report_kernel_counters(struct pft_report *rep, uint64_t min_flt, uint64_t maj_flt)
+{
+	rep->have_counters = true;
+	rep->kernel_min = min_flt;
+	rep->kernel_maj = maj_flt;
+}
+
+/* The kernel's counters next to what was traced: GUP faults (get_user_pages) are in the
+ * counters but have no tracepoint or perf event; kernel-mode faults on user memory are traced
+ * only with --kernel. */
+static json_t *counters_json(const struct pft_report *rep)
+{
+	json_t *o;
+	uint64_t traced = rep->total.major + rep->total.minor + rep->major_unknown;
+	uint64_t kernel = rep->kernel_min + rep->kernel_maj;
+
+	if (!rep->have_counters)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "min_flt", json_integer((json_int_t)rep->kernel_min));
+	json_object_set_new(o, "maj_flt", json_integer((json_int_t)rep->kernel_maj));
+	json_object_set_new(o, "coverage", kernel ? json_real((double)traced / kernel) : json_null());
+	json_object_set_new(o, "major_coverage",
+			    rep->kernel_maj && rep->opts.completions
+				    ? json_real((double)rep->total.major / rep->kernel_maj)
+				    : json_null());
+	return o;
+}
+
+void pft_report_expect_completions(struct pft_report *rep)
+{
+	rep->opts.completions = true;
+}
+
+void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data)
+{
+	rep->sink = sink;
+	rep->sink_data = data;
+}
+
+int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
+{
+	struct pft_fault f = {.ev = ev, .tid = ev->tid, .major = -1};
 
 	/* pftrace's own bookkeeping is not an event of the traced program */
 	if (ev->type == PFT_EV_MARKER && ev->text &&
@@ -308,6 +544,10 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pf
 		if (ev->ts > rep->last_ts)
 			rep->last_ts = ev->ts;
 	}
+	if (ev->type == PFT_EV_COMPLETION)
+		return complete(rep, ev);
+	if (ev->type == PFT_EV_EXIT && release_held(rep, held_of(rep, ev->tid, false)) < 0)
+		return -1;
 	if (pft_aspace_event(rep->as, ev))
 		return 0;
 	if (ev->type == PFT_EV_OTHER || ev->type == PFT_EV_MARKER) {
@@ -325,19 +565,7 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev, struct pf
 	}
 	join(rep, ev, &f);
 	rep->no_maps += f.kind == PFT_KIND_UNKNOWN;
-	count(&rep->total, &f);
-	if ((f.pid != rep->last_pid &&
-	     pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f.pid, 0, 0, &dummy) < 0) ||
-	    (f.tid != rep->last_tid &&
-	     pft_hmap_put(&rep->seen_tids, (uint64_t)(uint32_t)f.tid, 0, 0, &dummy) < 0) ||
-	    table_add(rep, &rep->vmas, &f) < 0 ||
-	    (rep->opts.by != PFT_BY_VMA && table_add(rep, &rep->groups, &f) < 0))
-		return -1;
-	rep->last_pid = f.pid;
-	rep->last_tid = f.tid;
-	if (out)
-		*out = f;
-	return 1;
+	return rep->opts.completions ? hold(rep, &f) : finalize(rep, &f);
 }
 
 int pft_report_add_input(struct pft_report *rep, const char *name,
@@ -384,8 +612,18 @@ static const char *top_kind(const struct counts *c)
 	return pft_kind_name(best);
 }
 
-static void counts_json(json_t *o, const struct counts *c)
+/* The kernel's verdict, or null where the source has none (a text trace). */
+static json_t *verdict(bool known, uint64_t n)
 {
+	return known ? json_integer((json_int_t)n) : json_null();
+}
+
+static void counts_json(json_t *o, const struct counts *c, const struct lat *lat, bool known)
+{
+	json_object_set_new(o, "major", verdict(known, c->major));
+	json_object_set_new(o, "minor", verdict(known, c->minor));
+	json_object_set_new(o, "major_ns", verdict(known, c->major_ns));
+	json_object_set_new(o, "latency_ns", lat_json(lat));
 	json_object_set_new(o, "faults", json_integer((json_int_t)c->faults));
 	json_object_set_new(o, "reads", json_integer((json_int_t)c->reads));
 	json_object_set_new(o, "writes", json_integer((json_int_t)c->writes));
@@ -484,7 +722,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		json_object_set_new(o, "key", json_string(pft_kind_name(g->kind)));
 		break;
 	}
-	counts_json(o, &g->c);
+	counts_json(o, &g->c, g->lat, rep->opts.completions);
 	return o;
 }
 
@@ -616,10 +854,11 @@ static json_t *ts_json(uint64_t ts)
 json_t *pft_report_head(const struct pft_report *rep)
 {
 	json_t *doc = json_object(), *src = json_object(), *sum = json_object();
-	json_t *inputs, *pids = json_array();
+	json_t *inputs, *pids = json_array(), *kinds;
 	uint64_t skipped;
 	int64_t lost;
 	size_t i;
+	int k;
 
 	if (!doc || !src || !sum || !pids)
 		goto fail;
@@ -661,6 +900,20 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "last_ts",
 			    rep->first_ts == PFT_NO_TS ? json_null() : ts_json(rep->last_ts));
 	json_object_set_new(sum, "by_kind", kinds_json(&rep->total));
+	json_object_set_new(sum, "completions", json_boolean(rep->opts.completions));
+	json_object_set_new(sum, "major", verdict(rep->opts.completions, rep->total.major));
+	json_object_set_new(sum, "minor", verdict(rep->opts.completions, rep->total.minor));
+	json_object_set_new(sum, "major_ns", verdict(rep->opts.completions, rep->total.major_ns));
+	json_object_set_new(sum, "major_unknown",
+			    verdict(rep->opts.completions, rep->major_unknown));
+	json_object_set_new(sum, "completions_without_fault",
+			    verdict(rep->opts.completions, rep->completions_unmatched));
+	json_object_set_new(sum, "latency_ns", lat_json(rep->lat));
+	kinds = json_object();
+	for (k = 0; k < PFT_KIND_COUNT; k++)
+		json_object_set_new(kinds, pft_kind_name(k), lat_json(rep->lat_kind[k]));
+	json_object_set_new(sum, "latency_by_kind", kinds);
+	json_object_set_new(sum, "kernel_counters", counters_json(rep));
 	json_object_set_new(doc, "summary", sum);
 	return doc;
 fail:
@@ -760,6 +1013,9 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	json_object_set_new(o, "kind", json_string(pft_kind_name(f->kind)));
 	json_object_set_new(o, "page", pft_json_hex(f->page));
 	json_object_set_new(o, "vma", f->vma ? vma_json(f->vma) : json_null());
+	json_object_set_new(o, "major", f->major < 0 ? json_null() : json_boolean(f->major));
+	json_object_set_new(o, "latency_ns",
+			    f->major < 0 ? json_null() : json_integer((json_int_t)f->latency_ns));
 	json_object_set_new(o, "file_offset",
 			    f->has_file_offset ? pft_json_hex(f->file_offset) : json_null());
 	json_object_set_new(o, "irq_flags", pft_json_str(ev->irq_flags));
@@ -786,6 +1042,7 @@ static void table_release(struct table *t)
 
 	for (i = 0; i < t->nr; i++) {
 		free(t->rows[i].seen);
+		free(t->rows[i].lat);
 		pft_vma_unref(t->rows[i].vma);
 	}
 	pft_hmap_release(&t->index);
@@ -811,5 +1068,10 @@ void pft_report_free(struct pft_report *rep)
 		free(rep->inputs[i].name);
 	free(rep->inputs);
 	free(rep->pids);
+	free(rep->held);
+	pft_hmap_release(&rep->held_by_tid);
+	free(rep->lat);
+	for (i = 0; i < PFT_KIND_COUNT; i++)
+		free(rep->lat_kind[i]);
 	free(rep);
 }

@@ -336,6 +336,17 @@ static void test_json_str(void)
 	json_decref(j);
 }
 
+static struct pft_fault last_fault;
+static int nr_faults;
+
+static int keep_fault(void *data, const struct pft_fault *f)
+{
+	(void)data;
+	last_fault = *f;
+	nr_faults++;
+	return 0;
+}
+
 static void test_report(void)
 {
 	FILE *f = from_string(maps_text);
@@ -351,21 +362,26 @@ static void test_report(void)
 	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
 	fclose(f);
 	rep = pft_report_new(&o, as);
+	pft_report_set_sink(rep, keep_fault, NULL);
 	for (i = 0; i < 10; i++) {
 		ev.ts = 1000 + i;
 		ev.address = 0x56373998e000ull + (i % 4) * 4096; /* heap: 4 distinct pages */
 		ev.error_code = 0x6;
-		CHECK(pft_report_add(rep, &ev, &flt) == 1);
+		CHECK(pft_report_add(rep, &ev) == 0);
 	}
+	CHECK(nr_faults == 10);
+	flt = last_fault;
 	CHECK(flt.kind == PFT_KIND_ANON_FIRST_TOUCH && flt.page == 0x56373998f000ull);
+	CHECK(flt.major == -1); /* no completions in this source */
 	ev.address = 0x7ff5c0bce000ull + 0x3123; /* the deleted file: offset 0x3123 */
 	ev.error_code = 0x4;
-	CHECK(pft_report_add(rep, &ev, &flt) == 1);
+	CHECK(pft_report_add(rep, &ev) == 0);
+	flt = last_fault;
 	CHECK(flt.has_file_offset && flt.file_offset == 0x3123);
 	ev.type = PFT_EV_FAULT_KERNEL;
-	CHECK(pft_report_add(rep, &ev, NULL) == 0); /* --kernel not given */
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 11); /* --kernel not given */
 	ev.type = PFT_EV_OTHER;
-	CHECK(pft_report_add(rep, &ev, NULL) == 0);
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 11);
 	doc = pft_report_json(rep);
 	CHECK(json_integer_value(json_object_get(doc, "pftrace_json_version")) == 1);
 	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "faults")) == 11);
@@ -387,6 +403,58 @@ static void test_report(void)
 	pft_aspace_free(as);
 }
 
+/* Completions: a fault waits for its thread's next completion on its page; none -> unknown. */
+static void test_completions(void)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true};
+	struct pft_report *rep;
+	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .tid = 7, .tgid = -1, .comm = "t"};
+	struct pft_event done = {.type = PFT_EV_COMPLETION, .tid = 7, .tgid = -1};
+	json_t *doc, *sum;
+
+	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(&o, as);
+	nr_faults = 0;
+	pft_report_set_sink(rep, keep_fault, NULL);
+	ev.ts = 100;
+	ev.address = 0x7ff5c0bce010ull; /* the file */
+	ev.error_code = 0x4;
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 0); /* held */
+	done.ts = 5100;
+	done.address = 0x7ff5c0bce010ull;
+	done.major = true;
+	CHECK(pft_report_add(rep, &done) == 0 && nr_faults == 1);
+	CHECK(last_fault.major == 1 && last_fault.latency_ns == 5000);
+	ev.ts = 6000;
+	ev.address = 0x56373998e000ull;
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 1);
+	done.ts = 6100; /* another page: not this fault's completion */
+	done.address = 0x1000;
+	done.major = false;
+	CHECK(pft_report_add(rep, &done) == 0 && nr_faults == 1);
+	ev.ts = 7000; /* the thread faults again: the first got no completion (a SIGSEGV) */
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 2);
+	CHECK(last_fault.major == -1);
+	done.ts = 7300;
+	done.address = 0x56373998e000ull;
+	CHECK(pft_report_add(rep, &done) == 0 && nr_faults == 3);
+	CHECK(last_fault.major == 0 && last_fault.latency_ns == 300);
+	CHECK(pft_report_finish(rep) == 0 && nr_faults == 3);
+	doc = pft_report_json(rep);
+	sum = json_object_get(doc, "summary");
+	CHECK(json_integer_value(json_object_get(sum, "major")) == 1);
+	CHECK(json_integer_value(json_object_get(sum, "minor")) == 1);
+	CHECK(json_integer_value(json_object_get(sum, "major_unknown")) == 1);
+	CHECK(json_integer_value(json_object_get(sum, "completions_without_fault")) == 1);
+	CHECK(json_integer_value(json_object_get(json_object_get(sum, "latency_ns"), "max")) == 5000);
+	json_decref(doc);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
 int main(void)
 {
 	test_trace_variants();
@@ -396,6 +464,7 @@ int main(void)
 	test_classify();
 	test_json_str();
 	test_report();
+	test_completions();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
