@@ -562,6 +562,8 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	st->events = l->events;
+	/* a lost completion leaves its fault without a verdict: a loss all the same */
+	st->lost = l->perf ? pft_perf_lost(l->perf) : 0;
 	st->missed_pages = l->missed_pages;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
 		char file[64], *text;

@@ -64,7 +64,9 @@ static void attr_of(int kind, struct perf_event_attr *a)
 	a->sample_id_all = 1;
 	a->inherit = 1;
 	a->disabled = 0;
-	a->wakeup_events = 1;
+	/* pftrace reads on its own schedule: no wake-up per sample (an irq_work each) */
+	a->watermark = 1;
+	a->wakeup_watermark = RING_PAGES * 4096 / 2;
 	/* faults the kernel takes on user memory (copy_to_user) complete in kernel mode */
 	a->exclude_kernel = 0;
 	if (kind == EV_MAPS) {

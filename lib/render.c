@@ -19,7 +19,7 @@ static const char *str(const json_t *o, const char *key)
 /* Major/minor as the kernel accounted them, with the fault latency; or why it is not known. */
 static void verdict_line(const json_t *sum, FILE *out)
 {
-	const json_t *lat = json_object_get(sum, "latency_ns");
+	const json_t *lat = json_object_get(sum, "latency_ns"), *kc;
 
 	if (!json_is_true(json_object_get(sum, "completions"))) {
 		fprintf(out, "major/minor: unknown (no fault completions in this trace)\n");
@@ -32,6 +32,13 @@ static void verdict_line(const json_t *sum, FILE *out)
 		fprintf(out, "; latency p50 %.1f us, p99 %.1f us, max %.1f us", num(lat, "p50") / 1e3,
 			num(lat, "p99") / 1e3, num(lat, "max") / 1e3);
 	fputc('\n', out);
+	kc = json_object_get(sum, "kernel_counters");
+	if (json_is_object(kc))
+		fprintf(out,
+			"kernel's counters over the recording: %" JSON_INTEGER_FORMAT
+			" minor, %" JSON_INTEGER_FORMAT " major; traced %.1f%% of them\n",
+			num(kc, "min_flt"), num(kc, "maj_flt"),
+			100 * json_number_value(json_object_get(kc, "coverage")));
 }
 
 static void summary(const json_t *doc, FILE *out)
@@ -104,15 +111,22 @@ static void counts_row(const json_t *r, FILE *out)
 	fprintf(out, " %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
 		     " %6" JSON_INTEGER_FORMAT,
 		num(r, "faults"), num(r, "reads"), num(r, "writes"), num(r, "execs"));
+	const json_t *lat = json_object_get(r, "latency_ns");
+
 	if (json_is_integer(major))
-		fprintf(out, " %6" JSON_INTEGER_FORMAT, json_integer_value(major));
+		fprintf(out, " %6" JSON_INTEGER_FORMAT " %8.1f", json_integer_value(major),
+			num(r, "major_ns") / 1e6);
 	else
-		fprintf(out, " %6s", "-");
+		fprintf(out, " %6s %8s", "-", "-");
+	if (json_is_object(lat))
+		fprintf(out, " %8.1f", num(lat, "p99") / 1e3);
+	else
+		fprintf(out, " %8s", "-");
 	fprintf(out, " %7" JSON_INTEGER_FORMAT " %-16s", num(r, "pages"), str(r, "top_kind"));
 }
 
 static const char counts_head[] =
-	"   FAULTS    READ   WRITE   EXEC  MAJOR   PAGES TOP KIND        ";
+	"   FAULTS    READ   WRITE   EXEC  MAJOR   MAJ-MS  P99-US   PAGES TOP KIND        ";
 
 int pft_render_table(const struct pft_report *rep, FILE *out)
 {

@@ -85,6 +85,12 @@ check_eq "--kernel adds page_fault_kernel" 10164 "$(j .summary.faults)"
 check_eq "kernel ip symbol kept" elf_load \
 	"$("$PFTRACE" report --jsonl --kernel -m "$P/maps2.txt" "$P/trace.txt" | jq -r 'select(.event == "page_fault_kernel") | .ip_symbol' | head -1)"
 
+# --- text traces carry no completions: major/minor is null, and said so
+run_status "$PFTRACE" report --json -m "$W/maps.txt" "$W/trace.txt"
+check_eq "text: no completions" "false null null" "$(j '"\(.summary.completions) \(.summary.major) \(.vmas[0].major)"')"
+run_status "$PFTRACE" report -m "$W/maps.txt" "$W/trace.txt"
+check_match "text: the table says why" "major/minor: unknown \(no fault completions in this trace\)" "$out"
+
 # --- the table for people
 run_status "$PFTRACE" report -m "$W/maps.txt" "$W/trace.txt"
 check_match "table summary" "1918 events from .*trace.txt" "$out"

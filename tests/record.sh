@@ -88,6 +88,27 @@ for f in "$P/trace.dat" "$TMP/tc6.dat" "$TMP/tc7n.dat"; do
 		"$("$PFTRACE" report --json --kernel -m "$P/maps2.txt" "$f" | jq -c '[.summary.faults, .summary.by_kind]')"
 done
 
+# --- major and minor: the kernel's verdict per fault, checked against its own counters
+run_status "$PFTRACE" record -q --json --by file -- "$WL" pattern "$TMP/maps.txt" "$data"
+maj_file=$(j "[.vmas[] | select(.start == \"0x120000000000\") | .major] | add")
+kmaj=$(j .summary.kernel_counters.maj_flt)
+check_eq "major: every page of the cold file" 512 "$maj_file"
+check_eq "major: the file's majors = the process's maj_flt delta (within 1%)" 1 \
+	"$(awk -v a="$maj_file" -v b="$kmaj" 'BEGIN { d = a - b; if (d < 0) d = -d; print (b > 0 && d <= b / 100) ? 1 : 0 }')"
+check_eq "major: anonymous first touches are all minor" "0 1024" \
+	"$(j '.vmas[] | select(.start == "0x100000000000") | "\(.major) \(.minor)"')"
+check_eq "major: the SIGSEGV has no completion" 1 "$(j .summary.major_unknown)"
+check_eq "major: coverage of the kernel's counters" 1 \
+	"$(j '(.summary.kernel_counters.coverage - 1) | fabs < 0.01' | grep -c true)"
+check_eq "latency: p50 <= p99 <= max, and > 0" true \
+	"$(j '.vmas[] | select(.start == "0x120000000000") | .latency_ns | (.p50 > 0 and .p50 <= .p99 and .p99 <= .max)')"
+check_eq "--by file: the file's major-fault time" true "$(j "[.groups[] | select(.file == \"$data\") | .major_ns > 0] | .[0]")"
+run_status "$PFTRACE" record -q --jsonl -- "$WL" pattern "$TMP/maps.txt" "$data"
+check_eq "jsonl: major and latency per fault" "true 512" \
+	"$(jq -s -r '[.[] | select(.page | startswith("0x120")) | select(.major == true and .latency_ns > 0)] | "true \(length)"' <<<"$out")"
+run_status "$PFTRACE" record -q --json --no-major -- "$WL" pattern "$TMP/maps.txt" "$data"
+check_eq "--no-major: major unknown" null "$(j .summary.major)"
+
 # --- history: each fault joined with the VMA as it was at that moment
 run_status "$PFTRACE" record -q --json -- "$WL" pattern "$TMP/maps.txt" "$data"
 check_eq "history: the one deliberate no-vma only" 1 "$(j .summary.no_vma)"
