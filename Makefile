@@ -29,7 +29,9 @@ LIB_SRC   := $(wildcard lib/*.c)
 CMD_SRC   := $(wildcard cmd/*.c)
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 CMD_OBJ   := $(CMD_SRC:.c=.o)
-TEST_BINS := tests/unit tests/workload
+FUZZ_TARGETS := text maps dat report
+REPLAY_BINS  := $(patsubst %,tests/fuzz/replay-%,$(FUZZ_TARGETS))
+TEST_BINS := tests/unit tests/workload $(REPLAY_BINS)
 
 all: pftrace $(TEST_BINS)
 
@@ -48,6 +50,28 @@ Q := $(if $(V),,@)
 
 tests/unit: tests/unit.o lib/libpftrace.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# the fuzz targets without libFuzzer: their corpus and past crashes are regression tests
+tests/fuzz/replay-%: tests/fuzz/%.o tests/fuzz/replay.o lib/libpftrace.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# libFuzzer (clang): `make fuzz FUZZ_SECONDS=60`, see scripts/fuzz.sh
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 $(PKG_CFLAGS) -fno-omit-frame-pointer \
+	      -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_OBJ   := $(patsubst lib/%.c,build/fuzz/%.o,$(LIB_SRC))
+FUZZ_BINS  := $(patsubst %,build/fuzz/fuzz-%,$(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 60
+
+build/fuzz/%.o: lib/%.c
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/fuzz-%: tests/fuzz/%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 tests/workload: tests/workload.c
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g -pthread -o $@ $<
@@ -72,7 +96,9 @@ format:
 	clang-format -i lib/*.[ch] cmd/*.[ch] tests/*.c
 
 clean:
-	rm -f pftrace lib/libpftrace.a lib/*.o lib/*.d cmd/*.o cmd/*.d tests/*.o tests/*.d $(TEST_BINS)
+	rm -f pftrace lib/libpftrace.a lib/*.o lib/*.d cmd/*.o cmd/*.d tests/*.o tests/*.d \
+		tests/fuzz/*.o tests/fuzz/*.d $(TEST_BINS)
+	rm -rf build
 
-.PHONY: all check demo demo-offline install format clean
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d
+.PHONY: all check demo demo-offline install format clean fuzz
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d $(wildcard tests/fuzz/*.d)

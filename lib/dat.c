@@ -219,15 +219,12 @@ static void v7_options(struct rd *r, option_cb cb, void *data)
 }
 
 /* Walks the options of a trace.dat. -1 if the file is not one we can walk. */
-static int walk_options(const char *path, option_cb cb, void *data, int *cpus)
+static int walk_options(FILE *f, option_cb cb, void *data, int *cpus)
 {
-	struct rd r = {0};
+	struct rd r = {.f = f};
 	char magic[10], version[8] = "";
 	int i;
 
-	r.f = fopen(path, "re");
-	if (!r.f)
-		return -1;
 	fseeko(r.f, 0, SEEK_END);
 	r.size = ftello(r.f);
 	rewind(r.f);
@@ -247,7 +244,6 @@ static int walk_options(const char *path, option_cb cb, void *data, int *cpus)
 		v7_options(&r, cb, data);
 	else if (!r.bad)
 		v6_options(&r, cb, data, cpus);
-	fclose(r.f);
 	return r.bad ? -1 : 0;
 }
 
@@ -284,7 +280,8 @@ struct dat {
 	int64_t lost_stats, lost_missed;
 	int cpus;
 	struct perf_in {
-		FILE *f;
+		FILE *f, *own; /* own: closed with the source */
+		int64_t off;   /* v6: where in the file, -1 if not there */
 		char *mem; /* a v7 file's option, decompressed */
 		int64_t left;
 		char buf[1 << 16];
@@ -388,7 +385,7 @@ static void perf_found(struct dat *d, const char *buf, uint32_t size, int64_t of
 {
 	struct perf_in *p = &d->perf;
 
-	if (p->f || p->mem)
+	if (p->f || p->mem || p->off >= 0)
 		return;
 	if (buf) {
 		p->mem = malloc(size ? size : 1);
@@ -397,11 +394,7 @@ static void perf_found(struct dat *d, const char *buf, uint32_t size, int64_t of
 		memcpy(p->mem, buf, size);
 		p->f = fmemopen(p->mem, size ? size : 1, "r");
 	} else {
-		p->f = fopen(d->path, "re");
-		if (p->f && fseeko(p->f, off, SEEK_SET) < 0) {
-			fclose(p->f);
-			p->f = NULL;
-		}
+		p->off = off; /* streamed from the options' file once the walk is over */
 	}
 	p->left = size;
 }
@@ -434,6 +427,16 @@ static bool perf_next(struct perf_in *p)
 	p->pos += (size_t)n;
 	p->valid = true;
 	return true;
+}
+
+static void perf_start(struct dat *d, FILE *f)
+{
+	struct perf_in *p = &d->perf;
+
+	if (p->mem)
+		p->own = p->f = fmemopen(p->mem, p->left ? (size_t)p->left : 1, "r");
+	else if (p->off >= 0 && fseeko(f, p->off, SEEK_SET) == 0)
+		p->f = f;
 }
 
 static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int64_t off)
@@ -567,11 +570,51 @@ static void dat_close(struct pft_source *src)
 		tracecmd_close(d->top);
 	free_snaps(d->snaps, d->nr_snaps);
 	free_snaps(d->tc_snaps, d->nr_tc_snaps);
-	if (d->perf.f)
-		fclose(d->perf.f);
+	if (d->perf.own)
+		fclose(d->perf.own);
 	free(d->perf.mem);
 	free(d->path);
 	free(d);
+}
+
+/* The options of the file at path; its descriptor stays open when the perf option is streamed
+ * from it. */
+static int read_options(struct dat *d, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int r;
+
+	if (!f)
+		return -1;
+	r = walk_options(f, on_option, d, &d->cpus);
+	perf_start(d, f);
+	if (d->perf.f == f)
+		d->perf.own = f;
+	else
+		fclose(f);
+	return r;
+}
+
+int pft_dat_check(FILE *f)
+{
+	struct dat *d = calloc(1, sizeof(*d));
+	int n = 0;
+
+	if (!d)
+		return -1;
+	d->perf.off = -1;
+	if (walk_options(f, on_option, d, &d->cpus) < 0)
+		n = -1;
+	perf_start(d, f);
+	while (perf_next(&d->perf))
+		n += n >= 0;
+	if (d->perf.own)
+		fclose(d->perf.own);
+	free(d->perf.mem);
+	free_snaps(d->snaps, d->nr_snaps);
+	free_snaps(d->tc_snaps, d->nr_tc_snaps);
+	free(d);
+	return n;
 }
 
 int pft_dat_attach(struct pft_source *src, const char *path)
@@ -581,6 +624,7 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 
 	if (!d)
 		return -1;
+	d->perf.off = -1;
 	src->priv = d;
 	src->next = dat_next;
 	src->close = dat_close;
@@ -589,7 +633,7 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 	if (!d->path)
 		return -1;
 	tracecmd_set_loglevel(TEP_LOG_NONE);
-	if (walk_options(path, on_option, d, &d->cpus) < 0)
+	if (read_options(d, path) < 0)
 		d->options_bad = true;
 	if (!d->have_pftrace_maps) {
 		/* trace-cmd's file: its path-only maps are what there is */

@@ -65,6 +65,10 @@ struct pft_source {
 
 /* Turns src into a trace.dat source (libtracecmd) reading path. */
 int pft_dat_attach(struct pft_source *src, const char *path);
+/* Walks the options of a trace.dat in f and parses what pftrace reads of them (maps snapshots,
+ * PROCMAPS, perf records, counters), then frees it all: the part of trace.dat reading that
+ * pftrace does itself, for the fuzzer. The number of perf records read, or -1 if malformed. */
+int pft_dat_check(FILE *f);
 /* Turns src into a text source reading f, after the n bytes at prefix (already read from f). */
 int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n);
 

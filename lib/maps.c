@@ -149,7 +149,8 @@ static int build(struct pft_maps *m, struct parsed *ps, size_t n, struct pft_ski
 {
 	size_t i;
 
-	qsort(ps, n, sizeof(*ps), by_start);
+	if (n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(ps, n, sizeof(*ps), by_start);
 	m->v = calloc(n ? n : 1, sizeof(*m->v));
 	if (!m->v)
 		return -1;

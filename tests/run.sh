@@ -7,7 +7,7 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_supp
 pass=0 fail=0
 count() {
 	local line
-	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
+	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
 	if [ -z "$line" ]; then
 		echo "FAIL: $2 printed no result line" >&2
 		fail=$((fail + 1))
@@ -21,6 +21,13 @@ for t in tests/unit tests/cli.sh tests/docs.sh tests/live.sh tests/record.sh; do
 	"$t" >"$out" || true
 	cat "$out"
 	count "$out" "$t"
+done
+# every fuzz target over its corpus and the inputs that once crashed it
+for t in text maps dat report; do
+	"tests/fuzz/replay-$t" "tests/fuzz/corpus/$t" "tests/fuzz/regress/$t" |
+		sed "s/^fuzz-replay:/replay-$t:/" >"$out" || true
+	cat "$out"
+	count "$out" "replay-$t"
 done
 rm -f "$out"
 echo "$pass passed, $fail failed"
