@@ -19,6 +19,7 @@
 struct rd {
 	FILE *f;
 	int64_t size;
+	uint32_t page_size;
 	bool bad;
 };
 
@@ -73,6 +74,95 @@ static void *get_blob(struct rd *r, uint64_t n)
  * NULL and its place in the file at off. */
 typedef void (*option_cb)(void *data, unsigned int id, char *buf, uint32_t size, int64_t off);
 
+/*
+ * libtracecmd 3.1.6 trusts the data extents of a trace.dat, and its error path for a truncated
+ * file crashes (tracecmd_close on a half-made handle): the extents are checked here first.
+ */
+static void check_extent(struct rd *r, uint64_t off, uint64_t size)
+{
+	if (off > (uint64_t)r->size || size > (uint64_t)r->size - off)
+		r->bad = true;
+}
+
+/* Each page's commit (bytes used, low 27 bits) must fit in the page: kbuffer trusts it. */
+static void check_pages(struct rd *r, uint64_t off, uint64_t size)
+{
+	uint64_t p, hdr[2];
+
+	if (r->page_size < 64 || r->page_size > (1u << 24)) {
+		r->bad = true;
+		return;
+	}
+	for (p = off; p + 16 <= off + size && !r->bad; p += r->page_size) {
+		if (fseeko(r->f, (off_t)p, SEEK_SET) < 0 || fread(hdr, 8, 2, r->f) != 2 ||
+		    (hdr[1] & ((1u << 27) - 1)) > r->page_size - 16)
+			r->bad = true;
+	}
+}
+
+/* v6: "flyrecord\0" (or "latency  \0") then cpus x {u64 offset, u64 size}. */
+static void check_flyrecord(struct rd *r, int cpus)
+{
+	char tag[10];
+	int cpu;
+
+	get(r, tag, sizeof(tag));
+	if (r->bad || (memcmp(tag, "flyrecord", 10) && memcmp(tag, "latency  ", 10))) {
+		r->bad = true;
+		return;
+	}
+	if (!memcmp(tag, "latency  ", 10))
+		return;
+	if (cpus < 0 || cpus > 65536) {
+		r->bad = true;
+		return;
+	}
+	for (cpu = 0; cpu < cpus && !r->bad; cpu++) {
+		uint64_t off = get_n(r, 8), size = get_n(r, 8);
+		int64_t here = ftello(r->f);
+
+		check_extent(r, off, size);
+		if (!r->bad)
+			check_pages(r, off, size);
+		fseeko(r->f, here, SEEK_SET);
+	}
+}
+
+/* v7 BUFFER option: u64 section offset, name, clock, u32 page size, u32 cpus, then per CPU
+ * u32 id, u64 offset, u64 size. */
+static void check_buffer_option(struct rd *r, const char *buf, uint32_t size)
+{
+	const char *p = buf + 8, *end = buf + size;
+	uint64_t off, sz;
+	uint32_t cpus, i;
+
+	if (size < 8)
+		goto bad;
+	memcpy(&off, buf, 8);
+	check_extent(r, off, 0);
+	for (i = 0; i < 2; i++) { /* name, clock */
+		const char *nul = memchr(p, '\0', end - p);
+
+		if (!nul)
+			goto bad;
+		p = nul + 1;
+	}
+	if (end - p < 8)
+		goto bad;
+	memcpy(&cpus, p + 4, 4);
+	p += 8;
+	if ((uint64_t)(end - p) < (uint64_t)cpus * 20)
+		goto bad;
+	for (i = 0; i < cpus; i++, p += 20) {
+		memcpy(&off, p + 4, 8);
+		memcpy(&sz, p + 12, 8);
+		check_extent(r, off, sz);
+	}
+	return;
+bad:
+	r->bad = true;
+}
+
 /* Options {u16 id, u32 size, data} up to DONE (id 0); in v7 DONE holds the next section. */
 static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7, option_cb cb,
 			   void *data)
@@ -97,6 +187,8 @@ static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7,
 				memcpy(&next, buf + off, 8);
 			return next;
 		}
+		if (v7 && id == PFT_DAT_OPT_BUFFER)
+			check_buffer_option(r, buf + off, size);
 		cb(data, id, (char *)buf + off, size, -1);
 		off += size;
 	}
@@ -135,8 +227,12 @@ static void v6_options(struct rd *r, option_cb cb, void *data, int *cpus)
 		uint32_t size;
 		char *buf;
 
-		if (r->bad || id == PFT_DAT_OPT_DONE)
+		if (r->bad)
 			return;
+		if (id == PFT_DAT_OPT_DONE) {
+			check_flyrecord(r, *cpus);
+			return;
+		}
 		size = (uint32_t)get_n(r, 4);
 		if (id == PFT_DAT_OPT_PFTRACE_PERF) {
 			cb(data, id, NULL, size, ftello(r->f));
@@ -239,7 +335,7 @@ static int walk_options(FILE *f, option_cb cb, void *data, int *cpus)
 	if (get_n(&r, 1) != 0) /* big endian: not from this kind of machine */
 		r.bad = true;
 	get_n(&r, 1);
-	get_n(&r, 4);
+	r.page_size = (uint32_t)get_n(&r, 4);
 	if (!r.bad && atoi(version) >= 7)
 		v7_options(&r, cb, data);
 	else if (!r.bad)
@@ -293,7 +389,6 @@ struct dat {
 	const char *comm; /* of comm_tid, looked up once for a run of its events */
 	int comm_tid;
 	struct tep_handle *comm_tep;
-	bool options_bad;
 	char *path;
 	bool have_counters;
 	uint64_t min_flt, maj_flt;
@@ -633,8 +728,11 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 	if (!d->path)
 		return -1;
 	tracecmd_set_loglevel(TEP_LOG_NONE);
-	if (read_options(d, path) < 0)
-		d->options_bad = true;
+	if (read_options(d, path) < 0) {
+		/* truncated, or sizes and offsets that lie: libtracecmd would not survive it */
+		errno = EBADMSG;
+		return -1;
+	}
 	if (!d->have_pftrace_maps) {
 		/* trace-cmd's file: its path-only maps are what there is */
 		free_snaps(d->snaps, d->nr_snaps);

@@ -7,6 +7,7 @@
 
 #define PFT_DAT_OPT_DONE       0
 #define PFT_DAT_OPT_CPUSTAT    2
+#define PFT_DAT_OPT_BUFFER     3
 #define PFT_DAT_OPT_TRACECLOCK 4
 #define PFT_DAT_OPT_UNAME      5
 #define PFT_DAT_OPT_CPUCOUNT   8

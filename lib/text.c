@@ -297,7 +297,10 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 		}
 		colon = p - 1;
 		if (is_digit(*tok) && ev->ts == PFT_NO_TS &&
-		    parse_ts(tok, colon, &ev->ts, &info->ts_raw)) {
+		    strspn(tok, "0123456789.") == (size_t)(colon - tok)) {
+			/* a timestamp, or a number too big to be one */
+			if (!parse_ts(tok, colon, &ev->ts, &info->ts_raw))
+				goto bad;
 			*colon = '\0';
 			continue;
 		}

@@ -140,6 +140,9 @@ static void test_trace_variants(void)
 		    &ev, &in) == PFT_LINE_MALFORMED);
 	CHECK(parse("python3 [000] page_fault_user: address=0x1 ip=0x1 error_code=0x1", &ev, &in) ==
 	      PFT_LINE_MALFORMED);
+	CHECK(parse("         python3-8466    [000] d....   99999999999999999999.5: page_fault_user: "
+		    "address=0x1 ip=0x1 error_code=0x1",
+		    &ev, &in) == PFT_LINE_MALFORMED);
 	CHECK(parse("         python3-8466    [000] d....   361.349940: page_fault_user: "
 		    "address=0x1ffffffffffffffff ip=0x1 error_code=0x1",
 		    &ev, &in) == PFT_LINE_MALFORMED);

@@ -1,0 +1,122 @@
+#!/bin/bash
+# The bad-input catalogue: every input here must give no crash, no hang, bounded memory, a
+# one-line error naming the input and the problem (exit 1), or a report of what could be read
+# with what was skipped counted (exit 0). Never a signal, never exit 2 or more.
+set -euo pipefail
+SUITE=badinput
+. "$(dirname "$0")/lib.sh"
+W=$FIX/workload
+DAT6=$ROOT/tests/fuzz/corpus/dat/record-true.dat
+DAT7=$ROOT/tests/fuzz/corpus/dat/record-true-v7.dat
+
+# survives NAME FILE: exit 0 or 1 within 10 s; exit 1 means one "pftrace: ... 'FILE' ..." line
+survives() {
+	set +e
+	timeout 10 "$PFTRACE" report "${@:3}" "$2" >/dev/null 2>"$TMP/err"
+	local rc=$?
+	set -e
+	if [ $rc -gt 1 ]; then
+		bad "$1: exit $rc (crash, hang or usage)"
+		cp "$2" "$TMP/../badinput-$RANDOM.failed" 2>/dev/null || true
+		return
+	fi
+	if [ $rc = 1 ] && ! grep -q "^pftrace: .*'$2'" "$TMP/err"; then
+		bad "$1: exit 1 without a line naming the input: $(head -c 200 "$TMP/err")"
+		return
+	fi
+	ok
+}
+
+# --- trace.dat truncated everywhere: section boundaries, mid-page, mid-option (v6 and v7)
+for d in "$DAT6" "$DAT7"; do
+	size=$(stat -c %s "$d")
+	n=0
+	for off in $(seq 0 113 "$size") 10 11 12 13 14 16 20 100 4096 8192 12288 16384; do
+		[ "$off" -lt "$size" ] || continue
+		head -c "$off" "$d" >"$TMP/t.dat"
+		survives "$(basename "$d") cut at $off" "$TMP/t.dat"
+		n=$((n + 1))
+	done
+done
+head -c 20000 "$DAT6" >"$TMP/t.dat"
+run_status "$PFTRACE" report "$TMP/t.dat"
+check_eq "truncated trace.dat: exit" 1 "$status"
+check_eq "truncated trace.dat: message" "pftrace: '$TMP/t.dat': not a readable trace.dat (truncated or corrupt)" "$err"
+
+# --- sizes and offsets that lie (header and options), and corrupt pages
+for i in $(seq 1 60); do
+	cp "$DAT6" "$TMP/l.dat"
+	printf '\xff\xff\xff\x7f\xff\xff\xff\x7f' |
+		dd of="$TMP/l.dat" bs=1 seek=$(((RANDOM * 32768 + RANDOM) % 18200)) conv=notrunc 2>/dev/null
+	survives "lying header $i" "$TMP/l.dat"
+	cp "$DAT6" "$TMP/p.dat"
+	head -c 16 /dev/urandom |
+		dd of="$TMP/p.dat" bs=1 seek=$((18200 + (RANDOM * 32768 + RANDOM) % ($(stat -c %s "$DAT6") - 18200))) \
+			conv=notrunc 2>/dev/null
+	survives "corrupt page $i" "$TMP/p.dat"
+done
+
+# --- text cut mid-field: what was read is reported, the cut line counted
+head -c 3000 "$W/trace.txt" >"$TMP/cut.txt"
+run_status "$PFTRACE" report --json -m "$W/maps.txt" "$TMP/cut.txt"
+check_eq "cut text: exit" 0 "$status"
+check_eq "cut text: the cut line is counted" 1 "$(j .summary.skipped_lines)"
+check_eq "cut text: the lines before it are reported" "$(head -c 3000 "$W/trace.txt" | grep -c 'error_code=0x[0-9a-f]*$')" \
+	"$(j .summary.faults)"
+
+# --- absurd numbers
+printf '%s\n' "   a-1 [000] d.... 1.0: page_fault_user: address=0x1ffffffffffffffff ip=0x1 error_code=0x4" \
+	"   b-99999999999 [000] d.... 1.0: page_fault_user: address=0x1000 ip=0x1 error_code=0x4" \
+	"   c-5 [000] d.... 99999999999999999999.0: page_fault_user: address=0x1000 ip=0x1 error_code=0x4" \
+	"   d--5 [000] d.... 1.0: page_fault_user: address=0x1000 ip=0x1 error_code=0xffffffffffffffff" >"$TMP/absurd.txt"
+run_status "$PFTRACE" report --jsonl -m /dev/null "$TMP/absurd.txt"
+check_eq "absurd: exit" 0 "$status"
+check_eq "absurd: the one sane line (64 error bits named)" 64 "$(jq '.flags | length' <<<"$out")"
+check_match "absurd: the other three counted" "skipped 3 malformed page-fault lines" "$err"
+run_status "$PFTRACE" report --pid -5 "$W/trace.txt"
+check_eq "negative --pid: usage" 2 "$status"
+
+# --- maps that overlap or are unsorted: sorted, the overlap skipped and said
+printf '%s\n' "2000-3000 rw-p 00000000 00:00 0" "1000-2800 rw-p 00000000 00:00 0 [heap]" "0500-0600 r--p 00000000 00:00 0" >"$TMP/overlap.maps"
+run_status "$PFTRACE" report --json -m "$TMP/overlap.maps" "$W/trace.txt"
+check_eq "overlapping maps: exit" 0 "$status"
+check_match "overlapping maps: said" "overlap.maps: skipped 1 maps lines \(first: line 1: overlaps the line before it\)" "$err"
+
+# --- a 1 GiB line without a newline: bounded memory, counted, the rest still read
+{
+	head -c $((1 << 30)) /dev/zero | tr '\0' 'a'
+	printf '\n'
+	head -20 "$W/trace.txt"
+} >"$TMP/huge.txt"
+set +e
+/usr/bin/time -f "%M" -o "$TMP/rss" timeout 60 "$PFTRACE" report --json -m "$W/maps.txt" "$TMP/huge.txt" >"$TMP/out" 2>"$TMP/err"
+status=$?
+set -e
+out=$(cat "$TMP/out")
+rm -f "$TMP/huge.txt"
+check_eq "1 GiB line: exit" 0 "$status"
+check_match "1 GiB line: counted" "skipped 1 unrecognized lines \(first: line 1: line longer than 1 MiB\)" "$(cat "$TMP/err")"
+check_eq "1 GiB line: the lines after it read" 8 "$(j .summary.faults)"
+check_eq "1 GiB line: memory stays small (RSS under 32 MB)" 1 "$(($(cat "$TMP/rss") < 32768))"
+
+# --- stdin closed early, or with half a line
+run_status bash -c "true | '$PFTRACE' report -"
+check_eq "stdin closed at once: exit" 1 "$status"
+check_eq "stdin closed at once: message" "pftrace: '<stdin>': empty file, no trace data" "$err"
+run_status bash -c "head -c 2500 '$W/trace.txt' | '$PFTRACE' report --json -m '$W/maps.txt' -"
+check_eq "stdin cut mid-line: exit" 0 "$status"
+check_eq "stdin cut mid-line: counted" 1 "$(j .summary.skipped_lines)"
+
+# --- no permission
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	cp "$W/trace.txt" "$TMP/secret.txt"
+	chmod 600 "$TMP/secret.txt"
+	chmod 755 "$TMP"
+	run_status su nobody -s /bin/sh -c "'$PFTRACE' report '$TMP/secret.txt'"
+	check_eq "no permission: exit" 1 "$status"
+	check_eq "no permission: message" "pftrace: cannot open '$TMP/secret.txt': Permission denied" "$err"
+else
+	echo "!!! badinput: the no-permission case needs root (to run as nobody) !!!" >&2
+	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "no-permission case required but not root"
+fi
+finish
