@@ -721,6 +721,15 @@ static int finish(struct rec *r)
 	return ret;
 }
 
+/* With -o, the raw pages wait beside the output: a full disk is the output's problem. */
+static void recording_failed(const struct record_args *a)
+{
+	if (a->output && (errno == ENOSPC || errno == EDQUOT || errno == EFBIG || errno == EIO))
+		fprintf(stderr, "pftrace: cannot write '%s': %s\n", a->output, strerror(errno));
+	else
+		fprintf(stderr, "pftrace: recording failed: %s\n", strerror(errno));
+}
+
 static int exit_status(const struct rec *r, int ret)
 {
 	if (ret < 0)
@@ -781,7 +790,7 @@ static int run(const struct record_args *a)
 		goto out;
 	}
 	if (loop(&r) < 0)
-		fprintf(stderr, "pftrace: recording failed: %s\n", strerror(errno));
+		recording_failed(a);
 	else
 		ret = 0;
 	if (pft_live_stop(r.live) < 0 && ret == 0) {

@@ -132,7 +132,8 @@ static int open_cpus(struct pft_live *l)
 		l->cpus[cpu].fd = -1;
 		l->cpus[cpu].spool = -1;
 		snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", cpu);
-		fd = tracefs_instance_file_open(l->inst, file, O_RDONLY | O_NONBLOCK);
+		/* CLOEXEC: a command that kept it open would keep the instance from going away */
+		fd = tracefs_instance_file_open(l->inst, file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue; /* an offline CPU: nothing will be recorded there */
 		l->cpus[cpu].fd = fd;

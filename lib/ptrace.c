@@ -12,6 +12,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/close_range.h>
 #include "ptrace.h"
 
 int pft_child_spawn(char *const argv[], bool stdout_to_stderr, struct pft_child *c)
@@ -50,6 +51,8 @@ int pft_child_spawn(char *const argv[], bool stdout_to_stderr, struct pft_child 
 		/* wait until the parent has seized us: the exec is then a ptrace stop */
 		if (read(go[0], &byte, 1) != 1)
 			_exit(127);
+		/* nothing of pftrace's (tracefs, perf, spools) goes into the command */
+		close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
 		execvp(argv[0], argv);
 		e = errno;
 		if (write(err[1], &e, sizeof(e)) < 0)

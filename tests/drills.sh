@@ -1,0 +1,114 @@
+#!/bin/bash
+# Fault drills for record: targets dying, every signal, SIGKILL storms, a full disk, a tiny ring
+# buffer, concurrent runs. Needs root and tracefs (loudly, and a failure with
+# PFTRACE_REQUIRE_LIVE=1).
+set -euo pipefail
+SUITE=drills
+. "$(dirname "$0")/lib.sh"
+T=/sys/kernel/tracing
+WL=$ROOT/tests/workload
+
+if ! "$ROOT/tests/live-ok.sh"; then
+	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "live drills required (PFTRACE_REQUIRE_LIVE=1) but cannot run"
+	finish
+	exit 0
+fi
+instances() { ls $T/instances | grep '^pftrace-' || true; }
+mnt=""
+trap 'rm -rf "$TMP"; [ -z "$mnt" ] || { umount "$mnt"; rmdir "$mnt"; }' EXIT
+
+# --- the target is killed mid-recording: the recording ends, complete
+"$WL" threads 1 30 &
+wl=$!
+"$PFTRACE" record -q --json -p $wl >"$TMP/k.json" 2>"$TMP/k.err" &
+r=$!
+sleep 0.8
+kill -KILL $wl
+set +e
+wait $r
+st=$?
+set -e
+check_eq "target SIGKILLed: record exits 0" 0 "$st"
+check_eq "target SIGKILLed: a complete report" true "$(jq '.summary.faults > 0' "$TMP/k.json")"
+check_eq "target SIGKILLed: no instance" "" "$(instances)"
+
+# --- every signal to pftrace with -o: a valid trace.dat, or none; never a half one
+"$WL" threads 1 60 &
+wl=$!
+for sig in INT TERM HUP; do
+	"$PFTRACE" record -q -o "$TMP/$sig.dat" -p $wl 2>/dev/null &
+	r=$!
+	sleep 0.6
+	kill -$sig $r
+	wait $r || true
+	check_eq "SIG$sig -o: trace-cmd reads it" 1 "$(trace-cmd report "$TMP/$sig.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
+	check_eq "SIG$sig -o: no temporary left" "" "$(ls "$TMP" | grep pftrace-tmp || true)"
+	check_eq "SIG$sig -o: no instance" "" "$(instances)"
+done
+set +e
+"$PFTRACE" record -q --jsonl -o "$TMP/PIPE.dat" -p $wl 2>/dev/null | head -1 >/dev/null
+set -e
+check_eq "SIGPIPE -o: trace-cmd reads it" 1 "$(trace-cmd report "$TMP/PIPE.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
+check_eq "SIGPIPE -o: no instance" "" "$(instances)"
+
+# --- SIGKILLed 20 times at random moments (some while writing a trace.dat)
+for i in $(seq 1 20); do
+	if [ $((i % 2)) = 0 ]; then
+		"$PFTRACE" record -q -o "$TMP/kill$i.dat" -p $wl >/dev/null 2>&1 &
+	else
+		"$PFTRACE" record -q --json -- "$WL" touch 30000 >/dev/null 2>&1 &
+	fi
+	r=$!
+	sleep "0.$((RANDOM % 6))$((RANDOM % 10))"
+	kill -KILL $r 2>/dev/null || true
+	wait $r 2>/dev/null || true
+done
+left=$(instances | wc -l)
+run_status "$PFTRACE" record -q -d 0.2 -p $wl
+check_eq "after 20 SIGKILLs: the next run works" 0 "$status"
+check_eq "after 20 SIGKILLs: it removed every instance left ($left)" "$left" "$(grep -c 'left by a killed pftrace' <<<"$err" || true)"
+check_eq "after 20 SIGKILLs: no pftrace instance remains" "" "$(instances)"
+check_eq "after 20 SIGKILLs: no event enabled anywhere pftrace touched" "0" \
+	"$(cat $T/events/exceptions/page_fault_user/enable $T/events/syscalls/sys_enter_mmap/enable | sort -u | tr -d '\n')"
+for f in "$TMP"/kill*.dat; do
+	[ -e "$f" ] || continue
+	check_eq "a SIGKILLed -o left $(basename "$f") only if complete" 1 \
+		"$(trace-cmd report "$f" 2>/dev/null | grep -c -m1 page_fault_user)"
+done
+kill $wl
+wait $wl 2>/dev/null || true
+
+# --- the output disk fills up: a clear error, nothing under the final name
+mnt=$(mktemp -d)
+mount -t tmpfs -o size=256k pftrace-drill "$mnt"
+run_status "$PFTRACE" record -q -o "$mnt/full.dat" -- "$WL" touch 100000
+check_eq "disk full: exit" 1 "$status"
+check_match "disk full: says so, naming the file" "'$mnt/full.dat'.*No space left on device" "$err"
+check_eq "disk full: nothing under the final name, no temporary" "" "$(ls "$mnt")"
+check_eq "disk full: no instance" "" "$(instances)"
+
+# --- a tiny ring buffer under a fault storm: every loss counted
+run_status "$PFTRACE" record -q --json --buffer-kb 4 -- "$WL" touch 200000
+check_eq "tiny buffer: losses reported" true "$(j '.summary.lost_events > 0')"
+check_match "tiny buffer: and warned" "events were lost" "$err"
+check_eq "tiny buffer: traced + lost accounts for every fault the kernel counted" true \
+	"$(j '(.summary.faults + .summary.lost_events) as $t | (.summary.kernel_counters.min_flt + .summary.kernel_counters.maj_flt) as $k | $t >= $k and $t <= $k * 1.01')"
+
+# --- four runs at once on different targets: each sees only its own
+pids=() recs=()
+for i in 1 2 3 4; do
+	"$WL" threads 1 1.5 &
+	pids+=($!)
+done
+for i in 0 1 2 3; do
+	"$PFTRACE" record -q --json -p "${pids[$i]}" >"$TMP/c$i.json" 2>/dev/null &
+	recs+=($!)
+done
+wait "${recs[@]}" || true
+for i in 0 1 2 3; do
+	check_eq "4 concurrent runs: run $i sees only its target" "${pids[$i]}" \
+		"$(jq -r '[.vmas[].pid] | unique | join(",")' "$TMP/c$i.json")"
+done
+wait "${pids[@]}" || true
+check_eq "the end: no instance" "" "$(instances)"
+finish
