@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what pftrace needs to build and test (Debian/Ubuntu, as root).
 #   build:  libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev pkg-config gcc make
-#   tests:  jq (JSON checks), trace-cmd (interop), clang (fuzzing)
+#   tests:  jq (JSON checks), trace-cmd (interop), valgrind, clang + libclang-rt-dev (libFuzzer),
+#           bsdutils (script: a tty for the progress line), bc (benchmark scripts)
 # Fedora: dnf install libtracefs-devel libtraceevent-devel libtracecmd-devel jansson-devel libzstd-devel \
 #         pkgconf-pkg-config gcc make jq trace-cmd clang
 set -e
@@ -12,4 +13,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	gcc make pkg-config libc6-dev \
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev \
-	jq trace-cmd >/dev/null
+	jq trace-cmd valgrind clang libclang-rt-dev bsdutils bc >/dev/null
