@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include "internal.h"
 
 int pft_proc_tgid(int tid)
@@ -26,38 +27,41 @@ int pft_proc_tgid(int tid)
 	return tgid > 0 ? tgid : -1;
 }
 
-int pft_proc_comm(int tid, char *buf, size_t size)
+/* /proc/PID/NAME into buf (NUL-terminated, cut to size); its length, or -1 with errno. */
+static ssize_t read_proc(int pid, const char *name, char *buf, size_t size)
 {
 	char path[64];
 	size_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", tid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	n = fread(buf, 1, size - 1, f);
 	fclose(f);
-	while (n && buf[n - 1] == '\n')
-		n--;
 	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+int pft_proc_comm(int tid, char *buf, size_t size)
+{
+	ssize_t n = read_proc(tid, "comm", buf, size);
+
+	if (n < 0)
+		return -1;
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
 	return 0;
 }
 
 int pft_proc_faults(int pid, uint64_t *min_flt, uint64_t *maj_flt)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024], *p;
 	unsigned long long v[4];
-	size_t n;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	/* the comm may hold spaces and parentheses: the fields start after the last ')' */
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %llu %llu %llu", &v[0], &v[1],

@@ -8,11 +8,7 @@ SUITE=drills
 T=/sys/kernel/tracing
 WL=$ROOT/tests/workload
 
-if ! "$ROOT/tests/live-ok.sh"; then
-	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "live drills required (PFTRACE_REQUIRE_LIVE=1) but cannot run"
-	finish
-	exit 0
-fi
+require_live
 instances() { ls $T/instances | grep '^pftrace-' || true; }
 mnt=""
 trap 'rm -rf "$TMP"; [ -z "$mnt" ] || { umount "$mnt"; rmdir "$mnt"; }' EXIT

@@ -29,3 +29,11 @@ run_status() {
 # j FILTER: jq on $out
 j() { jq -r "$1" <<<"$out"; }
 finish() { echo "$SUITE: $PASS passed, $FAIL failed"; }
+# require_live: continue only where live tracing can run; otherwise say so loudly, and with
+# PFTRACE_REQUIRE_LIVE=1 (CI) count it as a failure, then end the suite.
+require_live() {
+	"$ROOT/tests/live-ok.sh" && return 0
+	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "live tests required (PFTRACE_REQUIRE_LIVE=1) but cannot run"
+	finish
+	exit 0
+}

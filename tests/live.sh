@@ -6,11 +6,7 @@ SUITE=live
 . "$(dirname "$0")/lib.sh"
 T=/sys/kernel/tracing
 
-if ! "$ROOT/tests/live-ok.sh"; then
-	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "live tests required (PFTRACE_REQUIRE_LIVE=1) but cannot run"
-	finish
-	exit 0
-fi
+require_live
 
 # --- the hand-driven capture of the workload, reported: exact counts on a fresh recording
 data=$(mktemp -p "$ROOT" .pft-data.XXXXXX) # a disk filesystem: its pages can leave the cache

@@ -8,11 +8,7 @@ SUITE=record
 T=/sys/kernel/tracing
 WL=$ROOT/tests/workload
 
-if ! "$ROOT/tests/live-ok.sh"; then
-	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "live tests required (PFTRACE_REQUIRE_LIVE=1) but cannot run"
-	finish
-	exit 0
-fi
+require_live
 no_instance() { check_eq "$1: no pftrace instance left" "" "$(ls $T/instances | grep '^pftrace-' || true)"; }
 data=$(mktemp -p "$ROOT" .pft-data.XXXXXX) # a disk filesystem: its pages can leave the cache
 trap 'rm -rf "$TMP" "$data"' EXIT
