@@ -82,6 +82,14 @@ run_status "$PFTRACE" report --json -m "$TMP/overlap.maps" "$W/trace.txt"
 check_eq "overlapping maps: exit" 0 "$status"
 check_match "overlapping maps: said" "overlap.maps: skipped 1 maps lines \(first: line 1: overlaps the line before it\)" "$err"
 
+# --- a path that is not UTF-8 (maps) and a comm that is not: the JSON stays valid
+printf '1000-9000 r--p 00000000 fe:00 7 /srv/caf\xe9-\xff.bin\n' >"$TMP/latin1.maps"
+printf '   w\xf6rk-5 [000] d.... 1.0: page_fault_user: address=0x1000 ip=0x1 error_code=0x4\n' >"$TMP/latin1.txt"
+run_status "$PFTRACE" report --json -m "$TMP/latin1.maps" "$TMP/latin1.txt"
+check_eq "non-UTF-8 path: valid JSON, bytes replaced by U+FFFD" "/srv/caf�-�.bin" "$(j '.vmas[0].path')"
+run_status "$PFTRACE" report --jsonl -m "$TMP/latin1.maps" "$TMP/latin1.txt"
+check_eq "non-UTF-8 comm and path in --jsonl" "w�rk /srv/caf�-�.bin" "$(j '"\(.comm) \(.vma.path)"')"
+
 # --- a 1 GiB line without a newline: bounded memory, counted, the rest still read
 {
 	head -c $((1 << 30)) /dev/zero | tr '\0' 'a'
