@@ -25,6 +25,12 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
+# a change of flags (SANITIZE=1 and back) rebuilds everything: objects depend on this file
+BUILD_FLAGS := $(ALL_CFLAGS) $(LDFLAGS)
+ifneq ($(file < .build-flags),$(BUILD_FLAGS))
+$(file > .build-flags,$(BUILD_FLAGS))
+endif
+
 LIB_SRC   := $(wildcard lib/*.c)
 CMD_SRC   := $(wildcard cmd/*.c)
 LIB_OBJ   := $(LIB_SRC:.c=.o)
@@ -35,8 +41,8 @@ TEST_BINS := tests/unit tests/workload $(REPLAY_BINS)
 
 all: pftrace $(TEST_BINS)
 
-pftrace: $(CMD_OBJ) lib/libpftrace.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+pftrace: $(CMD_OBJ) lib/libpftrace.a .build-flags
+	$(CC) $(LDFLAGS) -o $@ $(filter-out .build-flags,$^) $(PKG_LIBS)
 
 lib/libpftrace.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -44,16 +50,16 @@ lib/libpftrace.a: $(LIB_OBJ)
 # V=1 shows the whole command lines
 Q := $(if $(V),,@)
 
-%.o: %.c
+%.o: %.c .build-flags
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-tests/unit: tests/unit.o lib/libpftrace.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+tests/unit: tests/unit.o lib/libpftrace.a .build-flags
+	$(CC) $(LDFLAGS) -o $@ $(filter-out .build-flags,$^) $(PKG_LIBS)
 
 # the fuzz targets without libFuzzer: their corpus and past crashes are regression tests
-tests/fuzz/replay-%: tests/fuzz/%.o tests/fuzz/replay.o lib/libpftrace.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+tests/fuzz/replay-%: tests/fuzz/%.o tests/fuzz/replay.o lib/libpftrace.a .build-flags
+	$(CC) $(LDFLAGS) -o $@ $(filter-out .build-flags,$^) $(PKG_LIBS)
 
 # libFuzzer (clang): `make fuzz FUZZ_SECONDS=60`, see scripts/fuzz.sh
 FUZZ_CC    ?= clang
@@ -98,7 +104,7 @@ format:
 clean:
 	rm -f pftrace lib/libpftrace.a lib/*.o lib/*.d cmd/*.o cmd/*.d tests/*.o tests/*.d \
 		tests/fuzz/*.o tests/fuzz/*.d $(TEST_BINS)
-	rm -rf build
+	rm -rf build .build-flags
 
 .PHONY: all check demo demo-offline install format clean fuzz
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d $(wildcard tests/fuzz/*.d)

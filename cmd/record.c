@@ -52,7 +52,7 @@ struct rec {
 	int sigfd;
 	bool stop, pipe_closed, child_done, progress;
 	int child_status, signals;
-	uint64_t faults, lost;
+	uint64_t faults, lost, lost_completions;
 	struct timespec start, last_tick;
 	struct pft_source_stats st;
 };
@@ -373,8 +373,10 @@ static void progress(struct rec *r, bool last)
 	double t = elapsed(&r->start);
 
 	clock_gettime(CLOCK_MONOTONIC, &r->last_tick);
-	if (pft_live_stats(r->live, &st) == 0)
+	if (pft_live_stats(r->live, &st) == 0) {
 		r->lost = st.lost;
+		r->lost_completions = st.lost_completions;
+	}
 	if (!r->progress)
 		return;
 	if (last) {
@@ -681,6 +683,12 @@ static int finish(struct rec *r)
 	kernel_counters(r, &in);
 	r->st.format = "live";
 	r->st.lost_events = (int64_t)r->lost;
+	r->st.lost_completions = r->lost_completions;
+	if (r->lost_completions)
+		fprintf(stderr,
+			"pftrace: %" PRIu64 " fault completions were lost: those faults have no "
+			"major/minor verdict\n",
+			r->lost_completions);
 	r->st.cpus = pft_live_cpus(r->live);
 	pft_report_add_input(r->rep, "live", &r->st);
 	if (r->lost)

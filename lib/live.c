@@ -466,6 +466,8 @@ static int dispatch(struct pft_live *l, bool all)
 	for (i = 0; i < l->nr_queues; i++) {
 		struct queue *c = &l->queues[i];
 
+		if (!c->head)
+			continue; /* nothing taken (and maybe nothing ever queued: q is NULL) */
 		memmove(c->q, c->q + c->head, (c->nr - c->head) * sizeof(*c->q));
 		c->nr -= c->head;
 		c->head = 0;
@@ -563,8 +565,8 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	st->events = l->events;
-	/* a lost completion leaves its fault without a verdict: a loss all the same */
-	st->lost = l->perf ? pft_perf_lost(l->perf) : 0;
+	/* a lost completion leaves its fault traced, without a verdict: counted apart */
+	st->lost_completions = l->perf ? pft_perf_lost(l->perf) : 0;
 	st->missed_pages = l->missed_pages;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
 		char file[64], *text;

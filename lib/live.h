@@ -36,6 +36,7 @@ struct pft_live_opts {
 struct pft_live_stats {
 	uint64_t events;       /* records read */
 	uint64_t lost;	       /* the kernel's count: overrun + dropped events, all CPUs */
+	uint64_t lost_completions; /* perf records dropped: faults without a verdict */
 	uint64_t missed_pages; /* pages that arrived with the "events missed" flag */
 };
 

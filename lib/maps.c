@@ -383,7 +383,8 @@ int pft_maps_unmap(struct pft_maps *m, uint64_t start, uint64_t end)
 		i--;
 	for (j = i; j < m->nr && m->v[j]->end <= end && m->v[j]->start >= start; j++)
 		pft_vma_unref(m->v[j]);
-	memmove(&m->v[i], &m->v[j], (m->nr - j) * sizeof(*m->v));
+	if (j > i) /* m->v may be NULL for an empty set: no memmove of nothing */
+		memmove(&m->v[i], &m->v[j], (m->nr - j) * sizeof(*m->v));
 	m->nr -= j - i;
 	return 0;
 }

@@ -208,6 +208,7 @@ struct pft_source_stats {
 	struct pft_skipped malformed;	 /* page-fault lines that did not parse */
 	struct pft_skipped unrecognized; /* lines that are not trace lines */
 	int64_t lost_events;		 /* -1 when the source cannot tell */
+	uint64_t lost_completions; /* perf records lost: faults traced without a verdict */
 	int cpus;			 /* -1 when unknown */
 	bool ts_raw;			 /* timestamps are counter units, not ns */
 	bool binary;			 /* input had NUL bytes: not text */

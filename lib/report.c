@@ -809,11 +809,13 @@ static json_t *skipped_json(const struct pft_skipped *s)
 	return j;
 }
 
-static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int64_t *lost)
+static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int64_t *lost,
+			   uint64_t *lost_completions)
 {
 	json_t *arr = json_array();
 	size_t i;
 
+	*lost_completions = 0;
 	*skipped = 0;
 	*lost = 0;
 	for (i = 0; i < rep->nr_inputs; i++) {
@@ -838,6 +840,7 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 		json_object_set_new(o, "ts_unit", json_string(st->ts_raw ? "raw" : "ns"));
 		json_array_append_new(arr, o);
 		*skipped += st->malformed.count + st->unrecognized.count;
+		*lost_completions += st->lost_completions;
 		if (st->lost_events < 0 || *lost < 0)
 			*lost = -1;
 		else
@@ -855,14 +858,14 @@ json_t *pft_report_head(const struct pft_report *rep)
 {
 	json_t *doc = json_object(), *src = json_object(), *sum = json_object();
 	json_t *inputs, *pids = json_array(), *kinds;
-	uint64_t skipped;
+	uint64_t skipped, lost_completions;
 	int64_t lost;
 	size_t i;
 	int k;
 
 	if (!doc || !src || !sum || !pids)
 		goto fail;
-	inputs = inputs_json(rep, &skipped, &lost);
+	inputs = inputs_json(rep, &skipped, &lost, &lost_completions);
 	json_object_set_new(doc, "pftrace_json_version", json_integer(PFT_JSON_VERSION));
 	json_object_set_new(src, "inputs", inputs);
 	json_object_set_new(src, "kernel_faults", json_boolean(rep->opts.kernel));
@@ -906,6 +909,7 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "major_ns", verdict(rep->opts.completions, rep->total.major_ns));
 	json_object_set_new(sum, "major_unknown",
 			    verdict(rep->opts.completions, rep->major_unknown));
+	json_object_set_new(sum, "lost_completions", verdict(rep->opts.completions, lost_completions));
 	json_object_set_new(sum, "completions_without_fault",
 			    verdict(rep->opts.completions, rep->completions_unmatched));
 	json_object_set_new(sum, "latency_ns", lat_json(rep->lat));
