@@ -247,6 +247,9 @@ static void v6_options(struct rd *r, option_cb cb, void *data, int *cpus)
 	}
 }
 
+/* Options sections hold text and small binaries: a larger claim is a lie. */
+#define MAX_OPTIONS_SIZE (256u << 20)
+
 /* A v7 section's content, decompressed when its flags say so. */
 static char *v7_section(struct rd *r, uint64_t *len, bool zstd)
 {
@@ -267,6 +270,11 @@ static char *v7_section(struct rd *r, uint64_t *len, bool zstd)
 	}
 	csize = (uint32_t)get_n(r, 4);
 	usize = (uint32_t)get_n(r, 4);
+	/* the claimed size is the file's word: options are small, zstd stays under 1:1024 here */
+	if (usize > MAX_OPTIONS_SIZE || (uint64_t)usize > (uint64_t)csize * 1024 + 4096) {
+		r->bad = true;
+		return NULL;
+	}
 	if (!zstd || (raw = get_blob(r, csize)) == NULL || !(out = malloc(usize + 1))) {
 		r->bad = true;
 		return NULL;
