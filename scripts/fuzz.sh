@@ -2,14 +2,15 @@
 # Runs every libFuzzer target for SECONDS on a scratch copy of its corpus (tests/fuzz/corpus/T).
 # A crash, leak or timeout fails the run and leaves the input in tests/fuzz/crashes/: copy it to
 # tests/fuzz/regress/T/ so that `make check` replays it forever. Prints executions per target.
-# FUZZ_MERGE=1 merges what the run found into the committed corpus, minimized.
+# FUZZ_MERGE=1 merges what the run found into the committed corpus, minimized; FUZZ_ONLY="dat"
+# runs just the targets named.
 #   scripts/fuzz.sh [SECONDS]        (make fuzz FUZZ_SECONDS=N builds and calls this)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 mkdir -p tests/fuzz/crashes
 status=0
-for t in text maps dat report; do
+for t in ${FUZZ_ONLY:-text maps dat report}; do
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/$t/* "$work/" 2>/dev/null
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
