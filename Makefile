@@ -35,7 +35,7 @@ LIB_SRC   := $(wildcard lib/*.c)
 CMD_SRC   := $(wildcard cmd/*.c)
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 CMD_OBJ   := $(CMD_SRC:.c=.o)
-FUZZ_TARGETS := text maps dat report
+FUZZ_TARGETS := text maps dat report page
 REPLAY_BINS  := $(patsubst %,tests/fuzz/replay-%,$(FUZZ_TARGETS))
 TEST_BINS := tests/unit tests/workload $(REPLAY_BINS)
 

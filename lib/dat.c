@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
+#include <kbuffer.h>
 #include <trace-cmd.h>
 #include "internal.h"
 #include "dat.h"
@@ -87,17 +88,26 @@ static void check_extent(struct rd *r, uint64_t off, uint64_t size)
 /* Each page's commit (bytes used, low 27 bits) must fit in the page: kbuffer trusts it. */
 static void check_pages(struct rd *r, uint64_t off, uint64_t size)
 {
-	uint64_t p, hdr[2];
+	struct kbuffer *kb = kbuffer_alloc(KBUFFER_LSIZE_8, KBUFFER_ENDIAN_LITTLE);
+	char *page = malloc(r->page_size);
+	uint64_t p;
 
-	if (r->page_size < 64 || r->page_size > (1u << 24)) {
+	if (!kb || !page || r->page_size < 64 || r->page_size > (1u << 24))
 		r->bad = true;
-		return;
-	}
+	if (!r->bad && fseeko(r->f, (off_t)off, SEEK_SET) < 0)
+		r->bad = true;
 	for (p = off; p + 16 <= off + size && !r->bad; p += r->page_size) {
-		if (fseeko(r->f, (off_t)p, SEEK_SET) < 0 || fread(hdr, 8, 2, r->f) != 2 ||
-		    (hdr[1] & ((1u << 27) - 1)) > r->page_size - 16)
+		size_t n = fread(page, 1, r->page_size, r->f);
+
+		if (n < 16)
+			r->bad = true;
+		memset(page + n, 0, r->page_size - n);
+		if (!r->bad && !pft_page_ok(kb, page, r->page_size))
 			r->bad = true;
 	}
+	if (kb)
+		kbuffer_free(kb);
+	free(page);
 }
 
 /* v6: "flyrecord\0" (or "latency  \0") then cpus x {u64 offset, u64 size}. */

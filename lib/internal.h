@@ -99,6 +99,10 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep);
 /* Fills *ev from rec (comm excepted: ev->comm is NULL). Strings live until the next call. */
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev);
 void pft_decoder_free(struct pft_decoder *d);
+/* A ring-buffer page (u64 timestamp, u64 commit, data) whose sizes fit in page_size, and whose
+ * records (walked with kb, if not NULL) all lie within its data: what kbuffer trusts. */
+struct kbuffer;
+bool pft_page_ok(struct kbuffer *kb, void *page, uint32_t page_size);
 /* "mmap", "munmap", ... */
 const char *pft_sys_name(enum pft_sys sys);
 

@@ -412,6 +412,9 @@ static int handle_page(struct pft_live *l, int cpu, void *page)
 
 	if (l->cpus[cpu].spool >= 0 && spool_page(&l->cpus[cpu], page, l->page_size) < 0)
 		return -1;
+	/* the kernel's own pages: still, never read past one */
+	if (!pft_page_ok(NULL, page, l->page_size))
+		return 0;
 	l->missed_pages += page_missed(page);
 	if (kbuffer_load_subbuffer(l->kbuf, page) < 0)
 		return 0; /* an empty page */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <event-parse.h>
+#include <kbuffer.h>
 #include "internal.h"
 
 struct fault_fields {
@@ -143,12 +144,11 @@ static uint64_t field(struct tep_format_field *f, struct tep_record *rec)
 
 static void marker_text(struct pft_decoder *d, struct tep_record *rec, struct pft_event *ev)
 {
-	int off = d->print_buf->offset, n = rec->size - off;
+	int off = d->print_buf->offset;
+	long n = rec->size > off ? (long)rec->size - off : 0;
 
-	if (n < 0)
-		n = 0;
 	if ((size_t)n >= sizeof(d->text))
-		n = sizeof(d->text) - 1;
+		n = (long)sizeof(d->text) - 1;
 	memcpy(d->text, (char *)rec->data + off, n);
 	d->text[n] = '\0';
 	n = strlen(d->text);
@@ -237,6 +237,36 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 			decode_proc(d, &d->proc[i], rec, ev);
 			return;
 		}
+}
+
+bool pft_page_ok(struct kbuffer *kb, void *page, uint32_t page_size)
+{
+	const char *data = (const char *)page + 16, *end, *prev = NULL;
+	unsigned long long ts;
+	uint64_t commit, used;
+	void *rec;
+
+	if (page_size < 64)
+		return false;
+	memcpy(&commit, (const char *)page + 8, 8);
+	used = commit & ((1u << 27) - 1);
+	/* bit 30: the missed-events count is stored after the data */
+	if (used > page_size - 16 || ((commit & (1u << 30)) && used + 8 > page_size - 16))
+		return false;
+	if (!kb || kbuffer_load_subbuffer(kb, page) < 0)
+		return true;
+	/* each record's claimed length must stay in the data, and records must move forward:
+	 * kbuffer checks neither */
+	end = data + used;
+	for (rec = kbuffer_read_event(kb, &ts); rec; rec = kbuffer_next_event(kb, &ts)) {
+		int size = kbuffer_event_size(kb);
+
+		if ((const char *)rec <= prev || (const char *)rec < data || size < 0 ||
+		    (const char *)rec + size > end)
+			return false;
+		prev = rec;
+	}
+	return true;
 }
 
 void pft_decoder_free(struct pft_decoder *d)

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 mkdir -p tests/fuzz/crashes
 status=0
-for t in ${FUZZ_ONLY:-text maps dat report}; do
+for t in ${FUZZ_ONLY:-text maps dat report page}; do
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/$t/* "$work/" 2>/dev/null
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
