@@ -431,6 +431,15 @@ static int release_held(struct pft_report *rep, struct held *h)
 	return r;
 }
 
+/* strlcpy: a fault is held per event, snprintf's parsing is too slow for that */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* Keeps a copy of the fault (and what its event points to) until its completion comes. */
 static int hold(struct pft_report *rep, const struct pft_fault *f)
 {
@@ -446,10 +455,10 @@ static int hold(struct pft_report *rep, const struct pft_fault *f)
 	/* the mapping may be gone (munmap) before the fault completes: keep it */
 	if (h->f.vma)
 		pft_vma_ref(h->f.vma);
-	snprintf(h->comm, sizeof(h->comm), "%s", f->ev->comm ? f->ev->comm : "<...>");
+	copy_str(h->comm, sizeof(h->comm), f->ev->comm ? f->ev->comm : "<...>");
 	h->ev.comm = h->comm;
 	if (f->ev->ip_symbol) {
-		snprintf(h->sym, sizeof(h->sym), "%s", f->ev->ip_symbol);
+		copy_str(h->sym, sizeof(h->sym), f->ev->ip_symbol);
 		h->ev.ip_symbol = h->sym;
 	}
 	h->ev.irq_flags = NULL;

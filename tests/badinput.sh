@@ -6,8 +6,8 @@ set -euo pipefail
 SUITE=badinput
 . "$(dirname "$0")/lib.sh"
 W=$FIX/workload
-DAT6=$ROOT/tests/fuzz/corpus/dat/record-true.dat
-DAT7=$ROOT/tests/fuzz/corpus/dat/record-true-v7.dat
+DAT6=$FIX/dat/record.dat
+DAT7=$FIX/dat/record-v7.dat
 
 # survives NAME FILE: exit 0 or 1 within 10 s; exit 1 means one "pftrace: ... 'FILE' ..." line
 survives() {
@@ -43,15 +43,17 @@ run_status "$PFTRACE" report "$TMP/t.dat"
 check_eq "truncated trace.dat: exit" 1 "$status"
 check_eq "truncated trace.dat: message" "pftrace: '$TMP/t.dat': not a readable trace.dat (truncated or corrupt)" "$err"
 
-# --- sizes and offsets that lie (header and options), and corrupt pages
+# --- sizes and offsets that lie (header and options), and corrupt pages (after the header)
+hdr=$(grep -abo flyrecord "$DAT6" | head -1 | cut -d: -f1)
+data=$((hdr + 4096))
 for i in $(seq 1 60); do
 	cp "$DAT6" "$TMP/l.dat"
 	printf '\xff\xff\xff\x7f\xff\xff\xff\x7f' |
-		dd of="$TMP/l.dat" bs=1 seek=$(((RANDOM * 32768 + RANDOM) % 18200)) conv=notrunc 2>/dev/null
+		dd of="$TMP/l.dat" bs=1 seek=$(((RANDOM * 32768 + RANDOM) % hdr)) conv=notrunc 2>/dev/null
 	survives "lying header $i" "$TMP/l.dat"
 	cp "$DAT6" "$TMP/p.dat"
 	head -c 16 /dev/urandom |
-		dd of="$TMP/p.dat" bs=1 seek=$((18200 + (RANDOM * 32768 + RANDOM) % ($(stat -c %s "$DAT6") - 18200))) \
+		dd of="$TMP/p.dat" bs=1 seek=$((data + (RANDOM * 32768 + RANDOM) % ($(stat -c %s "$DAT6") - data))) \
 			conv=notrunc 2>/dev/null
 	survives "corrupt page $i" "$TMP/p.dat"
 done

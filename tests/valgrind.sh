@@ -30,7 +30,7 @@ text trace|--json -m $FIX/workload/maps.txt $FIX/workload/trace.txt
 text table by file|--by file -m $P/maps2.txt --kernel $P/trace.txt
 trace-cmd report text|--json --by ip -m $P/maps2.txt $P/report.txt
 trace-cmd v7 trace.dat|--json --kernel -m $P/maps2.txt $P/trace.dat
-pftrace v6 trace.dat with perf|--json --by page $ROOT/tests/fuzz/corpus/dat/record-true.dat
+pftrace v6 trace.dat with perf|--json --by page $FIX/dat/record.dat
 jsonl|--jsonl -m $FIX/workload/maps.txt $FIX/seed-lines.txt
 LIST
 finish
