@@ -503,35 +503,38 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 
 int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev)
 {
-	int pid = pft_aspace_pid_of(as, ev->tid, ev->tgid, ev->comm);
 	struct proc *p;
+	int pid;
 
+	if (ev->type != PFT_EV_EXEC && ev->type != PFT_EV_NEWTASK && ev->type != PFT_EV_EXIT &&
+	    ev->type != PFT_EV_SYSCALL && ev->type != PFT_EV_MMAP)
+		return 0; /* faults and the rest: not a change of an address space */
 	as->history_events++;
+	if (ev->type == PFT_EV_MMAP) {
+		on_mmap2(as, ev); /* perf names the process itself */
+		return 1;
+	}
+	pid = pft_aspace_pid_of(as, ev->tid, ev->tgid, ev->comm);
 	switch (ev->type) {
 	case PFT_EV_EXEC:
 		/* the exec'ing thread becomes the process's only thread */
 		on_exec(as, ev, pid);
-		return 1;
+		break;
 	case PFT_EV_NEWTASK:
 		on_newtask(as, ev, pid);
-		return 1;
+		break;
 	case PFT_EV_EXIT:
 		p = ev->group_dead ? proc_find(as, pid) : NULL;
 		if (p) {
 			pft_maps_free(p->cur); /* nothing faults in it any more */
 			p->cur = NULL;
 		}
-		return 1;
-	case PFT_EV_SYSCALL:
-		on_syscall(as, ev, pid);
-		return 1;
-	case PFT_EV_MMAP:
-		on_mmap2(as, ev);
-		return 1;
+		break;
 	default:
-		as->history_events--;
-		return 0;
+		on_syscall(as, ev, pid);
+		break;
 	}
+	return 1;
 }
 
 uint64_t pft_aspace_history_events(const struct pft_aspace *as)
