@@ -107,4 +107,6 @@ clean:
 	rm -rf build .build-flags
 
 .PHONY: all check demo demo-offline install format clean fuzz
+# objects made by pattern rules are kept (make would delete them as intermediates)
+.SECONDARY:
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d $(wildcard tests/fuzz/*.d)

@@ -239,6 +239,54 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 		}
 }
 
+/*
+ * The record headers of a page, walked without kbuffer (which loops forever on some lengths):
+ * a u32 of type_len:5, time_delta:27; type_len 0: the length in the next u32 (itself
+ * included); 1-28: type_len * 4 bytes of data; 29: padding, its length in the next u32, or the
+ * rest of the page when time_delta is 0; 30, 31: time stamps, 8 bytes. Every record must
+ * advance and end inside the data.
+ */
+static bool headers_ok(const char *data, uint64_t used)
+{
+	uint64_t off = 0;
+
+	while (off + 4 <= used) {
+		uint32_t h, word = 0;
+		uint64_t len;
+
+		memcpy(&h, data + off, 4);
+		if ((h & 31) == 0 || (h & 31) == 29) {
+			if (off + 8 > used)
+				return false;
+			memcpy(&word, data + off + 4, 4);
+		}
+		switch (h & 31) {
+		case 0:
+			len = 4 + (uint64_t)word;
+			if (word < 4 || word % 4)
+				return false;
+			break;
+		case 29:
+			if (!(h >> 5))
+				return true; /* the rest is padding */
+			len = 4 + (uint64_t)word;
+			if (word < 4 || word % 4)
+				return false;
+			break;
+		case 30:
+		case 31:
+			len = 8;
+			break;
+		default:
+			len = 4 + (uint64_t)(h & 31) * 4;
+		}
+		if (len > used - off)
+			return false;
+		off += len;
+	}
+	return true;
+}
+
 bool pft_page_ok(struct kbuffer *kb, void *page, uint32_t page_size)
 {
 	const char *data = (const char *)page + 16, *end, *prev = NULL;
@@ -251,7 +299,8 @@ bool pft_page_ok(struct kbuffer *kb, void *page, uint32_t page_size)
 	memcpy(&commit, (const char *)page + 8, 8);
 	used = commit & ((1u << 27) - 1);
 	/* bit 30: the missed-events count is stored after the data */
-	if (used > page_size - 16 || ((commit & (1u << 30)) && used + 8 > page_size - 16))
+	if (used > page_size - 16 || ((commit & (1u << 30)) && used + 8 > page_size - 16) ||
+	    !headers_ok(data, used))
 		return false;
 	if (!kb || kbuffer_load_subbuffer(kb, page) < 0)
 		return true;
