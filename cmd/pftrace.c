@@ -21,7 +21,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: pftrace <command> [options]\n\ncommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(out, "\n'pftrace <command> --help' describes a command; see also pftrace(1).\n"
+	fprintf(out, "\n  -h, --help     this help\n  -V, --version  pftrace's version\n"
+		     "\n'pftrace <command> --help' describes a command; see also pftrace(1).\n"
 		     "Exit status: 0 ok, 1 failure, 2 usage (record -- COMMAND: the command's).\n");
 }
 

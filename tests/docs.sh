@@ -6,6 +6,11 @@ SUITE=docs
 MAN=$ROOT/man/pftrace.1
 README=$ROOT/README.md
 
+# the top level: pftrace --help
+for f in $("$PFTRACE" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+	if grep -qF -- "$(sed 's/-/\\-/g' <<<"$f")" "$MAN"; then ok; else bad "pftrace $f not in man page"; fi
+	if grep -qF -- "$f" "$README"; then ok; else bad "pftrace $f not in README"; fi
+done
 for cmd in report record; do
 	flags=$("$PFTRACE" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
 	[ -n "$flags" ] && ok || bad "$cmd --help lists no flags"
