@@ -417,8 +417,8 @@ static struct held *held_of(struct pft_report *rep, int tid, bool create)
 	return &rep->held[i];
 }
 
-/* A held fault that will get no completion (its thread faulted again, exited, or the input
- * ended): complete without the kernel's verdict (a SIGSEGV has none). */
+/* A held fault is complete: with its completion's verdict, or without one (its thread faulted
+ * again, exited, or the input ended: a SIGSEGV has none). */
 static int release_held(struct pft_report *rep, struct held *h)
 {
 	int r;
@@ -472,7 +472,6 @@ static int hold(struct pft_report *rep, const struct pft_fault *f)
 static int complete(struct pft_report *rep, const struct pft_event *ev)
 {
 	struct held *h = held_of(rep, ev->tid, false);
-	int r;
 
 	if (!h || !h->used || (ev->address & PFT_PAGE_MASK) != h->f.page || ev->ts < h->ev.ts) {
 		/* GUP has no completion event, so this is a fault whose entry is not in the trace:
@@ -480,12 +479,9 @@ static int complete(struct pft_report *rep, const struct pft_event *ev)
 		rep->completions_unmatched++;
 		return 0;
 	}
-	h->used = false;
 	h->f.major = ev->major;
 	h->f.latency_ns = ev->ts - h->ev.ts;
-	r = finalize(rep, &h->f);
-	pft_vma_unref(h->f.vma);
-	return r;
+	return release_held(rep, h);
 }
 
 int pft_report_finish(struct pft_report *rep)
@@ -1081,6 +1077,9 @@ void pft_report_free(struct pft_report *rep)
 		free(rep->inputs[i].name);
 	free(rep->inputs);
 	free(rep->pids);
+	for (i = 0; i < rep->nr_held; i++)
+		if (rep->held[i].used) /* a report freed without pft_report_finish */
+			pft_vma_unref(rep->held[i].f.vma);
 	free(rep->held);
 	pft_hmap_release(&rep->held_by_tid);
 	free(rep->lat);
