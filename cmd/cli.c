@@ -23,28 +23,23 @@ int parse_int(const char *what, const char *s, long min, long max, long *out)
 	return 0;
 }
 
-static int add_pids(struct out_opts *o, const char *arg)
+int parse_pids(const char *arg, int **pids, size_t *n)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
-	int ret = 0;
+	int ret = copy ? 0 : -1;
 
-	if (!copy)
-		return -1;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		long v;
 		int *p;
 
-		if (parse_int("--pid", tok, 1, INT32_MAX, &v) < 0) {
+		if (parse_int("--pid", tok, 1, INT32_MAX, &v) < 0 ||
+		    !(p = realloc(*pids, (*n + 1) * sizeof(*p)))) {
 			ret = -1;
 			break;
 		}
-		p = realloc(o->pids, (o->nr_pids + 1) * sizeof(*p));
-		if (!p) {
-			ret = -1;
-			break;
-		}
-		o->pids = p;
-		o->pids[o->nr_pids++] = (int)v;
+		*pids = p;
+		(*pids)[(*n)++] = (int)v;
 	}
 	free(copy);
 	return ret;
@@ -102,7 +97,7 @@ int out_opt(struct out_opts *o, int c, const char *arg)
 		o->top = (int)v;
 		return 1;
 	case 'p':
-		return add_pids(o, arg) < 0 ? -1 : 1;
+		return parse_pids(arg, &o->pids, &o->nr_pids) < 0 ? -1 : 1;
 	case 'k':
 		o->kernel = true;
 		return 1;

@@ -58,6 +58,9 @@ int out_jsonl_sink(void *data, const struct pft_fault *f);
 /* Warns about what a source skipped or lost. */
 void out_source_warnings(const struct pft_source *src);
 
+/* Appends the pids of "PID[,PID...]" to *pids (realloc'ed, caller frees); -1 and a message if
+ * one is not a pid. */
+int parse_pids(const char *arg, int **pids, size_t *n);
 /* Whole-number argument in [min, max]; -1 and a message if not. */
 int parse_int(const char *what, const char *s, long min, long max, long *out);
 

@@ -90,28 +90,6 @@ static void usage(FILE *f)
 	    DEFAULT_BUFFER_KB);
 }
 
-static int add_targets(struct record_args *a, const char *arg)
-{
-	char *copy = strdup(arg), *tok, *save = NULL;
-	int ret = 0;
-
-	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		long v;
-		int *p;
-
-		if (parse_int("--pid", tok, 1, INT32_MAX, &v) < 0 ||
-		    !(p = realloc(a->targets, (a->nr_targets + 1) * sizeof(*p)))) {
-			ret = -1;
-			break;
-		}
-		a->targets = p;
-		a->targets[a->nr_targets++] = (int)v;
-	}
-	free(copy);
-	return copy ? ret : -1;
-}
-
 static int parse(int argc, char **argv, struct record_args *a)
 {
 	static const struct option longopts[] = {
@@ -141,7 +119,7 @@ static int parse(int argc, char **argv, struct record_args *a)
 			usage(stdout);
 			return 1;
 		case 'p':
-			if (add_targets(a, optarg) < 0)
+			if (parse_pids(optarg, &a->targets, &a->nr_targets) < 0)
 				return -1;
 			continue;
 		case 'd':
@@ -676,8 +654,6 @@ static void kernel_counters(struct rec *r, struct pft_dat_input *in)
 static int finish(struct rec *r)
 {
 	struct pft_dat_input in = {0};
-	char tmp[4200];
-	size_t i, n;
 	int ret = 0;
 
 	kernel_counters(r, &in);
@@ -695,19 +671,13 @@ static int finish(struct rec *r)
 		fprintf(stderr, "pftrace: %" PRIu64 " events were lost: try a larger --buffer-kb\n",
 			r->lost);
 	if (r->a->output) {
-		n = pft_comms_count(r->comms);
 		in.path = r->a->output;
 		in.live = r->live;
 		in.kernel = r->a->out.kernel;
 		in.history = !r->a->no_history;
 		in.as = r->as;
-		in.tids = calloc(n + 1, sizeof(int));
-		in.comms = calloc(n + 1, sizeof(char *));
-		for (i = 0; in.tids && in.comms && i < n; i++)
-			pft_comms_at(r->comms, i, (int *)&in.tids[i],
-				     &((const char **)in.comms)[i]);
-		in.nr_comms = n;
-		if (!in.tids || !in.comms || pft_dat_write(&in, tmp, sizeof(tmp)) < 0) {
+		in.comms = r->comms;
+		if (pft_dat_write(&in) < 0) {
 			fprintf(stderr, "pftrace: cannot write '%s': %s\n", r->a->output,
 				strerror(errno));
 			ret = -1;
@@ -717,8 +687,6 @@ static int finish(struct rec *r)
 				" faults, %" PRIu64 " lost\n",
 				r->a->output, r->st.events, r->faults, r->lost);
 		}
-		free((void *)in.tids);
-		free((void *)in.comms);
 		if (!r->a->out.json && !r->a->out.jsonl)
 			return ret;
 	}

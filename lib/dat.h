@@ -29,15 +29,13 @@ struct pft_dat_input {
 	bool kernel;
 	bool history;                /* the history events were recorded: write their formats */
 	const struct pft_aspace *as; /* the snapshots */
-	const int *tids;	     /* comms, for the cmdlines section */
-	const char *const *comms;
-	size_t nr_comms;
+	const struct pft_comms *comms; /* for the cmdlines section */
 	bool have_counters; /* the kernel's fault counters over the recording */
 	uint64_t min_flt, maj_flt;
 };
 
-/* Writes the recording as a v6 trace.dat: under a temporary name in the same directory (its name
- * left in tmp_path), renamed to in->path once complete. -1 with errno; the temporary is removed. */
-int pft_dat_write(const struct pft_dat_input *in, char *tmp_path, size_t tmp_size);
+/* Writes the recording as a v6 trace.dat: under a temporary name in the same directory, renamed
+ * to in->path once complete. -1 with errno; the temporary is removed. */
+int pft_dat_write(const struct pft_dat_input *in);
 
 #endif

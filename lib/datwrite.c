@@ -151,8 +151,13 @@ static void put_cmdlines(struct out *o, const struct pft_dat_input *in)
 	size_t size = 0, i;
 	FILE *mem = open_memstream(&buf, &size);
 
-	for (i = 0; mem && i < in->nr_comms; i++)
-		fprintf(mem, "%d %s\n", in->tids[i], in->comms[i]);
+	for (i = 0; mem && in->comms && i < pft_comms_count(in->comms); i++) {
+		const char *comm;
+		int tid;
+
+		pft_comms_at(in->comms, i, &tid, &comm);
+		fprintf(mem, "%d %s\n", tid, comm);
+	}
 	if (mem)
 		fclose(mem);
 	put64(o, size);
@@ -393,16 +398,22 @@ static void put_header(struct out *o, const struct pft_dat_input *in)
 	put32(o, (uint32_t)pft_live_page_size(in->live));
 }
 
-int pft_dat_write(const struct pft_dat_input *in, char *tmp_path, size_t tmp_size)
+int pft_dat_write(const struct pft_dat_input *in)
 {
 	struct out o = {0};
+	char *tmp_path;
 	int fd, err = 0;
 	mode_t mask;
 
-	snprintf(tmp_path, tmp_size, "%s.pftrace-tmp-XXXXXX", in->path);
-	fd = mkstemp(tmp_path);
-	if (fd < 0)
+	if (asprintf(&tmp_path, "%s.pftrace-tmp-XXXXXX", in->path) < 0)
 		return -1;
+	fd = mkstemp(tmp_path);
+	if (fd < 0) {
+		err = errno;
+		free(tmp_path);
+		errno = err;
+		return -1;
+	}
 	/* mkstemp makes it 0600: give it the mode any new file of the user gets */
 	mask = umask(0);
 	umask(mask);
@@ -434,9 +445,11 @@ int pft_dat_write(const struct pft_dat_input *in, char *tmp_path, size_t tmp_siz
 		err = errno;
 		goto fail;
 	}
+	free(tmp_path);
 	return 0;
 fail:
 	unlink(tmp_path);
+	free(tmp_path);
 	errno = err ? err : EIO;
 	return -1;
 }
