@@ -242,9 +242,9 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 /*
  * The record headers of a page, walked without kbuffer (which loops forever on some lengths):
  * a u32 of type_len:5, time_delta:27; type_len 0: the length in the next u32 (itself
- * included); 1-28: type_len * 4 bytes of data; 29: padding, its length in the next u32, or the
- * rest of the page when time_delta is 0; 30, 31: time stamps, 8 bytes. Every record must
- * advance and end inside the data.
+ * included); 1-28: type_len * 4 bytes of data; 29: padding, its length in the next u32 (kbuffer
+ * reads it even when time_delta is 0, unless no room is left); 30, 31: time stamps, 8 bytes.
+ * Every record must advance and end inside the data.
  */
 static bool headers_ok(const char *data, uint64_t used)
 {
@@ -255,6 +255,9 @@ static bool headers_ok(const char *data, uint64_t used)
 		uint64_t len;
 
 		memcpy(&h, data + off, 4);
+		/* a padding with no room for its length ends the page */
+		if ((h & 31) == 29 && !(h >> 5) && off + 8 > used)
+			return true;
 		if ((h & 31) == 0 || (h & 31) == 29) {
 			if (off + 8 > used)
 				return false;
@@ -266,9 +269,7 @@ static bool headers_ok(const char *data, uint64_t used)
 			if (word < 4 || word % 4)
 				return false;
 			break;
-		case 29:
-			if (!(h >> 5))
-				return true; /* the rest is padding */
+		case 29: /* kbuffer reads the length whatever time_delta says */
 			len = 4 + (uint64_t)word;
 			if (word < 4 || word % 4)
 				return false;
