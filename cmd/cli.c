@@ -86,7 +86,8 @@ int out_opt(struct out_opts *o, int c, const char *arg)
 	case 'b':
 		if (pft_by_parse(arg) < 0) {
 			fprintf(stderr,
-				"pftrace: --by '%s': use vma, file, page, ip, tid or kind\n", arg);
+				"pftrace: --by '%s': use vma, file, page, ip, tid, pid or kind\n",
+				arg);
 			return -1;
 		}
 		o->by = pft_by_parse(arg);
@@ -181,6 +182,16 @@ int out_maps(const struct out_opts *o, struct pft_aspace *as)
 				o->maps[i].path, sk.first_line, sk.first_text);
 			return -1;
 		}
+		/* what `cat /proc/PID/maps` gives once the process is gone: every fault would be
+		 * no-vma */
+		if (m && !pft_maps_count(m)) {
+			fprintf(stderr,
+				"pftrace: '%s': empty maps file (was the process gone when it was "
+				"saved?)\n",
+				o->maps[i].path);
+			pft_maps_free(m);
+			return -1;
+		}
 		if (!m) {
 			fprintf(stderr, "pftrace: cannot read maps '%s': %s\n", o->maps[i].path,
 				strerror(errno));
@@ -202,7 +213,7 @@ struct pft_report_opts out_report_opts(const struct out_opts *o)
 	/* the table shows 20 rows unless told; JSON carries every row unless told */
 	int top = o->top >= 0 ? o->top : o->json ? 0 : 20;
 
-	return (struct pft_report_opts){o->by, top, o->pids, o->nr_pids, o->kernel};
+	return (struct pft_report_opts){o->by, top, o->pids, o->nr_pids, o->kernel, false};
 }
 
 void out_source_warnings(const struct pft_source *src)
@@ -213,8 +224,37 @@ void out_source_warnings(const struct pft_source *src)
 	warn_skipped(name, "malformed page-fault lines", &st->malformed);
 	warn_skipped(name, "unrecognized lines", &st->unrecognized);
 	if (st->lost_events > 0)
-		fprintf(stderr, "pftrace: %s: %" PRId64 " events were lost by the tracer\n", name,
-			st->lost_events);
+		fprintf(stderr, "pftrace: %s: %" PRId64 " events were lost by the tracer%s\n", name,
+			st->lost_events,
+			strcmp(st->format, "live") ? "" : ": try a larger --buffer-kb");
+	if (st->lost_completions)
+		fprintf(stderr,
+			"pftrace: %s: %" PRIu64 " fault completions were lost: those faults have "
+			"no major/minor verdict\n",
+			name, st->lost_completions);
+	if (st->lost_sideband)
+		fprintf(stderr,
+			"pftrace: %s: %" PRIu64 " mapping records were lost: some maps may be "
+			"wrong (see maps checks)\n",
+			name, st->lost_sideband);
+	if (st->bad_pages)
+		fprintf(stderr,
+			"pftrace: %s: %" PRIu64 " ring-buffer pages were malformed: their events "
+			"are lost\n",
+			name, st->bad_pages);
+}
+
+static int add_counters(void *data, int pid, uint64_t min_flt, uint64_t maj_flt)
+{
+	return pft_report_process_counters(data, pid, min_flt, maj_flt);
+}
+
+int out_counters(struct pft_source *src, struct pft_report *rep)
+{
+	if (pft_source_counters(src, add_counters, rep) >= 0)
+		return 0;
+	fprintf(stderr, "pftrace: %s\n", strerror(errno));
+	return -1;
 }
 
 int out_jsonl(const struct pft_fault *f)

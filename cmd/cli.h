@@ -57,6 +57,8 @@ int out_jsonl(const struct pft_fault *f);
 int out_jsonl_sink(void *data, const struct pft_fault *f);
 /* Warns about what a source skipped or lost. */
 void out_source_warnings(const struct pft_source *src);
+/* Gives rep the kernel's counters per process that src has. -1 (said) on ENOMEM. */
+int out_counters(struct pft_source *src, struct pft_report *rep);
 
 /* Appends the pids of "PID[,PID...]" to *pids (realloc'ed, caller frees); -1 and a message if
  * one is not a pid. */

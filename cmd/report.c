@@ -95,19 +95,18 @@ static int run_one(struct pft_report *rep, struct pft_aspace *as, const char *pa
 	struct pft_source *src = pft_source_open(path);
 	const char *why;
 	struct pft_event ev;
-	uint64_t min_flt, maj_flt;
 	int r, ret = -1;
 
 	if (!src) {
 		open_error(path);
 		return -1;
 	}
-	if (pft_source_add_maps(src, as) < 0)
+	if (pft_source_prepare(src, as) < 0) {
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		goto out;
+	}
 	if (pft_source_stats(src)->completions)
 		pft_report_expect_completions(rep);
-	if (pft_source_kernel_counters(src, &min_flt, &maj_flt))
-		pft_report_kernel_counters(rep, min_flt, maj_flt);
 	while ((r = pft_source_next(src, &ev)) > 0)
 		if ((r = pft_report_add(rep, &ev)) < 0)
 			break;
@@ -121,6 +120,8 @@ static int run_one(struct pft_report *rep, struct pft_aspace *as, const char *pa
 		goto out;
 	}
 	out_source_warnings(src);
+	if (out_counters(src, rep) < 0)
+		goto out;
 	why = empty_reason(pft_source_stats(src));
 	if (why) {
 		fprintf(stderr, "pftrace: '%s': %s\n", pft_source_name(src), why);

@@ -1,27 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Address spaces over time. Events come in time order; for each process:
+ * The process table and the address spaces over time. Events come in time order.
  *
- *   - a maps snapshot is the truth at its time: the process's current address space becomes it;
- *   - between snapshots, mmap/munmap/mprotect/mremap/brk (their syscall exits) edit it;
- *   - exec replaces it with the new image (the first snapshot taken at or after the exec);
- *   - fork copies the parent's; threads (CLONE_THREAD) share their process's;
- *   - a fault is joined with the VMA that holds its address at that moment.
+ * Tasks: tid -> (process, comm), from the tasks a source knew at its start, task_newtask (a
+ * thread, or a new process), COMM records (exec, renames) and exec events.
  *
- * Without history events (a text trace, a trace without syscalls) the same code degrades to
- * snapshots alone: the latest at or before the fault that holds the address, else the next one.
+ * Address spaces in exact mode (a recording that carries the kernel's own mapping records):
+ *   - a process starts from a maps snapshot read while it was stopped or at attach (the
+ *     command at its exec, a -p target), empty at an exec (a COMM exec record: the new image's
+ *     mappings follow as records), or as a copy of its parent (fork);
+ *   - each perf MMAP2 record puts the kernel's VMA as it now is (mmap, mprotect, brk and stack
+ *     growth, the mappings exec makes) over what was there;
+ *   - munmap, mremap, a shrinking brk and shmdt, which have no record, come from their
+ *     syscalls; the first brk of an image says where [heap] starts;
+ *   - a later snapshot is a cross-check: a disagreement is counted, never applied.
+ * Otherwise (text traces, trace-cmd's files, --no-history) a snapshot is the truth at its time,
+ * the mmap-family syscalls edit it, an exec takes the next snapshot, and without history the
+ * latest snapshot that holds the address serves, else the next one.
+ *
+ * Areas: a report row is a memory area, not a VMA. The pieces a mapping becomes (growth,
+ * mprotect) keep its area; a mapping made where one of the same backing and permissions was
+ * before (a map/unmap loop, a re-read snapshot) joins that one's area.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 
+#define CLONE_VM_FLAG	  0x00000100ull
 #define CLONE_THREAD_FLAG 0x00010000ull
-#define MAP_SHARED_FLAG   0x01ull
-#define MAP_ANON_FLAG     0x20ull
-#define PROT_READ_FLAG    0x1ull
-#define PROT_WRITE_FLAG   0x2ull
-#define PROT_EXEC_FLAG    0x4ull
+#define MAP_SHARED_FLAG	  0x01ull
+#define MAP_ANON_FLAG	  0x20ull
+#define PROT_READ_FLAG	  0x1ull
+#define PROT_WRITE_FLAG	  0x2ull
+#define PROT_EXEC_FLAG	  0x4ull
+/* Above this an address is in the kernel's half ([vsyscall]): not in any VMA of the process. */
+#define KERNEL_HALF (1ull << 63)
 
 struct snapshot {
 	uint64_t ts; /* PFT_NO_TS: valid at any time; PFT_TS_PENDING: taken now, not dated yet */
@@ -30,25 +44,42 @@ struct snapshot {
 	char *exe;
 };
 
+/* Every range an area has covered, its backing and its permissions at birth. */
+struct area {
+	uint64_t backing, start, end, id;
+	char perms[4];
+};
+
 struct proc {
 	int pid;
-	bool asked;            /* the resolver was asked for a first snapshot */
+	bool asked;	       /* the resolver was asked for a first snapshot */
 	uint64_t last_refresh; /* trace time of the fault that last asked for a fresh snapshot */
 	uint64_t last_page;    /* and its page */
 	struct snapshot *snaps;
 	size_t nr, cap;
-	size_t next;          /* snaps[next..] are not applied yet */
-	struct pft_maps *cur; /* the address space now, once a snapshot or a fork gave one */
-	bool history;         /* syscalls edited cur: trust it, do not look ahead */
-	bool exec_pending;    /* exec'd, and no snapshot of the new image applied yet */
-	uint64_t brk_start;   /* the heap's start (brk(0) of a fresh image), 0 if unknown */
-	struct pft_maps *named; /* perf's MMAP2 of mappings the next mmap exits will make */
+	size_t next; /* snaps[next..] are not applied yet */
+	struct pft_maps
+	    *cur;	   /* the address space now, once a snapshot, an exec or a fork gave one */
+	bool history;	   /* syscalls edited cur: trust it, do not look ahead */
+	bool exact;	   /* cur is the kernel's map, kept by its records since a known start */
+	bool exec_pending; /* exec'd, and no snapshot of the new image applied yet */
+	bool perf_exec;	   /* a COMM exec record began the image: the exec event adds nothing */
+	bool brk_fresh;	   /* a new image: its first brk returns where the heap starts */
+	uint64_t brk_start, brk_end; /* the heap: [start, end) per the brk syscalls, 0 if unknown */
+	struct area *areas;	     /* sorted by (backing, perms, start) */
+	size_t nr_areas, cap_areas;
+};
+
+struct task {
+	int tid, tgid; /* tgid 0: not known */
+	char comm[16];
 };
 
 /* A syscall entry, waiting for its exit on the same thread. */
 struct pending_sys {
 	enum pft_sys sys;
 	uint64_t args[6];
+	bool recorded; /* an MMAP2 record said what it did: its exit adds nothing */
 };
 
 struct pft_aspace {
@@ -56,14 +87,18 @@ struct pft_aspace {
 	struct proc *procs;
 	size_t nr, cap;
 	struct pft_hmap by_pid; /* pid -> procs index */
-	struct pft_hmap tgids;  /* tid -> tgid + 1 (0: unknown) */
+	struct task *tasks;
+	size_t nr_tasks, cap_tasks;
+	struct pft_hmap by_tid; /* tid -> tasks index */
 	struct pft_hmap sys_by_tid;
 	struct pending_sys *sys;
 	size_t nr_sys, cap_sys;
 	struct pft_resolver r;
 	unsigned int next_id;
-	int last_tid, last_pid; /* the thread of the previous fault: usually the next one's too */
+	bool exact_mode;
+	int last_tid, last_pid; /* the thread of the previous lookup: usually the next one's too */
 	uint64_t history_events;
+	struct pft_maps_check check;
 };
 
 /* A live process may have mapped something since its last snapshot: look again, for the same
@@ -78,6 +113,16 @@ struct pft_aspace *pft_aspace_new(void)
 	if (as)
 		as->last_tid = -1;
 	return as;
+}
+
+void pft_aspace_set_exact(struct pft_aspace *as)
+{
+	as->exact_mode = true;
+}
+
+bool pft_aspace_is_exact(const struct pft_aspace *as)
+{
+	return as->exact_mode;
 }
 
 static struct proc *proc_find(const struct pft_aspace *as, int pid)
@@ -103,16 +148,214 @@ static struct proc *proc_get(struct pft_aspace *as, int pid)
 	return &as->procs[idx];
 }
 
+/* ---------------------------------------------------------------- tasks */
+
+static struct task *task_find(const struct pft_aspace *as, int tid)
+{
+	uint32_t i;
+
+	return pft_hmap_get(&as->by_tid, (uint64_t)(uint32_t)tid, 0, &i) ? &as->tasks[i] : NULL;
+}
+
+static struct task *task_get(struct pft_aspace *as, int tid)
+{
+	uint32_t i;
+	int r = pft_hmap_put(&as->by_tid, (uint64_t)(uint32_t)tid, 0, (uint32_t)as->nr_tasks, &i);
+
+	if (r < 0)
+		return NULL;
+	if (r == 1) {
+		if (pft_grow((void **)&as->tasks, &as->cap_tasks, as->nr_tasks + 1,
+			     sizeof(*as->tasks)) < 0)
+			return NULL;
+		as->tasks[as->nr_tasks++] = (struct task){.tid = tid};
+	}
+	return &as->tasks[i];
+}
+
+static void set_comm(struct task *t, const char *comm)
+{
+	size_t n = strnlen(comm, sizeof(t->comm) - 1);
+
+	memcpy(t->comm, comm, n);
+	t->comm[n] = '\0';
+}
+
+int pft_aspace_set_task(struct pft_aspace *as, int tid, int tgid, const char *comm)
+{
+	struct task *t = task_get(as, tid);
+
+	if (!t)
+		return -1;
+	if (tgid > 0)
+		t->tgid = tgid;
+	if (comm && *comm)
+		set_comm(t, comm);
+	if (tid == as->last_tid)
+		as->last_tid = -1;
+	return 0;
+}
+
+int pft_aspace_set_tgid(struct pft_aspace *as, int tid, int tgid)
+{
+	return pft_aspace_set_task(as, tid, tgid, NULL);
+}
+
+const char *pft_aspace_comm(const struct pft_aspace *as, int tid)
+{
+	const struct task *t = task_find(as, tid);
+
+	return t && t->comm[0] ? t->comm : NULL;
+}
+
+size_t pft_aspace_task_count(const struct pft_aspace *as)
+{
+	return as->nr_tasks;
+}
+
+void pft_aspace_task_at(const struct pft_aspace *as, size_t i, int *tid, int *tgid,
+			const char **comm)
+{
+	*tid = as->tasks[i].tid;
+	*tgid = as->tasks[i].tgid;
+	*comm = as->tasks[i].comm;
+}
+
+int pft_aspace_pid_of(struct pft_aspace *as, int tid, int tgid_hint, const char *comm)
+{
+	struct task *t;
+	int tgid = tgid_hint;
+
+	if (tgid > 0)
+		return tgid;
+	if (tid == as->last_tid)
+		return as->last_pid;
+	t = task_find(as, tid);
+	if (t && t->tgid > 0) {
+		tgid = t->tgid;
+	} else {
+		if (as->r.tgid && (!t || !t->tgid))
+			tgid = as->r.tgid(as->r.data, tid, comm);
+		/* asked once: a failed answer is remembered as "the tid is its own process" */
+		if ((t = task_get(as, tid)))
+			t->tgid = tgid > 0 ? tgid : tid;
+		if (tgid <= 0)
+			tgid = tid;
+	}
+	as->last_tid = tid;
+	as->last_pid = tgid;
+	return tgid;
+}
+
+/* ---------------------------------------------------------------- areas */
+
+static uint64_t backing_of(const struct pft_vma *v)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ v->inode * 0x9e3779b97f4a7c15ull ^
+		     ((uint64_t)v->dev_major << 20 | v->dev_minor) * 0xc2b2ae3d27d4eb4full ^
+		     v->deleted;
+	const char *p;
+
+	/* a file is its device and inode (and path: trace-cmd's maps have no inodes); anonymous
+	 * memory is its name ([heap], [stack], [anon], [anon:x]) */
+	for (p = v->name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return h;
+}
+
+static int area_cmp(uint64_t b, const char *perms, uint64_t start, const struct area *a)
+{
+	int c = memcmp(perms, a->perms, 4);
+
+	if (b != a->backing)
+		return b < a->backing ? -1 : 1;
+	if (c)
+		return c;
+	return start < a->start ? -1 : start > a->start;
+}
+
+/* The area for a VMA that is new to the process: one of the same backing and permissions it
+ * overlaps, else a new one. */
+static uint64_t area_of_new(struct proc *p, const struct pft_vma *v)
+{
+	uint64_t b = backing_of(v);
+	size_t lo = 0, hi = p->nr_areas, i;
+	struct area *a;
+
+	/* areas of one key are sorted by start and hardly overlap: the candidates end just
+	 * before the first that starts at or after v's end */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (area_cmp(b, v->perms, v->end, &p->areas[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i-- > 0;) {
+		a = &p->areas[i];
+		if (a->backing != b || memcmp(a->perms, v->perms, 4) || a->end <= v->start)
+			break;
+		if (v->start < a->start)
+			a->start = v->start;
+		if (v->end > a->end)
+			a->end = v->end;
+		return a->id;
+	}
+	if (pft_grow((void **)&p->areas, &p->cap_areas, p->nr_areas + 1, sizeof(*p->areas)) < 0)
+		return pft_area_id(); /* a row of its own: only the merging is lost */
+	memmove(&p->areas[lo + 1], &p->areas[lo], (p->nr_areas - lo) * sizeof(*p->areas));
+	a = &p->areas[lo];
+	*a = (struct area){b, v->start, v->end, pft_area_id(), {0}};
+	memcpy(a->perms, v->perms, 4);
+	p->nr_areas++;
+	return a->id;
+}
+
+/* Inserts a copy of t over whatever held its range; new: t is a new mapping (its area is found
+ * or made), else it is what an existing one became (t->area is set). */
+static int put_vma(struct proc *p, struct pft_vma *t, bool new)
+{
+	if (new || !t->area)
+		t->area = area_of_new(p, t);
+	return pft_maps_insert(p->cur, t);
+}
+
+/* cur becomes a copy of m, each VMA in the area it belongs to in this process. */
+static struct pft_maps *adopt(struct proc *p, const struct pft_maps *m)
+{
+	struct pft_maps *c = pft_maps_copy(NULL);
+	size_t i;
+
+	for (i = 0; c && i < pft_maps_count(m); i++) {
+		struct pft_vma t = *pft_maps_at(m, i);
+
+		t.area = area_of_new(p, &t);
+		if (pft_maps_insert(c, &t) < 0) {
+			pft_maps_free(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
 /* ---------------------------------------------------------------- snapshots */
 
-/* Keeps the not-applied snapshots sorted by time; undated ones after dated ones. */
+/* Where a snapshot goes among the others: one valid at any time (the maps a process was
+ * found with) first, then by time, those not dated yet last. */
+static uint64_t snap_order(uint64_t ts)
+{
+	return ts == PFT_NO_TS ? 0 : ts;
+}
+
+/* Keeps the not-applied snapshots in that order. */
 static void sort_snap(struct proc *p, size_t i)
 {
 	struct snapshot s = p->snaps[i];
 
-	for (; i > p->next && p->snaps[i - 1].ts > s.ts; i--)
+	for (; i > p->next && snap_order(p->snaps[i - 1].ts) > snap_order(s.ts); i--)
 		p->snaps[i] = p->snaps[i - 1];
-	for (; i + 1 < p->nr && p->snaps[i + 1].ts < s.ts; i++)
+	for (; i + 1 < p->nr && snap_order(p->snaps[i + 1].ts) < snap_order(s.ts); i++)
 		p->snaps[i] = p->snaps[i + 1];
 	p->snaps[i] = s;
 }
@@ -127,16 +370,20 @@ int pft_aspace_add_snapshot(struct pft_aspace *as, int pid, uint64_t ts, struct 
 {
 	struct proc *p = pid < 0 ? NULL : proc_get(as, pid);
 	char *e = exe ? strdup(exe) : NULL;
+	/* without the kernel's records a snapshot is joined as it is: its VMAs join the areas of
+	 * the process now (an exact map adopts it when it is applied, at its time) */
+	struct pft_maps *own = !p ? NULL : as->exact_mode ? pft_maps_copy(maps) : adopt(p, maps);
 
-	if (!p || (exe && !e) ||
+	pft_maps_free(maps);
+	if (!p || !own || (exe && !e) ||
 	    pft_grow((void **)&p->snaps, &p->cap, p->nr + 1, sizeof(*p->snaps)) < 0) {
-		pft_maps_free(maps);
+		pft_maps_free(own);
 		free(e);
 		if (pid < 0)
 			errno = EINVAL;
 		return -1;
 	}
-	p->snaps[p->nr++] = (struct snapshot){ts, ++as->next_id, maps, e};
+	p->snaps[p->nr++] = (struct snapshot){ts, ++as->next_id, own, e};
 	sort_snap(p, p->nr - 1);
 	return (int)as->next_id;
 }
@@ -149,7 +396,8 @@ int pft_aspace_date_snapshot(struct pft_aspace *as, int pid, unsigned int id, ui
 	for (i = 0; p && i < p->nr; i++)
 		if (p->snaps[i].id == id) {
 			p->snaps[i].ts = ts;
-			/* an applied one (an exec's image) keeps its place: only its time was missing */
+			/* an applied one (an exec's image) keeps its place: only its time was
+			 * missing */
 			if (i >= p->next)
 				sort_snap(p, i);
 			return 0;
@@ -168,10 +416,85 @@ int pft_aspace_set_maps(struct pft_aspace *as, int pid, struct pft_maps *maps)
 	return pft_aspace_add_snapshot(as, pid, PFT_NO_TS, maps, NULL) < 0 ? -1 : 0;
 }
 
-/* cur becomes snapshot i, and every snapshot before it is spent. */
-static int apply(struct proc *p, size_t i)
+/* The kind of memory a VMA holds, for comparing a rebuilt map with /proc's: a file (and where
+ * in it), or anonymous memory (whose names perf and /proc give differently). */
+static bool same_memory(const struct pft_vma *a, uint64_t at_a, const struct pft_vma *b,
+			uint64_t at_b)
 {
-	struct pft_maps *m = pft_maps_copy(p->snaps[i].maps);
+	if (!a || !b)
+		return a == b;
+	if (memcmp(a->perms, b->perms, 4) || !a->path != !b->path)
+		return false;
+	if (!a->path)
+		return true;
+	return !strcmp(a->path, b->path) &&
+	       a->offset + (at_a - a->start) == b->offset + (at_b - b->start);
+}
+
+/* Pages where the rebuilt map and a snapshot of the same moment disagree. */
+static uint64_t differ(const struct pft_maps *mine, const struct pft_maps *snap,
+		       struct pft_maps_check *c)
+{
+	uint64_t addr = 0, pages = 0;
+
+	for (;;) {
+		const struct pft_vma *a = pft_maps_lookup(mine, addr),
+				     *b = pft_maps_lookup(snap, addr);
+		const struct pft_vma *na = a ? NULL : pft_maps_next(mine, addr);
+		const struct pft_vma *nb = b ? NULL : pft_maps_next(snap, addr);
+		uint64_t end = UINT64_MAX;
+
+		if (!a && !b && !na && !nb)
+			break;
+		/* the next address where either side changes */
+		if (a)
+			end = a->end;
+		else if (na)
+			end = na->start;
+		if (b && b->end < end)
+			end = b->end;
+		else if (!b && nb && nb->start < end)
+			end = nb->start;
+		if (addr >= KERNEL_HALF)
+			break;
+		if (!same_memory(a, addr, b, addr)) {
+			if (!pages) {
+				const struct pft_vma *v = a ? a : b;
+
+				c->first_addr = addr;
+				pft_excerpt(c->first_text, sizeof(c->first_text), v->name,
+					    strlen(v->name));
+				c->first_in_snapshot = b != NULL;
+			}
+			pages += (end - addr) >> 12;
+		}
+		addr = end;
+	}
+	return pages;
+}
+
+static void check_against(struct pft_aspace *as, struct proc *p, const struct snapshot *s)
+{
+	struct pft_maps_check *c = &as->check;
+	uint64_t n;
+
+	c->snapshots++;
+	n = differ(p->cur, s->maps, c);
+	if (!n)
+		return;
+	if (!c->disagreed++) {
+		c->first_pid = p->pid;
+		c->first_ts = s->ts;
+	}
+	c->pages += n;
+}
+
+/* cur becomes snapshot i, and every snapshot before it is spent. */
+static int apply(struct pft_aspace *as, struct proc *p, size_t i)
+{
+	struct pft_maps *m =
+	    as->exact_mode ? adopt(p, p->snaps[i].maps) : pft_maps_copy(p->snaps[i].maps);
+	size_t k;
 
 	if (!m)
 		return -1;
@@ -180,58 +503,42 @@ static int apply(struct proc *p, size_t i)
 	p->next = i + 1;
 	p->history = false;
 	p->exec_pending = false;
+	/* from a known start, the kernel's records keep it exact */
+	p->exact = as->exact_mode;
+	for (k = 0; k < pft_maps_count(m); k++)
+		if (!strcmp(pft_maps_at(m, k)->name, "[heap]")) {
+			p->brk_start = pft_maps_at(m, k)->start;
+			p->brk_end = pft_maps_at(m, k)->end;
+		}
 	return 0;
 }
 
-/* Applies the snapshots dated at or before ts ("valid at any time" ones at once). */
-static void advance(struct proc *p, uint64_t ts)
+/* Snapshots dated at or before ts ("valid at any time" ones at once): the latest is applied, or
+ * with an exact map each is a cross-check. */
+static void advance(struct pft_aspace *as, struct proc *p, uint64_t ts)
 {
 	size_t last = p->next;
 
-	while (last < p->nr && (p->snaps[last].ts <= ts || p->snaps[last].ts == PFT_NO_TS ||
-				ts == PFT_NO_TS) && p->snaps[last].ts != PFT_TS_PENDING)
+	while (last < p->nr &&
+	       (p->snaps[last].ts <= ts || p->snaps[last].ts == PFT_NO_TS || ts == PFT_NO_TS) &&
+	       p->snaps[last].ts != PFT_TS_PENDING) {
+		if (p->exact && p->cur)
+			check_against(as, p, &p->snaps[last]);
 		last++;
-	if (last > p->next)
-		apply(p, last - 1);
+	}
+	if (last == p->next)
+		return;
+	if (p->exact && p->cur)
+		p->next = last;
+	else
+		apply(as, p, last - 1);
 }
 
-/* ---------------------------------------------------------------- tasks */
+/* ---------------------------------------------------------------- tasks and images */
 
 void pft_aspace_set_resolver(struct pft_aspace *as, const struct pft_resolver *r)
 {
 	as->r = *r;
-}
-
-int pft_aspace_pid_of(struct pft_aspace *as, int tid, int tgid_hint, const char *comm)
-{
-	uint32_t v;
-	int tgid = tgid_hint;
-
-	if (tgid > 0)
-		return tgid;
-	if (tid == as->last_tid)
-		return as->last_pid;
-	if (pft_hmap_get(&as->tgids, (uint64_t)(uint32_t)tid, 0, &v)) {
-		tgid = v ? (int)v - 1 : tid;
-	} else {
-		if (as->r.tgid)
-			tgid = as->r.tgid(as->r.data, tid, comm);
-		/* a failed insert only costs asking again */
-		pft_hmap_put(&as->tgids, (uint64_t)(uint32_t)tid, 0,
-			     tgid > 0 ? (uint32_t)tgid + 1 : 0, &v);
-		if (tgid <= 0)
-			tgid = tid;
-	}
-	as->last_tid = tid;
-	as->last_pid = tgid;
-	return tgid;
-}
-
-int pft_aspace_set_tgid(struct pft_aspace *as, int tid, int tgid)
-{
-	if (tid == as->last_tid)
-		as->last_tid = -1;
-	return pft_hmap_set(&as->tgids, (uint64_t)(uint32_t)tid, 0, (uint32_t)tgid + 1);
 }
 
 /* Asks the resolver for a snapshot: the first of a pid, a fresh one for an address that no
@@ -262,52 +569,95 @@ static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh, u
 	return as->r.snapshot(as->r.data, as, pid, comm) == 0;
 }
 
+/* A new image begins, empty: exact mode fills it from the kernel's records. */
+static void new_image(struct proc *p)
+{
+	pft_maps_free(p->cur);
+	p->cur = pft_maps_copy(NULL);
+	p->history = false;
+	p->exec_pending = false;
+	p->exact = p->cur != NULL;
+	p->perf_exec = p->brk_fresh = true;
+	p->brk_start = p->brk_end = 0;
+	p->nr_areas = 0;
+}
+
+/* sched_process_exec: after the image's mappings were made (and recorded, in exact mode). */
 static void on_exec(struct pft_aspace *as, const struct pft_event *ev, int pid)
 {
 	struct proc *p = proc_get(as, pid);
 
 	if (!p)
 		return;
-	advance(p, ev->ts);
+	advance(as, p, ev->ts);
+	if (p->perf_exec) {
+		p->perf_exec = false;
+		return;
+	}
 	pft_maps_free(p->cur);
 	p->cur = NULL;
-	p->history = false;
-	p->exec_pending = true;
-	p->brk_start = 0;
+	p->history = p->exact = false;
+	p->exec_pending = p->brk_fresh = true;
+	p->brk_start = p->brk_end = 0;
+	p->nr_areas = 0;
 	/* the new image's mappings are made by the kernel, not by syscalls: they come from the
 	 * first snapshot at or after the exec (a live recording takes one now) */
 	if (p->next == p->nr && as->r.snapshot && as->r.refresh)
 		as->r.snapshot(as->r.data, as, pid, ev->text);
 	if (p->next < p->nr)
-		apply(p, p->next);
+		apply(as, p, p->next);
+}
+
+/* COMM: a rename, or with exec the start of a new image (before its MMAP2 records). */
+static void on_comm(struct pft_aspace *as, const struct pft_event *ev)
+{
+	int pid = ev->tgid > 0 ? ev->tgid : pft_aspace_pid_of(as, ev->tid, -1, NULL);
+	struct proc *p;
+
+	pft_aspace_set_task(as, ev->tid, pid, ev->text);
+	if (!ev->exec || !(p = proc_get(as, pid)))
+		return;
+	advance(as, p, ev->ts);
+	new_image(p);
 }
 
 static void on_newtask(struct pft_aspace *as, const struct pft_event *ev, int parent_pid)
 {
 	struct proc *parent, *child;
+	size_t n;
 
 	if (ev->child <= 0)
 		return;
 	if (ev->clone_flags & CLONE_THREAD_FLAG) {
-		pft_aspace_set_tgid(as, ev->child, parent_pid);
+		pft_aspace_set_task(as, ev->child, parent_pid, ev->text);
 		return;
 	}
-	pft_aspace_set_tgid(as, ev->child, ev->child);
+	pft_aspace_set_task(as, ev->child, ev->child, ev->text);
 	parent = proc_get(as, parent_pid);
 	if (parent)
-		advance(parent, ev->ts);
+		advance(as, parent, ev->ts);
 	child = proc_get(as, ev->child);
 	parent = proc_find(as, parent_pid); /* proc_get may have moved the array */
 	if (!child || !parent || !parent->cur)
 		return;
-	/* fork: the child starts with a copy of the parent's address space */
+	/* fork (and vfork, whose child borrows the parent's memory until it execs): the child
+	 * starts with a copy of the parent's address space, its areas too */
 	pft_maps_free(child->cur);
 	child->cur = pft_maps_copy(parent->cur);
 	child->history = parent->history;
+	child->exact = parent->exact && child->cur;
 	child->brk_start = parent->brk_start;
+	child->brk_end = parent->brk_end;
+	n = parent->nr_areas;
+	child->nr_areas = 0;
+	if (n &&
+	    pft_grow((void **)&child->areas, &child->cap_areas, n, sizeof(*child->areas)) == 0) {
+		memcpy(child->areas, parent->areas, n * sizeof(*child->areas));
+		child->nr_areas = n;
+	}
 }
 
-/* ---------------------------------------------------------------- syscalls */
+/* ---------------------------------------------------------------- mappings */
 
 static void rwx(uint64_t prot, char out[4])
 {
@@ -317,47 +667,87 @@ static void rwx(uint64_t prot, char out[4])
 	out[3] = '\0';
 }
 
-/* perf's MMAP2 comes, inside the mmap, before the syscall's exit: the file, exactly. */
+static struct pending_sys *pending_of(struct pft_aspace *as, int tid)
+{
+	uint32_t i;
+
+	if (!pft_hmap_get(&as->sys_by_tid, (uint64_t)(uint32_t)tid, 0, &i) ||
+	    as->sys[i].sys == PFT_SYS_COUNT)
+		return NULL;
+	return &as->sys[i];
+}
+
+/* The heap, as the kernel names it: an anonymous VMA across [start_brk, brk). */
+static bool is_heap(const struct proc *p, uint64_t start, uint64_t end, const struct pending_sys *s)
+{
+	uint64_t brk = p->brk_end;
+
+	/* the brk in progress: its record comes before the syscall returns the new end */
+	if (s && s->sys == PFT_SYS_BRK && s->args[0] > brk)
+		brk = s->args[0];
+	return p->brk_start && start < brk && end > p->brk_start;
+}
+
+/*
+ * perf MMAP2: the kernel's VMA after a change, whole (merged with its neighbours). What the
+ * thread is doing says what it is: inside mmap (or exec, or shmat: no syscall of ours) a new
+ * mapping; inside mprotect or brk, or growing a stack, what an existing one became.
+ */
 static void on_mmap2(struct pft_aspace *as, const struct pft_event *ev)
 {
-	struct proc *p = proc_get(as, ev->tgid > 0 ? ev->tgid : ev->tid);
+	int pid = ev->tgid > 0 ? ev->tgid : pft_aspace_pid_of(as, ev->tid, -1, NULL);
+	struct proc *p = proc_get(as, pid);
+	struct pending_sys *s = pending_of(as, ev->tid);
 	struct pft_vma t = {.start = ev->args[0], .end = ev->args[0] + ev->args[1]};
-	const char *slash;
+	const struct pft_vma *old;
+	const char *name = ev->text, *del;
+	char *copy = NULL;
+	bool new = true;
 
-	if (!p || ev->text[0] != '/' || ev->text[1] == '/' || !ev->args[1])
-		return; /* anonymous ("//anon"), or [heap], [stack], [vdso]: nothing to name */
-	if (!p->named && !(p->named = pft_maps_copy(NULL)))
-		return;
-	t.offset = ev->args[2] << 12;
+	if (p)
+		advance(as, p, ev->ts);
+	if (!p || !p->cur || !p->exact || !ev->args[1])
+		return; /* a map nobody follows (or not from a known start) */
+	if (s)
+		s->recorded = true;
+	rwx(ev->args[5], t.perms);
+	t.perms[3] = ev->clone_flags & MAP_SHARED_FLAG ? 's' : 'p';
 	t.dev_major = (unsigned int)(ev->args[3] >> 32);
 	t.dev_minor = (unsigned int)ev->args[3];
 	t.inode = ev->args[4];
-	slash = strstr(ev->text, " (deleted)");
-	t.deleted = slash && !slash[10];
-	memcpy(t.perms, "r--p", 5);
-	t.name = t.path = ev->text;
-	if (t.deleted) {
-		char *copy = strndup(ev->text, slash - ev->text);
-
-		if (!copy)
-			return;
-		t.name = t.path = copy;
-		pft_maps_insert(p->named, &t);
-		free(copy);
-		return;
+	if (!strcmp(name, "//anon")) {
+		name = is_heap(p, t.start, t.end, s) ? "[heap]" : "[anon]";
+		t.inode = 0;
+	} else if (t.inode || name[0] == '/') {
+		/* a file: its offset; " (deleted)" is a flag, as in pft_maps_load_file */
+		t.offset = ev->args[2];
+		del = strstr(name, " (deleted)");
+		if (del && !del[10] && (copy = strndup(name, del - name))) {
+			t.deleted = true;
+			name = copy;
+		}
+		t.path = name[0] == '/' ? name : NULL;
 	}
-	pft_maps_insert(p->named, &t);
+	t.name = name;
+	/* an mprotect, a brk or a stack growth (not a mapping exec makes): the VMA it changes
+	 * keeps its area */
+	old = pft_maps_lookup(p->cur, t.start);
+	if (!old)
+		old = pft_maps_lookup(p->cur, t.end - 1);
+	if (old && !p->perf_exec && (!s || s->sys != PFT_SYS_MMAP) && !strcmp(old->name, name)) {
+		t.area = old->area;
+		new = false;
+	}
+	put_vma(p, &t, new);
+	free(copy);
 }
 
-/* The file of a new mapping: perf's MMAP2 of it, else the first later snapshot that has a
+/* The file of a new mapping seen only by its syscall: the first later snapshot that has a
  * mapping starting there. */
 static const struct pft_vma *name_ahead(const struct proc *p, uint64_t start)
 {
-	const struct pft_vma *v = pft_maps_lookup(p->named, start);
+	const struct pft_vma *v;
 	size_t i;
-
-	if (v && v->start == start)
-		return v;
 
 	for (i = p->next; i < p->nr; i++) {
 		v = pft_maps_lookup(p->snaps[i].maps, start);
@@ -382,7 +772,6 @@ static void do_mmap(struct pft_aspace *as, struct proc *p, const struct pending_
 		p = proc_find(as, pid);
 		later = name_ahead(p, start);
 	}
-
 	rwx(s->args[2], t.perms);
 	t.perms[3] = flags & MAP_SHARED_FLAG ? 's' : 'p';
 	t.offset = anon ? 0 : s->args[5];
@@ -398,7 +787,7 @@ static void do_mmap(struct pft_aspace *as, struct proc *p, const struct pending_
 		t.name = anon ? "[anon]" : "[file]";
 		t.inode = !anon;
 	}
-	pft_maps_insert(p->cur, &t);
+	put_vma(p, &t, true);
 }
 
 static void do_mremap(struct proc *p, const struct pending_sys *s, int64_t ret)
@@ -409,38 +798,62 @@ static void do_mremap(struct proc *p, const struct pending_sys *s, int64_t ret)
 
 	if (!old)
 		return;
-	t = *old;
+	t = *old; /* the same mapping, moved or resized: its area */
 	t.offset = old->inode ? old->offset + (s->args[0] - old->start) : 0;
 	t.start = (uint64_t)ret;
 	t.end = (uint64_t)ret + new_len;
 	pft_vma_ref(old); /* unmap drops the maps' reference; t's strings are old's */
 	pft_maps_unmap(p->cur, s->args[0], s->args[0] + ((s->args[1] + 0xfff) & PFT_PAGE_MASK));
-	pft_maps_insert(p->cur, &t);
+	put_vma(p, &t, false);
 	pft_vma_unref(old);
 }
 
-/* brk(0) of a fresh image says where the heap starts; later ones move its end. */
+/* brk(0) of a fresh image says where the heap starts; later ones move its end. With the
+ * kernel's records, growth is recorded: only a shrink (an unmap) is left to do here. */
 static void do_brk(struct proc *p, const struct pending_sys *s, int64_t ret)
 {
 	const struct pft_vma *heap = NULL;
 	struct pft_vma t = {0};
+	uint64_t end = ((uint64_t)ret + 0xfff) & PFT_PAGE_MASK;
 	size_t i;
 
+	/* the first brk of an image (glibc's brk(0)) returns where the heap starts */
+	if (p->brk_fresh)
+		p->brk_start = (uint64_t)ret;
+	p->brk_fresh = false;
+	p->brk_end = (uint64_t)ret;
 	for (i = 0; i < pft_maps_count(p->cur); i++)
 		if (!strcmp(pft_maps_at(p->cur, i)->name, "[heap]"))
 			heap = pft_maps_at(p->cur, i);
-	if (!s->args[0] && !heap)
-		p->brk_start = (uint64_t)ret;
-	t.start = heap ? heap->start : p->brk_start;
-	t.end = ((uint64_t)ret + 0xfff) & PFT_PAGE_MASK;
-	if (!t.start || t.end <= t.start) {
-		if (heap)
-			pft_maps_unmap(p->cur, heap->start, heap->end);
+	if (heap && end < heap->end) {
+		pft_maps_unmap(p->cur, end > heap->start ? end : heap->start, heap->end);
 		return;
 	}
+	if (s->recorded || (p->exact && !heap))
+		return;
+	t.start = heap ? heap->start : p->brk_start;
+	t.end = end;
+	if (t.end <= t.start)
+		return;
 	memcpy(t.perms, "rw-p", 5);
 	t.name = "[heap]";
-	pft_maps_insert(p->cur, &t);
+	t.area = heap ? heap->area : 0;
+	put_vma(p, &t, !heap);
+}
+
+/* shmdt(addr): the segment mapped at addr goes, whatever pieces mprotect made of it. */
+static void do_shmdt(struct proc *p, uint64_t addr)
+{
+	const struct pft_vma *v = pft_maps_lookup(p->cur, addr);
+	uint64_t end;
+
+	if (!v || v->start != addr)
+		return;
+	end = v->end;
+	while ((v = pft_maps_lookup(p->cur, end)) && v->start == end && v->inode &&
+	       v->inode == pft_maps_lookup(p->cur, addr)->inode)
+		end = v->end;
+	pft_maps_unmap(p->cur, addr, end);
 }
 
 static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pid)
@@ -452,13 +865,13 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 	uint64_t len;
 
 	if (!ev->sys_exit) {
-		s = (struct pending_sys){ev->sys, {0}};
+		s = (struct pending_sys){ev->sys, {0}, false};
 		memcpy(s.args, ev->args, sizeof(s.args));
 		if (pft_hmap_put(&as->sys_by_tid, (uint64_t)(uint32_t)ev->tid, 0,
 				 (uint32_t)as->nr_sys, &i) < 0)
 			return;
-		if (i == as->nr_sys &&
-		    pft_grow((void **)&as->sys, &as->cap_sys, as->nr_sys + 1, sizeof(*as->sys)) == 0)
+		if (i == as->nr_sys && pft_grow((void **)&as->sys, &as->cap_sys, as->nr_sys + 1,
+						sizeof(*as->sys)) == 0)
 			as->nr_sys++;
 		if (i < as->nr_sys)
 			as->sys[i] = s;
@@ -472,7 +885,7 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 	p = proc_get(as, pid);
 	if (!p)
 		return;
-	advance(p, ev->ts);
+	advance(as, p, ev->ts);
 	/* -4095..-1 are errors: nothing changed */
 	if (!p->cur || (ev->ret < 0 && ev->ret >= -4095))
 		return;
@@ -480,7 +893,8 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 	len = (s.args[1] + 0xfff) & PFT_PAGE_MASK;
 	switch (s.sys) {
 	case PFT_SYS_MMAP:
-		do_mmap(as, p, &s, ev);
+		if (!s.recorded)
+			do_mmap(as, p, &s, ev);
 		break;
 	case PFT_SYS_MUNMAP:
 		pft_maps_unmap(p->cur, s.args[0], s.args[0] + len);
@@ -488,13 +902,17 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 	case PFT_SYS_MPROTECT:
 	case PFT_SYS_PKEY_MPROTECT:
 		rwx(s.args[2], perms);
-		pft_maps_protect(p->cur, s.args[0], s.args[0] + len, perms);
+		if (!s.recorded)
+			pft_maps_protect(p->cur, s.args[0], s.args[0] + len, perms);
 		break;
 	case PFT_SYS_MREMAP:
 		do_mremap(p, &s, ev->ret);
 		break;
 	case PFT_SYS_BRK:
 		do_brk(p, &s, ev->ret);
+		break;
+	case PFT_SYS_SHMDT:
+		do_shmdt(p, s.args[0]);
 		break;
 	default:
 		break;
@@ -506,18 +924,34 @@ int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev)
 	struct proc *p;
 	int pid;
 
-	if (ev->type != PFT_EV_EXEC && ev->type != PFT_EV_NEWTASK && ev->type != PFT_EV_EXIT &&
-	    ev->type != PFT_EV_SYSCALL && ev->type != PFT_EV_MMAP)
-		return 0; /* faults and the rest: not a change of an address space */
-	as->history_events++;
-	if (ev->type == PFT_EV_MMAP) {
-		on_mmap2(as, ev); /* perf names the process itself */
+	switch (ev->type) {
+	case PFT_EV_COMM:
+		on_comm(as, ev);
 		return 1;
+	case PFT_EV_MMAP:
+		as->history_events++;
+		on_mmap2(as, ev);
+		return 1;
+	case PFT_EV_EXEC:
+	case PFT_EV_NEWTASK:
+	case PFT_EV_EXIT:
+	case PFT_EV_SYSCALL:
+		break;
+	default:
+		return 0; /* faults and the rest: not a change of an address space */
 	}
+	as->history_events++;
 	pid = pft_aspace_pid_of(as, ev->tid, ev->tgid, ev->comm);
 	switch (ev->type) {
 	case PFT_EV_EXEC:
-		/* the exec'ing thread becomes the process's only thread */
+		/* the exec'ing thread is the process's only thread now; without a COMM record its
+		 * name is the file's */
+		p = proc_find(as, pid);
+		if (!p || !p->perf_exec)
+			pft_aspace_set_task(as, ev->tid, pid,
+					    ev->text && strrchr(ev->text, '/')
+						? strrchr(ev->text, '/') + 1
+						: ev->text);
 		on_exec(as, ev, pid);
 		break;
 	case PFT_EV_NEWTASK:
@@ -526,8 +960,10 @@ int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev)
 	case PFT_EV_EXIT:
 		p = ev->group_dead ? proc_find(as, pid) : NULL;
 		if (p) {
-			pft_maps_free(p->cur); /* nothing faults in it any more */
+			advance(as, p, ev->ts); /* a check taken at its exit stop comes first */
+			pft_maps_free(p->cur);	/* nothing faults in it any more */
 			p->cur = NULL;
+			p->exact = false;
 		}
 		break;
 	default:
@@ -540,6 +976,17 @@ int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev)
 uint64_t pft_aspace_history_events(const struct pft_aspace *as)
 {
 	return as->history_events;
+}
+
+const struct pft_maps_check *pft_aspace_checks(struct pft_aspace *as)
+{
+	size_t i;
+
+	/* checks taken at the very end (an exit stop with nothing after it) */
+	for (i = 0; i < as->nr; i++)
+		if (as->procs[i].exact && as->procs[i].cur)
+			advance(as, &as->procs[i], PFT_TS_PENDING - 1);
+	return &as->check;
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -566,18 +1013,18 @@ static const struct pft_vma *search_snapshots(const struct proc *p, uint64_t ts,
 	return NULL;
 }
 
-static const struct pft_vma *search(struct proc *p, uint64_t ts, uint64_t addr,
-				    const struct pft_maps **maps)
+static const struct pft_vma *search(struct pft_aspace *as, struct proc *p, uint64_t ts,
+				    uint64_t addr, const struct pft_maps **maps)
 {
 	const struct pft_vma *v;
 
-	advance(p, ts);
+	advance(as, p, ts);
 	if (!p->cur)
 		return search_snapshots(p, ts, addr, maps);
 	*maps = p->cur;
 	v = pft_maps_lookup(p->cur, addr);
 	/* without syscall history, the next snapshot may show a mapping made since */
-	if (!v && !p->history && p->next < p->nr)
+	if (!v && !p->history && !p->exact && p->next < p->nr)
 		v = pft_maps_lookup(p->snaps[p->next].maps, addr);
 	return v;
 }
@@ -594,9 +1041,9 @@ const struct pft_vma *pft_aspace_lookup(struct pft_aspace *as, int pid, uint64_t
 		*maps = as->all;
 		return pft_maps_lookup(as->all, addr);
 	}
-	v = search(p, ts, addr, maps);
-	if (!v && !p->history && ask(as, pid, comm, true, ts, addr))
-		v = search(proc_find(as, pid), ts, addr, maps);
+	v = search(as, p, ts, addr, maps);
+	if (!v && !p->history && !p->exact && ask(as, pid, comm, true, ts, addr))
+		v = search(as, proc_find(as, pid), ts, addr, maps);
 	return v;
 }
 
@@ -630,11 +1077,12 @@ void pft_aspace_free(struct pft_aspace *as)
 		}
 		free(as->procs[i].snaps);
 		pft_maps_free(as->procs[i].cur);
-		pft_maps_free(as->procs[i].named);
+		free(as->procs[i].areas);
 	}
 	free(as->procs);
+	free(as->tasks);
 	pft_hmap_release(&as->by_pid);
-	pft_hmap_release(&as->tgids);
+	pft_hmap_release(&as->by_tid);
 	pft_hmap_release(&as->sys_by_tid);
 	free(as->sys);
 	pft_maps_free(as->all);

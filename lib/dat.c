@@ -10,7 +10,6 @@
 #include <string.h>
 #include <zstd.h>
 #include <sys/mman.h>
-#include <kbuffer.h>
 #include <trace-cmd.h>
 #include "internal.h"
 #include "dat.h"
@@ -86,14 +85,14 @@ static void check_extent(struct rd *r, uint64_t off, uint64_t size)
 		r->bad = true;
 }
 
-/* Each page's commit (bytes used, low 27 bits) must fit in the page: kbuffer trusts it. */
+/* Every page must walk cleanly (raw.c): libtracecmd hands them to kbuffer, which trusts them. */
 static void check_pages(struct rd *r, uint64_t off, uint64_t size)
 {
-	struct kbuffer *kb = kbuffer_alloc(KBUFFER_LSIZE_8, KBUFFER_ENDIAN_LITTLE);
-	char *page = malloc(r->page_size), *map = MAP_FAILED;
+	char *page = NULL, *map = MAP_FAILED;
 	uint64_t p;
 
-	if (!kb || !page || r->page_size < 64 || r->page_size > (1u << 24))
+	/* the page size is the file's word: bounded before anything is sized by it */
+	if (r->page_size < 64 || r->page_size > (1u << 24) || !(page = malloc(r->page_size)))
 		r->bad = true;
 	/* mapped, not read: the pages are looked at in place, without a copy of the file */
 	if (!r->bad && size && fileno(r->f) >= 0)
@@ -111,13 +110,11 @@ static void check_pages(struct rd *r, uint64_t off, uint64_t size)
 		if (n < 16)
 			r->bad = true;
 		memset(page + n, 0, r->page_size - n);
-		if (!r->bad && !pft_page_ok(kb, page, r->page_size))
+		if (!r->bad && !pft_page_ok(page, r->page_size))
 			r->bad = true;
 	}
 	if (map != MAP_FAILED)
 		munmap(map, size + (off & 4095));
-	if (kb)
-		kbuffer_free(kb);
 	free(page);
 }
 
@@ -407,20 +404,23 @@ struct dat {
 	struct perf_in {
 		FILE *f, *own; /* own: closed with the source */
 		int64_t off;   /* v6: where in the file, -1 if not there */
-		char *mem; /* a v7 file's option, decompressed */
+		char *mem;     /* a v7 file's option, decompressed */
 		int64_t left;
 		char buf[1 << 16];
 		size_t have, pos;
 		struct pft_event ev;
 		char name[4096];
+		char given[4096]; /* the text of the event returned last: name holds the next one */
 		bool valid;
 	} perf;
 	const char *comm; /* of comm_tid, looked up once for a run of its events */
 	int comm_tid;
 	struct tep_handle *comm_tep;
 	char *path;
-	bool have_counters;
-	uint64_t min_flt, maj_flt;
+	struct pft_proc_counters *counters;
+	size_t nr_counters, cap_counters;
+	bool sideband;	 /* pftrace's info: the kernel's mapping records are in the perf option */
+	int completions; /* pftrace's info: completions were recorded (-1: no info, older file) */
 	uint64_t maps_skipped;
 };
 
@@ -563,6 +563,30 @@ static void perf_start(struct dat *d, FILE *f)
 		p->f = f;
 }
 
+/* "pid min maj" lines; an older file's single "min maj" is a total (pid -1). */
+static void counters(struct dat *d, const char *buf)
+{
+	const char *line;
+
+	for (line = buf; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "") {
+		struct pft_proc_counters c = {-1, 0, 0};
+		uint64_t v[3];
+		int n = sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64, &v[0], &v[1], &v[2]);
+
+		if (n == 2) {
+			c.min_flt = v[0];
+			c.maj_flt = v[1];
+		} else if (n == 3 && v[0] > 0 && v[0] <= INT32_MAX) {
+			c = (struct pft_proc_counters){(int)v[0], v[1], v[2]};
+		} else {
+			continue;
+		}
+		if (pft_grow((void **)&d->counters, &d->cap_counters, d->nr_counters + 1,
+			     sizeof(*d->counters)) == 0)
+			d->counters[d->nr_counters++] = c;
+	}
+}
+
 static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int64_t off)
 {
 	struct dat *d = data;
@@ -590,7 +614,11 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		break;
 	}
 	case PFT_DAT_OPT_PFTRACE_COUNTERS:
-		d->have_counters = sscanf(buf, "%" SCNu64 " %" SCNu64, &d->min_flt, &d->maj_flt) == 2;
+		counters(d, buf);
+		break;
+	case PFT_DAT_OPT_PFTRACE_INFO:
+		d->sideband = strstr(buf, "\nsideband 1\n") != NULL;
+		d->completions = strstr(buf, "\ncompletions 1\n") != NULL;
 		break;
 	case PFT_DAT_OPT_CPUCOUNT:
 		if (size >= 4)
@@ -646,6 +674,10 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 	if (d->perf.valid && (!s || d->perf.ev.ts < s->rec->ts)) {
 		*ev = d->perf.ev;
 		ev->comm = "<...>";
+		if (ev->text) {
+			memcpy(d->perf.given, ev->text, strlen(ev->text) + 1);
+			ev->text = d->perf.given;
+		}
 		perf_next(&d->perf);
 		src->st.events++;
 		src->st.other_events++;
@@ -698,6 +730,7 @@ static void dat_close(struct pft_source *src)
 		fclose(d->perf.own);
 	free(d->perf.mem);
 	free(d->path);
+	free(d->counters);
 	free(d);
 }
 
@@ -737,8 +770,42 @@ int pft_dat_check(FILE *f)
 	free(d->perf.mem);
 	free_snaps(d->snaps, d->nr_snaps);
 	free_snaps(d->tc_snaps, d->nr_tc_snaps);
+	free(d->counters);
 	free(d);
 	return n;
+}
+
+static int dat_counters(struct pft_source *src, pft_counters_cb cb, void *data)
+{
+	const struct dat *d = src->priv;
+	size_t i;
+
+	for (i = 0; i < d->nr_counters; i++)
+		if (cb(data, d->counters[i].pid, d->counters[i].min_flt, d->counters[i].maj_flt) <
+		    0)
+			return -1;
+	return (int)d->nr_counters;
+}
+
+static int dat_prepare(struct pft_source *src, struct pft_aspace *as)
+{
+	struct dat *d = src->priv;
+	size_t i;
+
+	if (d->sideband)
+		pft_aspace_set_exact(as);
+	for (i = 0; i < d->nr_snaps; i++) {
+		struct dat_snapshot *s = &d->snaps[i];
+		int r = pft_aspace_add_snapshot(as, s->pid, s->ts, s->maps, s->exe);
+
+		s->maps = NULL; /* the aspace owns it now, even on failure */
+		if (r < 0)
+			return -1;
+	}
+	free_snaps(d->snaps, d->nr_snaps); /* the exe names were copied */
+	d->snaps = NULL;
+	d->nr_snaps = d->cap_snaps = 0;
+	return 0;
 }
 
 int pft_dat_attach(struct pft_source *src, const char *path)
@@ -749,8 +816,11 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 	if (!d)
 		return -1;
 	d->perf.off = -1;
+	d->completions = -1;
 	src->priv = d;
 	src->next = dat_next;
+	src->prepare = dat_prepare;
+	src->counters = dat_counters;
 	src->close = dat_close;
 	src->st.format = "trace.dat";
 	d->path = strdup(path);
@@ -793,42 +863,10 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 	src->st.cpus = d->cpus > 0 ? d->cpus : -1;
 	/* the kernel's counts when the file has them, else the pages' missed-events marks */
 	src->st.lost_events = d->have_stats ? d->lost_stats : 0;
+	/* older files say nothing: completions are there if the perf option is */
 	src->st.completions = perf_next(&d->perf) || d->perf.f;
+	if (d->completions >= 0)
+		src->st.completions = d->completions;
+	src->st.sideband = d->sideband;
 	return 0;
-}
-
-int pft_source_kernel_counters(const struct pft_source *src, uint64_t *min_flt, uint64_t *maj_flt)
-{
-	const struct dat *d = src->priv;
-
-	if (src->next != dat_next || !d->have_counters)
-		return 0;
-	*min_flt = d->min_flt;
-	*maj_flt = d->maj_flt;
-	return 1;
-}
-
-int pft_source_add_maps(struct pft_source *src, struct pft_aspace *as)
-{
-	struct dat *d;
-	size_t i;
-	int n = 0;
-
-	if (src->next != dat_next)
-		return 0;
-	d = src->priv;
-	for (i = 0; i < d->nr_snaps; i++) {
-		struct dat_snapshot *s = &d->snaps[i];
-
-		int r = pft_aspace_add_snapshot(as, s->pid, s->ts, s->maps, s->exe);
-
-		s->maps = NULL; /* the aspace owns it now, even on failure */
-		if (r < 0)
-			return -1;
-		n++;
-	}
-	free_snaps(d->snaps, d->nr_snaps); /* the exe names were copied */
-	d->snaps = NULL;
-	d->nr_snaps = d->cap_snaps = 0;
-	return n;
 }

@@ -20,18 +20,28 @@
 
 struct pft_live;
 
-/* pftrace's own option: "min_flt maj_flt", the kernel's counters over the recording. */
+/* pftrace's own option: "pid min_flt maj_flt" lines, the kernel's counters of each process over
+ * the recording (older files: one "min_flt maj_flt" for all). */
 #define PFT_DAT_OPT_PFTRACE_COUNTERS 0x5048
+/* pftrace's own option: what the recording holds, "key value" lines (sideband 1: the kernel's
+ * mapping records, so the maps are exact). */
+#define PFT_DAT_OPT_PFTRACE_INFO 0x5049
+
+/* The kernel's counters of one process over the recording. */
+struct pft_proc_counters {
+	int pid;
+	uint64_t min_flt, maj_flt;
+};
 
 struct pft_dat_input {
 	const char *path; /* the final name */
 	struct pft_live *live;
 	bool kernel;
-	bool history;                /* the history events were recorded: write their formats */
-	const struct pft_aspace *as; /* the snapshots */
-	const struct pft_comms *comms; /* for the cmdlines section */
-	bool have_counters; /* the kernel's fault counters over the recording */
-	uint64_t min_flt, maj_flt;
+	bool history;	       /* the history events and side-band records were recorded */
+	bool completions;      /* and the completions */
+	struct pft_aspace *as; /* the snapshots, and the tasks for the cmdlines section */
+	const struct pft_proc_counters *counters;
+	size_t nr_counters;
 };
 
 /* Writes the recording as a v6 trace.dat: under a temporary name in the same directory, renamed

@@ -151,12 +151,13 @@ static void put_cmdlines(struct out *o, const struct pft_dat_input *in)
 	size_t size = 0, i;
 	FILE *mem = open_memstream(&buf, &size);
 
-	for (i = 0; mem && in->comms && i < pft_comms_count(in->comms); i++) {
+	for (i = 0; mem && i < pft_aspace_task_count(in->as); i++) {
 		const char *comm;
-		int tid;
+		int tid, tgid;
 
-		pft_comms_at(in->comms, i, &tid, &comm);
-		fprintf(mem, "%d %s\n", tid, comm);
+		pft_aspace_task_at(in->as, i, &tid, &tgid, &comm);
+		if (*comm)
+			fprintf(mem, "%d %s\n", tid, comm);
 	}
 	if (mem)
 		fclose(mem);
@@ -291,6 +292,20 @@ static void put_perf(struct out *o, FILE *spool)
 		put(o, buf, n);
 }
 
+static void put_counters(struct out *o, const struct pft_dat_input *in)
+{
+	char *buf = NULL;
+	size_t size = 0, i;
+	FILE *mem = in->nr_counters ? open_memstream(&buf, &size) : NULL;
+
+	for (i = 0; mem && i < in->nr_counters; i++)
+		fprintf(mem, "%d %" PRIu64 " %" PRIu64 "\n", in->counters[i].pid,
+			in->counters[i].min_flt, in->counters[i].maj_flt);
+	if (mem && fclose(mem) == 0)
+		put_option(o, PFT_DAT_OPT_PFTRACE_COUNTERS, buf, (uint32_t)size + 1);
+	free(buf);
+}
+
 static void put_options(struct out *o, const struct pft_dat_input *in)
 {
 	struct tracefs_instance *inst = pft_live_instance(in->live);
@@ -312,9 +327,10 @@ static void put_options(struct out *o, const struct pft_dat_input *in)
 	}
 	put_maps(o, in->as);
 	put_perf(o, pft_live_perf_spool(in->live));
-	if (in->have_counters &&
-	    asprintf(&s, "%" PRIu64 " %" PRIu64, in->min_flt, in->maj_flt) >= 0) {
-		put_string_option(o, PFT_DAT_OPT_PFTRACE_COUNTERS, s);
+	put_counters(o, in);
+	if (asprintf(&s, "pftrace %s\nsideband %d\ncompletions %d\n", PFTRACE_VERSION, in->history,
+		     in->completions) >= 0) {
+		put_string_option(o, PFT_DAT_OPT_PFTRACE_INFO, s);
 		free(s);
 	}
 	put16(o, 0);

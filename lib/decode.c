@@ -84,7 +84,8 @@ static bool file_backed(const struct pft_vma *v)
 	return v->inode != 0;
 }
 
-/* [vdso], [vvar], [vvar_vclock], [vsyscall]: pages the kernel's special-mapping handler installs. */
+/* [vdso], [vvar], [vvar_vclock], [vsyscall]: pages the kernel's special-mapping handler installs.
+ */
 static bool special(const struct pft_vma *v)
 {
 	return !v->path && !strncmp(v->name, "[v", 2);
@@ -126,7 +127,7 @@ enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct 
 	return PFT_KIND_ANON_FIRST_TOUCH;
 }
 
-static const char *const by_names[] = {"vma", "file", "page", "ip", "tid", "kind"};
+static const char *const by_names[] = {"vma", "file", "page", "ip", "tid", "kind", "pid"};
 
 int pft_by_parse(const char *s)
 {
@@ -140,5 +141,5 @@ int pft_by_parse(const char *s)
 
 const char *pft_by_name(enum pft_by by)
 {
-	return by <= PFT_BY_KIND ? by_names[by] : "vma";
+	return by <= PFT_BY_PID ? by_names[by] : "vma";
 }

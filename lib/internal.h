@@ -34,6 +34,11 @@ int pft_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
 /* Copies up to size-1 bytes of s[0..len) into dst for messages, replacing control bytes. */
 void pft_excerpt(char *dst, size_t size, const char *s, size_t len);
+/* A new area id (never 0). */
+uint64_t pft_area_id(void);
+/* A new VMA like tmpl (strings copied; area kept, or a new one if 0), one reference held by the
+ * caller. */
+struct pft_vma *pft_vma_new(const struct pft_vma *tmpl);
 /* VMAs are immutable and reference-counted: a holder takes a reference and drops it. */
 struct pft_vma *pft_vma_ref(const struct pft_vma *v);
 void pft_vma_unref(const struct pft_vma *v);
@@ -53,15 +58,32 @@ void pft_skip(struct pft_skipped *sk, uint64_t line, const char *text, size_t le
 const char *pft_parse_hex(const char *p, uint64_t *out);
 const char *pft_parse_dec(const char *p, uint64_t *out);
 
-/* Every source is this struct with its own next/close; sources fill st as they go. */
+/* Every source is this struct with its own operations; sources fill st as they go. */
 struct pft_source {
 	char *name;
 	struct pft_source_stats st;
 	int (*next)(struct pft_source *src, struct pft_event *ev);
+	int (*prepare)(struct pft_source *src, struct pft_aspace *as); /* NULL: nothing to give */
+	int (*counters)(struct pft_source *src, pft_counters_cb cb, void *data); /* NULL: none */
 	void (*close)(struct pft_source *src);
 	void *priv;
 	FILE *owned; /* closed with the source */
 };
+/* A source with a name and nothing else yet (cpus and lost unknown). NULL with errno. */
+struct pft_source *pft_source_alloc(const char *name);
+
+/* Per-task exit counters (taskstats, generic netlink): lib/taskstats.c. */
+struct pft_taskstats;
+/* Listens to every task exit on cpus CPUs. NULL with errno (no CONFIG_TASKSTATS: ENOENT). */
+struct pft_taskstats *pft_taskstats_open(int cpus);
+int pft_taskstats_fd(const struct pft_taskstats *t);
+/* Called for each task that exited: its tid, tgid (0 if the kernel does not say), counters. */
+typedef int (*pft_taskstats_cb)(void *data, int tid, int tgid, uint64_t min_flt, uint64_t maj_flt);
+/* Reads what came, without blocking. -1 if cb failed or the socket did. */
+int pft_taskstats_read(struct pft_taskstats *t, pft_taskstats_cb cb, void *data);
+/* Messages were dropped (a full socket): some exits are not known. */
+bool pft_taskstats_overflowed(const struct pft_taskstats *t);
+void pft_taskstats_close(struct pft_taskstats *t);
 
 /* Turns src into a trace.dat source (libtracecmd) reading path. */
 int pft_dat_attach(struct pft_source *src, const char *path);
@@ -81,8 +103,12 @@ struct pft_rows {
 	const struct group **order;
 	size_t n, i;
 };
-/* groups: the --by table, else the VMA table. */
-int pft_rows_open(const struct pft_report *rep, bool groups, struct pft_rows *it);
+enum pft_rows_of {
+	PFT_ROWS_VMAS,	 /* the memory areas */
+	PFT_ROWS_GROUPS, /* the --by table (the areas for --by vma) */
+	PFT_ROWS_PROCS,	 /* the processes, with the kernel's counters */
+};
+int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_rows *it);
 /* The next row as a new JSON object (caller owns), NULL at the end. */
 json_t *pft_rows_next(struct pft_rows *it);
 void pft_rows_close(struct pft_rows *it);
@@ -99,11 +125,26 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep);
 /* Fills *ev from rec (comm excepted: ev->comm is NULL). Strings live until the next call. */
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev);
 void pft_decoder_free(struct pft_decoder *d);
-/* A ring-buffer page (u64 timestamp, u64 commit, data) whose sizes fit in page_size, and whose
- * records (walked with kb, if not NULL) all lie within its data: what kbuffer trusts. */
-struct kbuffer;
-bool pft_page_ok(struct kbuffer *kb, void *page, uint32_t page_size);
-/* "mmap", "munmap", ... */
-const char *pft_sys_name(enum pft_sys sys);
+/* Walking a raw ring-buffer page (u64 time stamp, u64 commit, records) as libtraceevent's
+ * kbuffer does, with every length checked: see raw.c. */
+struct pft_page {
+	const char *data;
+	uint32_t cap, used, next;
+	uint64_t ts;
+	bool missed; /* the kernel dropped events before this page */
+};
+struct pft_page_rec {
+	uint64_t ts;
+	void *data;
+	int size;
+	bool first; /* the first record of the page */
+};
+/* -1 if the page's header does not fit it. */
+int pft_page_open(struct pft_page *it, const void *page, uint32_t page_size);
+/* The next data record: 1, 0 at the end of the page, -1 if the page is malformed (kbuffer could
+ * loop or read outside the page on it). */
+int pft_page_next(struct pft_page *it, struct pft_page_rec *rec);
+/* The whole page walks cleanly: what kbuffer (inside libtracecmd) may be given. */
+bool pft_page_ok(const void *page, uint32_t page_size);
 
 #endif

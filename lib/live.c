@@ -5,16 +5,16 @@
  * tracer, function-tracer files or other instances, which locked-down kernels refuse.
  *
  * Records are read raw, page by page, from per_cpu/cpuN/trace_pipe_raw (libtracefs), decoded
- * with libtraceevent's kbuffer, and optionally spooled as pages for a trace.dat.
+ * by pftrace's own page walk (raw.c), and optionally spooled as pages for a trace.dat.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <event-parse.h>
-#include <kbuffer.h>
 #include <tracefs.h>
 #include "internal.h"
 #include "live.h"
@@ -43,21 +43,19 @@ struct pft_live {
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;
 	struct pft_decoder *dec;
-	struct kbuffer *kbuf;
 	struct live_cpu *cpus;
 	int nr_cpus, page_size;
 	void *page;
 	bool armed, pids_set;
-	uint64_t events, missed_pages;
-	uint64_t watermark; /* every event older than this has been read */
+	uint64_t events, missed_pages, bad_pages;
+	uint64_t watermark;   /* every event older than this has been read */
 	struct pft_hmap pids; /* in set_event_pid already */
 	struct queue *queues; /* each CPU's ftrace events, then each CPU's perf events */
 	int nr_queues;
-	struct pft_perf *perf; /* completions and MMAP2, or NULL */
+	struct pft_perf *perf; /* completions and side-band records, or NULL */
 	FILE *perf_spool;      /* perf's events in time order, for a trace.dat */
-	int history_missing; /* history events this kernel does not have */
-	pft_live_cb cb;
-	void *cb_data;
+	int history_missing;   /* history events this kernel does not have */
+	char *popped_text; /* of the event pft_live_pop returned last: it lives until the next */
 };
 
 static bool instance_owner_alive(const char *name)
@@ -67,11 +65,32 @@ static bool instance_owner_alive(const char *name)
 
 	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
 		return false;
-	/* a pid can be reused: it is ours only if it still runs pftrace */
-	return pft_proc_comm((int)pid, comm, sizeof(comm)) == 0 && !strcmp(comm, "pftrace");
+	/* a pid can be reused: it is ours only if it still runs pftrace; a killed one that is
+	 * not reaped yet (a zombie) is gone all the same */
+	return pft_proc_comm((int)pid, comm, sizeof(comm)) == 0 && !strcmp(comm, "pftrace") &&
+	       !pft_proc_dead((int)pid);
 }
 
-int pft_live_remove_stale(void (*removed)(void *data, const char *name), void *data)
+/* A killed run's descriptors are closed while it is taken down: rmdir says EBUSY until then. */
+static int destroy_stale(struct tracefs_instance *inst)
+{
+	struct timespec pause = {0, 20 * 1000 * 1000};
+	int tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		/* disable first: rmdir fails while events are being written on some kernels */
+		tracefs_trace_off(inst);
+		tracefs_event_disable(inst, NULL, NULL);
+		if (tracefs_instance_destroy(inst) == 0)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	return -1;
+}
+
+int pft_live_remove_stale(void (*cb)(void *data, const char *name, int err), void *data)
 {
 	/* a basic regex: libtracefs compiles it without REG_EXTENDED, so no "+" */
 	char **names = tracefs_instances("^" PFT_INSTANCE_PREFIX "[0-9][0-9]*$");
@@ -79,20 +98,16 @@ int pft_live_remove_stale(void (*removed)(void *data, const char *name), void *d
 
 	for (i = 0; names && names[i]; i++) {
 		struct tracefs_instance *inst;
+		int err = 0;
 
 		if (instance_owner_alive(names[i]))
 			continue;
 		inst = tracefs_instance_alloc(NULL, names[i]);
-		if (!inst)
-			continue;
-		/* disable first: rmdir fails while events are being written on some kernels */
-		tracefs_trace_off(inst);
-		tracefs_event_disable(inst, NULL, NULL);
-		if (tracefs_instance_destroy(inst) == 0) {
-			if (removed)
-				removed(data, names[i]);
-			n++;
-		}
+		if (!inst || destroy_stale(inst) < 0)
+			err = errno ? errno : EIO;
+		if (cb)
+			cb(data, names[i], err);
+		n += !err;
 		tracefs_instance_free(inst);
 	}
 	tracefs_list_free(names);
@@ -121,16 +136,18 @@ static int open_cpus(struct pft_live *l)
 
 	l->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	l->cpus = calloc(l->nr_cpus, sizeof(*l->cpus));
-	l->nr_queues = 2 * l->nr_cpus;
+	/* one queue per buffer, each in its own time order: ftrace's, then perf's rings */
+	l->nr_queues = (1 + PFT_PERF_RINGS) * l->nr_cpus;
 	l->queues = calloc(l->nr_queues, sizeof(*l->queues));
 	if (!l->cpus || !l->queues)
 		return -1;
+	/* before anything can fail: pft_live_close closes what is not -1 */
+	for (cpu = 0; cpu < l->nr_cpus; cpu++)
+		l->cpus[cpu].fd = l->cpus[cpu].spool = -1;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
 		char file[64];
 		int fd;
 
-		l->cpus[cpu].fd = -1;
-		l->cpus[cpu].spool = -1;
 		snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", cpu);
 		/* CLOEXEC: a command that kept it open would keep the instance from going away */
 		fd = tracefs_instance_file_open(l->inst, file, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -169,24 +186,20 @@ static int spool_open(struct pft_live *l, const char *dir)
 	return 0;
 }
 
-/* The events that tell how address spaces change: exec, tasks, the mmap family. */
+/*
+ * The events that tell how address spaces change, besides perf's records: exec, tasks, and the
+ * syscalls the records miss or need to be read: munmap, mremap, shmdt (no record), brk (where
+ * [heap] starts, and its shrinking), mmap (a new mapping, where a record alone could be an
+ * mprotect). mprotect is recorded whole by MMAP2.
+ */
 const char *const pft_history_events[][2] = {
-	{"sched", "sched_process_exec"},
-	{"sched", "sched_process_exit"},
-	{"task", "task_newtask"},
-	{"syscalls", "sys_enter_mmap"},
-	{"syscalls", "sys_exit_mmap"},
-	{"syscalls", "sys_enter_munmap"},
-	{"syscalls", "sys_exit_munmap"},
-	{"syscalls", "sys_enter_mprotect"},
-	{"syscalls", "sys_exit_mprotect"},
-	{"syscalls", "sys_enter_pkey_mprotect"},
-	{"syscalls", "sys_exit_pkey_mprotect"},
-	{"syscalls", "sys_enter_mremap"},
-	{"syscalls", "sys_exit_mremap"},
-	{"syscalls", "sys_enter_brk"},
-	{"syscalls", "sys_exit_brk"},
-	{NULL, NULL},
+    {"sched", "sched_process_exec"}, {"sched", "sched_process_exit"},
+    {"task", "task_newtask"},	     {"syscalls", "sys_enter_mmap"},
+    {"syscalls", "sys_exit_mmap"},   {"syscalls", "sys_enter_munmap"},
+    {"syscalls", "sys_exit_munmap"}, {"syscalls", "sys_enter_mremap"},
+    {"syscalls", "sys_exit_mremap"}, {"syscalls", "sys_enter_brk"},
+    {"syscalls", "sys_exit_brk"},    {"syscalls", "sys_enter_shmdt"},
+    {"syscalls", "sys_exit_shmdt"},  {NULL, NULL},
 };
 
 static void parse_format(struct tep_handle *tep, const char *sys, const char *name)
@@ -255,8 +268,6 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 	if (!l->tep)
 		goto fail;
 	l->dec = pft_decoder_new(l->tep);
-	l->kbuf = kbuffer_alloc(sizeof(long) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
-				KBUFFER_ENDIAN_LITTLE);
 	l->page_size = getpagesize();
 	if (tracefs_file_exists(l->inst, "buffer_subbuf_size_kb")) {
 		long long kb;
@@ -265,13 +276,14 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 			l->page_size = (int)kb * 1024;
 	}
 	l->page = malloc(l->page_size);
-	if (!l->dec || !l->kbuf || !l->page || open_cpus(l) < 0)
+	if (!l->dec || !l->page || open_cpus(l) < 0)
 		goto fail;
 	if (o->spool_dir && spool_open(l, o->spool_dir) < 0)
 		goto fail;
-	/* completions come with perf's clock, local_clock(): ftrace calls it "perf" */
-	if (o->completions && (tracefs_instance_file_write(l->inst, "trace_clock", "perf") < 0 ||
-			       !(l->perf = pft_perf_new(o->history))))
+	/* perf's records come with perf's clock, local_clock(): ftrace calls it "perf" */
+	if ((o->completions || o->history) &&
+	    (tracefs_instance_file_write(l->inst, "trace_clock", "perf") < 0 ||
+	     !(l->perf = pft_perf_new(o->history, o->completions))))
 		goto fail;
 	if (l->perf && o->spool_dir && !(l->perf_spool = spool_file(o->spool_dir)))
 		goto fail;
@@ -311,9 +323,17 @@ int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n)
 	for (i = 0; i < n; i++) {
 		int added = pft_hmap_put(&l->pids, (uint64_t)(uint32_t)tids[i], 0, 0, &dummy);
 
-		if (added < 0 || (l->perf && added && pft_perf_add_task(l->perf, tids[i]) < 0)) {
+		if (added < 0) {
 			free(buf);
 			return -1;
+		}
+		/* a thread that ended since it was listed is no error: it takes no more faults */
+		if (l->perf && added && pft_perf_add_task(l->perf, tids[i]) < 0) {
+			if (errno != ESRCH) {
+				free(buf);
+				return -1;
+			}
+			continue;
 		}
 		if (added)
 			len += sprintf(buf + len, "%d ", tids[i]);
@@ -359,15 +379,6 @@ int pft_live_mark(struct pft_live *l, const char *text)
 	return n < 0 ? -1 : 0;
 }
 
-/* A page as the kernel gave it: u64 timestamp, long commit (bit 31: events were missed). */
-static int page_missed(const void *page)
-{
-	unsigned long long commit = 0;
-
-	memcpy(&commit, (const char *)page + 8, sizeof(long));
-	return (commit >> 31) & 1;
-}
-
 static int spool_page(struct live_cpu *c, const void *page, int size)
 {
 	const char *p = page;
@@ -406,23 +417,22 @@ static int enqueue(struct queue *c, const struct pft_event *ev)
 
 static int handle_page(struct pft_live *l, int cpu, void *page)
 {
+	struct pft_page it;
+	struct pft_page_rec pr;
 	struct pft_event ev;
-	unsigned long long ts;
-	void *data;
+	int r;
 
 	if (l->cpus[cpu].spool >= 0 && spool_page(&l->cpus[cpu], page, l->page_size) < 0)
 		return -1;
-	/* the kernel's own pages: still, never read past one */
-	if (!pft_page_ok(NULL, page, l->page_size))
+	/* the kernel's own pages: still, never trusted past what they claim */
+	if (pft_page_open(&it, page, l->page_size) < 0) {
+		l->bad_pages++;
 		return 0;
-	l->missed_pages += page_missed(page);
-	if (kbuffer_load_subbuffer(l->kbuf, page) < 0)
-		return 0; /* an empty page */
-	for (data = kbuffer_read_event(l->kbuf, &ts); data;
-	     data = kbuffer_next_event(l->kbuf, &ts)) {
-		struct tep_record rec = {.ts = ts, .data = data, .cpu = cpu};
+	}
+	l->missed_pages += it.missed;
+	while ((r = pft_page_next(&it, &pr)) > 0) {
+		struct tep_record rec = {.ts = pr.ts, .data = pr.data, .size = pr.size, .cpu = cpu};
 
-		rec.size = kbuffer_event_size(l->kbuf);
 		pft_decode(l->dec, &rec, cpu, &ev);
 		if (ev.type == PFT_EV_MARKER && !strcmp(ev.text, PFT_TICK_MARKER)) {
 			if (ev.ts > l->watermark)
@@ -433,39 +443,15 @@ static int handle_page(struct pft_live *l, int cpu, void *page)
 		if (enqueue(&l->queues[cpu], &ev) < 0)
 			return -1;
 	}
+	l->bad_pages += r < 0;
 	return 0;
 }
 
-/* Hands the queued events to the callback in time order: those older than the watermark, or
- * all of them at the end. */
-static int dispatch(struct pft_live *l, bool all)
+/* Drops the events taken from the front of each queue. */
+static void compact(struct pft_live *l)
 {
 	int i;
 
-	for (;;) {
-		struct queue *best = NULL;
-		struct qev *e;
-		int r = 0;
-
-		for (i = 0; i < l->nr_queues; i++) {
-			struct queue *c = &l->queues[i];
-
-			if (c->head < c->nr && (!best || c->q[c->head].ev.ts < best->q[best->head].ev.ts))
-				best = c;
-		}
-		if (!best || (!all && best->q[best->head].ev.ts >= l->watermark))
-			break;
-		e = &best->q[best->head++];
-		/* perf's events go into the trace.dat in time order, as an option of ours */
-		if (l->perf_spool && (e->ev.type == PFT_EV_COMPLETION || e->ev.type == PFT_EV_MMAP) &&
-		    pft_perf_encode(&e->ev, l->perf_spool) < 0)
-			r = -1;
-		if (l->cb && r == 0)
-			r = l->cb(l->cb_data, &e->ev);
-		free(e->text);
-		if (r < 0)
-			return -1;
-	}
 	for (i = 0; i < l->nr_queues; i++) {
 		struct queue *c = &l->queues[i];
 
@@ -475,13 +461,41 @@ static int dispatch(struct pft_live *l, bool all)
 		c->nr -= c->head;
 		c->head = 0;
 	}
-	return 0;
 }
 
-void pft_live_set_callback(struct pft_live *l, pft_live_cb cb, void *data)
+int pft_live_pop(struct pft_live *l, struct pft_event *ev, bool all)
 {
-	l->cb = cb;
-	l->cb_data = data;
+	struct queue *best = NULL;
+	struct qev *e;
+	int i;
+
+	free(l->popped_text);
+	l->popped_text = NULL;
+	for (i = 0; i < l->nr_queues; i++) {
+		struct queue *c = &l->queues[i];
+
+		if (c->head < c->nr && (!best || c->q[c->head].ev.ts < best->q[best->head].ev.ts))
+			best = c;
+	}
+	if (!best || (!all && best->q[best->head].ev.ts >= l->watermark)) {
+		compact(l);
+		return 0;
+	}
+	e = &best->q[best->head++];
+	l->popped_text = e->text; /* the queue may move before the caller is done with it */
+	/* perf's events go into the trace.dat in time order, as an option of ours */
+	if (l->perf_spool &&
+	    (e->ev.type == PFT_EV_COMPLETION || e->ev.type == PFT_EV_MMAP ||
+	     e->ev.type == PFT_EV_COMM) &&
+	    pft_perf_encode(&e->ev, l->perf_spool) < 0)
+		return -1;
+	*ev = e->ev;
+	return 1;
+}
+
+int pft_live_spool_event(struct pft_live *l, const struct pft_event *ev)
+{
+	return l->perf_spool ? pft_perf_encode(ev, l->perf_spool) : 0;
 }
 
 /* Every CPU's pages into the queues, without blocking. */
@@ -492,8 +506,10 @@ static int enqueue_perf(void *data, const struct pft_event *ev)
 
 static int drain(struct pft_live *l)
 {
-	int cpu, n;
+	int cpu, n, ring;
 
+	/* what is taken is dropped before more comes: the queues hold only what waits */
+	compact(l);
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
 		if (!l->cpus[cpu].tcpu)
 			continue;
@@ -505,8 +521,10 @@ static int drain(struct pft_live *l)
 			return -1;
 	}
 	for (cpu = 0; l->perf && cpu < l->nr_cpus; cpu++)
-		if (pft_perf_read(l->perf, cpu, enqueue_perf, &l->queues[l->nr_cpus + cpu]) < 0)
-			return -1;
+		for (ring = 0; ring < PFT_PERF_RINGS; ring++)
+			if (pft_perf_read(l->perf, cpu, ring, enqueue_perf,
+					  &l->queues[(1 + ring) * l->nr_cpus + cpu]) < 0)
+				return -1;
 	return 0;
 }
 
@@ -519,9 +537,7 @@ int pft_live_read(struct pft_live *l)
 {
 	if (l->armed)
 		pft_live_mark(l, PFT_TICK_MARKER);
-	if (drain(l) < 0)
-		return -1;
-	return dispatch(l, false);
+	return drain(l);
 }
 
 int pft_live_stop(struct pft_live *l)
@@ -542,7 +558,7 @@ int pft_live_stop(struct pft_live *l)
 			if (handle_page(l, cpu, l->page) < 0)
 				return -1;
 	}
-	return dispatch(l, true);
+	return 0;
 }
 
 int pft_live_fds(const struct pft_live *l, int *fds, int max)
@@ -552,7 +568,7 @@ int pft_live_fds(const struct pft_live *l, int *fds, int max)
 	for (cpu = 0; cpu < l->nr_cpus && n < max; cpu++)
 		if (l->cpus[cpu].fd >= 0)
 			fds[n++] = l->cpus[cpu].fd;
-	return n;
+	return n + (l->perf ? pft_perf_fds(l->perf, fds + n, max - n) : 0);
 }
 
 static uint64_t stat_field(const char *text, const char *key)
@@ -568,9 +584,12 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	st->events = l->events;
-	/* a lost completion leaves its fault traced, without a verdict: counted apart */
-	st->lost_completions = l->perf ? pft_perf_lost(l->perf) : 0;
+	/* a lost completion leaves its fault traced, without a verdict: counted apart; a lost
+	 * side-band record is a hole in the history */
+	if (l->perf)
+		pft_perf_lost(l->perf, &st->lost_sideband, &st->lost_completions);
 	st->missed_pages = l->missed_pages;
+	st->bad_pages = l->bad_pages;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
 		char file[64], *text;
 
@@ -590,11 +609,6 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 FILE *pft_live_perf_spool(const struct pft_live *l)
 {
 	return l->perf_spool;
-}
-
-uint64_t pft_live_perf_lost(const struct pft_live *l)
-{
-	return l->perf ? pft_perf_lost(l->perf) : 0;
 }
 
 int pft_live_history_missing(const struct pft_live *l)
@@ -623,11 +637,6 @@ struct tracefs_instance *pft_live_instance(const struct pft_live *l)
 	return l->inst;
 }
 
-struct tep_handle *pft_live_tep(const struct pft_live *l)
-{
-	return l->tep;
-}
-
 void pft_live_close(struct pft_live *l)
 {
 	int cpu;
@@ -642,6 +651,7 @@ void pft_live_close(struct pft_live *l)
 		if (l->cpus[cpu].spool >= 0)
 			close(l->cpus[cpu].spool);
 	}
+	free(l->popped_text);
 	for (int q = 0; l->queues && q < l->nr_queues; q++) {
 		for (size_t i = l->queues[q].head; i < l->queues[q].nr; i++)
 			free(l->queues[q].q[i].text);
@@ -660,8 +670,6 @@ void pft_live_close(struct pft_live *l)
 		tracefs_instance_free(l->inst);
 	}
 	pft_decoder_free(l->dec);
-	if (l->kbuf)
-		kbuffer_free(l->kbuf);
 	tep_free(l->tep);
 	free(l->page);
 	free(l->cpus);

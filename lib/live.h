@@ -27,25 +27,28 @@ extern const char *const pft_history_events[][2];
 
 struct pft_live_opts {
 	bool kernel;		/* also page_fault_kernel */
-	bool history;		/* also exec, tasks and the mmap-family syscalls */
-	bool completions;	/* also perf's fault completions (major/minor) and MMAP2 */
+	bool history;		/* also exec, tasks, perf's MMAP2 and COMM, mmap-family syscalls */
+	bool completions;	/* also perf's fault completions (major/minor) */
 	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
 	const char *spool_dir;	/* keep raw pages (for a trace.dat) in unnamed files here */
 };
 
 struct pft_live_stats {
-	uint64_t events;       /* records read */
-	uint64_t lost;	       /* the kernel's count: overrun + dropped events, all CPUs */
+	uint64_t events;	   /* records read */
+	uint64_t lost;		   /* the kernel's count: overrun + dropped events, all CPUs */
 	uint64_t lost_completions; /* perf records dropped: faults without a verdict */
-	uint64_t missed_pages; /* pages that arrived with the "events missed" flag */
+	uint64_t lost_sideband;	   /* perf MMAP2/COMM records dropped: holes in the history */
+	uint64_t missed_pages;	   /* pages that arrived with the "events missed" flag */
+	uint64_t bad_pages; /* pages whose records did not walk cleanly: their events are lost */
 };
 
 /* Checks that tracefs is mounted (mounting it when allowed) and has the page-fault tracepoint.
  * 0 and *dir; -1 with errno (EACCES/EPERM: no permission, ENOENT: no tracepoint). */
 int pft_live_tracefs(const char **dir);
 /* Removes pftrace-<pid> instances whose pid no longer runs pftrace (left by a killed run),
- * calling removed (may be NULL) with each name. Returns how many. */
-int pft_live_remove_stale(void (*removed)(void *data, const char *name), void *data);
+ * retrying for a second while the killed run is taken down. Calls cb (may be NULL) with each
+ * name and 0, or the errno that kept it. Returns how many were removed. */
+int pft_live_remove_stale(void (*cb)(void *data, const char *name, int err), void *data);
 /* Creates instance pftrace-<our pid> with tracing off and the events enabled. Caller closes. */
 struct pft_live *pft_live_open(const struct pft_live_opts *o);
 /* Adds threads to set_event_pid (and their perf events), in one write; ones added before are
@@ -57,16 +60,17 @@ int pft_live_arm(struct pft_live *l);
 /* Writes text into the instance's trace_marker: it is recorded with the buffer's timestamp. */
 int pft_live_mark(struct pft_live *l, const char *text);
 
-/* Called for every event read; a negative return stops the read with -1. The event lives until
- * the callback returns. ev->comm is NULL: the callback knows the tasks. */
-typedef int (*pft_live_cb)(void *data, const struct pft_event *ev);
-void pft_live_set_callback(struct pft_live *l, pft_live_cb cb, void *data);
-/* Reads what the buffers hold now, without blocking, and passes the events on in time order
- * (across CPUs); events newer than what every CPU has shown wait for the next read. */
+/* Reads what the buffers hold now, without blocking: events wait in pft_live_pop's queues. */
 int pft_live_read(struct pft_live *l);
-/* Stops recording and passes on the rest, partial pages included. */
+/* The next event in time order across the buffers: 1, or 0 if none can be told to be next yet
+ * (newer than what every buffer has shown; all: take everything, after pft_live_stop). The
+ * event's strings live until the next call. It also goes into the trace.dat spool. */
+int pft_live_pop(struct pft_live *l, struct pft_event *ev, bool all);
+/* An event of pftrace's own (a task known at the start) into the trace.dat spool. */
+int pft_live_spool_event(struct pft_live *l, const struct pft_event *ev);
+/* Stops recording and reads the rest, partial pages included. */
 int pft_live_stop(struct pft_live *l);
-/* The per-CPU descriptors to poll() for input. Returns how many were stored. */
+/* The descriptors to poll() for input (ring buffers, perf rings). Returns how many were stored. */
 int pft_live_fds(const struct pft_live *l, int *fds, int max);
 int pft_live_stats(struct pft_live *l, struct pft_live_stats *st);
 
@@ -75,8 +79,6 @@ int pft_live_history_missing(const struct pft_live *l);
 
 /* For the trace.dat writer: perf's events in time order (or NULL), and their byte count. */
 FILE *pft_live_perf_spool(const struct pft_live *l);
-/* perf records the kernel dropped (rings full). */
-uint64_t pft_live_perf_lost(const struct pft_live *l);
 
 /* For the trace.dat writer. */
 int pft_live_cpus(const struct pft_live *l);
@@ -84,7 +86,6 @@ int pft_live_page_size(const struct pft_live *l);
 /* The spool of a CPU (or -1), and how many bytes it holds. */
 int pft_live_spool_fd(const struct pft_live *l, int cpu, uint64_t *size);
 struct tracefs_instance *pft_live_instance(const struct pft_live *l);
-struct tep_handle *pft_live_tep(const struct pft_live *l);
 
 /* Stops, disables every event of the instance and removes it. Accepts NULL. */
 void pft_live_close(struct pft_live *l);

@@ -22,21 +22,15 @@ struct pft_maps {
 
 static const char anon_name[] = "[anon]";
 
-/* An identity for report rows: the same mapping read twice gets the same one. */
-static uint64_t vma_identity(const struct pft_vma *v)
+uint64_t pft_area_id(void)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ v->end ^ v->offset * 31 ^ v->inode * 131;
-	const char *p;
+	static uint64_t last;
 
-	for (p = v->perms; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	for (p = v->name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	return h ^ v->deleted;
+	return ++last;
 }
 
 /* A new VMA like tmpl (its strings copied), with one reference. */
-static struct pft_vma *vma_new(const struct pft_vma *tmpl)
+struct pft_vma *pft_vma_new(const struct pft_vma *tmpl)
 {
 	struct vma_obj *o = malloc(sizeof(*o));
 
@@ -54,7 +48,9 @@ static struct pft_vma *vma_new(const struct pft_vma *tmpl)
 		o->v.name = name;
 		o->v.path = tmpl->path ? name : NULL;
 	}
-	o->v.identity = vma_identity(&o->v);
+	/* a VMA of its own unless it is a piece of an area (a report row) already */
+	if (!o->v.area)
+		o->v.area = pft_area_id();
 	return &o->v;
 }
 
@@ -190,7 +186,7 @@ struct pft_maps *pft_maps_load_file(FILE *f, struct pft_skipped *skipped)
 			pft_skip(skipped, lineno, buf, len);
 			continue;
 		}
-		if (!(ps[n].vma = vma_new(&tmp)))
+		if (!(ps[n].vma = pft_vma_new(&tmp)))
 			goto fail;
 		ps[n++].line = lineno;
 	}
@@ -349,7 +345,7 @@ static struct pft_vma *piece(const struct pft_vma *v, uint64_t start, uint64_t e
 	t.end = end;
 	if (v->inode)
 		t.offset = v->offset + (start - v->start);
-	return vma_new(&t);
+	return pft_vma_new(&t);
 }
 
 /* Makes addr a VMA boundary: a VMA across it becomes two. */
@@ -393,7 +389,7 @@ int pft_maps_insert(struct pft_maps *m, const struct pft_vma *tmpl)
 {
 	struct pft_vma *v;
 
-	if (pft_maps_unmap(m, tmpl->start, tmpl->end) < 0 || !(v = vma_new(tmpl)))
+	if (pft_maps_unmap(m, tmpl->start, tmpl->end) < 0 || !(v = pft_vma_new(tmpl)))
 		return -1;
 	return insert_at(m, first_above(m, tmpl->start), v);
 }
@@ -411,7 +407,7 @@ int pft_maps_protect(struct pft_maps *m, uint64_t start, uint64_t end, const cha
 			continue;
 		t = *v;
 		memcpy(t.perms, rwx, 3);
-		if (!(m->v[i] = vma_new(&t))) {
+		if (!(m->v[i] = pft_vma_new(&t))) {
 			m->v[i] = v;
 			return -1;
 		}

@@ -3,7 +3,8 @@
  * The kernel's verdict on each fault. The page_fault_user tracepoint fires at fault entry and
  * does not say how the fault ended; mm_account_fault() decides major or minor at completion and
  * reports it as the software perf events PAGE_FAULTS_MAJ / PAGE_FAULTS_MIN (with the address).
- * A dummy event with mmap2 adds PERF_RECORD_MMAP2: each new mapping's file, as it is made.
+ * A dummy event adds the side-band records: PERF_RECORD_MMAP2 (each VMA the kernel makes or
+ * changes, whole) and PERF_RECORD_COMM (with the exec flag: a new image begins).
  *
  * Events are per traced task and per CPU, inherited by what the task starts later (the kernel
  * refuses to mmap inherited per-task events on "any CPU"); a CPU's events all write into one
@@ -20,28 +21,39 @@
 #include "internal.h"
 #include "perf.h"
 
-#define RING_PAGES 256 /* data pages per CPU ring (1 MiB): read every 200 ms at least */
+/* Data pages per CPU ring: the side-band records are few; completions come with every fault,
+ * and the ring is read when half full (the watermark wakes pftrace's poll) or every 200 ms. */
+#define SIDEBAND_PAGES 64  /* 256 KiB */
+#define SAMPLE_PAGES   512 /* 2 MiB */
 
-enum { EV_MAJ, EV_MIN, EV_MAPS, NR_EV };
+enum {
+	EV_SIDEBAND,
+	EV_MAJ,
+	EV_MIN,
+	NR_EV
+};
+enum {
+	RING_SIDEBAND,
+	RING_SAMPLES,
+	NR_RINGS = PFT_PERF_RINGS
+};
 
 struct ring {
-	int fd; /* the ring's own event; the others on this CPU write into it */
+	int fd; /* the ring's own event; the others of its kind on this CPU write into it */
 	void *base;
 	size_t size; /* data area */
-	uint64_t ids[NR_EV];
-	struct qev_buf {
-		char text[4096];
-	} name;
+	uint64_t lost;
 };
 
 struct pft_perf {
-	struct ring *rings;
+	struct ring (*rings)[NR_RINGS];
+	uint64_t (*ids)[NR_EV]; /* per CPU: which event wrote a sample */
 	int nr_cpus, page;
+	bool kinds[NR_EV];
 	int *fds;
 	size_t nr_fds, cap_fds;
-	uint64_t lost, samples;
 	struct pft_hmap tasks; /* tids whose events are open */
-	int nr_kinds;          /* EV_MAPS too, only when the history is followed */
+	char name[4096];       /* the file of the MMAP2 record just passed on */
 };
 
 static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu, int group)
@@ -51,8 +63,8 @@ static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu, int group)
 
 static void attr_of(int kind, struct perf_event_attr *a)
 {
-	static const uint64_t config[NR_EV] = {PERF_COUNT_SW_PAGE_FAULTS_MAJ,
-					       PERF_COUNT_SW_PAGE_FAULTS_MIN, PERF_COUNT_SW_DUMMY};
+	static const uint64_t config[NR_EV] = {PERF_COUNT_SW_DUMMY, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
+					       PERF_COUNT_SW_PAGE_FAULTS_MIN};
 
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -60,18 +72,20 @@ static void attr_of(int kind, struct perf_event_attr *a)
 	a->config = config[kind];
 	a->sample_period = 1;
 	a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-			 PERF_SAMPLE_ADDR;
+			 (kind == EV_SIDEBAND ? 0 : PERF_SAMPLE_ADDR);
 	a->sample_id_all = 1;
 	a->inherit = 1;
 	a->disabled = 0;
-	/* pftrace reads on its own schedule: no wake-up per sample (an irq_work each) */
+	/* pftrace reads on its own schedule: no wake-up per record (an irq_work each), only
+	 * when a ring is half full */
 	a->watermark = 1;
-	a->wakeup_watermark = RING_PAGES * 4096 / 2;
+	a->wakeup_watermark = (kind == EV_SIDEBAND ? SIDEBAND_PAGES : SAMPLE_PAGES) * 4096 / 2;
 	/* faults the kernel takes on user memory (copy_to_user) complete in kernel mode */
 	a->exclude_kernel = 0;
-	if (kind == EV_MAPS) {
-		a->mmap2 = 1;
-		a->mmap_data = 1;
+	if (kind == EV_SIDEBAND) {
+		/* every mapping (data ones too), and comms with the exec that starts an image */
+		a->mmap = a->mmap2 = a->mmap_data = 1;
+		a->comm = a->comm_exec = 1;
 	}
 }
 
@@ -85,37 +99,43 @@ static int keep_fd(struct pft_perf *p, int fd)
 	return 0;
 }
 
-struct pft_perf *pft_perf_new(bool maps)
+struct pft_perf *pft_perf_new(bool sideband, bool completions)
 {
 	struct pft_perf *p = calloc(1, sizeof(*p));
-	int cpu;
+	int cpu, k;
 
 	if (!p)
 		return NULL;
 	p->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
-	p->nr_kinds = maps ? NR_EV : EV_MAPS;
+	p->kinds[EV_SIDEBAND] = sideband;
+	p->kinds[EV_MAJ] = p->kinds[EV_MIN] = completions;
 	p->page = getpagesize();
 	p->rings = calloc(p->nr_cpus, sizeof(*p->rings));
-	if (!p->rings) {
-		free(p);
+	p->ids = calloc(p->nr_cpus, sizeof(*p->ids));
+	if (!p->rings || !p->ids) {
+		pft_perf_free(p);
 		return NULL;
 	}
 	for (cpu = 0; cpu < p->nr_cpus; cpu++)
-		p->rings[cpu].fd = -1;
+		for (k = 0; k < NR_RINGS; k++)
+			p->rings[cpu][k].fd = -1;
 	return p;
 }
 
-/* The events of one task on one CPU; the first ones on a CPU get the ring. */
+/* The events of one task on one CPU; the first of a ring's kind there gets the ring. */
 static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 {
-	struct ring *r = &p->rings[cpu];
 	struct perf_event_attr a;
 	int kind;
 
-	for (kind = 0; kind < p->nr_kinds; kind++) {
-		int fd;
+	for (kind = 0; kind < NR_EV; kind++) {
+		struct ring *r = &p->rings[cpu][kind == EV_SIDEBAND ? RING_SIDEBAND : RING_SAMPLES];
+		size_t pages = kind == EV_SIDEBAND ? SIDEBAND_PAGES : SAMPLE_PAGES;
 		uint64_t id;
+		int fd;
 
+		if (!p->kinds[kind])
+			continue;
 		attr_of(kind, &a);
 		fd = perf_open(&a, tid, cpu, -1);
 		if (fd < 0)
@@ -124,8 +144,9 @@ static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 			return -1;
 		if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0)
 			return -1;
+		p->ids[cpu][kind] = id;
 		if (r->fd < 0) {
-			r->size = (size_t)RING_PAGES * p->page;
+			r->size = pages * p->page;
 			r->base = mmap(NULL, r->size + p->page, PROT_READ | PROT_WRITE, MAP_SHARED,
 				       fd, 0);
 			if (r->base == MAP_FAILED) {
@@ -136,7 +157,6 @@ static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
 			return -1;
 		}
-		r->ids[kind] = id;
 	}
 	return 0;
 }
@@ -151,8 +171,19 @@ int pft_perf_add_task(struct pft_perf *p, int tid)
 
 	for (cpu = 0; cpu < p->nr_cpus; cpu++)
 		if (open_on(p, tid, cpu) < 0)
-			return -1;
+			return -1; /* ESRCH: the task ended meanwhile */
 	return 0;
+}
+
+int pft_perf_fds(const struct pft_perf *p, int *fds, int max)
+{
+	int cpu, k, n = 0;
+
+	for (cpu = 0; cpu < p->nr_cpus; cpu++)
+		for (k = 0; k < NR_RINGS; k++)
+			if (p->rings[cpu][k].fd >= 0 && n < max)
+				fds[n++] = p->rings[cpu][k].fd;
+	return n;
 }
 
 /* Copies len bytes at offset off of the ring's data area (it wraps). */
@@ -171,8 +202,22 @@ struct trailer {
 	uint64_t time, id;
 };
 
-static int emit_mmap2(struct pft_perf *p, struct ring *r, const char *rec, size_t size,
-		      pft_perf_cb cb, void *data)
+/* A record's name: what is left between its fixed part and the trailer (NUL-padded). */
+static const char *record_name(struct pft_perf *p, const char *rec, size_t size, size_t fixed)
+{
+	size_t len;
+
+	if (size < fixed + sizeof(struct trailer))
+		return NULL;
+	len = size - fixed - sizeof(struct trailer);
+	if (len >= sizeof(p->name))
+		len = sizeof(p->name) - 1;
+	memcpy(p->name, rec + fixed, len);
+	p->name[len] = '\0';
+	return p->name;
+}
+
+static int emit_mmap2(struct pft_perf *p, const char *rec, size_t size, pft_perf_cb cb, void *data)
 {
 	struct {
 		uint32_t pid, tid;
@@ -181,36 +226,46 @@ static int emit_mmap2(struct pft_perf *p, struct ring *r, const char *rec, size_
 		uint64_t ino, ino_gen;
 		uint32_t prot, flags;
 	} m;
-	struct pft_event ev = {.type = PFT_EV_MMAP, .name = "mmap2", .tgid = -1, .cpu = -1};
+	struct pft_event ev = {.type = PFT_EV_MMAP, .name = "mmap2", .cpu = -1};
 	struct trailer t;
-	size_t name_len;
 
-	if (size < 8 + sizeof(m) + sizeof(t))
+	if (!(ev.text = record_name(p, rec, size, 8 + sizeof(m))))
 		return 0;
 	memcpy(&m, rec + 8, sizeof(m));
 	memcpy(&t, rec + size - sizeof(t), sizeof(t));
-	name_len = size - 8 - sizeof(m) - sizeof(t);
-	if (name_len >= sizeof(r->name.text))
-		name_len = sizeof(r->name.text) - 1;
-	memcpy(r->name.text, rec + 8 + sizeof(m), name_len);
-	r->name.text[name_len] = '\0';
 	ev.ts = t.time;
 	ev.tid = (int)m.tid;
 	ev.tgid = (int)m.pid;
-	ev.text = r->name.text;
 	ev.args[0] = m.addr;
 	ev.args[1] = m.len;
-	ev.args[2] = m.pgoff;
+	ev.args[2] = m.pgoff; /* bytes */
 	ev.args[3] = (uint64_t)m.maj << 32 | m.min;
 	ev.args[4] = m.ino;
 	ev.args[5] = m.prot;
 	ev.clone_flags = m.flags;
-	(void)p;
 	return cb(data, &ev);
 }
 
-static int emit_sample(struct pft_perf *p, struct ring *r, const char *rec, size_t size,
-		       pft_perf_cb cb, void *data)
+static int emit_comm(struct pft_perf *p, const char *rec, size_t size, uint16_t misc,
+		     pft_perf_cb cb, void *data)
+{
+	struct pft_event ev = {.type = PFT_EV_COMM, .name = "comm", .cpu = -1};
+	uint32_t ids[2];
+	struct trailer t;
+
+	if (!(ev.text = record_name(p, rec, size, 8 + sizeof(ids))))
+		return 0;
+	memcpy(ids, rec + 8, sizeof(ids));
+	memcpy(&t, rec + size - sizeof(t), sizeof(t));
+	ev.ts = t.time;
+	ev.tgid = (int)ids[0];
+	ev.tid = (int)ids[1];
+	ev.exec = misc & PERF_RECORD_MISC_COMM_EXEC;
+	return cb(data, &ev);
+}
+
+static int emit_sample(struct pft_perf *p, int cpu, const char *rec, size_t size, pft_perf_cb cb,
+		       void *data)
 {
 	struct {
 		uint64_t id;
@@ -226,14 +281,12 @@ static int emit_sample(struct pft_perf *p, struct ring *r, const char *rec, size
 	ev.tid = (int)s.tid;
 	ev.tgid = (int)s.pid;
 	ev.address = s.addr;
-	ev.major = s.id == r->ids[EV_MAJ];
-	p->samples++;
+	ev.major = s.id == p->ids[cpu][EV_MAJ];
 	return cb(data, &ev);
 }
 
-int pft_perf_read(struct pft_perf *p, int cpu, pft_perf_cb cb, void *data)
+static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb, void *data)
 {
-	struct ring *r = &p->rings[cpu];
 	struct perf_event_mmap_page *meta = r->base;
 	uint64_t head, tail;
 	char rec[65536];
@@ -251,11 +304,13 @@ int pft_perf_read(struct pft_perf *p, int cpu, pft_perf_cb cb, void *data)
 			break;
 		ring_copy(r, tail, rec, h.size);
 		if (h.type == PERF_RECORD_SAMPLE)
-			ret = emit_sample(p, r, rec, h.size, cb, data);
+			ret = emit_sample(p, cpu, rec, h.size, cb, data);
 		else if (h.type == PERF_RECORD_MMAP2)
-			ret = emit_mmap2(p, r, rec, h.size, cb, data);
+			ret = emit_mmap2(p, rec, h.size, cb, data);
+		else if (h.type == PERF_RECORD_COMM)
+			ret = emit_comm(p, rec, h.size, h.misc, cb, data);
 		else if (h.type == PERF_RECORD_LOST && h.size >= 24)
-			p->lost += *(uint64_t *)(rec + 16);
+			r->lost += *(uint64_t *)(rec + 16);
 		tail += h.size;
 		if (ret < 0) {
 			__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
@@ -266,30 +321,38 @@ int pft_perf_read(struct pft_perf *p, int cpu, pft_perf_cb cb, void *data)
 	return 0;
 }
 
-int pft_perf_cpus(const struct pft_perf *p)
+int pft_perf_read(struct pft_perf *p, int cpu, int ring, pft_perf_cb cb, void *data)
 {
-	return p->nr_cpus;
+	return read_ring(p, cpu, &p->rings[cpu][ring], cb, data);
 }
 
-uint64_t pft_perf_lost(const struct pft_perf *p)
+void pft_perf_lost(const struct pft_perf *p, uint64_t *sideband, uint64_t *completions)
 {
-	return p->lost;
+	int cpu;
+
+	*sideband = *completions = 0;
+	for (cpu = 0; cpu < p->nr_cpus; cpu++) {
+		*sideband += p->rings[cpu][RING_SIDEBAND].lost;
+		*completions += p->rings[cpu][RING_SAMPLES].lost;
+	}
 }
 
 void pft_perf_free(struct pft_perf *p)
 {
 	size_t i;
-	int cpu;
+	int cpu, k;
 
 	if (!p)
 		return;
-	for (cpu = 0; cpu < p->nr_cpus; cpu++)
-		if (p->rings[cpu].base)
-			munmap(p->rings[cpu].base, p->rings[cpu].size + p->page);
+	for (cpu = 0; p->rings && cpu < p->nr_cpus; cpu++)
+		for (k = 0; k < NR_RINGS; k++)
+			if (p->rings[cpu][k].base)
+				munmap(p->rings[cpu][k].base, p->rings[cpu][k].size + p->page);
 	for (i = 0; i < p->nr_fds; i++)
 		close(p->fds[i]);
 	free(p->fds);
 	free(p->rings);
+	free(p->ids);
 	pft_hmap_release(&p->tasks);
 	free(p);
 }
@@ -297,9 +360,9 @@ void pft_perf_free(struct pft_perf *p)
 /* ---------------------------------------------------------------- trace.dat form */
 
 struct enc {
-	uint64_t ts, addr;
+	uint64_t ts, addr; /* comm: addr = 1 at an exec */
 	uint32_t tid, pid;
-	uint16_t kind; /* 0 minor, 1 major, 2 mmap */
+	uint16_t kind; /* 0 minor, 1 major, 2 mmap, 3 comm */
 	uint16_t name_len;
 	uint32_t pad;
 };
@@ -308,20 +371,41 @@ struct enc_mmap {
 	uint64_t len, pgoff, dev, ino, prot, flags;
 };
 
+enum {
+	ENC_MINOR,
+	ENC_MAJOR,
+	ENC_MMAP,
+	ENC_COMM
+};
+
 int pft_perf_encode(const struct pft_event *ev, FILE *out)
 {
 	struct enc e = {ev->ts, ev->address, (uint32_t)ev->tid, (uint32_t)ev->tgid, 0, 0, 0};
 	struct enc_mmap m;
 
-	if (ev->type == PFT_EV_COMPLETION) {
-		e.kind = ev->major;
+	switch (ev->type) {
+	case PFT_EV_COMPLETION:
+		e.kind = ev->major ? ENC_MAJOR : ENC_MINOR;
 		return fwrite(&e, sizeof(e), 1, out) == 1 ? 0 : -1;
+	case PFT_EV_COMM:
+		e.kind = ENC_COMM;
+		e.addr = ev->exec;
+		e.name_len = (uint16_t)strnlen(ev->text, 4095);
+		return fwrite(&e, sizeof(e), 1, out) == 1 &&
+			       fwrite(ev->text, 1, e.name_len, out) == e.name_len
+			   ? 0
+			   : -1;
+	case PFT_EV_MMAP:
+		break;
+	default:
+		errno = EINVAL;
+		return -1;
 	}
-	e.kind = 2;
+	e.kind = ENC_MMAP;
 	e.addr = ev->args[0];
 	e.name_len = (uint16_t)strnlen(ev->text, 4095);
-	m = (struct enc_mmap){ev->args[1], ev->args[2], ev->args[3], ev->args[4], ev->args[5],
-			      ev->clone_flags};
+	m = (struct enc_mmap){ev->args[1], ev->args[2], ev->args[3],
+			      ev->args[4], ev->args[5], ev->clone_flags};
 	if (fwrite(&e, sizeof(e), 1, out) != 1 || fwrite(&m, sizeof(m), 1, out) != 1 ||
 	    fwrite(ev->text, 1, e.name_len, out) != e.name_len)
 		return -1;
@@ -330,34 +414,44 @@ int pft_perf_encode(const struct pft_event *ev, FILE *out)
 
 long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *name, size_t size)
 {
+	const char *p = buf;
 	struct enc e;
 	struct enc_mmap m;
+	size_t fixed;
 
 	if (!len)
 		return 0;
 	if (len < sizeof(e))
 		return -1;
-	memcpy(&e, buf, sizeof(e));
+	memcpy(&e, p, sizeof(e));
 	memset(ev, 0, sizeof(*ev));
 	ev->ts = e.ts;
 	ev->tid = (int)e.tid;
 	ev->tgid = (int)e.pid;
 	ev->cpu = -1;
-	if (e.kind < 2) {
+	if (e.kind == ENC_MINOR || e.kind == ENC_MAJOR) {
 		ev->type = PFT_EV_COMPLETION;
 		ev->name = "fault_done";
 		ev->address = e.addr;
-		ev->major = e.kind;
+		ev->major = e.kind == ENC_MAJOR;
 		return sizeof(e);
 	}
-	if (e.kind != 2 || len < sizeof(e) + sizeof(m) + e.name_len || e.name_len >= size)
+	fixed = sizeof(e) + (e.kind == ENC_MMAP ? sizeof(m) : 0);
+	if ((e.kind != ENC_MMAP && e.kind != ENC_COMM) || len < fixed + e.name_len ||
+	    e.name_len >= size)
 		return -1;
-	memcpy(&m, (const char *)buf + sizeof(e), sizeof(m));
-	memcpy(name, (const char *)buf + sizeof(e) + sizeof(m), e.name_len);
+	memcpy(name, p + fixed, e.name_len);
 	name[e.name_len] = '\0';
+	ev->text = name;
+	if (e.kind == ENC_COMM) {
+		ev->type = PFT_EV_COMM;
+		ev->name = "comm";
+		ev->exec = e.addr != 0;
+		return (long)fixed + e.name_len;
+	}
+	memcpy(&m, p + sizeof(e), sizeof(m));
 	ev->type = PFT_EV_MMAP;
 	ev->name = "mmap2";
-	ev->text = name;
 	ev->args[0] = e.addr;
 	ev->args[1] = m.len;
 	ev->args[2] = m.pgoff;
@@ -365,5 +459,5 @@ long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *na
 	ev->args[4] = m.ino;
 	ev->args[5] = m.prot;
 	ev->clone_flags = m.flags;
-	return (long)(sizeof(e) + sizeof(m) + e.name_len);
+	return (long)fixed + e.name_len;
 }

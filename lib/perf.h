@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* perf software events: fault completions (major/minor) and new mappings (MMAP2). */
+/* perf software events: fault completions (major/minor), and the side-band records of how
+ * address spaces change (MMAP2) and what tasks are called (COMM, exec). */
 #ifndef PFTRACE_PERF_H
 #define PFTRACE_PERF_H
 
@@ -8,19 +9,23 @@
 
 struct pft_perf;
 
-/* Called with PFT_EV_COMPLETION and PFT_EV_MMAP events, in each CPU's time order. */
+/* Called with PFT_EV_COMPLETION, PFT_EV_MMAP and PFT_EV_COMM events, in each ring's time order. */
 typedef int (*pft_perf_cb)(void *data, const struct pft_event *ev);
 
-/* maps: also MMAP2 (the files of new mappings), for following address spaces. */
-struct pft_perf *pft_perf_new(bool maps);
+/* sideband: MMAP2 and COMM records; completions: a sample at the end of every fault. */
+struct pft_perf *pft_perf_new(bool sideband, bool completions);
 /* Starts the events of a task (and of what it starts later) on every CPU. Adding a task twice
  * is harmless. -1 with errno. */
 int pft_perf_add_task(struct pft_perf *p, int tid);
-/* Passes on what the ring of cpu holds now. */
-int pft_perf_read(struct pft_perf *p, int cpu, pft_perf_cb cb, void *data);
-int pft_perf_cpus(const struct pft_perf *p);
-/* Records the kernel dropped because a ring was full. */
-uint64_t pft_perf_lost(const struct pft_perf *p);
+/* Each CPU has PFT_PERF_RINGS rings, each in its own time order (side-band, samples). */
+#define PFT_PERF_RINGS 2
+/* Passes on what one ring of cpu holds now. */
+int pft_perf_read(struct pft_perf *p, int cpu, int ring, pft_perf_cb cb, void *data);
+/* The rings' descriptors, to poll (readable when half full). Returns how many were stored. */
+int pft_perf_fds(const struct pft_perf *p, int *fds, int max);
+/* Records the kernel dropped because a ring was full: side-band ones (a hole in the history)
+ * and completions (faults without a verdict). */
+void pft_perf_lost(const struct pft_perf *p, uint64_t *sideband, uint64_t *completions);
 void pft_perf_free(struct pft_perf *p);
 
 /* A compact, self-contained form of those events, for trace.dat: -1 on a write error. */

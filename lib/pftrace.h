@@ -74,7 +74,9 @@ struct pft_vma {
 	bool deleted;	  /* the path ended in " (deleted)" (stripped from path) */
 	const char *path; /* file path, NULL for anonymous and [pseudo] mappings */
 	const char *name; /* display name: path, "[heap]", "[stack]", "[anon:x]", or "[anon]" */
-	uint64_t identity; /* equal for the same mapping read twice (report rows merge on it) */
+	/* the memory area this VMA is part of (a report row): equal for the pieces a mapping
+	 * becomes (growth, mprotect) and for a mapping made again where an equal one was */
+	uint64_t area;
 };
 
 struct pft_maps;
@@ -109,14 +111,16 @@ void pft_maps_free(struct pft_maps *maps);
 enum pft_event_type {
 	PFT_EV_FAULT_USER,   /* exceptions:page_fault_user */
 	PFT_EV_FAULT_KERNEL, /* exceptions:page_fault_kernel */
-	PFT_EV_MARKER,       /* a trace_marker write (ftrace:print): text */
-	PFT_EV_EXEC,         /* sched_process_exec: tid became the image text (its filename) */
-	PFT_EV_NEWTASK,      /* task_newtask: tid created child (a thread with CLONE_THREAD) */
-	PFT_EV_EXIT,         /* sched_process_exit: tid ended; group_dead: the whole process */
-	PFT_EV_SYSCALL,      /* an mmap-family syscall's entry (args) or exit (ret) */
+	PFT_EV_MARKER,	     /* a trace_marker write (ftrace:print): text */
+	PFT_EV_EXEC,	     /* sched_process_exec: tid became the image text (its filename) */
+	PFT_EV_NEWTASK,	     /* task_newtask: tid created child (a thread with CLONE_THREAD) */
+	PFT_EV_EXIT,	     /* sched_process_exit: tid ended; group_dead: the whole process */
+	PFT_EV_SYSCALL,	     /* an mmap-family syscall's entry (args) or exit (ret) */
 	PFT_EV_COMPLETION,   /* perf: the kernel finished a fault of tid at address: major? */
-	PFT_EV_MMAP,         /* perf MMAP2: a new mapping of text (the file), args[] below */
-	PFT_EV_OTHER,        /* any other event: counted, not analysed */
+	PFT_EV_MMAP,	     /* perf MMAP2: the kernel's VMA after a change, args[] below */
+	PFT_EV_COMM,	     /* perf COMM: tid (of process tgid) is now called text; exec: a new
+			      * image begins (its MMAP2 records follow) */
+	PFT_EV_OTHER,	     /* any other event: counted, not analysed */
 };
 
 /* The syscalls that change an address space. */
@@ -127,6 +131,7 @@ enum pft_sys {
 	PFT_SYS_PKEY_MPROTECT,
 	PFT_SYS_MREMAP,
 	PFT_SYS_BRK,
+	PFT_SYS_SHMDT,
 	PFT_SYS_COUNT,
 };
 
@@ -144,26 +149,29 @@ struct pft_event {
 	enum pft_event_type type;
 	/* nanoseconds (or raw counter units, see pft_source_stats.ts_raw), or PFT_NO_TS */
 	uint64_t ts;
-	int cpu;  /* -1 when unknown */
-	int tid;  /* the "pid" of the trace line: a thread id */
-	int tgid; /* thread group (process) id, -1 when the source does not say */
+	int cpu;	       /* -1 when unknown */
+	int tid;	       /* the "pid" of the trace line: a thread id */
+	int tgid;	       /* thread group (process) id, -1 when the source does not say */
 	const char *comm;      /* "<...>" when unknown */
 	const char *irq_flags; /* "d....", or NULL */
 	const char *name;      /* event name ("page_fault_user", "sched_switch") */
-	const char *text;      /* PFT_EV_MARKER: the text written; PFT_EV_EXEC: the filename */
+	/* PFT_EV_MARKER: the text written; PFT_EV_EXEC: the filename; PFT_EV_MMAP: the file or
+	 * [name]; PFT_EV_COMM, PFT_EV_NEWTASK: the comm */
+	const char *text;
 	uint64_t address, ip, error_code;
 	/* the kernel symbol the source printed instead of an ip or address, or NULL */
 	const char *ip_symbol, *address_symbol;
 	struct pft_stack kstack, ustack;
 	/* process and mapping events */
-	int child;            /* PFT_EV_NEWTASK */
+	int child;	      /* PFT_EV_NEWTASK */
+	bool exec;	      /* PFT_EV_COMM: the comm changed at an exec */
 	uint64_t clone_flags; /* PFT_EV_NEWTASK */
 	bool group_dead;      /* PFT_EV_EXIT */
 	enum pft_sys sys;     /* PFT_EV_SYSCALL */
-	bool sys_exit;        /* PFT_EV_SYSCALL: the exit (ret), else the entry (args) */
+	bool sys_exit;	      /* PFT_EV_SYSCALL: the exit (ret), else the entry (args) */
 	uint64_t args[6];     /* PFT_EV_SYSCALL entry: in the syscall's own order */
-	int64_t ret;          /* PFT_EV_SYSCALL exit */
-	bool major;           /* PFT_EV_COMPLETION */
+	int64_t ret;	      /* PFT_EV_SYSCALL exit */
+	bool major;	      /* PFT_EV_COMPLETION */
 	/* PFT_EV_MMAP: args = start, len, pgoff, dev (major << 32 | minor), inode, prot;
 	 * clone_flags = the mmap flags */
 };
@@ -208,11 +216,14 @@ struct pft_source_stats {
 	struct pft_skipped malformed;	 /* page-fault lines that did not parse */
 	struct pft_skipped unrecognized; /* lines that are not trace lines */
 	int64_t lost_events;		 /* -1 when the source cannot tell */
-	uint64_t lost_completions; /* perf records lost: faults traced without a verdict */
-	int cpus;			 /* -1 when unknown */
-	bool ts_raw;			 /* timestamps are counter units, not ns */
-	bool binary;			 /* input had NUL bytes: not text */
-	bool completions;		 /* it carries fault completions (major/minor) */
+	uint64_t lost_completions;	 /* perf records lost: faults traced without a verdict */
+	uint64_t lost_sideband;		 /* perf MMAP2/COMM records lost: holes in the history */
+	uint64_t bad_pages; /* ring-buffer pages that did not walk: their events lost */
+	int cpus;	    /* -1 when unknown */
+	bool ts_raw;	    /* timestamps are counter units, not ns */
+	bool binary;	    /* input had NUL bytes: not text */
+	bool completions;   /* it carries fault completions (major/minor) */
+	bool sideband;	    /* it carries the kernel's mapping records (exact maps) */
 };
 
 /* Opens path ("-": standard input) and recognises its format by content: trace.dat (by its
@@ -222,12 +233,16 @@ struct pft_source *pft_source_open(const char *path);
 /* Reads ftrace text from f (not closed by the source; must outlive it). name is for messages and
  * copied. Returns a new source (free with pft_source_close) or NULL with errno. */
 struct pft_source *pft_source_text(FILE *f, const char *name);
-/* Adds the maps snapshots the input carries (trace.dat written by pftrace, or trace-cmd's
- * --proc-map) to as. Returns how many (0 for inputs without maps), -1 on ENOMEM. */
-int pft_source_add_maps(struct pft_source *src, struct pft_aspace *as);
-/* The kernel's fault counters over the recording, when the input carries them (a trace.dat of
- * pftrace record): 1 and the values, else 0. */
-int pft_source_kernel_counters(const struct pft_source *src, uint64_t *min_flt, uint64_t *maj_flt);
+/* Before the first event: gives as what the input knows from its start (maps snapshots of
+ * pftrace's or trace-cmd's trace.dat, whether it carries the kernel's mapping records).
+ * 0, or -1 with errno. */
+int pft_source_prepare(struct pft_source *src, struct pft_aspace *as);
+/* After the last event: the kernel's own fault counters of each process over the recording,
+ * when the input has them (pftrace record), as cb(data, pid, min_flt, maj_flt); pid -1 is a
+ * total of processes not told apart (an older pftrace file). Returns how many, or -1 if cb
+ * returned < 0. */
+typedef int (*pft_counters_cb)(void *data, int pid, uint64_t min_flt, uint64_t maj_flt);
+int pft_source_counters(struct pft_source *src, pft_counters_cb cb, void *data);
 /* Next event: 1 and *ev filled, 0 at the end, -1 with errno on a read error. */
 int pft_source_next(struct pft_source *src, struct pft_event *ev);
 /* Counters so far; the pointer lives as long as src. */
@@ -235,28 +250,85 @@ const struct pft_source_stats *pft_source_stats(const struct pft_source *src);
 const char *pft_source_name(const struct pft_source *src);
 void pft_source_close(struct pft_source *src);
 
+/* ---------------------------------------------------------------- recording (live) */
+
+/*
+ * A recording session: pftrace's own tracefs instance, the command (stopped at its exec) or the
+ * -p targets, and their events as a pft_source that a report reads like any trace.
+ *
+ *   r = pft_record_new(&opts); pft_record_start(r); src = pft_record_source(r);
+ *   pft_source_prepare(src, as); while (pft_source_next(src, &ev) > 0) pft_report_add(...);
+ *   pft_record_write(r, path); pft_record_free(r);
+ *
+ * Everything that touches the machine's tracing state is undone by pft_record_free, which
+ * every exit path must call; a run killed with SIGKILL is cleaned up by the next start.
+ */
+struct pft_record;
+
+struct pft_record_opts {
+	const int *pids; /* -p: these processes, every thread, and what they start */
+	size_t nr_pids;
+	char *const *argv;	/* or this command (and what it starts) */
+	bool stdout_to_stderr;	/* the command's standard output goes to its standard error */
+	bool kernel;		/* also page_fault_kernel */
+	bool history;		/* follow exec, fork and mappings (the kernel's records) */
+	bool completions;	/* major/minor and latency per fault (perf) */
+	unsigned int buffer_kb; /* per-CPU ring buffer */
+	const char *output;	/* a trace.dat will be written there: raw pages wait beside it */
+	double duration;	/* seconds; 0: until the targets end or pft_record_stop */
+	/* Hooks (any may be NULL), called from within pft_source_next on the live source:
+	 * wake_fd (-1: none) is polled with the buffers, on_wake called when it is readable (a
+	 * signalfd: the caller reads it and calls pft_record_signal); on_tick after each read of
+	 * the buffers (a progress line, a flush); on_stop_self when pftrace should stop itself as
+	 * a job does (^Z: the command has stopped); notice with what the user should know. */
+	int wake_fd;
+	void (*on_wake)(void *data);
+	void (*on_tick)(void *data);
+	void (*on_stop_self)(void *data);
+	void (*notice)(void *data, const char *msg);
+	void *data;
+};
+
+/* opts is copied (its arrays are borrowed: they must outlive r). NULL with errno. */
+struct pft_record *pft_record_new(const struct pft_record_opts *opts);
+/* Sets everything up and starts recording. 0; 1 if the command could not run (see
+ * pft_record_command_status); -1 with errno, and pft_record_error says what failed. */
+int pft_record_start(struct pft_record *r);
+/* Why the last call failed: "no process 123", "cannot start 'x': ...". Lives as long as r. */
+const char *pft_record_error(const struct pft_record *r);
+/* The live events in time order (owned by r: do not close it). It ends when the command or
+ * every target has ended, the duration is over, or pft_record_stop was called. */
+struct pft_source *pft_record_source(struct pft_record *r);
+/* Ends the recording: the source passes on what was recorded, then ends. */
+void pft_record_stop(struct pft_record *r);
+/* A signal came to pftrace (its number and si_code): with a command it is passed on unless the
+ * command got it too (a terminal's ^C, a process-group kill), and the recording follows the
+ * command to its end; a second one a second later, or any with -p, ends the recording. */
+void pft_record_signal(struct pft_record *r, int sig, int code);
+/* The command's exit status as a shell gives it (128+N for signal N), or -1 if it has not
+ * ended (-p, or a duration that ended first). */
+int pft_record_command_status(const struct pft_record *r);
+/* The signal that ended the recording before the command or the targets ended, or 0. */
+int pft_record_stopped_by(const struct pft_record *r);
+/* Counters of the recording, live. */
+const struct pft_source_stats *pft_record_stats(struct pft_record *r);
+/* Writes the recording as a trace.dat (v6; under a temporary name, renamed when complete).
+ * After the source has ended. -1 with errno. */
+int pft_record_write(struct pft_record *r, const char *path);
+/* Stops, detaches, and removes the instance. Accepts NULL. */
+void pft_record_free(struct pft_record *r);
+
 /* ---------------------------------------------------------------- /proc helpers */
 
 /* Tgid of a live thread from /proc/TID/status; -1 with errno if it is gone. */
 int pft_proc_tgid(int tid);
 /* Copies /proc/TID/comm (without newline) into buf; -1 with errno if it is gone. */
 int pft_proc_comm(int tid, char *buf, size_t size);
-/* The kernel's fault counters of a process (/proc/PID/stat: minflt + cminflt, majflt +
- * cmajflt): its threads, dead ones included, and its waited-for children. */
-int pft_proc_faults(int pid, uint64_t *min_flt, uint64_t *maj_flt);
-
-/* ---------------------------------------------------------------- comms */
-
-/* tid -> comm (at most 31 bytes kept), for sources whose records carry none. */
-struct pft_comms;
-struct pft_comms *pft_comms_new(void);
-/* The comm of tid, or NULL; valid until the next pft_comms_set. */
-const char *pft_comms_get(const struct pft_comms *c, int tid);
-int pft_comms_set(struct pft_comms *c, int tid, const char *comm);
-size_t pft_comms_count(const struct pft_comms *c);
-/* The i-th entry, in the order they were added. */
-void pft_comms_at(const struct pft_comms *c, size_t i, int *tid, const char **comm);
-void pft_comms_free(struct pft_comms *c);
+/* The pid is gone, or a zombie (dead, not yet reaped). */
+bool pft_proc_dead(int pid);
+/* The kernel's fault counters of a task (/proc/TID/stat minflt, majflt): a process's own (its
+ * threads, dead ones included) given its pid, "PID/task/TID" for one thread. */
+int pft_proc_faults(const char *task, uint64_t *min_flt, uint64_t *maj_flt);
 
 /* ---------------------------------------------------------------- address spaces */
 
@@ -277,8 +349,36 @@ struct pft_resolver {
 	void *data;
 };
 
+/* Maps snapshots compared with the map rebuilt from the kernel's records at the same moment. */
+struct pft_maps_check {
+	uint64_t snapshots; /* compared */
+	uint64_t disagreed; /* that differed somewhere */
+	uint64_t pages;	    /* pages that differed, in all of them */
+	/* the first difference: process, time, address, the name there, and on which side */
+	int first_pid;
+	uint64_t first_ts, first_addr;
+	char first_text[64];
+	bool first_in_snapshot; /* the snapshot has a mapping there the rebuilt map lacks */
+};
+
 /* Returns a new, empty set of address spaces (free with pft_aspace_free) or NULL. */
 struct pft_aspace *pft_aspace_new(void);
+/* The input carries the kernel's own mapping records (perf MMAP2 and COMM): a process known
+ * from a snapshot, an exec or its parent is kept exact by them, and later snapshots are
+ * cross-checks, not the truth. Call before adding snapshots. */
+void pft_aspace_set_exact(struct pft_aspace *as);
+/* What the tasks are: tid's process (tgid, 0 if unknown) and comm (NULL: unchanged). */
+int pft_aspace_set_task(struct pft_aspace *as, int tid, int tgid, const char *comm);
+/* tid's comm as the trace has told it so far, or NULL; valid until the next event. */
+const char *pft_aspace_comm(const struct pft_aspace *as, int tid);
+/* Every task known, in the order first seen (for a trace.dat's cmdlines and tasks). */
+size_t pft_aspace_task_count(const struct pft_aspace *as);
+void pft_aspace_task_at(const struct pft_aspace *as, size_t i, int *tid, int *tgid,
+			const char **comm);
+/* The cross-checks so far (and those due at the end). The pointer lives as long as as. */
+const struct pft_maps_check *pft_aspace_checks(struct pft_aspace *as);
+/* pft_aspace_set_exact was called. */
+bool pft_aspace_is_exact(const struct pft_aspace *as);
 /* Takes ownership of maps, also on failure. pid -1: the maps of every pid without its own. */
 int pft_aspace_set_maps(struct pft_aspace *as, int pid, struct pft_maps *maps);
 /* Adds a snapshot of pid's maps taken at ts (trace clock, PFT_NO_TS: any time, PFT_TS_PENDING:
@@ -324,7 +424,7 @@ struct pft_fault {
 	bool has_file_offset;
 	enum pft_access access;
 	enum pft_kind kind;
-	int major;           /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
+	int major; /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
 	uint64_t latency_ns; /* entry to completion, when major >= 0 */
 };
 
@@ -340,6 +440,7 @@ enum pft_by {
 	PFT_BY_IP,
 	PFT_BY_TID,
 	PFT_BY_KIND,
+	PFT_BY_PID,
 };
 /* "vma" -> PFT_BY_VMA ...; -1 if unknown. */
 int pft_by_parse(const char *s);
@@ -350,7 +451,7 @@ struct pft_report_opts {
 	int top;	 /* rows per table; 0 = all */
 	const int *pids; /* only these processes (or threads); NULL = all */
 	size_t nr_pids;
-	bool kernel;      /* include page_fault_kernel */
+	bool kernel;	  /* include page_fault_kernel */
 	bool completions; /* the source has fault completions: a fault waits for its own */
 };
 
@@ -368,8 +469,11 @@ void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev);
 /* A source has completions (see pft_source_stats): faults from now on wait for theirs. */
 void pft_report_expect_completions(struct pft_report *rep);
-/* The kernel's own counters over the recording (their deltas), to compare with what was traced. */
-void pft_report_kernel_counters(struct pft_report *rep, uint64_t min_flt, uint64_t maj_flt);
+/* The kernel's own fault counters of process pid over the recording (pft_source_counters): the
+ * report compares each with what was traced for it; pid -1 is a total for all processes. Only
+ * processes the pid filter selects count. -1 on ENOMEM. */
+int pft_report_process_counters(struct pft_report *rep, int pid, uint64_t min_flt,
+				uint64_t maj_flt);
 /* The end of the input: faults still waiting for a completion are complete without one. */
 int pft_report_finish(struct pft_report *rep);
 /* Adds a source's counters to the report's "source"/"summary" (call once per source, at its end).

@@ -27,21 +27,27 @@ int pft_proc_tgid(int tid)
 	return tgid > 0 ? tgid : -1;
 }
 
-/* /proc/PID/NAME into buf (NUL-terminated, cut to size); its length, or -1 with errno. */
-static ssize_t read_proc(int pid, const char *name, char *buf, size_t size)
+/* A file into buf (NUL-terminated, cut to size); its length, or -1 with errno. */
+static ssize_t read_file(const char *path, char *buf, size_t size)
 {
-	char path[64];
 	size_t n;
-	FILE *f;
+	FILE *f = fopen(path, "re");
 
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	n = fread(buf, 1, size - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	return (ssize_t)n;
+}
+
+/* /proc/PID/NAME into buf. */
+static ssize_t read_proc(int pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	return read_file(path, buf, size);
 }
 
 int pft_proc_comm(int tid, char *buf, size_t size)
@@ -55,12 +61,22 @@ int pft_proc_comm(int tid, char *buf, size_t size)
 	return 0;
 }
 
-int pft_proc_faults(int pid, uint64_t *min_flt, uint64_t *maj_flt)
+bool pft_proc_dead(int pid)
 {
-	char buf[1024], *p;
+	char buf[512], *p;
+
+	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+		return true;
+	return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+int pft_proc_faults(const char *task, uint64_t *min_flt, uint64_t *maj_flt)
+{
+	char path[128], buf[1024], *p;
 	unsigned long long v[4];
 
-	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0)
+	snprintf(path, sizeof(path), "/proc/%s/stat", task);
+	if (read_file(path, buf, sizeof(buf)) < 0)
 		return -1;
 	/* the comm may hold spaces and parentheses: the fields start after the last ')' */
 	p = strrchr(buf, ')');
@@ -69,8 +85,8 @@ int pft_proc_faults(int pid, uint64_t *min_flt, uint64_t *maj_flt)
 		errno = EINVAL;
 		return -1;
 	}
-	/* the process's own (its threads', dead ones too) and its waited-for children's */
-	*min_flt = v[0] + v[1];
-	*maj_flt = v[2] + v[3];
+	/* the task's own: a waited-for child's (cminflt, cmajflt) are that child's */
+	*min_flt = v[0];
+	*maj_flt = v[2];
 	return 0;
 }

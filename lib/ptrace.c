@@ -137,13 +137,34 @@ int pft_ptrace_poll(pid_t *pid, int *status)
 	if (st >> 8 == (SIGTRAP | PTRACE_EVENT_EXEC << 8))
 		return PFT_STOP_EXEC_EVENT;
 	if (st >> 16 == PTRACE_EVENT_STOP) {
-		/* a group-stop (SIGSTOP, ^Z): stay stopped, as without us */
-		ptrace(PTRACE_LISTEN, p, 0, 0);
+		int sig = WSTOPSIG(st);
+
+		/* a group-stop (SIGSTOP, ^Z) keeps the tracee stopped, as without us, until a
+		 * SIGCONT: the caller listens */
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+			*status = sig;
+			return PFT_STOP_GROUP;
+		}
+		/* any other (SIGTRAP: the news that a SIGCONT came, or an interrupt) runs on */
+		ptrace(PTRACE_CONT, p, 0, 0);
 		return PFT_STOP_OTHER;
 	}
-	/* a signal for the tracee: deliver it, as without us */
-	ptrace(PTRACE_CONT, p, 0, st >> 16 ? 0 : WSTOPSIG(st));
-	return PFT_STOP_OTHER;
+	if (st >> 16) { /* another ptrace event: none asked for, nothing to deliver */
+		ptrace(PTRACE_CONT, p, 0, 0);
+		return PFT_STOP_OTHER;
+	}
+	*status = WSTOPSIG(st);
+	return PFT_STOP_SIGNAL;
+}
+
+int pft_ptrace_deliver(pid_t pid, int sig)
+{
+	return ptrace(PTRACE_CONT, pid, 0, sig);
+}
+
+int pft_ptrace_listen(pid_t pid)
+{
+	return ptrace(PTRACE_LISTEN, pid, 0, 0);
 }
 
 void pft_child_abandon(struct pft_child *c)

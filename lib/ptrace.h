@@ -14,9 +14,12 @@ struct pft_child {
 enum {
 	PFT_STOP_NONE,	     /* nothing happened */
 	PFT_STOP_EXIT_EVENT, /* *pid is about to exit: its maps are still readable; resume it */
-	PFT_STOP_EXEC_EVENT, /* *pid exec'd: the new image, before its first instruction; resume it */
+	PFT_STOP_EXEC_EVENT, /* *pid exec'd: the new image, before its first instruction; resume it
+			      */
 	PFT_STOP_EXITED,     /* *pid is gone: *status as from waitpid */
-	PFT_STOP_OTHER,	     /* a signal or group-stop, already handled */
+	PFT_STOP_SIGNAL, /* signal *status is about to reach *pid: pft_ptrace_deliver it (or 0) */
+	PFT_STOP_GROUP,	 /* *pid stopped as a job does (signal *status): pft_ptrace_listen */
+	PFT_STOP_OTHER,	 /* anything else, already handled */
 };
 
 /* Forks a child that waits, then execs argv with pftrace's signal state undone. With
@@ -32,5 +35,9 @@ int pft_ptrace_seize(pid_t pid);
 int pft_ptrace_resume(pid_t pid);
 /* Non-blocking: handles what the tracees did and says what the caller must know. -1 on error. */
 int pft_ptrace_poll(pid_t *pid, int *status);
+/* Resumes a tracee stopped at a signal, with that signal (or another, or 0: none). */
+int pft_ptrace_deliver(pid_t pid, int sig);
+/* Leaves a tracee in its group-stop, as a stopped job: a SIGCONT resumes it. */
+int pft_ptrace_listen(pid_t pid);
 
 #endif

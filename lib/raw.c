@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <event-parse.h>
-#include <kbuffer.h>
 #include "internal.h"
 
 struct fault_fields {
@@ -33,9 +32,10 @@ struct pft_decoder {
 };
 
 static const char *const sys_names[PFT_SYS_COUNT] = {
-	[PFT_SYS_MMAP] = "mmap",		 [PFT_SYS_MUNMAP] = "munmap",
-	[PFT_SYS_MPROTECT] = "mprotect",	 [PFT_SYS_PKEY_MPROTECT] = "pkey_mprotect",
-	[PFT_SYS_MREMAP] = "mremap",		 [PFT_SYS_BRK] = "brk",
+    [PFT_SYS_MMAP] = "mmap",	     [PFT_SYS_MUNMAP] = "munmap",
+    [PFT_SYS_MPROTECT] = "mprotect", [PFT_SYS_PKEY_MPROTECT] = "pkey_mprotect",
+    [PFT_SYS_MREMAP] = "mremap",     [PFT_SYS_BRK] = "brk",
+    [PFT_SYS_SHMDT] = "shmdt",
 };
 
 static struct proc_event *add_proc(struct pft_decoder *d, const char *sys, const char *name,
@@ -76,6 +76,7 @@ static void find_proc_events(struct pft_decoder *d)
 	if ((p = add_proc(d, "task", "task_newtask", PFT_EV_NEWTASK))) {
 		p->f[0] = tep_find_field(tep_find_event(d->tep, p->id), "pid");
 		p->f[1] = tep_find_field(tep_find_event(d->tep, p->id), "clone_flags");
+		p->f[2] = tep_find_field(tep_find_event(d->tep, p->id), "comm");
 	}
 	if ((p = add_proc(d, "sched", "sched_process_exit", PFT_EV_EXIT))) {
 		p->f[0] = tep_find_field(tep_find_event(d->tep, p->id), "pid");
@@ -83,18 +84,14 @@ static void find_proc_events(struct pft_decoder *d)
 	}
 	for (s = 0; s < PFT_SYS_COUNT; s++)
 		for (x = 0; x < 2; x++) {
-			snprintf(name, sizeof(name), "sys_%s_%s", x ? "exit" : "enter", sys_names[s]);
+			snprintf(name, sizeof(name), "sys_%s_%s", x ? "exit" : "enter",
+				 sys_names[s]);
 			if (!(p = add_proc(d, "syscalls", name, PFT_EV_SYSCALL)))
 				continue;
 			p->sys = s;
 			p->sys_exit = x;
 			syscall_fields(d, p, name);
 		}
-}
-
-const char *pft_sys_name(enum pft_sys sys)
-{
-	return sys < PFT_SYS_COUNT ? sys_names[sys] : "?";
 }
 
 static void find_fault(struct tep_handle *tep, const char *name, struct fault_fields *f)
@@ -134,11 +131,13 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 	return d;
 }
 
+/* A field's value; 0 where the record is too short to hold it (libtraceevent does not check). */
 static uint64_t field(struct tep_format_field *f, struct tep_record *rec)
 {
 	unsigned long long v = 0;
 
-	tep_read_number_field(f, rec->data, &v);
+	if (f->offset >= 0 && f->size > 0 && f->offset + f->size <= rec->size)
+		tep_read_number_field(f, rec->data, &v);
 	return v;
 }
 
@@ -171,6 +170,21 @@ static const char *data_loc_str(struct pft_decoder *d, struct tep_format_field *
 	return d->text;
 }
 
+/* char comm[16]: a fixed array, NUL-terminated inside it (or cut there). */
+static const char *fixed_str(struct pft_decoder *d, struct tep_format_field *f,
+			     struct tep_record *rec)
+{
+	int n;
+
+	if (!f || f->offset < 0 || f->size <= 0 || f->offset + f->size > rec->size ||
+	    (size_t)f->size >= sizeof(d->text))
+		return NULL;
+	memcpy(d->text, (char *)rec->data + f->offset, f->size);
+	d->text[f->size] = '\0';
+	n = (int)strlen(d->text);
+	return n ? d->text : NULL;
+}
+
 static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struct tep_record *rec,
 			struct pft_event *ev)
 {
@@ -186,6 +200,7 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 		ev->name = "task_newtask";
 		ev->child = p->f[0] ? (int)field(p->f[0], rec) : -1;
 		ev->clone_flags = p->f[1] ? field(p->f[1], rec) : 0;
+		ev->text = fixed_str(d, p->f[2], rec);
 		break;
 	case PFT_EV_EXIT:
 		ev->name = "sched_process_exit";
@@ -204,17 +219,17 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev)
 {
-	size_t i;
-
-	int type = tep_data_type(d->tep, rec);
+	/* common_type (u16) and common_pid (i32 at 4) must be inside the record */
+	int type = rec->size >= 8 ? tep_data_type(d->tep, rec) : -1;
 	struct fault_fields *f = type == d->user.id	? &d->user
 				 : type == d->kernel.id ? &d->kernel
 							: NULL;
+	size_t i;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ts = rec->ts;
 	ev->cpu = cpu;
-	ev->tid = tep_data_pid(d->tep, rec);
+	ev->tid = rec->size >= 8 ? tep_data_pid(d->tep, rec) : -1;
 	ev->tgid = -1;
 	if (f && type >= 0) {
 		ev->type = f == &d->user ? PFT_EV_FAULT_USER : PFT_EV_FAULT_KERNEL;
@@ -240,83 +255,123 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 }
 
 /*
- * The record headers of a page, walked without kbuffer (which loops forever on some lengths):
- * a u32 of type_len:5, time_delta:27; type_len 0: the length in the next u32 (itself
- * included); 1-28: type_len * 4 bytes of data; 29: padding, its length in the next u32 (kbuffer
- * reads it even when time_delta is 0, unless no room is left); 30, 31: time stamps, 8 bytes.
- * Every record must advance and end inside the data.
+ * Ring-buffer pages, walked by pftrace itself. libtraceevent's kbuffer trusts every length in a
+ * page: a padding or data length that does not move forward makes it loop for ever, and nothing
+ * stops it reading past the page. This walk follows kbuffer's arithmetic step for step (its
+ * 32-bit offsets included), so that a page it accepts is one on which kbuffer ends, reads only
+ * inside the page and returns the same records (the page fuzz target checks both, record by
+ * record). A record header is a u32 of type_len:5, time_delta:27:
+ *   0      a data record; its length (itself included) in the next u32, rounded up to 4
+ *   1..28  a data record of type_len * 4 bytes
+ *   29     padding: kbuffer reads the next u32 as the length of what follows it
+ *   30     time extend: the next u32 holds the delta's high bits
+ *   31     absolute time stamp (the same layout; the top 5 bits of the old time stay)
  */
-static bool headers_ok(const char *data, uint64_t used)
+#define PAGE_HDR    16 /* u64 time stamp, long (8 bytes here) commit */
+#define COMMIT_MASK ((1u << 27) - 1)
+#define MISSED	    (1ull << 31)
+#define MISSED_KEPT (1ull << 30)
+#define TS_SHIFT    27
+#define TS_MSB	    (0xf8ull << 56)
+
+static uint32_t u32_at(const char *p)
 {
-	uint64_t off = 0;
+	uint32_t v;
 
-	while (off + 4 <= used) {
-		uint32_t h, word = 0;
-		uint64_t len;
+	memcpy(&v, p, 4);
+	return v;
+}
 
-		memcpy(&h, data + off, 4);
-		/* a padding with no room for its length ends the page */
-		if ((h & 31) == 29 && !(h >> 5) && off + 8 > used)
-			return true;
-		if ((h & 31) == 0 || (h & 31) == 29) {
-			if (off + 8 > used)
-				return false;
-			memcpy(&word, data + off + 4, 4);
+int pft_page_open(struct pft_page *it, const void *page, uint32_t page_size)
+{
+	uint64_t commit;
+
+	memset(it, 0, sizeof(*it));
+	if (page_size < 64)
+		return -1;
+	memcpy(&it->ts, page, 8);
+	memcpy(&commit, (const char *)page + 8, 8);
+	it->data = (const char *)page + PAGE_HDR;
+	it->cap = page_size - PAGE_HDR;
+	it->used = (uint32_t)(commit & COMMIT_MASK);
+	it->missed = (commit & MISSED) != 0;
+	/* kbuffer reads the missed-events count after the data */
+	if (it->used > it->cap || ((commit & MISSED_KEPT) && it->used + 8 > it->cap))
+		return -1;
+	return 0;
+}
+
+int pft_page_next(struct pft_page *it, struct pft_page_rec *rec)
+{
+	for (;;) {
+		uint32_t h, type, word = 0, index, curr = it->next;
+		uint64_t delta;
+		int length;
+
+		if (curr >= it->used)
+			return 0;
+		if (curr + 4 > it->cap)
+			return -1;
+		h = u32_at(it->data + curr);
+		type = h & 31;
+		delta = h >> 5;
+		if (type == 0 || type >= 29) {
+			if (curr + 8 > it->cap)
+				return -1;
+			word = u32_at(it->data + curr + 4);
 		}
-		switch (h & 31) {
-		case 0:
-			len = 4 + (uint64_t)word;
-			if (word < 4 || word % 4)
-				return false;
-			break;
-		case 29: /* kbuffer reads the length whatever time_delta says */
-			len = 4 + (uint64_t)word;
-			if (word < 4 || word % 4)
-				return false;
+		switch (type) {
+		case 29:
+			length = (int)word;
+			index = curr + 4;
 			break;
 		case 30:
 		case 31:
-			len = 8;
+			delta += (uint64_t)word << TS_SHIFT;
+			if (type == 31)
+				delta |= it->ts & TS_MSB;
+			length = 0;
+			index = curr + 8;
+			break;
+		case 0:
+			length = (int)(word - 4);
+			length = (length + 3) & ~3;
+			index = curr + 8;
 			break;
 		default:
-			len = 4 + (uint64_t)(h & 31) * 4;
+			length = (int)(type * 4);
+			index = curr + 4;
 		}
-		if (len > used - off)
-			return false;
-		off += len;
+		it->ts = type == 31 ? delta : it->ts + delta;
+		it->next = index + (uint32_t)length;
+		/* kbuffer's next step starts at next: behind or at curr, it would go round for ever
+		 */
+		if (it->next <= curr)
+			return -1;
+		if (type >= 29)
+			continue;
+		/* a data record: kbuffer hands out next - index bytes, all of them in the data */
+		if (it->next > it->used)
+			return -1;
+		rec->ts = it->ts;
+		rec->data = (void *)(it->data + index);
+		rec->size = (int)(it->next - index);
+		rec->first = !curr;
+		return 1;
 	}
-	return true;
 }
 
-bool pft_page_ok(struct kbuffer *kb, void *page, uint32_t page_size)
+bool pft_page_ok(const void *page, uint32_t page_size)
 {
-	const char *data = (const char *)page + 16, *end, *prev = NULL;
-	unsigned long long ts;
-	uint64_t commit, used;
-	void *rec;
+	struct pft_page it;
+	struct pft_page_rec rec;
+	int r;
 
-	if (page_size < 64)
+	if (pft_page_open(&it, page, page_size) < 0)
 		return false;
-	memcpy(&commit, (const char *)page + 8, 8);
-	used = commit & ((1u << 27) - 1);
-	/* bit 30: the missed-events count is stored after the data */
-	if (used > page_size - 16 || ((commit & (1u << 30)) && used + 8 > page_size - 16) ||
-	    !headers_ok(data, used))
-		return false;
-	if (!kb || kbuffer_load_subbuffer(kb, page) < 0)
-		return true;
-	/* each record's claimed length must stay in the data, and records must move forward:
-	 * kbuffer checks neither */
-	end = data + used;
-	for (rec = kbuffer_read_event(kb, &ts); rec; rec = kbuffer_next_event(kb, &ts)) {
-		int size = kbuffer_event_size(kb);
-
-		if ((const char *)rec <= prev || (const char *)rec < data || size < 0 ||
-		    (const char *)rec + size > end)
-			return false;
-		prev = rec;
-	}
-	return true;
+	while ((r = pft_page_next(&it, &rec)) > 0)
+		;
+	return r == 0;
 }
 
 void pft_decoder_free(struct pft_decoder *d)

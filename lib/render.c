@@ -25,20 +25,48 @@ static void verdict_line(const json_t *sum, FILE *out)
 		fprintf(out, "major/minor: unknown (no fault completions in this trace)\n");
 		return;
 	}
-	fprintf(out, "major: %" JSON_INTEGER_FORMAT ", minor: %" JSON_INTEGER_FORMAT
-		     " (the kernel's verdict); %" JSON_INTEGER_FORMAT " without one",
+	fprintf(out,
+		"major: %" JSON_INTEGER_FORMAT ", minor: %" JSON_INTEGER_FORMAT
+		" (the kernel's verdict); %" JSON_INTEGER_FORMAT " without one",
 		num(sum, "major"), num(sum, "minor"), num(sum, "major_unknown"));
 	if (json_is_object(lat))
-		fprintf(out, "; latency p50 %.1f us, p99 %.1f us, max %.1f us", num(lat, "p50") / 1e3,
-			num(lat, "p99") / 1e3, num(lat, "max") / 1e3);
+		fprintf(out, "; latency p50 %.1f us, p99 %.1f us, max %.1f us",
+			num(lat, "p50") / 1e3, num(lat, "p99") / 1e3, num(lat, "max") / 1e3);
 	fputc('\n', out);
 	kc = json_object_get(sum, "kernel_counters");
-	if (json_is_object(kc))
-		fprintf(out,
-			"kernel's counters over the recording: %" JSON_INTEGER_FORMAT
-			" minor, %" JSON_INTEGER_FORMAT " major; traced %.1f%% of them\n",
-			num(kc, "min_flt"), num(kc, "maj_flt"),
+	if (!json_is_object(kc))
+		return;
+	fprintf(out,
+		"kernel's counters over the recording: %" JSON_INTEGER_FORMAT
+		" minor, %" JSON_INTEGER_FORMAT " major",
+		num(kc, "min_flt"), num(kc, "maj_flt"));
+	if (json_is_integer(json_object_get(kc, "processes")))
+		fprintf(out, " in %" JSON_INTEGER_FORMAT " process%s", num(kc, "processes"),
+			num(kc, "processes") == 1 ? "" : "es");
+	if (json_is_number(json_object_get(kc, "coverage")))
+		fprintf(out, "; traced %" JSON_INTEGER_FORMAT " (%.1f%%) of them\n",
+			num(kc, "traced"),
 			100 * json_number_value(json_object_get(kc, "coverage")));
+	else
+		fprintf(out, ": nothing to trace\n");
+}
+
+/* The maps rebuilt from the kernel's records against /proc's at the same moments. */
+static void checks_line(const json_t *sum, FILE *out)
+{
+	const json_t *c = json_object_get(sum, "maps_checks");
+
+	if (!num(c, "snapshots"))
+		return;
+	fprintf(out, "maps checked against /proc: %" JSON_INTEGER_FORMAT " snapshot%s, ",
+		num(c, "snapshots"), num(c, "snapshots") == 1 ? "" : "s");
+	if (!num(c, "disagreed"))
+		fprintf(out, "all agree\n");
+	else
+		fprintf(out,
+			"%" JSON_INTEGER_FORMAT " disagree (%" JSON_INTEGER_FORMAT
+			" pages; first: %s)\n",
+			num(c, "disagreed"), num(c, "pages"), str(c, "first"));
 }
 
 static void summary(const json_t *doc, FILE *out)
@@ -82,6 +110,7 @@ static void summary(const json_t *doc, FILE *out)
 	}
 	fprintf(out, "%s\n", *sep ? "" : " none");
 	verdict_line(sum, out);
+	checks_line(sum, out);
 	fprintf(out, "no-vma: %" JSON_INTEGER_FORMAT "; skipped lines: %" JSON_INTEGER_FORMAT,
 		num(sum, "no_vma"), num(sum, "skipped_lines"));
 	v = json_object_get(sum, "lost_events");
@@ -108,8 +137,9 @@ static void counts_row(const json_t *r, FILE *out)
 {
 	const json_t *major = json_object_get(r, "major");
 
-	fprintf(out, " %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
-		     " %6" JSON_INTEGER_FORMAT,
+	fprintf(out,
+		" %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
+		" %6" JSON_INTEGER_FORMAT,
 		num(r, "faults"), num(r, "reads"), num(r, "writes"), num(r, "execs"));
 	const json_t *lat = json_object_get(r, "latency_ns");
 
@@ -122,11 +152,15 @@ static void counts_row(const json_t *r, FILE *out)
 		fprintf(out, " %8.1f", num(lat, "p99") / 1e3);
 	else
 		fprintf(out, " %8s", "-");
-	fprintf(out, " %7" JSON_INTEGER_FORMAT " %-16s", num(r, "pages"), str(r, "top_kind"));
+	if (json_is_integer(json_object_get(r, "pages")))
+		fprintf(out, " %7" JSON_INTEGER_FORMAT, num(r, "pages"));
+	else
+		fprintf(out, " %7s", "-");
+	fprintf(out, " %-16s", str(r, "top_kind"));
 }
 
 static const char counts_head[] =
-	"   FAULTS    READ   WRITE   EXEC  MAJOR   MAJ-MS  P99-US   PAGES TOP KIND        ";
+    "   FAULTS    READ   WRITE   EXEC  MAJOR   MAJ-MS  P99-US   PAGES TOP KIND        ";
 
 int pft_render_table(const struct pft_report *rep, FILE *out)
 {
@@ -134,7 +168,7 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 	const char *by;
 	struct pft_rows it;
 
-	if (!doc || pft_rows_open(rep, true, &it) < 0) {
+	if (!doc || pft_rows_open(rep, PFT_ROWS_GROUPS, &it) < 0) {
 		json_decref(doc);
 		return -1;
 	}
@@ -145,6 +179,9 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 		fprintf(out, "%-33s %-4s %7s%s %s\n", "VMA", "PERM", "PID", counts_head, "NAME");
 	else if (!strcmp(by, "tid"))
 		fprintf(out, "%7s %7s %-16s%s\n", "TID", "PID", "COMM", counts_head);
+	else if (!strcmp(by, "pid"))
+		fprintf(out, "%7s %-16s%s %9s %8s\n", "PID", "COMM", counts_head, "KERNEL",
+			"TRACED");
 	else if (!strcmp(by, "page"))
 		fprintf(out, "%-18s %7s%s %s\n", "PAGE", "PID", counts_head, "VMA");
 	else
@@ -164,6 +201,21 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 			counts_row(r, out);
 			fprintf(out, " %s%s\n", str(r, "name"),
 				json_is_true(json_object_get(r, "deleted")) ? " (deleted)" : "");
+		} else if (!strcmp(by, "pid")) {
+			const json_t *cov = json_object_get(r, "coverage");
+
+			fprintf(out, "%7" JSON_INTEGER_FORMAT " %-16s", num(r, "pid"),
+				str(r, "comm"));
+			counts_row(r, out);
+			if (json_is_integer(json_object_get(r, "kernel_min_flt")))
+				fprintf(out, " %9" JSON_INTEGER_FORMAT,
+					num(r, "kernel_min_flt") + num(r, "kernel_maj_flt"));
+			else
+				fprintf(out, " %9s", "-");
+			if (json_is_number(cov))
+				fprintf(out, " %7.1f%%\n", 100 * json_number_value(cov));
+			else
+				fprintf(out, " %8s\n", "-");
 		} else if (!strcmp(by, "tid")) {
 			fprintf(out, "%7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s",
 				num(r, "tid"), num(r, "pid"), str(r, "comm"));

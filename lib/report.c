@@ -94,11 +94,19 @@ struct group {
 	uint32_t str;		   /* interned: file name, comm, ip symbol */
 	bool has_str;
 	enum pft_kind kind;
-	uint8_t *seen;   /* vma rows: one bit per page of the VMA, when it is not huge */
-	struct lat *lat; /* latency, for the rows of vma, file, tid and kind tables */
+	/* vma rows: an area's extent (the VMAs it was, that faulted), whether their
+	 * permissions differed, and its pages seen, one bit each from base while the extent
+	 * is not huge */
+	uint64_t lo, hi, base, nbits;
+	bool perms_changed;
+	uint8_t *seen;
+	struct lat *lat; /* latency, for the rows of vma, file, tid, pid and kind tables */
+	/* pid rows: the kernel's own counters of the process, when the input has them */
+	bool kernel;
+	uint64_t kmin, kmaj;
 };
 
-/* A VMA up to this size counts its distinct pages in a bitmap (64 GiB: 2 MiB of bits). */
+/* An area up to this size counts its distinct pages in a bitmap (64 GiB: 2 MiB of bits). */
 #define BITMAP_MAX_PAGES (16ull << 20)
 
 struct table {
@@ -125,21 +133,23 @@ struct pft_report {
 	struct pft_report_opts opts;
 	int *pids;
 	struct pft_aspace *as;
-	struct table vmas, groups;
+	struct table vmas, groups, procs;
 	struct strtab strs;
 	struct pft_hmap seen_pids, seen_tids;
 	struct counts total;
 	uint64_t events, other_events, kernel_excluded, filtered, no_maps;
 	uint64_t first_ts, last_ts;
 	int last_pid, last_tid; /* consecutive faults are mostly of one thread */
+	int64_t last_proc;	/* and its process's row, under the comm last_comm */
+	char last_comm[32];
 	pft_fault_sink sink;
 	void *sink_data;
 	struct pft_hmap held_by_tid;
 	struct held *held;
 	size_t nr_held, cap_held;
 	uint64_t major_unknown, completions_unmatched;
-	bool have_counters;
-	uint64_t kernel_min, kernel_maj;
+	bool have_total; /* counters of all processes as one total (older trace.dat) */
+	uint64_t total_min, total_maj;
 	struct lat *lat, *lat_kind[PFT_KIND_COUNT];
 	struct input *inputs;
 	size_t nr_inputs, cap_inputs;
@@ -191,8 +201,10 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 	rep->as = as;
 	rep->vmas.by = PFT_BY_VMA;
 	rep->groups.by = opts->by;
+	rep->procs.by = PFT_BY_PID;
 	rep->first_ts = PFT_NO_TS;
 	rep->last_pid = rep->last_tid = -1;
+	rep->last_proc = -1;
 	if (opts->nr_pids) {
 		rep->pids = malloc(opts->nr_pids * sizeof(*rep->pids));
 		if (!rep->pids) {
@@ -240,9 +252,12 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 	proto->vma = f->vma;
 	switch (by) {
 	case PFT_BY_VMA:
-		/* by identity: the same mapping from two snapshots is one row */
-		*a = f->vma->identity ^ (uint64_t)(uint32_t)f->pid * 0x9e3779b97f4a7c15ull;
-		*b = f->vma->start;
+		/* a memory area: the VMAs a mapping was over time, and mappings made again where
+		 * an equal one was (see aspace.c) */
+		proto->lo = f->vma->start;
+		proto->hi = f->vma->end;
+		*a = f->vma->area;
+		*b = (uint64_t)(uint32_t)f->pid;
 		return 0;
 	case PFT_BY_FILE:
 		name = f->vma			     ? f->vma->name
@@ -277,6 +292,12 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		*a = (uint64_t)(uint32_t)f->tid;
 		*b = 0;
 		return 0;
+	case PFT_BY_PID:
+		if (set_str(rep, proto, ev->comm) < 0)
+			return -1;
+		*a = (uint64_t)(uint32_t)f->pid;
+		*b = 0;
+		return 0;
 	case PFT_BY_KIND:
 		proto->kind = f->kind;
 		*a = f->kind;
@@ -295,55 +316,84 @@ static int first_touch(struct table *t, uint32_t idx, const struct pft_fault *f)
 
 	if (t->by == PFT_BY_PAGE)
 		return g->c.pages == 0;
-	if (t->by == PFT_BY_VMA) {
-		npages = (g->vma->end - g->vma->start) >> 12;
-		if (npages <= BITMAP_MAX_PAGES) {
-			if (!g->seen && !(g->seen = calloc((npages + 7) / 8, 1)))
+	if (t->by == PFT_BY_VMA && f->page >= g->base &&
+	    (npages = ((g->hi - g->base) >> 12)) <= BITMAP_MAX_PAGES) {
+		/* the extent grows (a heap, a stack moves its start down: the hash set takes it) */
+		if (npages > g->nbits) {
+			size_t want = (npages + 7) / 8, had = (g->nbits + 7) / 8;
+			uint8_t *bits = realloc(g->seen, want);
+
+			if (!bits)
 				return -1;
-			bit = (f->page - g->vma->start) >> 12;
-			if (g->seen[bit / 8] & (1u << bit % 8))
-				return 0;
-			g->seen[bit / 8] |= 1u << bit % 8;
-			return 1;
+			memset(bits + had, 0, want - had);
+			g->seen = bits;
+			g->nbits = want * 8;
 		}
+		bit = (f->page - g->base) >> 12;
+		if (g->seen[bit / 8] & (1u << bit % 8))
+			return 0;
+		g->seen[bit / 8] |= 1u << bit % 8;
+		return 1;
 	}
 	return pft_hmap_put(&t->pages, idx | (uint64_t)(uint32_t)f->pid << 32, f->page, 0, &dummy);
 }
 
-static int table_add(struct pft_report *rep, struct table *t, const struct pft_fault *f)
+/* The row of key (a, b), made from proto if new: its index, or -1 on ENOMEM. */
+static int64_t row_get(struct table *t, uint64_t a, uint64_t b, const struct group *proto)
 {
-	struct group proto;
-	uint64_t a = 0, b = 0;
+	struct group *g;
 	uint32_t idx;
-	int r;
+	int r = pft_hmap_put(&t->index, a, b, (uint32_t)t->nr, &idx);
 
-	if (t->by == PFT_BY_VMA && !f->vma)
-		return 0; /* faults outside any VMA are in the summary, not the VMA table */
-	if (row_key(rep, t->by, f, &proto, &a, &b) < 0)
-		return -1;
-	r = pft_hmap_put(&t->index, a, b, (uint32_t)t->nr, &idx);
 	if (r < 0)
 		return -1;
 	if (r == 1) {
 		if (pft_grow((void **)&t->rows, &t->cap, t->nr + 1, sizeof(*t->rows)) < 0)
 			return -1;
 		/* the row outlives the address space it came from */
-		if (proto.vma)
-			pft_vma_ref(proto.vma);
-		t->rows[t->nr++] = proto;
-	} else if (t->by == PFT_BY_TID) {
-		/* a thread renames itself (or execs): show its latest comm */
-		t->rows[idx].str = proto.str;
+		if (proto->vma)
+			pft_vma_ref(proto->vma);
+		t->rows[t->nr] = *proto;
+		t->rows[t->nr].base = proto->lo;
+		return (int64_t)t->nr++;
 	}
+	g = &t->rows[idx];
+	if (t->by == PFT_BY_TID || t->by == PFT_BY_PID) {
+		/* a task renames itself (or execs): show its latest comm */
+		g->str = proto->str;
+		g->has_str = proto->has_str;
+	} else if (t->by == PFT_BY_VMA) {
+		/* an area takes new shapes: its extent, and whether its permissions changed */
+		g->lo = proto->lo < g->lo ? proto->lo : g->lo;
+		g->hi = proto->hi > g->hi ? proto->hi : g->hi;
+		g->perms_changed |= memcmp(g->vma->perms, proto->vma->perms, 4) != 0;
+	}
+	return idx;
+}
+
+/* Counts f in its row of t: the row's index, or -1 on ENOMEM (-2: not a fault for t). */
+static int64_t table_add(struct pft_report *rep, struct table *t, const struct pft_fault *f)
+{
+	struct group proto;
+	uint64_t a = 0, b = 0;
+	int64_t idx;
+	int r;
+
+	if (t->by == PFT_BY_VMA && !f->vma)
+		return -2; /* faults outside any VMA are in the summary, not the VMA table */
+	if (row_key(rep, t->by, f, &proto, &a, &b) < 0 || (idx = row_get(t, a, b, &proto)) < 0)
+		return -1;
 	count(&t->rows[idx].c, f);
 	if (f->major >= 0 && t->by != PFT_BY_PAGE && t->by != PFT_BY_IP &&
 	    lat_add(&t->rows[idx].lat, f->latency_ns) < 0)
 		return -1;
-	r = first_touch(t, idx, f);
+	if (t->by == PFT_BY_PID)
+		return idx; /* pages per process: not worth a set of every page */
+	r = first_touch(t, (uint32_t)idx, f);
 	if (r < 0)
 		return -1;
 	t->rows[idx].c.pages += r;
-	return 0;
+	return idx;
 }
 
 static bool pid_selected(const struct pft_report *rep, int pid, int tid)
@@ -376,6 +426,25 @@ static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_
 		f->kind = pft_classify(ev->error_code, f->vma, maps, ev->address);
 }
 
+/* The process table: every fault once, whatever the --by; a run of one thread's faults reuses
+ * its row. */
+static int proc_add(struct pft_report *rep, const struct pft_fault *f)
+{
+	const char *comm = f->ev->comm ? f->ev->comm : "<...>";
+	struct group *g;
+
+	if (rep->last_proc < 0 || f->pid != rep->last_pid || strcmp(comm, rep->last_comm)) {
+		rep->last_proc = table_add(rep, &rep->procs, f);
+		snprintf(rep->last_comm, sizeof(rep->last_comm), "%s", comm);
+		return rep->last_proc < 0 ? -1 : 0;
+	}
+	g = &rep->procs.rows[rep->last_proc];
+	count(&g->c, f);
+	if (f->major >= 0 && lat_add(&g->lat, f->latency_ns) < 0)
+		return -1;
+	return 0;
+}
+
 /* A fault is complete: it is counted and goes to the sink. */
 static int finalize(struct pft_report *rep, const struct pft_fault *f)
 {
@@ -383,15 +452,16 @@ static int finalize(struct pft_report *rep, const struct pft_fault *f)
 
 	count(&rep->total, f);
 	rep->major_unknown += f->major < 0;
-	if (f->major >= 0 &&
-	    (lat_add(&rep->lat, f->latency_ns) < 0 || lat_add(&rep->lat_kind[f->kind], f->latency_ns) < 0))
+	if (f->major >= 0 && (lat_add(&rep->lat, f->latency_ns) < 0 ||
+			      lat_add(&rep->lat_kind[f->kind], f->latency_ns) < 0))
 		return -1;
 	if ((f->pid != rep->last_pid &&
 	     pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f->pid, 0, 0, &dummy) < 0) ||
 	    (f->tid != rep->last_tid &&
 	     pft_hmap_put(&rep->seen_tids, (uint64_t)(uint32_t)f->tid, 0, 0, &dummy) < 0) ||
-	    table_add(rep, &rep->vmas, f) < 0 ||
-	    (rep->opts.by != PFT_BY_VMA && table_add(rep, &rep->groups, f) < 0))
+	    table_add(rep, &rep->vmas, f) == -1 || proc_add(rep, f) < 0 ||
+	    (rep->opts.by != PFT_BY_VMA && rep->opts.by != PFT_BY_PID &&
+	     table_add(rep, &rep->groups, f) == -1))
 		return -1;
 	rep->last_pid = f->pid;
 	rep->last_tid = f->tid;
@@ -403,8 +473,9 @@ static struct held *held_of(struct pft_report *rep, int tid, bool create)
 	uint32_t i;
 
 	if (!create)
-		return pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, &i) ? &rep->held[i]
-										       : NULL;
+		return pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, &i)
+			   ? &rep->held[i]
+			   : NULL;
 	if (pft_hmap_put(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, (uint32_t)rep->nr_held,
 			 &i) < 0)
 		return NULL;
@@ -494,32 +565,75 @@ int pft_report_finish(struct pft_report *rep)
 	return 0;
 }
 
-void pft_report_kernel_counters(struct pft_report *rep, uint64_t min_flt, uint64_t maj_flt)
+int pft_report_process_counters(struct pft_report *rep, int pid, uint64_t min_flt, uint64_t maj_flt)
 {
-	rep->have_counters = true;
-	rep->kernel_min = min_flt;
-	rep->kernel_maj = maj_flt;
+	struct group proto = {.pid = pid};
+	const char *comm;
+	int64_t idx;
+
+	if (pid < 0) {
+		rep->have_total = true;
+		rep->total_min += min_flt;
+		rep->total_maj += maj_flt;
+		return 0;
+	}
+	if (!pid_selected(rep, pid, pid))
+		return 0;
+	/* a process that took no traced fault still has a row: 0 traced of what it counted */
+	comm = pft_aspace_comm(rep->as, pid);
+	if (set_str(rep, &proto, comm ? comm : "<...>") < 0 ||
+	    (idx = row_get(&rep->procs, (uint64_t)(uint32_t)pid, 0, &proto)) < 0)
+		return -1;
+	rep->procs.rows[idx].kernel = true;
+	rep->procs.rows[idx].kmin += min_flt;
+	rep->procs.rows[idx].kmaj += maj_flt;
+	return 0;
 }
 
-/* The kernel's counters next to what was traced: GUP faults (get_user_pages) are in the
- * counters but have no tracepoint or perf event; kernel-mode faults on user memory are traced
- * only with --kernel. */
+/* traced / counted, or null where the kernel counted nothing (nothing to trace). */
+static json_t *ratio(uint64_t traced, uint64_t counted)
+{
+	return counted ? json_real((double)traced / (double)counted) : json_null();
+}
+
+/* The kernel's counters next to what was traced, for the same processes: GUP faults
+ * (get_user_pages: exec's arguments, futexes, direct I/O) are counted but have no tracepoint;
+ * kernel-mode faults on user memory are traced only with --kernel; a fault that fails
+ * (SIGSEGV) is traced but not counted. */
 static json_t *counters_json(const struct pft_report *rep)
 {
+	uint64_t kmin = 0, kmaj = 0, traced = 0, major = 0, procs = 0;
 	json_t *o;
-	uint64_t traced = rep->total.major + rep->total.minor + rep->major_unknown;
-	uint64_t kernel = rep->kernel_min + rep->kernel_maj;
+	size_t i;
 
-	if (!rep->have_counters)
+	for (i = 0; i < rep->procs.nr; i++) {
+		const struct group *g = &rep->procs.rows[i];
+
+		if (!g->kernel)
+			continue;
+		procs++;
+		kmin += g->kmin;
+		kmaj += g->kmaj;
+		traced += g->c.faults;
+		major += g->c.major;
+	}
+	if (!procs && rep->have_total) {
+		/* an older trace.dat: one total for every process */
+		kmin = rep->total_min;
+		kmaj = rep->total_maj;
+		traced = rep->total.faults;
+		major = rep->total.major;
+	} else if (!procs) {
 		return json_null();
+	}
 	o = json_object();
-	json_object_set_new(o, "min_flt", json_integer((json_int_t)rep->kernel_min));
-	json_object_set_new(o, "maj_flt", json_integer((json_int_t)rep->kernel_maj));
-	json_object_set_new(o, "coverage", kernel ? json_real((double)traced / kernel) : json_null());
+	json_object_set_new(o, "processes", procs ? json_integer((json_int_t)procs) : json_null());
+	json_object_set_new(o, "min_flt", json_integer((json_int_t)kmin));
+	json_object_set_new(o, "maj_flt", json_integer((json_int_t)kmaj));
+	json_object_set_new(o, "traced", json_integer((json_int_t)traced));
+	json_object_set_new(o, "coverage", ratio(traced, kmin + kmaj));
 	json_object_set_new(o, "major_coverage",
-			    rep->kernel_maj && rep->opts.completions
-				    ? json_real((double)rep->total.major / rep->kernel_maj)
-				    : json_null());
+			    rep->opts.completions ? ratio(major, kmaj) : json_null());
 	return o;
 }
 
@@ -536,19 +650,15 @@ void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data
 
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 {
-	struct pft_fault f = {.ev = ev, .tid = ev->tid, .major = -1};
+	struct pft_fault f = {.tid = ev->tid, .major = -1};
+	struct pft_event named;
+	const char *comm;
 
 	/* pftrace's own bookkeeping is not an event of the traced program */
 	if (ev->type == PFT_EV_MARKER && ev->text &&
 	    !strncmp(ev->text, PFT_MARKER_PREFIX, strlen(PFT_MARKER_PREFIX)))
 		return 0;
 	rep->events++;
-	if (ev->ts != PFT_NO_TS) {
-		if (rep->first_ts == PFT_NO_TS || ev->ts < rep->first_ts)
-			rep->first_ts = ev->ts;
-		if (ev->ts > rep->last_ts)
-			rep->last_ts = ev->ts;
-	}
 	if (ev->type == PFT_EV_COMPLETION)
 		return complete(rep, ev);
 	if (ev->type == PFT_EV_EXIT && release_held(rep, held_of(rep, ev->tid, false)) < 0)
@@ -563,10 +673,24 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 		rep->kernel_excluded++;
 		return 0;
 	}
+	/* the comm the trace has told for the task by now (an exec, a rename), else the line's */
+	comm = pft_aspace_comm(rep->as, ev->tid);
+	if (comm || !ev->comm) {
+		named = *ev;
+		named.comm = comm ? comm : "<...>";
+		ev = &named;
+	}
+	f.ev = ev;
 	f.pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
 	if (!pid_selected(rep, f.pid, f.tid)) {
 		rep->filtered++;
 		return 0;
+	}
+	if (ev->ts != PFT_NO_TS) {
+		if (rep->first_ts == PFT_NO_TS || ev->ts < rep->first_ts)
+			rep->first_ts = ev->ts;
+		if (ev->ts > rep->last_ts)
+			rep->last_ts = ev->ts;
 	}
 	join(rep, ev, &f);
 	rep->no_maps += f.kind == PFT_KIND_UNKNOWN;
@@ -623,7 +747,9 @@ static json_t *verdict(bool known, uint64_t n)
 	return known ? json_integer((json_int_t)n) : json_null();
 }
 
-static void counts_json(json_t *o, const struct counts *c, const struct lat *lat, bool known)
+/* pages: the row counts distinct pages (not per process: a set of every page is not worth it) */
+static void counts_json(json_t *o, const struct counts *c, const struct lat *lat, bool known,
+			bool pages)
 {
 	json_object_set_new(o, "major", verdict(known, c->major));
 	json_object_set_new(o, "minor", verdict(known, c->minor));
@@ -634,7 +760,7 @@ static void counts_json(json_t *o, const struct counts *c, const struct lat *lat
 	json_object_set_new(o, "writes", json_integer((json_int_t)c->writes));
 	json_object_set_new(o, "execs", json_integer((json_int_t)c->execs));
 	json_object_set_new(o, "protection", json_integer((json_int_t)c->protection));
-	json_object_set_new(o, "pages", json_integer((json_int_t)c->pages));
+	json_object_set_new(o, "pages", pages ? json_integer((json_int_t)c->pages) : json_null());
 	json_object_set_new(o, "top_kind", json_string(top_kind(c)));
 	json_object_set_new(o, "by_kind", kinds_json(c));
 }
@@ -681,9 +807,29 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 
 	switch (t->by) {
 	case PFT_BY_VMA:
+		/* the area: its extent; the first VMA's permissions, offset and file */
 		o = vma_json(g->vma);
+		json_object_set_new(o, "start", pft_json_hex(g->lo));
+		json_object_set_new(o, "end", pft_json_hex(g->hi));
+		if (g->vma->inode && g->lo < g->vma->start)
+			json_object_set_new(o, "offset",
+					    pft_json_hex(g->vma->offset - (g->vma->start - g->lo)));
+		json_object_set_new(o, "perms_changed", json_boolean(g->perms_changed));
 		json_object_set_new(o, "pid", json_integer(g->pid));
 		json_object_set_new(o, "key", pft_json_str(g->vma->name));
+		break;
+	case PFT_BY_PID:
+		o = json_object();
+		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "comm", pft_json_str(rep->strs.s[g->str]));
+		snprintf(key, sizeof(key), "%d", g->pid);
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "kernel_min_flt",
+				    g->kernel ? json_integer((json_int_t)g->kmin) : json_null());
+		json_object_set_new(o, "kernel_maj_flt",
+				    g->kernel ? json_integer((json_int_t)g->kmaj) : json_null());
+		json_object_set_new(
+		    o, "coverage", g->kernel ? ratio(g->c.faults, g->kmin + g->kmaj) : json_null());
 		break;
 	case PFT_BY_FILE:
 		o = json_object();
@@ -727,7 +873,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		json_object_set_new(o, "key", json_string(pft_kind_name(g->kind)));
 		break;
 	}
-	counts_json(o, &g->c, g->lat, rep->opts.completions);
+	counts_json(o, &g->c, g->lat, rep->opts.completions, t->by != PFT_BY_PID);
 	return o;
 }
 
@@ -752,9 +898,12 @@ static int by_faults(const void *a, const void *b)
 }
 
 /* Rows most faults first, up to --top. */
-int pft_rows_open(const struct pft_report *rep, bool groups, struct pft_rows *it)
+int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_rows *it)
 {
-	const struct table *t = groups && rep->opts.by != PFT_BY_VMA ? &rep->groups : &rep->vmas;
+	const struct table *t = of == PFT_ROWS_PROCS				    ? &rep->procs
+				: of == PFT_ROWS_VMAS || rep->opts.by == PFT_BY_VMA ? &rep->vmas
+				: rep->opts.by == PFT_BY_PID			    ? &rep->procs
+										    : &rep->groups;
 	size_t i;
 
 	memset(it, 0, sizeof(*it));
@@ -785,12 +934,12 @@ void pft_rows_close(struct pft_rows *it)
 	it->order = NULL;
 }
 
-static json_t *rows_json(const struct pft_report *rep, bool groups)
+static json_t *rows_json(const struct pft_report *rep, enum pft_rows_of of)
 {
 	struct pft_rows it;
 	json_t *arr = json_array(), *row;
 
-	if (!arr || pft_rows_open(rep, groups, &it) < 0) {
+	if (!arr || pft_rows_open(rep, of, &it) < 0) {
 		json_decref(arr);
 		return NULL;
 	}
@@ -815,12 +964,12 @@ static json_t *skipped_json(const struct pft_skipped *s)
 }
 
 static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int64_t *lost,
-			   uint64_t *lost_completions)
+			   uint64_t *lost_completions, uint64_t *lost_sideband, uint64_t *bad_pages)
 {
 	json_t *arr = json_array();
 	size_t i;
 
-	*lost_completions = 0;
+	*lost_completions = *lost_sideband = *bad_pages = 0;
 	*skipped = 0;
 	*lost = 0;
 	for (i = 0; i < rep->nr_inputs; i++) {
@@ -846,6 +995,8 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 		json_array_append_new(arr, o);
 		*skipped += st->malformed.count + st->unrecognized.count;
 		*lost_completions += st->lost_completions;
+		*lost_sideband += st->lost_sideband;
+		*bad_pages += st->bad_pages;
 		if (st->lost_events < 0 || *lost < 0)
 			*lost = -1;
 		else
@@ -859,18 +1010,38 @@ static json_t *ts_json(uint64_t ts)
 	return ts == PFT_NO_TS ? json_null() : json_integer((json_int_t)ts);
 }
 
+/* The rebuilt maps against the snapshots of the same moments. */
+static json_t *checks_json(const struct pft_report *rep)
+{
+	const struct pft_maps_check *c = pft_aspace_checks(rep->as);
+	json_t *o = json_object();
+	char *first = NULL;
+
+	json_object_set_new(o, "snapshots", json_integer((json_int_t)c->snapshots));
+	json_object_set_new(o, "disagreed", json_integer((json_int_t)c->disagreed));
+	json_object_set_new(o, "pages", json_integer((json_int_t)c->pages));
+	if (c->disagreed &&
+	    asprintf(&first, "pid %d at %" PRIu64 ": 0x%" PRIx64 " %s %s", c->first_pid,
+		     c->first_ts, c->first_addr, c->first_text,
+		     c->first_in_snapshot ? "in /proc, not rebuilt" : "rebuilt, not in /proc") < 0)
+		first = NULL;
+	json_object_set_new(o, "first", pft_json_str(first));
+	free(first);
+	return o;
+}
+
 json_t *pft_report_head(const struct pft_report *rep)
 {
 	json_t *doc = json_object(), *src = json_object(), *sum = json_object();
 	json_t *inputs, *pids = json_array(), *kinds;
-	uint64_t skipped, lost_completions;
+	uint64_t skipped, lost_completions, lost_sideband, bad_pages;
 	int64_t lost;
 	size_t i;
 	int k;
 
 	if (!doc || !src || !sum || !pids)
 		goto fail;
-	inputs = inputs_json(rep, &skipped, &lost, &lost_completions);
+	inputs = inputs_json(rep, &skipped, &lost, &lost_completions, &lost_sideband, &bad_pages);
 	json_object_set_new(doc, "pftrace_json_version", json_integer(PFT_JSON_VERSION));
 	json_object_set_new(src, "inputs", inputs);
 	json_object_set_new(src, "kernel_faults", json_boolean(rep->opts.kernel));
@@ -914,7 +1085,8 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "major_ns", verdict(rep->opts.completions, rep->total.major_ns));
 	json_object_set_new(sum, "major_unknown",
 			    verdict(rep->opts.completions, rep->major_unknown));
-	json_object_set_new(sum, "lost_completions", verdict(rep->opts.completions, lost_completions));
+	json_object_set_new(sum, "lost_completions",
+			    verdict(rep->opts.completions, lost_completions));
 	json_object_set_new(sum, "completions_without_fault",
 			    verdict(rep->opts.completions, rep->completions_unmatched));
 	json_object_set_new(sum, "latency_ns", lat_json(rep->lat));
@@ -923,6 +1095,10 @@ json_t *pft_report_head(const struct pft_report *rep)
 		json_object_set_new(kinds, pft_kind_name(k), lat_json(rep->lat_kind[k]));
 	json_object_set_new(sum, "latency_by_kind", kinds);
 	json_object_set_new(sum, "kernel_counters", counters_json(rep));
+	json_object_set_new(sum, "exact_maps", json_boolean(pft_aspace_is_exact(rep->as)));
+	json_object_set_new(sum, "lost_mapping_records", json_integer((json_int_t)lost_sideband));
+	json_object_set_new(sum, "bad_pages", json_integer((json_int_t)bad_pages));
+	json_object_set_new(sum, "maps_checks", checks_json(rep));
 	json_object_set_new(doc, "summary", sum);
 	return doc;
 fail:
@@ -938,20 +1114,21 @@ json_t *pft_report_json(const struct pft_report *rep)
 	json_t *doc = pft_report_head(rep);
 
 	if (doc) {
-		json_object_set_new(doc, "vmas", rows_json(rep, false));
-		json_object_set_new(doc, "groups", rows_json(rep, true));
+		json_object_set_new(doc, "vmas", rows_json(rep, PFT_ROWS_VMAS));
+		json_object_set_new(doc, "groups", rows_json(rep, PFT_ROWS_GROUPS));
+		json_object_set_new(doc, "processes", rows_json(rep, PFT_ROWS_PROCS));
 	}
 	return doc;
 }
 
 /* One array, a row per line, built and freed one row at a time. */
-static int write_rows(const struct pft_report *rep, bool groups, FILE *out)
+static int write_rows(const struct pft_report *rep, enum pft_rows_of of, FILE *out)
 {
 	struct pft_rows it;
 	json_t *row;
 	int r = 0;
 
-	if (pft_rows_open(rep, groups, &it) < 0)
+	if (pft_rows_open(rep, of, &it) < 0)
 		return -1;
 	fputs("[", out);
 	while (r == 0 && (row = pft_rows_next(&it))) {
@@ -982,10 +1159,13 @@ int pft_report_write_json(const struct pft_report *rep, FILE *out)
 	}
 	json_decref(head);
 	fputs("\n  \"vmas\": ", out);
-	if (write_rows(rep, false, out) < 0)
+	if (write_rows(rep, PFT_ROWS_VMAS, out) < 0)
 		r = -1;
 	fputs(",\n  \"groups\": ", out);
-	if (write_rows(rep, true, out) < 0)
+	if (write_rows(rep, PFT_ROWS_GROUPS, out) < 0)
+		r = -1;
+	fputs(",\n  \"processes\": ", out);
+	if (write_rows(rep, PFT_ROWS_PROCS, out) < 0)
 		r = -1;
 	fputs("\n}\n", out);
 	if (fflush(out) == EOF || ferror(out))
@@ -1067,6 +1247,7 @@ void pft_report_free(struct pft_report *rep)
 		return;
 	table_release(&rep->vmas);
 	table_release(&rep->groups);
+	table_release(&rep->procs);
 	for (i = 0; i < rep->strs.nr; i++)
 		free(rep->strs.s[i]);
 	free(rep->strs.s);

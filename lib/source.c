@@ -8,7 +8,7 @@
 
 static const char dat_magic[10] = "\x17\x08\x44tracing";
 
-static struct pft_source *source_alloc(const char *name)
+struct pft_source *pft_source_alloc(const char *name)
 {
 	struct pft_source *s = calloc(1, sizeof(*s));
 
@@ -27,7 +27,7 @@ static struct pft_source *source_alloc(const char *name)
 
 struct pft_source *pft_source_text(FILE *f, const char *name)
 {
-	struct pft_source *s = source_alloc(name);
+	struct pft_source *s = pft_source_alloc(name);
 
 	if (s && pft_text_attach(s, f, "", 0) < 0) {
 		pft_source_close(s);
@@ -66,7 +66,7 @@ static int attach_dat(struct pft_source *s, FILE *f, const char *path, bool is_s
 struct pft_source *pft_source_open(const char *path)
 {
 	bool is_stdin = !strcmp(path, "-");
-	struct pft_source *s = source_alloc(is_stdin ? "<stdin>" : path);
+	struct pft_source *s = pft_source_alloc(is_stdin ? "<stdin>" : path);
 	FILE *f = is_stdin ? stdin : fopen(path, "re");
 	char head[sizeof(dat_magic)];
 	struct stat sb;
@@ -107,6 +107,16 @@ fail:
 int pft_source_next(struct pft_source *src, struct pft_event *ev)
 {
 	return src->next(src, ev);
+}
+
+int pft_source_prepare(struct pft_source *src, struct pft_aspace *as)
+{
+	return src->prepare ? src->prepare(src, as) : 0;
+}
+
+int pft_source_counters(struct pft_source *src, pft_counters_cb cb, void *data)
+{
+	return src->counters ? src->counters(src, cb, data) : 0;
 }
 
 const struct pft_source_stats *pft_source_stats(const struct pft_source *src)

@@ -71,7 +71,8 @@ printf '%s\n' "   a-1 [000] d.... 1.0: page_fault_user: address=0x1fffffffffffff
 	"   b-99999999999 [000] d.... 1.0: page_fault_user: address=0x1000 ip=0x1 error_code=0x4" \
 	"   c-5 [000] d.... 99999999999999999999.0: page_fault_user: address=0x1000 ip=0x1 error_code=0x4" \
 	"   d--5 [000] d.... 1.0: page_fault_user: address=0x1000 ip=0x1 error_code=0xffffffffffffffff" >"$TMP/absurd.txt"
-run_status "$PFTRACE" report --jsonl -m /dev/null "$TMP/absurd.txt"
+echo "1000-2000 rw-p 00000000 00:00 0" >"$TMP/one.maps"
+run_status "$PFTRACE" report --jsonl -m "$TMP/one.maps" "$TMP/absurd.txt"
 check_eq "absurd: exit" 0 "$status"
 check_eq "absurd: the one sane line (64 error bits named)" 64 "$(jq '.flags | length' <<<"$out")"
 check_match "absurd: the other three counted" "skipped 3 malformed page-fault lines" "$err"

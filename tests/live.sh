@@ -20,7 +20,7 @@ check_eq "live zero-page cow" 64 "$(vma 0x110000000000 .by_kind.cow)"
 check_eq "live no lost events" 0 "$(j .summary.lost_events)"
 # the TGID column (options/record-tgid) joins threads with their process's maps
 "$ROOT/scripts/capture-text.sh" -t "$TMP/tgid.txt" -- "$ROOT/tests/workload" threads 2 0.5
-run_status "$PFTRACE" report --json --by tid -m /dev/null "$TMP/tgid.txt"
+run_status "$PFTRACE" report --json --by tid -m "$TMP/maps.txt" "$TMP/tgid.txt"
 check_match "TGID column present" "\\( *[0-9]+\\) \\[" "$(grep -m1 page_fault "$TMP/tgid.txt")"
 # (the script that wrote set_event_pid may leak a few events: ftrace applies the filter per CPU
 # at the next context switch; pftrace record writes it while its child is stopped)

@@ -110,12 +110,19 @@ run_status "$PFTRACE" record -q --json -- "$WL" pattern "$TMP/maps.txt" "$data"
 check_eq "history: the one deliberate no-vma only" 1 "$(j .summary.no_vma)"
 check_eq "history: RELRO writes are not bad-access" 0 "$(j '.summary.by_kind["bad-access"]')"
 check_eq "history: events followed" 1 "$(j '.summary.history_events > 0' | grep -c true)"
-run_status "$PFTRACE" record -q --json -- "$WL" remap "$ROOT/.pft-f1.$$" "$ROOT/.pft-f2.$$"
-rv() { j "[.vmas[] | select(.start == \"0x150000000000\" and .perms == \"$1\") | .by_kind[\"$2\"]] | add"; }
-check_eq "remap: FILE1 then FILE2 read, r--p" 32 "$(rv r--p file-read)"
-check_eq "remap: written after mprotect rw: cow in the rw-p VMA" 16 "$(rv rw-p cow)"
-check_eq "remap: PROT_NONE read: bad-access in the ---p VMA" 1 "$(rv ---p bad-access)"
+f1=$ROOT/.pft-f1.$$ f2=$ROOT/.pft-f2.$$
+run_status "$PFTRACE" record -q --json -- "$WL" remap "$f1" "$f2"
+# one row per mapping, across its mprotect: FILE1 (read, then written after mprotect rw), FILE2
+# (read, then read once after mprotect none)
+rv() { j "[.vmas[] | select(.start == \"0x150000000000\" and .path == \"$1\") | $2] | add"; }
+check_eq "remap: FILE1's row: 16 read, 16 cow" "16 16" "$(rv "$f1" '.by_kind["file-read"]') $(rv "$f1" .by_kind.cow)"
+check_eq "remap: FILE1's row: born r--p, its permissions changed" "r--p true" "$(rv "$f1" .perms) $(rv "$f1" .perms_changed)"
+check_eq "remap: FILE2's row: 16 read, 1 bad-access" "16 1" "$(rv "$f2" '.by_kind["file-read"]') $(rv "$f2" '.by_kind["bad-access"]')"
 check_eq "remap: after munmap: the only no-vma" 1 "$(j .summary.no_vma)"
+run_status "$PFTRACE" record -q --jsonl -- "$WL" remap "$f1" "$f2"
+fv() { jq -s -r "[.[] | select(.kind == \"$1\" and (.page | startswith(\"0x1500\"))) | .vma.perms + \" \" + .vma.path] | unique | join(\",\")" <<<"$out"; }
+check_eq "remap, per fault: the cow writes in the rw-p VMA of FILE1" "rw-p $f1" "$(fv cow)"
+check_eq "remap, per fault: the bad-access read in the ---p VMA of FILE2" "---p $f2" "$(fv bad-access)"
 printf '#!/bin/bash\nx=$(echo warming up)\nexec %q "$@"\n' "$WL" >"$TMP/shim"
 chmod +x "$TMP/shim"
 run_status "$PFTRACE" record -q --json -- "$TMP/shim" pattern "$TMP/maps.txt" "$data"

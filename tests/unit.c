@@ -140,9 +140,10 @@ static void test_trace_variants(void)
 		    &ev, &in) == PFT_LINE_MALFORMED);
 	CHECK(parse("python3 [000] page_fault_user: address=0x1 ip=0x1 error_code=0x1", &ev, &in) ==
 	      PFT_LINE_MALFORMED);
-	CHECK(parse("         python3-8466    [000] d....   99999999999999999999.5: page_fault_user: "
-		    "address=0x1 ip=0x1 error_code=0x1",
-		    &ev, &in) == PFT_LINE_MALFORMED);
+	CHECK(
+	    parse("         python3-8466    [000] d....   99999999999999999999.5: page_fault_user: "
+		  "address=0x1 ip=0x1 error_code=0x1",
+		  &ev, &in) == PFT_LINE_MALFORMED);
 	CHECK(parse("         python3-8466    [000] d....   361.349940: page_fault_user: "
 		    "address=0x1ffffffffffffffff ip=0x1 error_code=0x1",
 		    &ev, &in) == PFT_LINE_MALFORMED);
@@ -316,7 +317,8 @@ static void test_classify(void)
 	CHECK(pft_classify(0xe, heap, m, 0) == PFT_KIND_OTHER); /* reserved bit */
 	CHECK(pft_classify(0x5, heap, m, 0) == PFT_KIND_OTHER); /* read protection fault */
 	CHECK(pft_classify(0x6, NULL, NULL, 0x1000) == PFT_KIND_UNKNOWN);
-	CHECK(pft_classify(0x4, pft_maps_lookup(m, 0x7ff5c0cce000ull), m, 0) == PFT_KIND_OTHER); /* vvar */
+	CHECK(pft_classify(0x4, pft_maps_lookup(m, 0x7ff5c0cce000ull), m, 0) ==
+	      PFT_KIND_OTHER); /* vvar */
 	CHECK_STR(pft_kind_name(PFT_KIND_STACK_GROWTH), "stack-growth");
 	pft_maps_free(m);
 }
@@ -375,7 +377,7 @@ static void test_report(void)
 	CHECK(nr_faults == 10);
 	flt = last_fault;
 	CHECK(flt.kind == PFT_KIND_ANON_FIRST_TOUCH && flt.page == 0x56373998f000ull);
-	CHECK(flt.major == -1); /* no completions in this source */
+	CHECK(flt.major == -1);			 /* no completions in this source */
 	ev.address = 0x7ff5c0bce000ull + 0x3123; /* the deleted file: offset 0x3123 */
 	ev.error_code = 0x4;
 	CHECK(pft_report_add(rep, &ev) == 0);
@@ -452,7 +454,8 @@ static void test_completions(void)
 	CHECK(json_integer_value(json_object_get(sum, "minor")) == 1);
 	CHECK(json_integer_value(json_object_get(sum, "major_unknown")) == 1);
 	CHECK(json_integer_value(json_object_get(sum, "completions_without_fault")) == 1);
-	CHECK(json_integer_value(json_object_get(json_object_get(sum, "latency_ns"), "max")) == 5000);
+	CHECK(json_integer_value(json_object_get(json_object_get(sum, "latency_ns"), "max")) ==
+	      5000);
 	json_decref(doc);
 	pft_report_free(rep);
 	pft_aspace_free(as);

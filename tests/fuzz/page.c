@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target: raw record decoding. A ring-buffer page goes through pftrace's page check, then
- * libtraceevent's kbuffer and pftrace's decoder, with the event formats of a 6.18 kernel
- * (tests/fixtures/formats/; run from the repository's top). */
+/* Fuzz target: raw record decoding. A ring-buffer page goes through pftrace's page walk and
+ * decoder, with the event formats of a 6.18 kernel (tests/fixtures/formats/; run from the
+ * repository's top). A page the walk accepts then goes through libtraceevent's kbuffer, which
+ * libtracecmd uses on trace.dat pages: it must end and give exactly the same records (a
+ * difference aborts), which is what lets the walk vouch for pages before kbuffer sees them. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,15 +57,34 @@ static struct tep_handle *formats(void)
 	return tep;
 }
 
+/* kbuffer on a page the walk accepted: the same records, or abort */
+static void same_as_kbuffer(struct kbuffer *kb, uint8_t *page)
+{
+	struct pft_page it;
+	struct pft_page_rec pr;
+	unsigned long long ts;
+	void *rec;
+
+	pft_page_open(&it, page, 4096);
+	kbuffer_load_subbuffer(kb, page);
+	for (rec = kbuffer_read_event(kb, &ts); rec; rec = kbuffer_next_event(kb, &ts))
+		if (pft_page_next(&it, &pr) != 1 || pr.data != rec || pr.ts != ts ||
+		    pr.size != kbuffer_event_size(kb))
+			abort();
+	if (pft_page_next(&it, &pr) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tep_handle *tep;
 	static struct pft_decoder *dec;
 	static struct kbuffer *kb;
 	static uint8_t page[4096];
-	unsigned long long ts;
+	struct pft_page it;
+	struct pft_page_rec pr;
 	struct pft_event ev;
-	void *rec;
+	int r;
 
 	if (!tep) {
 		tep = formats();
@@ -72,12 +93,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(page, 0, sizeof(page));
 	memcpy(page, data, size < sizeof(page) ? size : sizeof(page));
-	if (!pft_page_ok(kb, page, sizeof(page)) || kbuffer_load_subbuffer(kb, page) < 0)
+	if (pft_page_open(&it, page, sizeof(page)) < 0)
 		return 0;
-	for (rec = kbuffer_read_event(kb, &ts); rec; rec = kbuffer_next_event(kb, &ts)) {
-		struct tep_record r = {.ts = ts, .data = rec, .size = kbuffer_event_size(kb)};
+	while ((r = pft_page_next(&it, &pr)) > 0) {
+		struct tep_record rec = {.ts = pr.ts, .data = pr.data, .size = pr.size};
 
-		pft_decode(dec, &r, 0, &ev);
+		pft_decode(dec, &rec, 0, &ev);
 	}
+	if (r == 0)
+		same_as_kbuffer(kb, page);
 	return 0;
 }

@@ -1,0 +1,1034 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A recording session: what `pftrace record` does between parsing its options and printing.
+ *
+ *   start   sweeps instances left by killed runs, creates ours (live.c), starts the command
+ *           stopped at its exec or lists the -p targets' threads, reads their maps, arms the pid
+ *           filter and tracing, lets the command go;
+ *   source  the events in time order, as a pft_source: the report reads a recording as it
+ *           reads any trace. Between reads it polls the buffers, the caller's signal fd, the
+ *           tracees (ptrace) and the kernel's per-task exit counters (taskstats);
+ *   signal  what a signal to pftrace means for the command, as a shell would have it;
+ *   write   the trace.dat, with everything the join used.
+ *
+ * Processes are followed by the kernel's own records (perf MMAP2/COMM, the sched and syscall
+ * events); ptrace is only for the command's exec (tracing starts exactly there), the exit and
+ * exec stops of the command and the targets (a maps snapshot to check the rebuilt map against),
+ * and passing signals on.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <tracefs.h>
+#include "internal.h"
+#include "dat.h"
+#include "live.h"
+#include "ptrace.h"
+
+#define TICK_MS	 200 /* the buffers are read at least this often */
+#define MAX_FDS	 1024
+#define REPEAT_S 1.0 /* a second signal within this is the same one (timeout sends two) */
+
+struct target {
+	int pid;
+	bool seized, gone;
+};
+
+/* A task's fault counters: at the start (threads that were there), at the end (taskstats when
+ * it exited, or /proc when tracing stopped). */
+struct count {
+	int tid, tgid; /* tgid: what taskstats said, 0 if nothing */
+	uint64_t min0, maj0, min1, maj1;
+	bool end;
+};
+
+/* A task known before the first event: passed on as a COMM event, first. */
+struct task0 {
+	int tid, tgid;
+	char comm[16];
+};
+
+/* A maps snapshot taken before the source was prepared (the start's). */
+struct snap0 {
+	int pid;
+	struct pft_maps *maps;
+	char *exe;
+};
+
+struct pft_record {
+	struct pft_record_opts o;
+	char err[512];
+	struct pft_live *live;
+	struct pft_taskstats *ts;
+	struct pft_aspace *as; /* from pft_source_prepare */
+	struct pft_source *src;
+	struct pft_child child;
+	struct target *targets;
+	size_t nr_targets;
+	struct task0 *tasks0;
+	size_t nr_tasks0, cap_tasks0, next_task0;
+	struct snap0 *snaps0;
+	size_t nr_snaps0, cap_snaps0;
+	struct count *counts;
+	size_t nr_counts, cap_counts;
+	struct pft_hmap count_idx; /* tid -> counts */
+	bool started, stopping, draining, child_done;
+	int child_status;
+	struct timespec start;
+	struct timespec sig_at[65]; /* when pftrace first got each signal */
+	int delivered[65];	    /* signals the command got: delivery stops seen */
+	bool continued;		    /* pftrace was just continued: a stop signal waiting is stale */
+	bool stop_self;		    /* ^Z: stop pftrace once the command has stopped */
+	int stop_sig;		    /* the signal that ended the recording early, or 0 */
+	struct timespec stop_asked;
+	uint64_t live_events;
+};
+
+static void fail(struct pft_record *r, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	errno = err;
+}
+
+static void notice(struct pft_record *r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!r->o.notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->o.notice(r->o.data, msg);
+}
+
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+struct pft_record *pft_record_new(const struct pft_record_opts *opts)
+{
+	struct pft_record *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->o = *opts;
+	r->child = (struct pft_child){-1, -1, -1};
+	return r;
+}
+
+const char *pft_record_error(const struct pft_record *r)
+{
+	return r->err;
+}
+
+/* ---------------------------------------------------------------- counters */
+
+static struct count *count_of(struct pft_record *r, int tid)
+{
+	uint32_t i;
+	int k = pft_hmap_put(&r->count_idx, (uint64_t)(uint32_t)tid, 0, (uint32_t)r->nr_counts, &i);
+
+	if (k < 0)
+		return NULL;
+	if (k == 1) {
+		if (pft_grow((void **)&r->counts, &r->cap_counts, r->nr_counts + 1,
+			     sizeof(*r->counts)) < 0)
+			return NULL;
+		r->counts[r->nr_counts++] = (struct count){.tid = tid};
+	}
+	return &r->counts[i];
+}
+
+/* A thread there at the start: what it had counted before we came. */
+static void count_start(struct pft_record *r, int tid)
+{
+	char task[64];
+	struct count *c;
+
+	snprintf(task, sizeof(task), "%d/task/%d", tid, tid);
+	if ((c = count_of(r, tid)))
+		pft_proc_faults(task, &c->min0, &c->maj0);
+}
+
+/* A task exited (taskstats): its final counts. A tid the kernel reuses for another task adds
+ * that one's too: only tasks of the trace are looked at, at the end. */
+static int count_exit(void *data, int tid, int tgid, uint64_t min_flt, uint64_t maj_flt)
+{
+	struct pft_record *r = data;
+	struct count *c = count_of(r, tid);
+
+	if (!c)
+		return -1;
+	/* a thread that exec'd takes its leader's tid: both exits count */
+	c->min1 += min_flt;
+	c->maj1 += maj_flt;
+	c->end = true;
+	if (tgid > 0)
+		c->tgid = tgid;
+	return 0;
+}
+
+/* Tracing ends: the exits so far, then the tasks still alive (set_event_pid lists them). */
+static void count_alive(struct pft_record *r)
+{
+	char *pids, *p, *save = NULL;
+
+	if (r->ts)
+		pft_taskstats_read(r->ts, count_exit, r);
+	pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
+	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p; p = strtok_r(NULL, " \n", &save)) {
+		int tid = atoi(p);
+		char task[64];
+		uint64_t min, maj;
+		struct count *c;
+
+		snprintf(task, sizeof(task), "%d/task/%d", tid, tid);
+		if (tid <= 0 || pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)))
+			continue;
+		c->min1 += min;
+		c->maj1 += maj;
+		c->end = true;
+	}
+	free(pids);
+}
+
+/* Each process of the trace: the sum over its threads. A process with a thread whose end is
+ * not known (its exit message was lost) has no counters. */
+static int proc_counters(struct pft_record *r, struct pft_proc_counters **out, size_t *n)
+{
+	struct pft_hmap idx = {0};
+	bool *unknown = NULL;
+	size_t i, cap = 0, cap_u = 0;
+	int ret = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; r->ts && r->as && i < pft_aspace_task_count(r->as) && ret == 0; i++) {
+		const char *comm;
+		int tid, tgid;
+		uint32_t k, at;
+		struct count *c;
+
+		pft_aspace_task_at(r->as, i, &tid, &tgid, &comm);
+		if (!pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tid, 0, &k))
+			continue; /* a task the kernel told nothing of (not ours to count) */
+		c = &r->counts[k];
+		if (tgid <= 0)
+			tgid = c->tgid > 0 ? c->tgid : tid;
+		if (pft_hmap_put(&idx, (uint64_t)(uint32_t)tgid, 0, (uint32_t)*n, &at) < 0 ||
+		    pft_grow((void **)out, &cap, *n + 1, sizeof(**out)) < 0 ||
+		    pft_grow((void **)&unknown, &cap_u, *n + 1, sizeof(*unknown)) < 0) {
+			ret = -1;
+			break;
+		}
+		if (at == *n) {
+			(*out)[(*n)++] = (struct pft_proc_counters){tgid, 0, 0};
+			unknown[at] = false;
+		}
+		unknown[at] |= !c->end;
+		(*out)[at].min_flt += c->min1 - c->min0;
+		(*out)[at].maj_flt += c->maj1 - c->maj0;
+	}
+	/* keep the known ones, in place */
+	for (i = 0, cap = 0; ret == 0 && i < *n; i++)
+		if (!unknown[i])
+			(*out)[cap++] = (*out)[i];
+	if (ret == 0)
+		*n = cap;
+	free(unknown);
+	pft_hmap_release(&idx);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- targets */
+
+/* A -p target must be a live user process: one clear line says why not. */
+static int check_target(struct pft_record *r, int pid)
+{
+	char path[64], comm[64] = "?", state = 0, buf[512];
+	FILE *f;
+	int c;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		errno = ESRCH;
+		fail(r, "no process %d", pid);
+		return -1;
+	}
+	fclose(f);
+	if (strrchr(buf, ')'))
+		state = strrchr(buf, ')')[2];
+	pft_proc_comm(pid, comm, sizeof(comm));
+	if (state == 'Z') {
+		errno = ESRCH;
+		fail(r, "process %d (%s) is a zombie: it takes no more faults", pid, comm);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f) {
+		fail(r, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	c = getc(f);
+	fclose(f);
+	if (c == EOF) {
+		errno = EINVAL;
+		fail(r, "process %d (%s) is a kernel thread: it takes no user page faults", pid,
+		     comm);
+		return -1;
+	}
+	return 0;
+}
+
+static int add_task0(struct pft_record *r, int tid, int tgid)
+{
+	char path[64], comm[64] = "";
+	struct task0 *t;
+
+	snprintf(path, sizeof(path), "%d/task/%d", tgid, tid);
+	if (pft_grow((void **)&r->tasks0, &r->cap_tasks0, r->nr_tasks0 + 1, sizeof(*r->tasks0)) < 0)
+		return -1;
+	pft_proc_comm(tid, comm, sizeof(comm));
+	t = &r->tasks0[r->nr_tasks0++];
+	*t = (struct task0){tid, tgid, ""};
+	snprintf(t->comm, sizeof(t->comm), "%s", comm);
+	return 0;
+}
+
+/* Every thread of pid not yet traced into set_event_pid (and its perf events), in one write:
+ * known at the start with its comm and counters. A thread that ends meanwhile is no error. */
+static int add_threads(struct pft_record *r, int pid)
+{
+	int *tids = NULL, *more, ret = 0;
+	size_t n = 0, i;
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return errno == ENOENT ? 0 : -1; /* the process ended: the loop will see it */
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (!(more = realloc(tids, (n + 1) * sizeof(*tids)))) {
+			ret = -1;
+			break;
+		}
+		tids = more;
+		tids[n++] = atoi(d->d_name);
+	}
+	closedir(dir);
+	if (ret == 0)
+		ret = pft_live_add_pids(r->live, tids, n);
+	for (i = 0; ret == 0 && i < n; i++) {
+		uint32_t seen;
+
+		/* once each: a second listing finds the threads born since the first */
+		if (pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tids[i], 0, &seen))
+			continue;
+		count_start(r, tids[i]);
+		ret = add_task0(r, tids[i], pid);
+	}
+	free(tids);
+	return ret;
+}
+
+/* /proc/PID/maps now, and the file it runs. */
+static struct pft_maps *read_maps(int pid, char *exe, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, size - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	return pft_maps_load_pid(pid);
+}
+
+/* The maps a process starts from (before the first event), read after tracing was armed: what
+ * changes meanwhile is recorded too, and applied again over it. */
+static int snapshot_start(struct pft_record *r, int pid)
+{
+	char exe[4096];
+	struct pft_maps *m = read_maps(pid, exe, sizeof(exe));
+	struct snap0 *s;
+
+	if (!m)
+		return errno == ENOENT || errno == ESRCH ? 0 : -1; /* it ended: the loop sees it */
+	if (pft_grow((void **)&r->snaps0, &r->cap_snaps0, r->nr_snaps0 + 1, sizeof(*r->snaps0)) <
+	    0) {
+		pft_maps_free(m);
+		return -1;
+	}
+	s = &r->snaps0[r->nr_snaps0++];
+	s->pid = pid;
+	s->maps = m;
+	s->exe = strdup(exe);
+	return 0;
+}
+
+/* A snapshot while the process is stopped (an exit or exec stop): the marker written first
+ * dates it in the trace's clock; with the kernel's records it checks the rebuilt map. */
+static void snapshot_check(struct pft_record *r, int pid)
+{
+	char exe[4096], mark[64];
+	struct pft_maps *m;
+
+	if (!r->as)
+		return;
+	snprintf(mark, sizeof(mark), PFT_SNAP_MARKER "%u %d", pft_aspace_next_snapshot_id(r->as),
+		 pid);
+	pft_live_mark(r->live, mark);
+	m = read_maps(pid, exe, sizeof(exe));
+	if (m)
+		pft_aspace_add_snapshot(r->as, pid, PFT_TS_PENDING, m, exe);
+}
+
+/* --no-history: maps read when a fault's address is in none known (see aspace.c). */
+static int resolve_snapshot(void *data, struct pft_aspace *as, int pid, const char *comm)
+{
+	(void)as;
+	(void)comm;
+	snapshot_check(data, pid);
+	return 0;
+}
+
+static int resolve_tgid(void *data, int tid, const char *comm)
+{
+	(void)data;
+	(void)comm;
+	return pft_proc_tgid(tid);
+}
+
+/* ---------------------------------------------------------------- setting up */
+
+static int check_tracefs(struct pft_record *r)
+{
+	const char *tdir = "/sys/kernel/tracing";
+
+	if (pft_live_tracefs(&tdir) == 0)
+		return 0;
+	if (errno == ENOENT)
+		fail(r, "this kernel has no exceptions:page_fault_user tracepoint (x86 only)");
+	else if (errno == EACCES || errno == EPERM)
+		fail(r, "no permission to use tracefs (%s): run as root", tdir);
+	else
+		fail(r,
+		     "tracefs is not mounted and cannot be (%s): mount -t tracefs nodev "
+		     "/sys/kernel/tracing",
+		     strerror(errno));
+	return -1;
+}
+
+static void said_stale(void *data, const char *name, int err)
+{
+	if (!err)
+		notice(data, "removed instance '%s' left by a killed pftrace", name);
+	else
+		notice(data, "cannot remove instance '%s' left by a killed pftrace: %s", name,
+		       strerror(err));
+}
+
+static int open_tracing(struct pft_record *r)
+{
+	struct pft_live_opts lo = {
+	    .kernel = r->o.kernel,
+	    .history = r->o.history,
+	    .completions = r->o.completions,
+	    .buffer_kb = r->o.buffer_kb,
+	};
+	char *dir = NULL, *copy;
+	int err;
+
+	if (r->o.output) {
+		copy = strdup(r->o.output);
+		dir = copy ? strdup(dirname(copy)) : NULL;
+		free(copy);
+		/* fail now, not after the whole recording */
+		if (!dir || access(dir, W_OK | X_OK) < 0) {
+			err = dir ? errno : ENOMEM;
+			free(dir);
+			errno = err;
+			fail(r, "cannot write '%s': %s", r->o.output, strerror(err));
+			return -1;
+		}
+		lo.spool_dir = dir;
+	}
+	pft_live_remove_stale(said_stale, r);
+	r->live = pft_live_open(&lo);
+	err = errno;
+	free(dir);
+	if (!r->live) {
+		errno = err;
+		fail(r, "cannot set up tracing: %s", strerror(err));
+		return -1;
+	}
+	if (pft_live_history_missing(r->live))
+		notice(r,
+		       "%d of the events that follow address spaces are missing on this kernel: "
+		       "some faults will be joined with maps snapshots only",
+		       pft_live_history_missing(r->live));
+	/* per-process counters come from the kernel's exit accounting */
+	r->ts = pft_taskstats_open((int)sysconf(_SC_NPROCESSORS_CONF));
+	if (!r->ts)
+		notice(r, "no per-process fault counters (taskstats: %s)", strerror(errno));
+	return 0;
+}
+
+static int start_command(struct pft_record *r)
+{
+	int exec_err, st, rr;
+
+	if (pft_child_spawn(r->o.argv, r->o.stdout_to_stderr, &r->child) < 0) {
+		fail(r, "cannot start '%s': %s", r->o.argv[0], strerror(errno));
+		return -1;
+	}
+	rr = pft_child_exec(&r->child, &exec_err, &st);
+	if (rr < 0) {
+		fail(r, "cannot trace '%s': %s", r->o.argv[0], strerror(errno));
+		pft_child_abandon(&r->child);
+		return -1;
+	}
+	if (rr > 0) {
+		fail(r, "cannot run '%s': %s", r->o.argv[0],
+		     strerror(exec_err ? exec_err : ECHILD));
+		r->child.pid = -1;
+		r->child_done = true;
+		r->child_status = st;
+		return 1;
+	}
+	/* stopped at its first instruction: filter on it, arm, read its maps, let it go */
+	if (pft_live_add_pid(r->live, r->child.pid) < 0 || pft_live_arm(r->live) < 0) {
+		fail(r, "cannot arm tracing: %s", strerror(errno));
+		pft_child_abandon(&r->child);
+		return -1;
+	}
+	count_start(r, r->child.pid);
+	if (add_task0(r, r->child.pid, r->child.pid) < 0 || snapshot_start(r, r->child.pid) < 0) {
+		fail(r, "%s", strerror(errno));
+		pft_child_abandon(&r->child);
+		return -1;
+	}
+	r->targets = calloc(1, sizeof(*r->targets));
+	if (!r->targets) {
+		pft_child_abandon(&r->child);
+		return -1;
+	}
+	r->nr_targets = 1;
+	r->targets[0] = (struct target){r->child.pid, true, false};
+	pft_ptrace_resume(r->child.pid);
+	return 0;
+}
+
+static int start_targets(struct pft_record *r)
+{
+	size_t i;
+
+	r->targets = calloc(r->o.nr_pids, sizeof(*r->targets));
+	if (!r->targets)
+		return -1;
+	r->nr_targets = r->o.nr_pids;
+	for (i = 0; i < r->nr_targets; i++) {
+		int tgid = pft_proc_tgid(r->o.pids[i]);
+
+		r->targets[i].pid = tgid > 0 ? tgid : r->o.pids[i];
+		if (add_threads(r, r->targets[i].pid) < 0) {
+			fail(r, "cannot trace process %d: %s", r->targets[i].pid, strerror(errno));
+			return -1;
+		}
+	}
+	if (pft_live_arm(r->live) < 0) {
+		fail(r, "cannot arm tracing: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < r->nr_targets; i++) {
+		struct target *t = &r->targets[i];
+
+		/* threads born between the listing and arming: event-fork covers the later ones */
+		if (add_threads(r, t->pid) < 0 || snapshot_start(r, t->pid) < 0) {
+			fail(r, "cannot trace process %d: %s", t->pid, strerror(errno));
+			return -1;
+		}
+		t->seized = pft_ptrace_seize(t->pid) == 0;
+		if (!t->seized && errno != ESRCH)
+			notice(r, "cannot ptrace process %d (%s): its maps at exit are not checked",
+			       t->pid, strerror(errno));
+	}
+	return 0;
+}
+
+int pft_record_start(struct pft_record *r)
+{
+	int s;
+
+	if (check_tracefs(r) < 0)
+		return -1;
+	/* the targets' own words first: a dead pid is said as such, not as a tracing error */
+	for (size_t i = 0; i < r->o.nr_pids; i++)
+		if (check_target(r, r->o.pids[i]) < 0)
+			return -1;
+	if (open_tracing(r) < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	s = r->o.argv ? start_command(r) : start_targets(r);
+	r->started = s == 0;
+	/* the tasks known now go into the trace.dat before any event: a replay knows them too */
+	for (size_t i = 0; r->started && i < r->nr_tasks0; i++) {
+		struct pft_event ev = {.type = PFT_EV_COMM,
+				       .ts = 0,
+				       .tid = r->tasks0[i].tid,
+				       .tgid = r->tasks0[i].tgid,
+				       .text = r->tasks0[i].comm};
+
+		if (pft_live_spool_event(r->live, &ev) < 0) {
+			fail(r, "%s", strerror(errno));
+			return -1;
+		}
+	}
+	return s;
+}
+
+/* ---------------------------------------------------------------- signals */
+
+static int command_status(const struct pft_record *r)
+{
+	if (!r->child_done)
+		return -1;
+	if (WIFEXITED(r->child_status))
+		return WEXITSTATUS(r->child_status);
+	return WIFSIGNALED(r->child_status) ? 128 + WTERMSIG(r->child_status) : 1;
+}
+
+int pft_record_command_status(const struct pft_record *r)
+{
+	return command_status(r);
+}
+
+int pft_record_stopped_by(const struct pft_record *r)
+{
+	return r ? r->stop_sig : 0;
+}
+
+/* Signal sig is pending for pid (so a second one would be merged with it, not delivered). */
+static bool pending(int pid, int sig)
+{
+	char path[64], line[256];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "SigPnd:", 7) || !strncmp(line, "ShdPnd:", 7))
+			yes |= (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+static void tracees(struct pft_record *r);
+
+/* Passes sig on to the command unless it has it already: delivered (we saw the stop) or
+ * pending. A process-group kill signals both of us at once; a terminal's too. */
+static void pass_on(struct pft_record *r, int sig)
+{
+	int before = r->delivered[sig];
+
+	tracees(r); /* a delivery stop that already happened */
+	if (r->child_done || r->delivered[sig] > before || pending(r->child.pid, sig))
+		return;
+	kill(r->child.pid, sig);
+}
+
+void pft_record_signal(struct pft_record *r, int sig, int code)
+{
+	if (sig <= 0 || sig > 64)
+		return;
+	if (sig == SIGCONT) {
+		r->continued = true;
+		return;
+	}
+	if (sig == SIGTSTP) {
+		/* ^Z: the command stops (the terminal stopped it too, or we pass it on), then
+		 * pftrace, so that the shell sees the job stopped */
+		if (r->o.argv && code != SI_KERNEL)
+			pass_on(r, sig);
+		r->continued = false;
+		r->stop_self = true;
+		clock_gettime(CLOCK_MONOTONIC, &r->stop_asked);
+		return;
+	}
+	if (!r->o.argv || r->child_done) {
+		r->stop_sig = r->stop_sig ? r->stop_sig : sig;
+		pft_record_stop(r);
+		return;
+	}
+	if (r->sig_at[sig].tv_sec || r->sig_at[sig].tv_nsec) {
+		/* the same signal again at once is the same one (timeout signals pftrace, then its
+		 * process group); asked again later, the recording ends now and the command runs
+		 * on without us */
+		if (since(&r->sig_at[sig]) < REPEAT_S)
+			return;
+		pass_on(r, sig);
+		r->stop_sig = sig;
+		pft_record_stop(r);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &r->sig_at[sig]);
+	/* the recording follows the command to its end, as a shell waits for its job */
+	if (code != SI_KERNEL)
+		pass_on(r, sig);
+}
+
+void pft_record_stop(struct pft_record *r)
+{
+	r->stopping = true;
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static struct target *target_of(struct pft_record *r, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->nr_targets; i++)
+		if (r->targets[i].pid == pid)
+			return &r->targets[i];
+	return NULL;
+}
+
+static bool all_gone(const struct pft_record *r)
+{
+	size_t i;
+
+	if (r->o.argv)
+		return r->child_done;
+	for (i = 0; i < r->nr_targets; i++)
+		if (!r->targets[i].gone)
+			return false;
+	return true;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* What the tracees did: exit and exec stops are the moments their maps can be checked. */
+static void tracees(struct pft_record *r)
+{
+	int status, k;
+	pid_t pid;
+
+	while ((k = pft_ptrace_poll(&pid, &status)) != PFT_STOP_NONE && k >= 0) {
+		struct target *t = target_of(r, pid);
+
+		switch (k) {
+		case PFT_STOP_EXIT_EVENT:
+		case PFT_STOP_EXEC_EVENT:
+			snapshot_check(r, pid);
+			pft_ptrace_resume(pid);
+			break;
+		case PFT_STOP_EXITED:
+			if (pid == r->child.pid) {
+				r->child_done = true;
+				r->child_status = status;
+			}
+			if (t)
+				t->gone = true;
+			break;
+		case PFT_STOP_SIGNAL:
+			if (pid == r->child.pid)
+				r->delivered[status]++;
+			/* a stop from before pftrace itself was continued is stale: the shell's
+			 * SIGCONT has come and gone */
+			pft_ptrace_deliver(pid,
+					   is_stop_signal(status) && r->continued ? 0 : status);
+			break;
+		case PFT_STOP_GROUP:
+			pft_ptrace_listen(pid);
+			break;
+		default:
+			break;
+		}
+	}
+	/* targets that could not be seized are watched by their pid */
+	for (size_t i = 0; i < r->nr_targets; i++)
+		if (!r->targets[i].seized && !r->targets[i].gone &&
+		    pft_proc_dead(r->targets[i].pid))
+			r->targets[i].gone = true;
+}
+
+/* ^Z asked pftrace to stop: once the command has stopped (or a moment has passed, for one
+ * that ignores it), as a job does. */
+static void job_control(struct pft_record *r)
+{
+	char path[64], buf[256], *p;
+	bool stopped = !r->o.argv || r->child_done;
+
+	if (!r->stop_self)
+		return;
+	if (!stopped) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", r->child.pid);
+		FILE *f = fopen(path, "re");
+
+		if (f && fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+			stopped = p[2] == 't' || p[2] == 'T';
+		if (f)
+			fclose(f);
+	}
+	if (!stopped && since(&r->stop_asked) < 0.5)
+		return;
+	r->stop_self = false;
+	if (r->o.on_stop_self)
+		r->o.on_stop_self(r->o.data);
+}
+
+static int step(struct pft_record *r)
+{
+	struct pollfd pfd[MAX_FDS];
+	int fds[MAX_FDS], n = pft_live_fds(r->live, fds, MAX_FDS - 2), i, timeout = TICK_MS;
+
+	for (i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+	if (r->o.wake_fd >= 0 && r->o.on_wake)
+		pfd[n++] = (struct pollfd){.fd = r->o.wake_fd, .events = POLLIN};
+	if (r->ts)
+		pfd[n++] = (struct pollfd){.fd = pft_taskstats_fd(r->ts), .events = POLLIN};
+	if (r->o.duration > 0) {
+		double left = r->o.duration - since(&r->start);
+
+		timeout = left <= 0 ? 0 : left * 1000 < TICK_MS ? (int)(left * 1000) + 1 : TICK_MS;
+	}
+	if (r->stop_self)
+		timeout = 20;
+	if (!r->stopping && poll(pfd, n, timeout) < 0 && errno != EINTR)
+		return -1;
+	if (r->o.wake_fd >= 0 && r->o.on_wake)
+		r->o.on_wake(r->o.data);
+	tracees(r);
+	/* a stop signal that waited while pftrace was stopped is spent now */
+	r->continued = false;
+	job_control(r);
+	if (r->ts && pft_taskstats_read(r->ts, count_exit, r) < 0)
+		return -1;
+	if (pft_live_read(r->live) < 0)
+		return -1;
+	if (r->o.on_tick)
+		r->o.on_tick(r->o.data);
+	if (r->stopping || all_gone(r) ||
+	    (r->o.duration > 0 && since(&r->start) >= r->o.duration)) {
+		/* what the kernel counted, then the last events: nothing counted is untraced */
+		count_alive(r);
+		if (pft_live_stop(r->live) < 0)
+			return -1;
+		r->draining = true;
+	}
+	return 0;
+}
+
+static bool own_marker(struct pft_record *r, const struct pft_event *ev)
+{
+	unsigned int id;
+	int pid;
+
+	if (ev->type != PFT_EV_MARKER || !ev->text ||
+	    strncmp(ev->text, PFT_MARKER_PREFIX, strlen(PFT_MARKER_PREFIX)))
+		return false;
+	/* a snapshot's marker dates it in the trace's clock */
+	if (r->as && sscanf(ev->text, PFT_SNAP_MARKER "%u %d", &id, &pid) == 2)
+		pft_aspace_date_snapshot(r->as, pid, id, ev->ts);
+	return true;
+}
+
+static int rec_next(struct pft_source *src, struct pft_event *ev)
+{
+	struct pft_record *r = src->priv;
+	int k;
+
+	if (!r->started)
+		return 0;
+	/* the tasks known at the start come first */
+	if (r->next_task0 < r->nr_tasks0) {
+		const struct task0 *t = &r->tasks0[r->next_task0++];
+
+		*ev = (struct pft_event){.type = PFT_EV_COMM,
+					 .ts = 0,
+					 .cpu = -1,
+					 .tid = t->tid,
+					 .tgid = t->tgid,
+					 .text = t->comm,
+					 .name = "comm"};
+		return 1;
+	}
+	for (;;) {
+		k = pft_live_pop(r->live, ev, r->draining);
+		if (k < 0)
+			return -1;
+		if (k > 0) {
+			if (own_marker(r, ev))
+				continue;
+			src->st.events++;
+			if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)
+				src->st.other_events++;
+			return 1;
+		}
+		if (r->draining)
+			return 0;
+		if (step(r) < 0)
+			return -1;
+	}
+}
+
+static int rec_prepare(struct pft_source *src, struct pft_aspace *as)
+{
+	struct pft_record *r = src->priv;
+	static const struct pft_resolver none = {0};
+	struct pft_resolver live = {resolve_tgid, resolve_snapshot, true, r};
+	size_t i;
+
+	r->as = as;
+	/* with the kernel's records, nothing is looked up in /proc while events are joined: the
+	 * trace.dat then holds all the join used, and a replay gives the same answer */
+	if (r->o.history)
+		pft_aspace_set_exact(as);
+	pft_aspace_set_resolver(as, r->o.history ? &none : &live);
+	for (i = 0; i < r->nr_snaps0; i++) {
+		int id = pft_aspace_add_snapshot(as, r->snaps0[i].pid, PFT_NO_TS, r->snaps0[i].maps,
+						 r->snaps0[i].exe);
+
+		r->snaps0[i].maps = NULL; /* as owns it now, even on failure */
+		if (id < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int rec_counters(struct pft_source *src, pft_counters_cb cb, void *data)
+{
+	struct pft_record *r = src->priv;
+	struct pft_proc_counters *c;
+	size_t n, i;
+	int ret;
+
+	if (proc_counters(r, &c, &n) < 0)
+		return -1;
+	for (i = 0, ret = 0; i < n && ret >= 0; i++)
+		ret = cb(data, c[i].pid, c[i].min_flt, c[i].maj_flt);
+	free(c);
+	return ret < 0 ? -1 : (int)n;
+}
+
+const struct pft_source_stats *pft_record_stats(struct pft_record *r)
+{
+	struct pft_live_stats st;
+	struct pft_source_stats *s = &r->src->st;
+
+	if (r->live && pft_live_stats(r->live, &st) == 0) {
+		s->lost_events = (int64_t)st.lost;
+		s->lost_completions = st.lost_completions;
+		s->lost_sideband = st.lost_sideband;
+		s->bad_pages = st.bad_pages;
+	}
+	return s;
+}
+
+struct pft_source *pft_record_source(struct pft_record *r)
+{
+	if (r->src)
+		return r->src;
+	r->src = pft_source_alloc("live");
+	if (!r->src)
+		return NULL;
+	r->src->priv = r;
+	r->src->next = rec_next;
+	r->src->prepare = rec_prepare;
+	r->src->counters = rec_counters;
+	r->src->st.format = "live";
+	r->src->st.cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	r->src->st.lost_events = 0;
+	r->src->st.completions = r->o.completions;
+	r->src->st.sideband = r->o.history;
+	return r->src;
+}
+
+int pft_record_write(struct pft_record *r, const char *path)
+{
+	struct pft_dat_input in = {
+	    .path = path,
+	    .live = r->live,
+	    .kernel = r->o.kernel,
+	    .history = r->o.history,
+	    .completions = r->o.completions,
+	    .as = r->as,
+	};
+	struct pft_proc_counters *c = NULL;
+	size_t n = 0;
+	int ret;
+
+	if (!r->as) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (proc_counters(r, &c, &n) < 0)
+		return -1;
+	in.counters = c;
+	in.nr_counters = n;
+	ret = pft_dat_write(&in);
+	free(c);
+	return ret;
+}
+
+void pft_record_free(struct pft_record *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	/* before anything else: the machine's tracing state. A command or target still running
+	 * runs on: pftrace's exit detaches it. */
+	pft_live_close(r->live);
+	pft_taskstats_close(r->ts);
+	for (i = 0; i < r->nr_snaps0; i++) {
+		pft_maps_free(r->snaps0[i].maps);
+		free(r->snaps0[i].exe);
+	}
+	free(r->snaps0);
+	free(r->tasks0);
+	free(r->counts);
+	pft_hmap_release(&r->count_idx);
+	free(r->targets);
+	if (r->src) {
+		r->src->priv = NULL;
+		r->src->close = NULL;
+		pft_source_close(r->src);
+	}
+	free(r);
+}
