@@ -295,8 +295,8 @@ static int exit_status(const struct record_args *a, struct pft_record *rec, int 
 		return EXIT_OK;
 	if (st >= 0)
 		return st;
-	if (!a->quiet)
-		fprintf(stderr, "pftrace: recording ended; '%s' is still running\n", a->argv[0]);
+	/* even with -q: a process left running is not a detail */
+	fprintf(stderr, "pftrace: recording ended; '%s' is still running\n", a->argv[0]);
 	return sig ? 128 + sig : EXIT_OK;
 }
 

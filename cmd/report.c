@@ -14,22 +14,23 @@ struct report_args {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pftrace report [options] FILE...    (FILE '-' = standard input)\n"
-		   "\n"
-		   "Reads ftrace text (trace, trace_pipe, trace-cmd report output) or trace.dat,\n"
-		   "joins each page fault with the VMA that holds its address, and reports.\n"
-		   "\n"
-		   "  -m, --maps [PID=]FILE  a saved /proc/PID/maps, for every pid or for PID\n"
-		   "                         (repeatable); without it, live pids' maps are read\n"
-		   "  -b, --by KEY           group by vma (default), file, page, ip, tid or kind\n"
-		   "  -n, --top N            rows to show (table: 20; JSON: all; 0 = all)\n"
-		   "  -p, --pid PID[,PID]    only these processes or threads (repeatable)\n"
-		   "  -k, --kernel           include page_fault_kernel events\n"
-		   "  -j, --json             one JSON document on stdout\n"
-		   "      --jsonl            one JSON object per fault on stdout\n"
-		   "  -h, --help             this help\n"
-		   "\n"
-		   "Exit status: 0 ok, 1 failure (unreadable input, no trace data), 2 usage.\n");
+	fprintf(
+	    f, "usage: pftrace report [options] FILE...    (FILE '-' = standard input)\n"
+	       "\n"
+	       "Reads ftrace text (trace, trace_pipe, trace-cmd report output) or trace.dat,\n"
+	       "joins each page fault with the VMA that holds its address, and reports.\n"
+	       "\n"
+	       "  -m, --maps [PID=]FILE  a saved /proc/PID/maps, for every pid or for PID\n"
+	       "                         (repeatable); without it, live pids' maps are read\n"
+	       "  -b, --by KEY           group by vma (default), file, page, ip, tid, pid or kind\n"
+	       "  -n, --top N            rows to show (table: 20; JSON: all; 0 = all)\n"
+	       "  -p, --pid PID[,PID]    only these processes or threads (repeatable)\n"
+	       "  -k, --kernel           include page_fault_kernel events\n"
+	       "  -j, --json             one JSON document on stdout\n"
+	       "      --jsonl            one JSON object per fault on stdout\n"
+	       "  -h, --help             this help\n"
+	       "\n"
+	       "Exit status: 0 ok, 1 failure (unreadable input, no trace data), 2 usage.\n");
 }
 
 static int parse(int argc, char **argv, struct report_args *a)

@@ -64,7 +64,6 @@ struct proc {
 	bool exact;	   /* cur is the kernel's map, kept by its records since a known start */
 	bool exec_pending; /* exec'd, and no snapshot of the new image applied yet */
 	bool perf_exec;	   /* a COMM exec record began the image: the exec event adds nothing */
-	bool brk_fresh;	   /* a new image: its first brk returns where the heap starts */
 	uint64_t brk_start, brk_end; /* the heap: [start, end) per the brk syscalls, 0 if unknown */
 	struct area *areas;	     /* sorted by (backing, perms, start) */
 	size_t nr_areas, cap_areas;
@@ -577,7 +576,7 @@ static void new_image(struct proc *p)
 	p->history = false;
 	p->exec_pending = false;
 	p->exact = p->cur != NULL;
-	p->perf_exec = p->brk_fresh = true;
+	p->perf_exec = true;
 	p->brk_start = p->brk_end = 0;
 	p->nr_areas = 0;
 }
@@ -597,7 +596,7 @@ static void on_exec(struct pft_aspace *as, const struct pft_event *ev, int pid)
 	pft_maps_free(p->cur);
 	p->cur = NULL;
 	p->history = p->exact = false;
-	p->exec_pending = p->brk_fresh = true;
+	p->exec_pending = true;
 	p->brk_start = p->brk_end = 0;
 	p->nr_areas = 0;
 	/* the new image's mappings are made by the kernel, not by syscalls: they come from the
@@ -716,6 +715,9 @@ static void on_mmap2(struct pft_aspace *as, const struct pft_event *ev)
 	t.dev_minor = (unsigned int)ev->args[3];
 	t.inode = ev->args[4];
 	if (!strcmp(name, "//anon")) {
+		/* the first growth of a heap whose start no brk(0) told: it starts there */
+		if (s && s->sys == PFT_SYS_BRK && !p->brk_start)
+			p->brk_start = t.start;
 		name = is_heap(p, t.start, t.end, s) ? "[heap]" : "[anon]";
 		t.inode = 0;
 	} else if (t.inode || name[0] == '/') {
@@ -817,14 +819,13 @@ static void do_brk(struct proc *p, const struct pending_sys *s, int64_t ret)
 	uint64_t end = ((uint64_t)ret + 0xfff) & PFT_PAGE_MASK;
 	size_t i;
 
-	/* the first brk of an image (glibc's brk(0)) returns where the heap starts */
-	if (p->brk_fresh)
-		p->brk_start = (uint64_t)ret;
-	p->brk_fresh = false;
 	p->brk_end = (uint64_t)ret;
 	for (i = 0; i < pft_maps_count(p->cur); i++)
 		if (!strcmp(pft_maps_at(p->cur, i)->name, "[heap]"))
 			heap = pft_maps_at(p->cur, i);
+	/* brk(0) with no heap yet returns where it will start (glibc's first call) */
+	if (!s->args[0] && !heap)
+		p->brk_start = (uint64_t)ret;
 	if (heap && end < heap->end) {
 		pft_maps_unmap(p->cur, end > heap->start ? end : heap->start, heap->end);
 		return;

@@ -49,7 +49,7 @@ struct target {
 struct count {
 	int tid, tgid; /* tgid: what taskstats said, 0 if nothing */
 	uint64_t min0, maj0, min1, maj1;
-	bool end;
+	bool end, exited; /* the end is known; from its exit (a zombie's /proc would repeat it) */
 };
 
 /* A task known before the first event: passed on as a COMM event, first. */
@@ -183,7 +183,7 @@ static int count_exit(void *data, int tid, int tgid, uint64_t min_flt, uint64_t 
 	/* a thread that exec'd takes its leader's tid: both exits count */
 	c->min1 += min_flt;
 	c->maj1 += maj_flt;
-	c->end = true;
+	c->end = c->exited = true;
 	if (tgid > 0)
 		c->tgid = tgid;
 	return 0;
@@ -204,7 +204,8 @@ static void count_alive(struct pft_record *r)
 		struct count *c;
 
 		snprintf(task, sizeof(task), "%d/task/%d", tid, tid);
-		if (tid <= 0 || pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)))
+		if (tid <= 0 || pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)) ||
+		    c->exited)
 			continue;
 		c->min1 += min;
 		c->maj1 += maj;
@@ -224,7 +225,7 @@ static int proc_counters(struct pft_record *r, struct pft_proc_counters **out, s
 
 	*out = NULL;
 	*n = 0;
-	for (i = 0; r->ts && r->as && i < pft_aspace_task_count(r->as) && ret == 0; i++) {
+	for (i = 0; r->as && i < pft_aspace_task_count(r->as) && ret == 0; i++) {
 		const char *comm;
 		int tid, tgid;
 		uint32_t k, at;
@@ -655,15 +656,22 @@ static bool pending(int pid, int sig)
 
 static void tracees(struct pft_record *r);
 
-/* Passes sig on to the command unless it has it already: delivered (we saw the stop) or
- * pending. A process-group kill signals both of us at once; a terminal's too. */
+/* Passes sig on to the command unless it has it already: delivered (its delivery stop was
+ * seen), or pending. A process-group kill signals both of us at once, the command first; its
+ * signal may be on its way (taken from the queue, its stop not yet told), and timeout signals
+ * pftrace just before its process group: for 50 ms, what comes is waited for. */
 static void pass_on(struct pft_record *r, int sig)
 {
-	int before = r->delivered[sig];
+	struct timespec moment = {0, 5 * 1000 * 1000};
+	int before = r->delivered[sig], tries;
 
-	tracees(r); /* a delivery stop that already happened */
-	if (r->child_done || r->delivered[sig] > before || pending(r->child.pid, sig))
-		return;
+	for (tries = 0; tries < 10; tries++) {
+		if (tries)
+			nanosleep(&moment, NULL);
+		tracees(r);
+		if (r->child_done || r->delivered[sig] > before || pending(r->child.pid, sig))
+			return;
+	}
 	kill(r->child.pid, sig);
 }
 

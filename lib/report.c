@@ -101,9 +101,10 @@ struct group {
 	bool perms_changed;
 	uint8_t *seen;
 	struct lat *lat; /* latency, for the rows of vma, file, tid, pid and kind tables */
-	/* pid rows: the kernel's own counters of the process, when the input has them */
+	/* pid rows: the kernel's own counters of the process, when the input has them, and
+	 * how many times it exec'd (each exec's argument pages are counted, not traced) */
 	bool kernel;
-	uint64_t kmin, kmaj;
+	uint64_t kmin, kmaj, execs;
 };
 
 /* An area up to this size counts its distinct pages in a bitmap (64 GiB: 2 MiB of bits). */
@@ -445,6 +446,31 @@ static int proc_add(struct pft_report *rep, const struct pft_fault *f)
 	return 0;
 }
 
+/* The row of process pid, made if it has none (a process that took no traced fault). */
+static int64_t proc_row(struct pft_report *rep, int pid)
+{
+	struct group proto = {.pid = pid};
+	const char *comm = pft_aspace_comm(rep->as, pid);
+
+	if (set_str(rep, &proto, comm ? comm : "<...>") < 0)
+		return -1;
+	return row_get(&rep->procs, (uint64_t)(uint32_t)pid, 0, &proto);
+}
+
+/* An exec of a selected process: it has a row, and one more exec. */
+static int count_exec(struct pft_report *rep, const struct pft_event *ev)
+{
+	int pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
+	int64_t idx;
+
+	if (!pid_selected(rep, pid, ev->tid))
+		return 0;
+	if ((idx = proc_row(rep, pid)) < 0)
+		return -1;
+	rep->procs.rows[idx].execs++;
+	return 0;
+}
+
 /* A fault is complete: it is counted and goes to the sink. */
 static int finalize(struct pft_report *rep, const struct pft_fault *f)
 {
@@ -567,8 +593,6 @@ int pft_report_finish(struct pft_report *rep)
 
 int pft_report_process_counters(struct pft_report *rep, int pid, uint64_t min_flt, uint64_t maj_flt)
 {
-	struct group proto = {.pid = pid};
-	const char *comm;
 	int64_t idx;
 
 	if (pid < 0) {
@@ -580,9 +604,7 @@ int pft_report_process_counters(struct pft_report *rep, int pid, uint64_t min_fl
 	if (!pid_selected(rep, pid, pid))
 		return 0;
 	/* a process that took no traced fault still has a row: 0 traced of what it counted */
-	comm = pft_aspace_comm(rep->as, pid);
-	if (set_str(rep, &proto, comm ? comm : "<...>") < 0 ||
-	    (idx = row_get(&rep->procs, (uint64_t)(uint32_t)pid, 0, &proto)) < 0)
+	if ((idx = proc_row(rep, pid)) < 0)
 		return -1;
 	rep->procs.rows[idx].kernel = true;
 	rep->procs.rows[idx].kmin += min_flt;
@@ -662,6 +684,8 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 	if (ev->type == PFT_EV_COMPLETION)
 		return complete(rep, ev);
 	if (ev->type == PFT_EV_EXIT && release_held(rep, held_of(rep, ev->tid, false)) < 0)
+		return -1;
+	if (ev->type == PFT_EV_EXEC && count_exec(rep, ev) < 0)
 		return -1;
 	if (pft_aspace_event(rep->as, ev))
 		return 0;
@@ -830,6 +854,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 				    g->kernel ? json_integer((json_int_t)g->kmaj) : json_null());
 		json_object_set_new(
 		    o, "coverage", g->kernel ? ratio(g->c.faults, g->kmin + g->kmaj) : json_null());
+		json_object_set_new(o, "exec_calls", json_integer((json_int_t)g->execs));
 		break;
 	case PFT_BY_FILE:
 		o = json_object();

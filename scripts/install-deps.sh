@@ -2,7 +2,9 @@
 # Installs what pftrace needs to build and test (Debian/Ubuntu, as root).
 #   build:  libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev pkg-config gcc make
 #   tests:  jq (JSON checks), trace-cmd (interop), valgrind, clang + libclang-rt-dev (libFuzzer),
-#           bsdutils (script: a tty for the progress line), bc (benchmark scripts)
+#           bsdutils (script: a terminal for the progress line and ^C), bc (benchmark scripts),
+#           linux-perf (perf trace: the peer pftrace is checked against), python3 (workloads),
+#           procps (pgrep), perl (signals sent at once, as timeout sends them)
 # Fedora: dnf install libtracefs-devel libtraceevent-devel libtracecmd-devel jansson-devel libzstd-devel \
 #         pkgconf-pkg-config gcc make jq trace-cmd clang
 set -e
@@ -13,4 +15,4 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	gcc make pkg-config libc6-dev \
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev \
-	jq trace-cmd valgrind clang libclang-rt-dev bsdutils bc >/dev/null
+	jq trace-cmd valgrind clang libclang-rt-dev bsdutils bc linux-perf python3 procps perl >/dev/null

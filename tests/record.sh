@@ -123,6 +123,16 @@ run_status "$PFTRACE" record -q --jsonl -- "$WL" remap "$f1" "$f2"
 fv() { jq -s -r "[.[] | select(.kind == \"$1\" and (.page | startswith(\"0x1500\"))) | .vma.perms + \" \" + .vma.path] | unique | join(\",\")" <<<"$out"; }
 check_eq "remap, per fault: the cow writes in the rw-p VMA of FILE1" "rw-p $f1" "$(fv cow)"
 check_eq "remap, per fault: the bad-access read in the ---p VMA of FILE2" "---p $f2" "$(fv bad-access)"
+# --- one row per memory area: a heap across its growth; mappings made again where one was
+run_status "$PFTRACE" record -q --json -- "$WL" areas
+check_eq "areas: the heap grown 16 times: one row with every fault" "1 256" \
+	"$(j '[.vmas[] | select(.name == "[heap]")] | "\(length) \(map(.faults) | add)"')"
+check_eq "areas: 40 overlapping mappings at one place: one row, its pages" "1 2480 120" \
+	"$(j '[.vmas[] | select(.start == "0x160000000000")] | "\(length) \(.[0].faults) \(.[0].pages)"')"
+run_status "$PFTRACE" record -q --jsonl -- "$WL" areas
+check_eq "areas, per fault: each mapping as it was (7 sizes at 3 places)" 21 \
+	"$(jq -s '[.[] | select(.page | startswith("0x1600")) | .vma.start + .vma.end] | unique | length' <<<"$out")"
+
 printf '#!/bin/bash\nx=$(echo warming up)\nexec %q "$@"\n' "$WL" >"$TMP/shim"
 chmod +x "$TMP/shim"
 run_status "$PFTRACE" record -q --json -- "$TMP/shim" pattern "$TMP/maps.txt" "$data"
@@ -218,6 +228,33 @@ check_eq "the next run: exit" 0 "$status"
 check_match "the next run says it cleaned up" "removed instance 'pftrace-$r' left by a killed pftrace" "$err"
 no_instance "after the SIGKILL sweep"
 kill $wl; wait $wl 2>/dev/null || true
+
+# --- the kernel's counters, like with like: report --pid compares one process with its own
+run_status "$PFTRACE" record -q --kernel -o "$TMP/two.dat" -- sh -c 'ls -R /usr/include >/dev/null; ls / >/dev/null'
+run_status "$PFTRACE" report --json --kernel "$TMP/two.dat"
+lspid=$(j '[.processes[] | select(.comm == "ls")][0].pid')
+lsfaults=$(j "[.processes[] | select(.pid == $lspid)][0].faults")
+run_status "$PFTRACE" report --json --kernel --pid "$lspid" "$TMP/two.dat"
+check_eq "report --pid: the kernel's counters of that process only" "1 $lsfaults" \
+	"$(j '.summary.kernel_counters | "\(.processes) \(.traced)"')"
+check_eq "report --pid: traced = counted, but exec's argument pages" true \
+	"$(j '.summary.kernel_counters | (.min_flt + .maj_flt - .traced) as $d | $d >= 0 and $d <= 2')"
+# an idle process: nothing to trace, said so (not "traced 0.0%")
+sleep 5 &
+idle=$!
+run_status "$PFTRACE" record -d 0.3 -p $idle
+check_match "idle: nothing to trace" "kernel's counters over the recording: 0 minor, 0 major in 1 process: nothing to trace" "$out"
+run_status "$PFTRACE" record -q --json -d 0.3 -p $idle
+check_eq "idle: no coverage figure" null "$(j .summary.kernel_counters.coverage)"
+kill $idle
+wait $idle 2>/dev/null || true
+
+# --- -d with a command: the recording ends, the command runs on, and pftrace says so
+run_status "$PFTRACE" record -q -o "$TMP/d.dat" -d 0.3 -- sleep 3
+check_eq "-d with a command: exit 0" 0 "$status"
+check_match "-d with a command: says it runs on" "recording ended; 'sleep' is still running" "$err"
+check_eq "-d with a command: a complete trace.dat" 1 "$(trace-cmd report "$TMP/d.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
+pkill -f '^sleep 3$' || true
 
 # --- bad targets
 run_status "$PFTRACE" record -p 99999999999

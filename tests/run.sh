@@ -17,7 +17,8 @@ count() {
 	fail=$((fail + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")))
 }
 out=$(mktemp)
-for t in tests/unit tests/cli.sh tests/badinput.sh tests/docs.sh tests/live.sh tests/record.sh tests/drills.sh tests/valgrind.sh; do
+for t in tests/unit tests/cli.sh tests/badinput.sh tests/docs.sh tests/live.sh tests/record.sh tests/trees.sh \
+	tests/signals.sh tests/drills.sh tests/valgrind.sh; do
 	"$t" >"$out" || true
 	cat "$out"
 	count "$out" "$t"

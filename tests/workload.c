@@ -19,6 +19,18 @@
  *             -> mprotect none, one read (1 bad-access, ---p) -> munmap, one write (1 no-vma)
  *        workload kernel PAGES                read() /dev/zero into PAGES fresh pages at
  *                                             0x140000000000: the kernel faults on each one
+ *        workload signals OUT SECONDS         counts the SIGINT, SIGTERM, SIGHUP and SIGQUIT
+ *                                             it gets (OUT.ready says its handlers are in
+ *                                             place); when one came (it waits 0.3 s for
+ *                                             more) or SECONDS pass, writes "INT TERM HUP
+ *                                             QUIT" counts to OUT and exits 128+the last one
+ *                                             (0 if none came)
+ *        workload churn SECONDS               creates short-lived threads until SECONDS pass
+ *        workload areas                       the heap grown by sbrk 16 times 16 pages, each
+ *                                             written (256 faults in [heap]); then 40 times:
+ *                                             1 to 7 x 16 pages mapped at 0x160000000000 +
+ *                                             0, 4 or 8 pages, written, unmapped (560 faults,
+ *                                             overlapping mappings: one area)
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -264,6 +276,102 @@ static int kernel_faults(size_t pages)
 	return 0;
 }
 
+static int areas(void)
+{
+	char *base = sbrk(0), *p;
+	size_t i, j, len;
+
+	for (i = 0; i < 16; i++) {
+		p = sbrk(16 * PAGE);
+		if (p == (void *)-1)
+			die("sbrk");
+		for (j = 0; j < 16 * PAGE; j += PAGE)
+			p[j] = 1;
+	}
+	for (i = 0; i < 40; i++) {
+		len = (1 + i % 7) * 16 * PAGE;
+		p = map_at(0x160000000000ul + (i % 3) * 4 * PAGE, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1);
+		for (j = 0; j < len; j += PAGE)
+			p[j] = 1;
+		munmap(p, len);
+	}
+	return base == (void *)-1;
+}
+
+static volatile sig_atomic_t got[4], last;
+
+static void on_sig(int sig)
+{
+	static const int which[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (sig == which[i])
+			got[i]++;
+	last = sig;
+}
+
+static int signals(const char *out, double secs)
+{
+	struct sigaction sa = {.sa_handler = on_sig};
+	struct timespec t = {0, 10 * 1000 * 1000};
+	double waited = 0, quiet = 0;
+	char ready[4096];
+	FILE *f;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	snprintf(ready, sizeof(ready), "%s.ready", out);
+	f = fopen(ready, "w");
+	if (!f)
+		die(ready);
+	fclose(f);
+	while (waited < secs && (!last || quiet < 0.3)) {
+		nanosleep(&t, NULL);
+		waited += 0.01;
+		if (last)
+			quiet += 0.01;
+	}
+	f = fopen(out, "w");
+	if (!f)
+		die(out);
+	fprintf(f, "%d %d %d %d\n", (int)got[0], (int)got[1], (int)got[2], (int)got[3]);
+	fclose(f);
+	return last ? 128 + last : 0;
+}
+
+static void *short_thread(void *arg)
+{
+	char page[8192];
+
+	memset(page, (int)(long)arg, sizeof(page));
+	return (void *)(long)page[100];
+}
+
+/* Threads that come and go all the time: some end while a tracer lists them. */
+static int churn(double secs)
+{
+	struct timespec start, now;
+	long n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
+		pthread_t t[4];
+		int i;
+
+		for (i = 0; i < 4; i++)
+			if (pthread_create(&t[i], NULL, short_thread, (void *)n++))
+				die("pthread_create");
+		for (i = 0; i < 4; i++)
+			pthread_join(t[i], NULL);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec + (now.tv_nsec - start.tv_nsec) / 1e9 < secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pattern")) {
@@ -285,7 +393,14 @@ int main(int argc, char **argv)
 		return kernel_faults(strtoul(argv[2], NULL, 0));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "touch"))
 		return touch(strtoul(argv[2], NULL, 0), argc == 4 ? argv[3] : NULL);
+	if (argc == 4 && !strcmp(argv[1], "signals"))
+		return signals(argv[2], atof(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "churn"))
+		return churn(atof(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "areas"))
+		return areas();
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
-			"touch PAGES [MAPS_OUT] | kernel PAGES\n");
+			"touch PAGES [MAPS_OUT] | kernel PAGES | remap FILE1 FILE2 | "
+			"signals OUT SECONDS | churn SECONDS | areas\n");
 	return 2;
 }

@@ -1,0 +1,114 @@
+#!/bin/bash
+# Process trees, live: every fault of every process named exactly, checked against the kernel's
+# own counters and against perf trace, and the same answer from the trace.dat. The workloads
+# people trace: a parallel build, a launcher that execs, a shell loop of short-lived programs, a
+# Python fork pool, a server that forks children that exec (-p).
+# Needs root, tracefs, perf and python3 (scripts/install-deps.sh).
+set -euo pipefail
+SUITE=trees
+. "$(dirname "$0")/lib.sh"
+T=/sys/kernel/tracing
+F=$ROOT/tests/fixtures/trees
+
+require_live
+for tool in python3 perf make; do
+	command -v $tool >/dev/null || {
+		bad "$tool is not installed (scripts/install-deps.sh)"
+		finish
+		exit 0
+	}
+done
+
+# The oracles, on $TMP/NAME.json (the live report) and $TMP/NAME.dat (its trace.dat).
+check_tree() {
+	local n=$1 live=$TMP/$1.json off
+	check_eq "$n: faults were traced" true "$(jq '.summary.faults > 100' "$live")"
+	check_eq "$n: unknown (no VMA named) at most 0.1%" true \
+		"$(jq '.summary.no_maps <= .summary.faults / 1000' "$live")"
+	check_eq "$n: no false no-vma or bad-access (nothing crashed)" "0 0" \
+		"$(jq -r '"\(.summary.no_vma) \(.summary.by_kind["bad-access"])"' "$live")"
+	check_eq "$n: nothing lost" "0 0 0" \
+		"$(jq -r '.summary | "\(.lost_events) \(.lost_mapping_records) \(.bad_pages)"' "$live")"
+	check_eq "$n: the maps rebuilt agree with every /proc snapshot" 0 \
+		"$(jq .summary.maps_checks.disagreed "$live")"
+	check_eq "$n: every process has the kernel's counters" "$(jq .summary.pids "$live")" \
+		"$(jq .summary.kernel_counters.processes "$live")"
+	# per process, what the kernel counted is what was traced (--kernel: kernel-mode faults on
+	# user memory too), but for exec's argument pages (copied with get_user_pages, which has no
+	# tracepoint: 1 or 2 per exec) and a task's last write at exit (its clear_child_tid, taken
+	# after the kernel's exit accounting)
+	off=$(jq -r '[.processes[] | select(.kernel_min_flt != null)
+		| ((.kernel_min_flt + .kernel_maj_flt) - .faults) as $d
+		| select($d < -1 or $d > 2 * .exec_calls)
+		| "\(.pid) \(.comm): counted \(.kernel_min_flt + .kernel_maj_flt), traced \(.faults), exec \(.exec_calls)"]
+		| join("; ")' "$live")
+	check_eq "$n: each process: traced = the kernel's counters (but exec's argument pages)" "" "$off"
+	check_eq "$n: each process over 1000 faults: within 0.5% of the kernel's counters" "" \
+		"$(jq -r '[.processes[] | select(.kernel_min_flt != null and .faults > 1000)
+			| select((.coverage - 1) | fabs > 0.005) | .pid] | join(",")' "$live")"
+	# the trace.dat gives the identical answer
+	"$PFTRACE" report --json --kernel "$TMP/$n.dat" >"$TMP/$n.replay.json"
+	for k in summary vmas processes; do
+		check_eq "$n: its trace.dat replayed: the same $k" "$(jq -cS ".$k" "$live" | md5sum)" \
+			"$(jq -cS ".$k" "$TMP/$n.replay.json" | md5sum)"
+	done
+}
+
+# --- make -j2 of a real multi-file C project (pftrace's own sources), under perf trace too
+mkdir "$TMP/src"
+cp -r "$ROOT/lib" "$ROOT/cmd" "$ROOT/Makefile" "$TMP/src/"
+rm -f "$TMP"/src/lib/*.[oda] "$TMP"/src/cmd/*.[od]
+(cd "$TMP/src" && perf trace --no-syscalls -F all -o "$TMP/build.perf" -- \
+	"$PFTRACE" record -q --kernel --json -o "$TMP/build.dat" -- make -j2 pftrace) \
+	>"$TMP/build.json" 2>"$TMP/build.err"
+check_eq "build: it built" true "$([ -x "$TMP/src/pftrace" ] && echo true || echo false)"
+check_eq "build: a compiler per file, and more" true "$(jq '.summary.pids > 40' "$TMP/build.json")"
+check_tree build
+"$PFTRACE" report --jsonl --kernel "$TMP/build.dat" >"$TMP/build.jsonl"
+run_status python3 "$ROOT/tests/perf-compare.py" "$TMP/build.perf" "$TMP/build.jsonl"
+check_match "build: every fault perf trace names with a file is pftrace's: same thread, file, page" \
+	"perf-named [0-9]{4,}, matched [0-9]+, perf-only [0-9]+ \\(perf stale [0-9]+\\), pftrace-only [0-9]+$" "$out"
+check_eq "build: (perf-compare.py exit status: no unexplained difference)" 0 "$status"
+check_eq "build: cc1's comm (from the kernel's COMM records, not <...>)" true \
+	"$(jq '[.processes[] | select(.comm == "cc1")] | length > 10' "$TMP/build.json")"
+
+# --- a launcher that execs (a version manager's shim, env, nice) running a Python program
+(cd "$TMP" && "$PFTRACE" record -q --kernel --json -o "$TMP/launcher.dat" -- \
+	"$F/shim" python3 "$F/work.py") >"$TMP/launcher.json" 2>"$TMP/launcher.err"
+check_tree launcher
+check_eq "launcher: python's faults are python's" true \
+	"$(jq '[.vmas[] | select(.path != null and (.path | test("libpython|/python3")))] | length > 0' "$TMP/launcher.json")"
+
+# --- a shell loop of short-lived programs
+"$PFTRACE" record -q --kernel --json -o "$TMP/loop.dat" -- sh -c \
+	'for i in 1 2 3 4 5 6; do ls -R /usr/include >/dev/null; wc -l /etc/services >/dev/null; done' \
+	>"$TMP/loop.json" 2>"$TMP/loop.err"
+check_tree loop
+check_eq "loop: 12 programs and the shell" 13 "$(jq .summary.pids "$TMP/loop.json")"
+check_eq "loop: each ls named ls" 6 "$(jq '[.processes[] | select(.comm == "ls")] | length' "$TMP/loop.json")"
+
+# --- a Python multiprocessing fork pool, then 20 short execs
+"$PFTRACE" record -q --kernel --json -o "$TMP/pool.dat" -- python3 "$F/pool.py" \
+	>"$TMP/pool.json" 2>"$TMP/pool.err"
+check_tree pool
+check_eq "pool: the 20 execs of true" 20 "$(jq '[.processes[] | select(.comm == "true")] | length' "$TMP/pool.json")"
+
+# --- -p of a server that forks children that exec: it starts serving once we are attached
+python3 "$F/server.py" "$TMP/go" 30 >/dev/null &
+srv=$!
+"$PFTRACE" record -q --kernel --json -o "$TMP/server.dat" -p $srv >"$TMP/server.json" 2>"$TMP/server.err" &
+rec=$!
+for i in $(seq 1 500); do
+	[ "$(cat $T/instances/pftrace-$rec/tracing_on 2>/dev/null)" = 1 ] && break
+	sleep 0.01
+done
+touch "$TMP/go"
+wait $rec
+wait $srv
+check_tree server
+check_eq "server: its 30 children, each named ls" 30 \
+	"$(jq '[.processes[] | select(.comm == "ls")] | length' "$TMP/server.json")"
+check_eq "server: the children's faults are in their own images" true \
+	"$(jq '[.vmas[] | select(.path == "/usr/bin/ls")] | length >= 30' "$TMP/server.json")"
+check_eq "no instance left" "" "$(ls $T/instances | grep '^pftrace-' || true)"
+finish
