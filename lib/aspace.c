@@ -568,6 +568,14 @@ static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh, u
 	return as->r.snapshot(as->r.data, as, pid, comm) == 0;
 }
 
+/* A process with no snapshot of its own starts from the maps given for every process
+ * (--maps FILE), when events are to edit them. */
+static void seed(struct proc *p, struct pft_aspace *as)
+{
+	if (!p->cur && !p->nr && as->all)
+		p->cur = adopt(p, as->all);
+}
+
 /* A new image begins, empty: exact mode fills it from the kernel's records. */
 static void new_image(struct proc *p)
 {
@@ -605,6 +613,8 @@ static void on_exec(struct pft_aspace *as, const struct pft_event *ev, int pid)
 		as->r.snapshot(as->r.data, as, pid, ev->text);
 	if (p->next < p->nr)
 		apply(as, p, p->next);
+	else
+		seed(p, as);
 }
 
 /* COMM: a rename, or with exec the start of a new image (before its MMAP2 records). */
@@ -887,6 +897,7 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 	if (!p)
 		return;
 	advance(as, p, ev->ts);
+	seed(p, as);
 	/* -4095..-1 are errors: nothing changed */
 	if (!p->cur || (ev->ret < 0 && ev->ret >= -4095))
 		return;

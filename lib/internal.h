@@ -115,6 +115,9 @@ void pft_rows_close(struct pft_rows *it);
 /* The report document without its row arrays. Caller owns. */
 json_t *pft_report_head(const struct pft_report *rep);
 
+/* "mmap", "munmap", ...: the syscalls' names, as in their events (sys_enter_mmap). */
+extern const char *const pft_sys_names[PFT_SYS_COUNT];
+
 /* Raw records (libtraceevent) to events: shared by the live reader and the trace.dat reader. */
 struct tep_handle;
 struct tep_record;

@@ -31,7 +31,7 @@ struct pft_decoder {
 	char text[4096];
 };
 
-static const char *const sys_names[PFT_SYS_COUNT] = {
+const char *const pft_sys_names[PFT_SYS_COUNT] = {
     [PFT_SYS_MMAP] = "mmap",	     [PFT_SYS_MUNMAP] = "munmap",
     [PFT_SYS_MPROTECT] = "mprotect", [PFT_SYS_PKEY_MPROTECT] = "pkey_mprotect",
     [PFT_SYS_MREMAP] = "mremap",     [PFT_SYS_BRK] = "brk",
@@ -85,7 +85,7 @@ static void find_proc_events(struct pft_decoder *d)
 	for (s = 0; s < PFT_SYS_COUNT; s++)
 		for (x = 0; x < 2; x++) {
 			snprintf(name, sizeof(name), "sys_%s_%s", x ? "exit" : "enter",
-				 sys_names[s]);
+				 pft_sys_names[s]);
 			if (!(p = add_proc(d, "syscalls", name, PFT_EV_SYSCALL)))
 				continue;
 			p->sys = s;
@@ -207,7 +207,7 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 		ev->group_dead = p->f[1] ? field(p->f[1], rec) != 0 : true;
 		break;
 	default:
-		ev->name = sys_names[p->sys];
+		ev->name = pft_sys_names[p->sys];
 		ev->sys = p->sys;
 		ev->sys_exit = p->sys_exit;
 		for (i = 0; i < 6 && p->f[i]; i++)

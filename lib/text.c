@@ -222,6 +222,158 @@ static bool parse_fault_payload(char *p, struct pft_event *ev)
 	return have_addr && have_ip && have_ec;
 }
 
+/* "key=value" in a payload that starts at start: value (NUL-terminated in place), or NULL. */
+static char *kv(char *start, const char *key)
+{
+	size_t n = strlen(key);
+	char *p, *v;
+
+	for (p = start; (p = strstr(p, key)); p += n)
+		if ((p == start || is_space(p[-1])) && p[n] == '=')
+			break;
+	if (!p)
+		return NULL;
+	v = p + n + 1;
+	p = v;
+	while (*p && !is_space(*p))
+		p++;
+	*p = '\0';
+	return v;
+}
+
+static bool dec_value(const char *s, uint64_t *out)
+{
+	const char *e = s ? pft_parse_dec(s, out) : NULL;
+
+	return e && !*e;
+}
+
+/* The process events: "filename=F pid=P old_pid=O", "pid=C comm=X clone_flags=H ...",
+ * "comm=X pid=P prio=N group_dead=true" (older kernels: no group_dead). */
+static bool parse_process(char *name, char *p, struct pft_event *ev)
+{
+	uint64_t v;
+	char *s;
+
+	if (!strcmp(name, "sched_process_exec")) {
+		/* the filename is the first field, and may hold spaces: it ends at " pid=" */
+		char *end = strstr(p, " pid=");
+
+		if (strncmp(p, "filename=", 9) || !end)
+			return false;
+		*end = '\0';
+		ev->type = PFT_EV_EXEC;
+		ev->text = p + 9;
+		return true;
+	}
+	if (!strcmp(name, "task_newtask")) {
+		char *pid = kv(p, "pid"), *flags;
+
+		/* kv cuts in place: the other fields from after it */
+		flags = pid ? kv(pid + strlen(pid) + 1, "clone_flags") : NULL;
+		if (!dec_value(pid, &v) || v > INT32_MAX || !flags ||
+		    !pft_parse_hex(flags, &ev->clone_flags))
+			return false;
+		ev->type = PFT_EV_NEWTASK;
+		ev->child = (int)v;
+		s = strstr(pid + strlen(pid) + 1, "comm=");
+		if (s && s < flags) {
+			ev->text = s + 5;
+			s[5 + strcspn(s + 5, " \t")] = '\0';
+		}
+		return true;
+	}
+	if (!strcmp(name, "sched_process_exit")) {
+		s = strstr(p, "group_dead=");
+		ev->type = PFT_EV_EXIT;
+		/* without the field (older kernels), an exit is taken as the process's */
+		ev->group_dead = !s || !strncmp(s + 11, "true", 4) || s[11] == '1';
+		return true;
+	}
+	return false;
+}
+
+/* The syscall of the mmap family named sys (len bytes), or PFT_SYS_COUNT. */
+static int sys_of(const char *sys, size_t len)
+{
+	int s;
+
+	for (s = 0; s < PFT_SYS_COUNT; s++)
+		if (strlen(pft_sys_names[s]) == len && !memcmp(sys, pft_sys_names[s], len))
+			break;
+	return s;
+}
+
+/* A syscall's arguments "k: V, k: V" in order (V in hex; small ones without 0x), or its return
+ * value "V": into ev. */
+static bool syscall_values(char *p, bool exit, struct pft_event *ev)
+{
+	uint64_t v;
+	int n = 0;
+
+	if (exit) {
+		p = skip_space(p);
+		if (p[0] == '0' && (p[1] | 0x20) == 'x')
+			p += 2;
+		if (!pft_parse_hex(p, &v))
+			return false;
+		ev->ret = (int64_t)v;
+		return true;
+	}
+	while (n < 6 && (p = strchr(p, ':'))) {
+		p = skip_space(p + 1);
+		if (p[0] == '0' && (p[1] | 0x20) == 'x')
+			p += 2;
+		if (!(p = (char *)pft_parse_hex(p, &ev->args[n++])))
+			return false;
+	}
+	return n > 0;
+}
+
+/* The events' own form: "sys_enter_NAME: k: 0x.., ..." and "sys_exit_NAME: 0x.." (trace-cmd). */
+static bool parse_syscall(const char *name, char *p, struct pft_event *ev)
+{
+	bool exit = !strncmp(name, "sys_exit_", 9);
+	const char *sys = name + (exit ? 9 : 10);
+	int s;
+
+	if (!exit && strncmp(name, "sys_enter_", 10))
+		return false;
+	if ((s = sys_of(sys, strlen(sys))) == PFT_SYS_COUNT || !syscall_values(p, exit, ev))
+		return false;
+	ev->type = PFT_EV_SYSCALL;
+	ev->sys = (enum pft_sys)s;
+	ev->sys_exit = exit;
+	return true;
+}
+
+/* ftrace's own text of syscall events: "sys_NAME(k: V, ...)" and "sys_NAME -> V". 1 if p is
+ * one of the mmap family (ev filled), 0 if it is another syscall, -1 if not a syscall line. */
+static int parse_ftrace_syscall(char *p, struct pft_event *ev)
+{
+	char *name = p + 4, *end = name;
+	bool exit;
+	int s;
+
+	if (strncmp(p, "sys_", 4))
+		return -1;
+	while (*end && *end != '(' && !is_space(*end))
+		end++;
+	exit = !strncmp(end, " -> ", 4);
+	if (*end != '(' && !exit)
+		return -1;
+	ev->name = "syscall";
+	ev->type = PFT_EV_OTHER;
+	if ((s = sys_of(name, end - name)) == PFT_SYS_COUNT)
+		return 0;
+	if (!syscall_values(end + (exit ? 4 : 1), exit, ev))
+		return -1;
+	ev->type = PFT_EV_SYSCALL;
+	ev->sys = (enum pft_sys)s;
+	ev->sys_exit = exit;
+	return 1;
+}
+
 static enum pft_line parse_lost(char *p, struct pft_line_info *info)
 {
 	uint64_t cpu, n = 0;
@@ -274,6 +426,8 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 	/* [FLAGS] [TIMESTAMP:] EVENT: */
 	for (;;) {
 		p = skip_space(p);
+		if (parse_ftrace_syscall(p, ev) >= 0)
+			return PFT_LINE_EVENT;
 		if (*p == '<') {
 			bool user = !strncmp(p, "<user stack trace>", 18);
 
@@ -310,12 +464,14 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 	ev->name = tok;
 	if (*p)
 		p++;
-	if (!strcmp(tok, "page_fault_user"))
+	if (!strcmp(tok, "page_fault_user")) {
 		ev->type = PFT_EV_FAULT_USER;
-	else if (!strcmp(tok, "page_fault_kernel"))
+	} else if (!strcmp(tok, "page_fault_kernel")) {
 		ev->type = PFT_EV_FAULT_KERNEL;
-	else {
-		ev->type = PFT_EV_OTHER;
+	} else {
+		/* what follows address spaces is replayed as history; the rest is counted */
+		if (!parse_process(tok, p, ev) && !parse_syscall(tok, p, ev))
+			ev->type = PFT_EV_OTHER;
 		return PFT_LINE_EVENT;
 	}
 	if (!parse_fault_payload(p, ev))

@@ -1,16 +1,19 @@
 #!/bin/bash
 # Capture an ftrace text trace of a command by hand-driving tracefs: the way pftrace's text
 # fixtures were made (and what `pftrace record` automates).
-#   scripts/capture-text.sh [-k] [-t] [-d DAT] OUT -- COMMAND [ARGS]
+#   scripts/capture-text.sh [-k] [-t] [-H] [-d DAT] OUT -- COMMAND [ARGS]
 #   -k  also page_fault_kernel      -t  options/record-tgid (TGID column)
+#   -H  also the events that tell how address spaces change (exec, exit, newtask, the mmap
+#       family's syscalls): what pftrace report replays as history from a text trace
 #   -d  also save the same events as DAT with `trace-cmd extract` (trace-cmd's own trace.dat)
 # Writes the instance's `trace` file to OUT. Needs root and tracefs.
 set -euo pipefail
-kernel=0 tgid=0 dat=
-while getopts ktd: o; do
+kernel=0 tgid=0 history=0 dat=
+while getopts ktHd: o; do
 	case $o in
 	k) kernel=1 ;;
 	t) tgid=1 ;;
+	H) history=1 ;;
 	d) dat=$OPTARG ;;
 	*) exit 2 ;;
 	esac
@@ -29,6 +32,15 @@ echo 1 > "$inst/options/event-fork"
 [ $tgid = 1 ] && echo 1 > "$inst/options/record-tgid"
 echo 1 > "$inst/events/exceptions/page_fault_user/enable"
 [ $kernel = 1 ] && echo 1 > "$inst/events/exceptions/page_fault_kernel/enable"
+if [ $history = 1 ]; then
+	for e in sched/sched_process_exec sched/sched_process_exit task/task_newtask; do
+		echo 1 > "$inst/events/$e/enable"
+	done
+	for s in mmap munmap mprotect pkey_mprotect mremap brk shmdt; do
+		echo 1 > "$inst/events/syscalls/sys_enter_$s/enable"
+		echo 1 > "$inst/events/syscalls/sys_exit_$s/enable"
+	done
+fi
 # the child puts itself in the filter, then execs: the trace starts at the command's first fault
 bash -c 'echo $$ > "$1/set_event_pid"; shift; exec "$@"' _ "$inst" "$@"
 echo 0 > "$inst/events/enable"

@@ -28,5 +28,22 @@ check_eq "the workload's three threads" 3 "$(j '[.groups[] | select(.comm == "wo
 check_eq "joined to one process" 1 "$(j '[.groups[] | select(.comm == "workload") | .pid] | unique | length')"
 check_eq "that process is the main thread" "$(j '[.groups[] | select(.comm == "workload") | .tid] | min')" \
 	"$(j '[.groups[] | select(.comm == "workload") | .pid] | unique | .[0]')"
+# a text trace with the events that follow address spaces (exec, tasks, the mmap family's
+# syscalls, in ftrace's own "sys_mmap(...)" / "sys_mmap -> 0x..." form) is replayed as history:
+# mappings made and unmapped before the maps were saved are found
+"$ROOT/scripts/capture-text.sh" -H "$TMP/hist.txt" -- "$ROOT/tests/workload" remap \
+	"$ROOT/.pft-h1.$$" "$ROOT/.pft-h2.$$" "$TMP/hist.maps"
+check_match "history text: syscall lines in ftrace's form" "sys_mmap\\(addr: .*sys_mmap -> 0x" "$(tr '\n' ' ' <"$TMP/hist.txt")"
+run_status "$PFTRACE" report --json -m "$TMP/hist.maps" "$TMP/hist.txt"
+check_eq "history text: the remapped place, as it was: read, cow, read, bad-access" \
+	"32 16 1" "$(j '[.vmas[] | select(.start == "0x150000000000")] | "\(map(.by_kind["file-read"]) | add) \(map(.by_kind.cow) | add) \(map(.by_kind["bad-access"]) | add)"')"
+check_eq "history text: events followed" true "$(j '.summary.history_events > 50')"
+run_status "$PFTRACE" report --jsonl -m "$TMP/hist.maps" "$TMP/hist.txt"
+check_eq "history text: the workload's one no-vma, after its munmap" 1 \
+	"$(jq -s '[.[] | select(.comm == "workload" and .kind == "no-vma")] | length' <<<"$out")"
+grep -v ': sys_' "$TMP/hist.txt" >"$TMP/nohist.txt"
+run_status "$PFTRACE" report --jsonl -m "$TMP/hist.maps" "$TMP/nohist.txt"
+check_eq "the same without the syscall lines: every fault there is no-vma" 50 \
+	"$(jq -s '[.[] | select(.comm == "workload" and .kind == "no-vma" and (.page | startswith("0x1500")))] | length' <<<"$out")"
 check_eq "capture left no instance" "" "$(ls $T/instances | grep '^pftrace-capture' || true)"
 finish

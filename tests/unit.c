@@ -154,6 +154,208 @@ static FILE *from_string(const char *s)
 	return fmemopen((void *)s, strlen(s), "r");
 }
 
+/* The lines of the events that follow address spaces, in every form they are saved in. */
+static void test_history_lines(void)
+{
+	struct pft_event ev;
+	struct pft_line_info in;
+
+	CHECK(parse("  workload-13676 [001] .....  3584.751927: sys_mmap(addr: 0, len: 0x2000, "
+		    "prot: 3, "
+		    "flags: 0x22, fd: 0xffffffff, off: 0)",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_SYSCALL && ev.sys == PFT_SYS_MMAP && !ev.sys_exit);
+	CHECK(ev.args[1] == 0x2000 && ev.args[2] == 3 && ev.args[3] == 0x22 &&
+	      ev.args[4] == 0xffffffff);
+	CHECK(parse("  workload-13676 [001] .....  3584.751931: sys_mmap -> 0x7f15e0033000", &ev,
+		    &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_SYSCALL && ev.sys_exit && ev.ret == 0x7f15e0033000);
+	CHECK(parse("  workload-13676 [001] .....  3584.751931: sys_munmap -> 0xfffffffffffffff2",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.sys == PFT_SYS_MUNMAP && ev.ret == -14);
+	/* other syscalls are other events, not malformed lines */
+	CHECK(parse("  workload-13676 [001] .....  3584.751931: sys_read(fd: 3, buf: 0x7ffc, "
+		    "count: 0x340)",
+		    &ev, &in) == PFT_LINE_EVENT &&
+	      ev.type == PFT_EV_OTHER);
+	/* the events' own print format (trace-cmd report) */
+	CHECK(parse("  bash-101 [000] d.... 1.1: sys_enter_mremap: addr: 0x7f0000000000, old_len: "
+		    "0x00004000, new_len: 0x00008000, flags: 0x00000001, new_addr: 0x00000000",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_SYSCALL && ev.sys == PFT_SYS_MREMAP && ev.args[2] == 0x8000);
+	CHECK(parse("  bash-101 [000] d.... 1.1: sys_exit_brk: 0x5638abdab000", &ev, &in) ==
+		  PFT_LINE_EVENT &&
+	      ev.sys == PFT_SYS_BRK && ev.sys_exit && ev.ret == 0x5638abdab000);
+	CHECK(
+	    parse(
+		"  bash-100 [000] d.... 1.0: task_newtask: pid=101 comm=make 2 clone_flags=1200011 "
+		"oom_score_adj=0",
+		&ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_NEWTASK && ev.child == 101 && ev.clone_flags == 0x1200011);
+	CHECK(parse("  ls-101 [000] d.... 1.6: sched_process_exec: filename=/usr/bin/my ls pid=101 "
+		    "old_pid=101",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_EXEC && !strcmp(ev.text, "/usr/bin/my ls"));
+	CHECK(parse("  ls-101 [000] d.... 1.7: sched_process_exit: comm=ls pid=101 prio=120 "
+		    "group_dead=false",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_EXIT && !ev.group_dead);
+	CHECK(parse("  ls-101 [000] d.... 1.7: sched_process_exit: comm=ls pid=101 prio=120", &ev,
+		    &in) == PFT_LINE_EVENT &&
+	      ev.group_dead);
+}
+
+/* perf MMAP2 as the recorder passes it on: start, len, pgoff (bytes), dev, ino, prot, flags */
+static struct pft_event mmap2(uint64_t ts, uint64_t start, uint64_t len, uint64_t pgoff,
+			      uint64_t ino, int prot, const char *name)
+{
+	struct pft_event ev = {.type = PFT_EV_MMAP, .ts = ts, .tid = 7, .tgid = 7, .text = name};
+
+	ev.args[0] = start;
+	ev.args[1] = len;
+	ev.args[2] = pgoff;
+	ev.args[3] = (uint64_t)0xfe << 32;
+	ev.args[4] = ino;
+	ev.args[5] = (uint64_t)prot;
+	ev.clone_flags = 0x02; /* MAP_PRIVATE */
+	return ev;
+}
+
+static struct pft_event sys(uint64_t ts, enum pft_sys s, bool exit, uint64_t a0, uint64_t a1)
+{
+	struct pft_event ev = {
+	    .type = PFT_EV_SYSCALL, .ts = ts, .tid = 7, .tgid = 7, .sys = s, .sys_exit = exit};
+
+	ev.args[0] = a0;
+	ev.args[1] = a1;
+	ev.ret = (int64_t)a0;
+	return ev;
+}
+
+static const struct pft_vma *at(struct pft_aspace *as, uint64_t ts, uint64_t addr)
+{
+	const struct pft_maps *m;
+
+	return pft_aspace_lookup(as, 7, ts, addr, "x", &m);
+}
+
+/* Exact mode: an exec begins an empty image; records and syscalls build it; areas last. */
+static void test_exact_history(void)
+{
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_event comm = {
+	    .type = PFT_EV_COMM, .ts = 1, .tid = 7, .tgid = 7, .text = "prog", .exec = true};
+	struct pft_event evs[] = {
+	    /* the kernel's ELF load: the whole file, then its code over it; a stack; bss */
+	    mmap2(2, 0x400000, 0x4000, 0, 42, 1, "/bin/prog"),
+	    mmap2(3, 0x401000, 0x1000, 0x1000, 42, 5, "/bin/prog"),
+	    mmap2(4, 0x403000, 0x1000, 0x3000, 42, 3, "/bin/prog"),
+	    mmap2(5, 0x7ff000000000, 0x21000, 0, 0, 3, "[stack]"),
+	};
+	struct pft_event exec = {
+	    .type = PFT_EV_EXEC, .ts = 6, .tid = 7, .tgid = 7, .text = "/bin/prog"};
+	const struct pft_vma *v, *code, *data;
+	struct pft_maps *snap;
+	FILE *f;
+	uint64_t code_area, data_area, heap_area;
+	size_t i;
+
+	pft_aspace_set_exact(as);
+	pft_aspace_event(as, &comm);
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		pft_aspace_event(as, &evs[i]);
+	pft_aspace_event(as, &exec);
+	CHECK(!strcmp(pft_aspace_comm(as, 7), "prog"));
+	code = at(as, 7, 0x401234);
+	data = at(as, 7, 0x403000);
+	CHECK(code && !strcmp(code->perms, "r-xp") && code->offset == 0x1000);
+	CHECK(data && !strcmp(data->perms, "rw-p") && !strcmp(data->path, "/bin/prog"));
+	CHECK(at(as, 7, 0x400000) && !strcmp(at(as, 7, 0x400000)->perms, "r--p"));
+	code_area = code->area;
+	data_area = data->area;
+	CHECK(code_area != data_area && code_area != at(as, 7, 0x400000)->area);
+	/* RELRO: mprotect's record of the changed piece keeps the mapping's area */
+	{
+		struct pft_event e1 = sys(8, PFT_SYS_MPROTECT, false, 0x403000, 0x1000);
+		struct pft_event r = mmap2(9, 0x403000, 0x1000, 0x3000, 42, 1, "/bin/prog");
+		struct pft_event e2 = sys(10, PFT_SYS_MPROTECT, true, 0, 0);
+
+		pft_aspace_event(as, &e1);
+		pft_aspace_event(as, &r);
+		pft_aspace_event(as, &e2);
+	}
+	v = at(as, 11, 0x403000);
+	CHECK(v && !strcmp(v->perms, "r--p") && v->area == data_area);
+	/* brk(0) tells where [heap] starts; its first growth record says //anon: it is [heap] */
+	{
+		struct pft_event e[] = {
+		    sys(12, PFT_SYS_BRK, false, 0, 0),
+		    sys(13, PFT_SYS_BRK, true, 0x500000, 0),
+		    sys(14, PFT_SYS_BRK, false, 0x521000, 0),
+		    mmap2(15, 0x500000, 0x21000, 0x500000, 0, 3, "//anon"),
+		    sys(16, PFT_SYS_BRK, true, 0x521000, 0),
+		    sys(17, PFT_SYS_BRK, false, 0x542000, 0),
+		    mmap2(18, 0x500000, 0x42000, 0x500000, 0, 3, "[heap]"),
+		    sys(19, PFT_SYS_BRK, true, 0x542000, 0),
+		};
+
+		for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+			pft_aspace_event(as, &e[i]);
+	}
+	v = at(as, 20, 0x500000);
+	CHECK(v && !strcmp(v->name, "[heap]"));
+	heap_area = v ? v->area : 0;
+	v = at(as, 20, 0x541000);
+	CHECK(v && !strcmp(v->name, "[heap]") && v->area == heap_area); /* one area across growth */
+	/* the stack grows: the fault comes first (below the stack: stack-growth), then its record
+	 */
+	CHECK(!at(as, 21, 0x7feffffff000));
+	{
+		struct pft_event g = mmap2(22, 0x7feffffff000, 0x22000, 0, 0, 3, "[stack]");
+		const struct pft_vma *stack = at(as, 21, 0x7ff000000000);
+		uint64_t stack_area = stack ? stack->area : 0;
+
+		pft_aspace_event(as, &g);
+		CHECK(at(as, 23, 0x7feffffff000) && at(as, 23, 0x7feffffff000)->area == stack_area);
+	}
+	/* munmap has no record: its syscall; a mapping made again there (same backing and
+	 * permissions, overlapping) joins the first one's area */
+	{
+		struct pft_event e[] = {
+		    sys(24, PFT_SYS_MMAP, false, 0, 0x2000),
+		    mmap2(25, 0x600000, 0x2000, 0x600000, 0, 3, "//anon"),
+		    sys(26, PFT_SYS_MMAP, true, 0x600000, 0),
+		    sys(27, PFT_SYS_MUNMAP, false, 0x600000, 0x2000),
+		    sys(28, PFT_SYS_MUNMAP, true, 0, 0),
+		    sys(30, PFT_SYS_MMAP, false, 0, 0x3000),
+		    mmap2(31, 0x5ff000, 0x3000, 0x5ff000, 0, 3, "//anon"),
+		    sys(32, PFT_SYS_MMAP, true, 0x5ff000, 0),
+		};
+		uint64_t first = 0;
+
+		for (i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+			pft_aspace_event(as, &e[i]);
+			if (i == 2)
+				first = at(as, 26, 0x600000) ? at(as, 26, 0x600000)->area : 0;
+			if (i == 4)
+				CHECK(!at(as, 29, 0x600000));
+		}
+		v = at(as, 33, 0x5ff000);
+		CHECK(first && v && !strcmp(v->name, "[anon]") && v->area == first);
+	}
+	/* a snapshot at a later moment is a cross-check: here it disagrees (a page it has that the
+	 * rebuilt map lacks), counted, not applied */
+	f = fmemopen((void *)"00400000-00401000 r--p 00000000 fe:00 42 /bin/prog\n"
+			     "00700000-00701000 rw-p 00000000 00:00 0\n",
+		     100, "r");
+	snap = pft_maps_load_file(f, NULL);
+	fclose(f);
+	CHECK(pft_aspace_add_snapshot(as, 7, 40, snap, "/bin/prog") > 0);
+	CHECK(!at(as, 41, 0x700000)); /* not applied */
+	CHECK(pft_aspace_checks(as)->snapshots == 1 && pft_aspace_checks(as)->disagreed == 1);
+	pft_aspace_free(as);
+}
+
 static void test_source_stacks(void)
 {
 	const char *text =
@@ -463,6 +665,8 @@ static void test_completions(void)
 
 int main(void)
 {
+	test_history_lines();
+	test_exact_history();
 	test_trace_variants();
 	test_source_stacks();
 	test_maps();

@@ -13,10 +13,11 @@
  * usage: workload pattern MAPS_OUT DATAFILE   run the pattern, write /proc/self/maps to MAPS_OUT
  *        workload threads N SECONDS           N threads touching fresh pages until SECONDS pass
  *        workload touch PAGES [MAPS_OUT]      write PAGES anonymous pages (benchmarks)
- *        workload remap FILE1 FILE2           at 0x150000000000, 16 pages each step:
+ *        workload remap FILE1 FILE2 [MAPS_OUT]  at 0x150000000000, 16 pages each step:
  *             FILE1 read (16 file-read, r--p) -> mprotect rw -> written (16 cow, rw-p)
  *             -> munmap, FILE2 mapped there (16 file-read, r--p of FILE2)
- *             -> mprotect none, one read (1 bad-access, ---p) -> munmap, one write (1 no-vma)
+ *             -> mprotect none, one read (1 bad-access, ---p) -> munmap, one write (1 no-vma);
+ *             then writes its maps (none of that is in them any more) to MAPS_OUT
  *        workload kernel PAGES                read() /dev/zero into PAGES fresh pages at
  *                                             0x140000000000: the kernel faults on each one
  *        workload signals OUT SECONDS         counts the SIGINT, SIGTERM, SIGHUP and SIGQUIT
@@ -385,8 +386,10 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "threads"))
 		return threads(atoi(argv[2]), atof(argv[3]));
-	if (argc == 4 && !strcmp(argv[1], "remap")) {
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "remap")) {
 		remap(argv[2], argv[3]);
+		if (argc == 5)
+			dump_maps(argv[4]);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "kernel"))
