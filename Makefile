@@ -17,7 +17,8 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DPFTRACE_VERSION='"$(VERSION)"' -MMD -MP
+DEFINES   := -D_GNU_SOURCE -DPFTRACE_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=gnu11 $(DEFINES) $(WARN) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
 
 # SANITIZE=1: AddressSanitizer + UndefinedBehaviorSanitizer for the whole build and test suite
 ifeq ($(SANITIZE),1)
@@ -63,7 +64,7 @@ tests/fuzz/replay-%: tests/fuzz/%.o tests/fuzz/replay.o lib/libpftrace.a .build-
 
 # libFuzzer (clang): `make fuzz FUZZ_SECONDS=60`, see scripts/fuzz.sh
 FUZZ_CC    ?= clang
-FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 $(PKG_CFLAGS) -fno-omit-frame-pointer \
+FUZZ_FLAGS := -std=gnu11 $(DEFINES) -g -O1 $(PKG_CFLAGS) -fno-omit-frame-pointer \
 	      -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_OBJ   := $(patsubst lib/%.c,build/fuzz/%.o,$(LIB_SRC))
 FUZZ_BINS  := $(patsubst %,build/fuzz/fuzz-%,$(FUZZ_TARGETS))
