@@ -176,7 +176,8 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 	summary(doc, out);
 	fputc('\n', out);
 	if (!strcmp(by, "vma"))
-		fprintf(out, "%-33s %-4s %7s%s %s\n", "VMA", "PERM", "PID", counts_head, "NAME");
+		fprintf(out, "%-33s %-4s %7s %-15s%s %s\n", "VMA", "PERM", "PID", "COMM", counts_head,
+			"NAME");
 	else if (!strcmp(by, "tid"))
 		fprintf(out, "%7s %7s %-16s%s\n", "TID", "PID", "COMM", counts_head);
 	else if (!strcmp(by, "pid"))
@@ -196,8 +197,8 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 
 			snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2,
 				 str(r, "end") + 2);
-			fprintf(out, "%-33s %-4s %7" JSON_INTEGER_FORMAT, range, str(r, "perms"),
-				num(r, "pid"));
+			fprintf(out, "%-33s %-4s %7" JSON_INTEGER_FORMAT " %-15.15s", range,
+				str(r, "perms"), num(r, "pid"), str(r, "comm"));
 			counts_row(r, out);
 			fprintf(out, " %s%s\n", str(r, "name"),
 				json_is_true(json_object_get(r, "deleted")) ? " (deleted)" : "");

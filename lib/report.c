@@ -384,6 +384,10 @@ static int64_t table_add(struct pft_report *rep, struct table *t, const struct p
 		return -2; /* faults outside any VMA are in the summary, not the VMA table */
 	if (row_key(rep, t->by, f, &proto, &a, &b) < 0 || (idx = row_get(t, a, b, &proto)) < 0)
 		return -1;
+	/* a new area row: the program it is of (interned once, not per fault) */
+	if (t->by == PFT_BY_VMA && !t->rows[idx].has_str &&
+	    set_str(rep, &t->rows[idx], f->ev->comm ? f->ev->comm : "<...>") < 0)
+		return -1;
 	count(&t->rows[idx].c, f);
 	if (f->major >= 0 && t->by != PFT_BY_PAGE && t->by != PFT_BY_IP &&
 	    lat_add(&t->rows[idx].lat, f->latency_ns) < 0)
@@ -840,6 +844,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 					    pft_json_hex(g->vma->offset - (g->vma->start - g->lo)));
 		json_object_set_new(o, "perms_changed", json_boolean(g->perms_changed));
 		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "comm", pft_json_str(g->has_str ? rep->strs.s[g->str] : NULL));
 		json_object_set_new(o, "key", pft_json_str(g->vma->name));
 		break;
 	case PFT_BY_PID:

@@ -3,7 +3,9 @@
 # pages written once each, 1 GiB by default) untraced, under pftrace record, perf record on the
 # same tracepoint, and perf trace -F all; alternating rounds, median wall time, as ratios, with
 # the events each recorded and lost. "pftrace" is the default (history and completions),
-# "pftrace-bare" is --no-major --no-history. Needs root, tracefs, perf (linux-perf).
+# "pftrace-no-major" the history alone (perf side-band records + syscall tracepoints),
+# "pftrace-no-history" the completions alone, "pftrace-bare" neither. Needs root, tracefs, perf
+# (linux-perf).
 #   scripts/bench-record.sh [PAGES] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,12 +31,14 @@ median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 best() { sort -n | head -1; }
 
 declare -A wall loop
-names="untraced pftrace pftrace-bare perf-record perf-trace"
+names="untraced pftrace pftrace-no-major pftrace-no-history pftrace-bare perf-record perf-trace"
 # a VM backs guest memory lazily: the first round pays for that, whoever runs it. Discard it.
 for w in 1 2; do $WL 2>/dev/null; done
 for ((i = 0; i < rounds; i++)); do
 	run untraced $WL
 	run pftrace ./pftrace record -q --json -- $WL
+	run pftrace-no-major ./pftrace record -q --json --no-major -- $WL
+	run pftrace-no-history ./pftrace record -q --json --no-history -- $WL
 	run pftrace-bare ./pftrace record -q --json --no-major --no-history -- $WL
 	run perf-record perf record -q -o "$dir/perf.data" -e exceptions:page_fault_user -- $WL
 	run perf-trace perf trace -F all --no-syscalls -o "$dir/trace.txt" -- $WL
@@ -65,7 +69,7 @@ for n in $names; do
 	case $n in
 	untraced) ev=- lost=- ;;
 	pftrace) ev=$pf_events lost=$pf_lost ;;
-	pftrace-bare) ev=$(jq .summary.faults "$dir/out.pftrace-bare") lost=$(jq .summary.lost_events "$dir/out.pftrace-bare") ;;
+	pftrace-*) ev=$(jq .summary.faults "$dir/out.$n") lost=$(jq .summary.lost_events "$dir/out.$n") ;;
 	perf-record) ev=$perf_events lost=$perf_lost ;;
 	perf-trace) ev=$pt_events lost="$pt_lost lines" ;;
 	esac

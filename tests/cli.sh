@@ -94,7 +94,7 @@ check_match "text: the table says why" "major/minor: unknown \(no fault completi
 # --- the table for people
 run_status "$PFTRACE" report -m "$W/maps.txt" "$W/trace.txt"
 check_match "table summary" "1918 events from .*trace.txt" "$out"
-check_match "table row" "100000000000-100000400000 +rw-p +[0-9]+ +1024 +0 +1024" "$out"
+check_match "table row" "100000000000-100000400000 +rw-p +[0-9]+ +workload +1024 +0 +1024" "$out"
 
 # --- bad input: message, exit status, nothing lost
 run_status "$PFTRACE" report "$TMP/nope.txt"
