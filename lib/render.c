@@ -176,8 +176,8 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 	summary(doc, out);
 	fputc('\n', out);
 	if (!strcmp(by, "vma"))
-		fprintf(out, "%-33s %-4s %7s %-15s%s %s\n", "VMA", "PERM", "PID", "COMM", counts_head,
-			"NAME");
+		fprintf(out, "%-33s %-4s %7s %-15s%s %s\n", "VMA", "PERM", "PID", "COMM",
+			counts_head, "NAME");
 	else if (!strcmp(by, "tid"))
 		fprintf(out, "%7s %7s %-16s%s\n", "TID", "PID", "COMM", counts_head);
 	else if (!strcmp(by, "pid"))

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/* The tables of a report: rows keyed by area, file, page, ip, thread, process or kind, their
+ * counters and latency histograms, distinct pages, interned strings. Memory grows with distinct
+ * keys, never with the number of events. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+static int lat_bucket(uint64_t v)
+{
+	int e;
+
+	if (v < 4)
+		return (int)v;
+	e = 63 - __builtin_clzll(v);
+	return e * 4 + (int)((v >> (e - 2)) & 3);
+}
+static uint64_t lat_upper(int idx)
+{
+	int e = idx / 4, sub = idx % 4;
+
+	return idx < 4 ? (uint64_t)idx : ((4ull + sub + 1) << (e - 2)) - 1;
+}
+int pft_rep_lat_add(struct lat **l, uint64_t v)
+{
+	if (!*l && !(*l = calloc(1, sizeof(**l))))
+		return -1;
+	(*l)->n++;
+	(*l)->b[lat_bucket(v)]++;
+	if (v > (*l)->max)
+		(*l)->max = v;
+	return 0;
+}
+uint64_t pft_rep_lat_pct(const struct lat *l, double p)
+{
+	uint64_t want = (uint64_t)(p * l->n + 0.999999), seen = 0;
+	int i;
+
+	for (i = 0; i < 256; i++)
+		if ((seen += l->b[i]) >= want)
+			return lat_upper(i) < l->max ? lat_upper(i) : l->max;
+	return l->max;
+}
+static uint64_t hash_str(const char *s, size_t *len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *p = s;
+
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	*len = p - s;
+	return h;
+}
+static int intern(struct strtab *t, const char *s, uint32_t *id)
+{
+	size_t len;
+	uint64_t h = hash_str(s, &len), salt;
+
+	for (salt = 0;; salt++) {
+		int r = pft_hmap_put(&t->index, h, len | salt << 32, (uint32_t)t->nr, id);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			if (!strcmp(t->s[*id], s))
+				return 0;
+			continue; /* a hash collision: the next salt */
+		}
+		if (pft_grow((void **)&t->s, &t->cap, t->nr + 1, sizeof(*t->s)) < 0)
+			return -1;
+		t->s[t->nr] = strdup(s);
+		if (!t->s[t->nr])
+			return -1;
+		t->nr++;
+		return 0;
+	}
+}
+void pft_rep_count(struct counts *c, const struct pft_fault *f)
+{
+	c->major += f->major == 1;
+	c->minor += f->major == 0;
+	if (f->major == 1)
+		c->major_ns += f->latency_ns;
+	c->faults++;
+	c->reads += f->access == PFT_ACCESS_READ;
+	c->writes += f->access == PFT_ACCESS_WRITE;
+	c->execs += f->access == PFT_ACCESS_EXEC;
+	c->protection += (f->ev->error_code & PFT_PF_PROT) != 0;
+	c->kind[f->kind]++;
+}
+/* Gives a row its string (file name, ip symbol, comm), interned. */
+int pft_rep_set_str(struct pft_report *rep, struct group *proto, const char *str)
+{
+	proto->has_str = true;
+	return intern(&rep->strs, str, &proto->str);
+}
+/* The row key of a fault in a table: (a, b) pairs that cannot collide across row types. */
+static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_fault *f,
+		   struct group *proto, uint64_t *a, uint64_t *b)
+{
+	const struct pft_event *ev = f->ev;
+	const struct pft_maps *maps;
+	const char *name;
+
+	memset(proto, 0, sizeof(*proto));
+	proto->pid = f->pid;
+	proto->tid = f->tid;
+	proto->vma = f->vma;
+	switch (by) {
+	case PFT_BY_VMA:
+		/* a memory area: the VMAs a mapping was over time, and mappings made again where
+		 * an equal one was (see aspace.c) */
+		proto->lo = f->vma->start;
+		proto->hi = f->vma->end;
+		*a = f->vma->area;
+		*b = (uint64_t)(uint32_t)f->pid;
+		return 0;
+	case PFT_BY_FILE:
+		name = f->vma			     ? f->vma->name
+		       : f->kind == PFT_KIND_UNKNOWN ? "[unknown]"
+						     : "[no-vma]";
+		if (pft_rep_set_str(rep, proto, name) < 0)
+			return -1;
+		*a = proto->str;
+		*b = 0;
+		return 0;
+	case PFT_BY_PAGE:
+		proto->addr = f->page;
+		*a = f->page;
+		*b = (uint64_t)(uint32_t)f->pid;
+		return 0;
+	case PFT_BY_IP:
+		if (ev->ip_symbol) {
+			if (pft_rep_set_str(rep, proto, ev->ip_symbol) < 0)
+				return -1;
+			*a = proto->str;
+			*b = 1ull << 40; /* symbols: apart from every (ip, pid) key */
+			return 0;
+		}
+		proto->addr = ev->ip;
+		proto->vma = pft_aspace_lookup(rep->as, f->pid, ev->ts, ev->ip, ev->comm, &maps);
+		*a = ev->ip;
+		*b = (uint64_t)(uint32_t)f->pid;
+		return 0;
+	case PFT_BY_TID:
+		if (pft_rep_set_str(rep, proto, ev->comm) < 0)
+			return -1;
+		*a = (uint64_t)(uint32_t)f->tid;
+		*b = 0;
+		return 0;
+	case PFT_BY_PID:
+		if (pft_rep_set_str(rep, proto, ev->comm) < 0)
+			return -1;
+		*a = (uint64_t)(uint32_t)f->pid;
+		*b = 0;
+		return 0;
+	case PFT_BY_KIND:
+		proto->kind = f->kind;
+		*a = f->kind;
+		*b = 0;
+		return 0;
+	}
+	return 0;
+}
+/* 1 if this is the row's first fault on the page, 0 if not, -1 on ENOMEM. */
+static int first_touch(struct table *t, uint32_t idx, const struct pft_fault *f)
+{
+	struct group *g = &t->rows[idx];
+	uint64_t npages, bit;
+	uint32_t dummy;
+
+	if (t->by == PFT_BY_PAGE)
+		return g->c.pages == 0;
+	if (t->by == PFT_BY_VMA && f->page >= g->base &&
+	    (npages = ((g->hi - g->base) >> 12)) <= BITMAP_MAX_PAGES) {
+		/* the extent grows (a heap, a stack moves its start down: the hash set takes it) */
+		if (npages > g->nbits) {
+			size_t want = (npages + 7) / 8, had = (g->nbits + 7) / 8;
+			uint8_t *bits = realloc(g->seen, want);
+
+			if (!bits)
+				return -1;
+			memset(bits + had, 0, want - had);
+			g->seen = bits;
+			g->nbits = want * 8;
+		}
+		bit = (f->page - g->base) >> 12;
+		if (g->seen[bit / 8] & (1u << bit % 8))
+			return 0;
+		g->seen[bit / 8] |= 1u << bit % 8;
+		return 1;
+	}
+	return pft_hmap_put(&t->pages, idx | (uint64_t)(uint32_t)f->pid << 32, f->page, 0, &dummy);
+}
+/* The row of key (a, b), made from proto if new: its index, or -1 on ENOMEM. */
+int64_t pft_rep_row_get(struct table *t, uint64_t a, uint64_t b, const struct group *proto)
+{
+	struct group *g;
+	uint32_t idx;
+	int r = pft_hmap_put(&t->index, a, b, (uint32_t)t->nr, &idx);
+
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		if (pft_grow((void **)&t->rows, &t->cap, t->nr + 1, sizeof(*t->rows)) < 0)
+			return -1;
+		/* the row outlives the address space it came from */
+		if (proto->vma)
+			pft_vma_ref(proto->vma);
+		t->rows[t->nr] = *proto;
+		t->rows[t->nr].base = proto->lo;
+		return (int64_t)t->nr++;
+	}
+	g = &t->rows[idx];
+	if (t->by == PFT_BY_TID || t->by == PFT_BY_PID) {
+		/* a task renames itself (or execs): show its latest comm */
+		g->str = proto->str;
+		g->has_str = proto->has_str;
+	} else if (t->by == PFT_BY_VMA) {
+		/* an area takes new shapes: its extent, and whether its permissions changed */
+		g->lo = proto->lo < g->lo ? proto->lo : g->lo;
+		g->hi = proto->hi > g->hi ? proto->hi : g->hi;
+		g->perms_changed |= memcmp(g->vma->perms, proto->vma->perms, 4) != 0;
+	}
+	return idx;
+}
+/* Counts f in its row of t: the row's index, or -1 on ENOMEM (-2: not a fault for t). */
+int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct pft_fault *f)
+{
+	struct group proto;
+	uint64_t a = 0, b = 0;
+	int64_t idx;
+	int r;
+
+	if (t->by == PFT_BY_VMA && !f->vma)
+		return -2; /* faults outside any VMA are in the summary, not the VMA table */
+	if (row_key(rep, t->by, f, &proto, &a, &b) < 0 ||
+	    (idx = pft_rep_row_get(t, a, b, &proto)) < 0)
+		return -1;
+	/* a new area row: the program it is of (interned once, not per fault) */
+	if (t->by == PFT_BY_VMA && !t->rows[idx].has_str &&
+	    pft_rep_set_str(rep, &t->rows[idx], f->ev->comm ? f->ev->comm : "<...>") < 0)
+		return -1;
+	pft_rep_count(&t->rows[idx].c, f);
+	if (f->major >= 0 && t->by != PFT_BY_PAGE && t->by != PFT_BY_IP &&
+	    pft_rep_lat_add(&t->rows[idx].lat, f->latency_ns) < 0)
+		return -1;
+	if (t->by == PFT_BY_PID)
+		return idx; /* pages per process: not worth a set of every page */
+	r = first_touch(t, (uint32_t)idx, f);
+	if (r < 0)
+		return -1;
+	t->rows[idx].c.pages += r;
+	return idx;
+}
+bool pft_rep_pid_selected(const struct pft_report *rep, int pid, int tid)
+{
+	size_t i;
+
+	if (!rep->opts.nr_pids)
+		return true;
+	for (i = 0; i < rep->opts.nr_pids; i++)
+		if (rep->opts.pids[i] == pid || rep->opts.pids[i] == tid)
+			return true;
+	return false;
+}
+/* The process table: every fault once, whatever the --by; a run of one thread's faults reuses
+ * its row. */
+int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f)
+{
+	const char *comm = f->ev->comm ? f->ev->comm : "<...>";
+	struct group *g;
+
+	if (rep->last_proc < 0 || f->pid != rep->last_pid || strcmp(comm, rep->last_comm)) {
+		rep->last_proc = pft_rep_table_add(rep, &rep->procs, f);
+		snprintf(rep->last_comm, sizeof(rep->last_comm), "%s", comm);
+		return rep->last_proc < 0 ? -1 : 0;
+	}
+	g = &rep->procs.rows[rep->last_proc];
+	pft_rep_count(&g->c, f);
+	if (f->major >= 0 && pft_rep_lat_add(&g->lat, f->latency_ns) < 0)
+		return -1;
+	return 0;
+}
+/* The row of process pid, made if it has none (a process that took no traced fault). */
+int64_t pft_rep_proc_row(struct pft_report *rep, int pid)
+{
+	struct group proto = {.pid = pid};
+	const char *comm = pft_aspace_comm(rep->as, pid);
+
+	if (pft_rep_set_str(rep, &proto, comm ? comm : "<...>") < 0)
+		return -1;
+	return pft_rep_row_get(&rep->procs, (uint64_t)(uint32_t)pid, 0, &proto);
+}
+void pft_rep_table_release(struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++) {
+		free(t->rows[i].seen);
+		free(t->rows[i].lat);
+		pft_vma_unref(t->rows[i].vma);
+	}
+	pft_hmap_release(&t->index);
+	pft_hmap_release(&t->pages);
+	free(t->rows);
+}

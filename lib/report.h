@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* What the parts of the report share (report.c: the fault stage; aggregate.c: the tables;
+ * report_json.c: the document): not part of the public API. */
+#ifndef PFT_REPORT_H
+#define PFT_REPORT_H
+
+#include "internal.h"
+
+/* Above this an address is in the kernel's half of the address space. */
+#define KERNEL_HALF (1ull << 63)
+
+struct counts {
+	uint64_t faults, reads, writes, execs, protection, pages;
+	uint64_t kind[PFT_KIND_COUNT];
+	uint64_t major, minor, major_ns; /* the kernel's verdict, when the source has it */
+};
+
+/* Fault latency: log-linear buckets (4 per power of two: within 25%), and the exact max. */
+struct lat {
+	uint64_t n, max;
+	uint32_t b[256];
+};
+
+/* A fault waiting for its completion: one per thread (a thread is in one fault at a time). */
+struct held {
+	struct pft_event ev;
+	struct pft_fault f;
+	char comm[32], sym[128];
+	bool used;
+};
+
+/* One row of a table; which fields matter depends on the table's key. */
+struct group {
+	struct counts c;
+	int pid, tid;
+	const struct pft_vma *vma; /* vma rows; page and ip rows: the VMA the address is in */
+	uint64_t addr;		   /* page, ip */
+	uint32_t str;		   /* interned: file name, comm, ip symbol */
+	bool has_str;
+	enum pft_kind kind;
+	/* vma rows: an area's extent (the VMAs it was, that faulted), whether their
+	 * permissions differed, and its pages seen, one bit each from base while the extent
+	 * is not huge */
+	uint64_t lo, hi, base, nbits;
+	bool perms_changed;
+	uint8_t *seen;
+	struct lat *lat; /* latency, for the rows of vma, file, tid, pid and kind tables */
+	/* pid rows: the kernel's own counters of the process, when the input has them, and
+	 * how many times it exec'd (each exec's argument pages are counted, not traced) */
+	bool kernel;
+	uint64_t kmin, kmaj, execs;
+};
+
+/* An area up to this size counts its distinct pages in a bitmap (64 GiB: 2 MiB of bits). */
+#define BITMAP_MAX_PAGES (16ull << 20)
+
+struct table {
+	enum pft_by by;
+	struct pft_hmap index; /* key -> row */
+	struct pft_hmap pages; /* (row, pid, page) seen */
+	struct group *rows;
+	size_t nr, cap;
+};
+
+/* Interned strings: ids are stable, text is compared on a hash match. */
+struct strtab {
+	struct pft_hmap index;
+	char **s;
+	size_t nr, cap;
+};
+
+struct input {
+	char *name;
+	struct pft_source_stats st;
+};
+
+struct pft_report {
+	struct pft_report_opts opts;
+	int *pids;
+	struct pft_aspace *as;
+	struct table vmas, groups, procs;
+	struct strtab strs;
+	struct pft_hmap seen_pids, seen_tids;
+	struct counts total;
+	uint64_t events, other_events, kernel_excluded, filtered, no_maps;
+	uint64_t first_ts, last_ts;
+	int last_pid, last_tid; /* consecutive faults are mostly of one thread */
+	int64_t last_proc;	/* and its process's row, under the comm last_comm */
+	char last_comm[32];
+	pft_fault_sink sink;
+	void *sink_data;
+	struct pft_hmap held_by_tid;
+	struct held *held;
+	size_t nr_held, cap_held;
+	uint64_t major_unknown, completions_unmatched;
+	bool have_total; /* counters of all processes as one total (older trace.dat) */
+	uint64_t total_min, total_maj;
+	struct lat *lat, *lat_kind[PFT_KIND_COUNT];
+	struct input *inputs;
+	size_t nr_inputs, cap_inputs;
+};
+
+/* Latency histograms. */
+int pft_rep_lat_add(struct lat **l, uint64_t v);
+uint64_t pft_rep_lat_pct(const struct lat *l, double p);
+/* A fault into counters. */
+void pft_rep_count(struct counts *c, const struct pft_fault *f);
+/* Gives a row its string (file name, ip symbol, comm), interned. */
+int pft_rep_set_str(struct pft_report *rep, struct group *proto, const char *str);
+/* The row of key (a, b), made from proto if new: its index, or -1 on ENOMEM. */
+int64_t pft_rep_row_get(struct table *t, uint64_t a, uint64_t b, const struct group *proto);
+/* Counts f in its row of t: the row's index, -1 on ENOMEM, -2 if f is not for t. */
+int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct pft_fault *f);
+bool pft_rep_pid_selected(const struct pft_report *rep, int pid, int tid);
+/* The process table: every fault once. */
+int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f);
+/* The row of process pid, made if it has none. */
+int64_t pft_rep_proc_row(struct pft_report *rep, int pid);
+void pft_rep_table_release(struct table *t);
+
+#endif

@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: MIT */
+/* The report as JSON: the document head, the rows (streamed one at a time), one fault. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+static json_t *lat_json(const struct lat *l)
+{
+	json_t *o;
+
+	if (!l || !l->n)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "p50", json_integer((json_int_t)pft_rep_lat_pct(l, 0.50)));
+	json_object_set_new(o, "p99", json_integer((json_int_t)pft_rep_lat_pct(l, 0.99)));
+	json_object_set_new(o, "max", json_integer((json_int_t)l->max));
+	return o;
+}
+/* traced / counted, or null where the kernel counted nothing (nothing to trace). */
+static json_t *ratio(uint64_t traced, uint64_t counted)
+{
+	return counted ? json_real((double)traced / (double)counted) : json_null();
+}
+/* The kernel's counters next to what was traced, for the same processes: GUP faults
+ * (get_user_pages: exec's arguments, futexes, direct I/O) are counted but have no tracepoint;
+ * kernel-mode faults on user memory are traced only with --kernel; a fault that fails
+ * (SIGSEGV) is traced but not counted. */
+static json_t *counters_json(const struct pft_report *rep)
+{
+	uint64_t kmin = 0, kmaj = 0, traced = 0, major = 0, procs = 0;
+	json_t *o;
+	size_t i;
+
+	for (i = 0; i < rep->procs.nr; i++) {
+		const struct group *g = &rep->procs.rows[i];
+
+		if (!g->kernel)
+			continue;
+		procs++;
+		kmin += g->kmin;
+		kmaj += g->kmaj;
+		traced += g->c.faults;
+		major += g->c.major;
+	}
+	if (!procs && rep->have_total) {
+		/* an older trace.dat: one total for every process */
+		kmin = rep->total_min;
+		kmaj = rep->total_maj;
+		traced = rep->total.faults;
+		major = rep->total.major;
+	} else if (!procs) {
+		return json_null();
+	}
+	o = json_object();
+	json_object_set_new(o, "processes", procs ? json_integer((json_int_t)procs) : json_null());
+	json_object_set_new(o, "min_flt", json_integer((json_int_t)kmin));
+	json_object_set_new(o, "maj_flt", json_integer((json_int_t)kmaj));
+	json_object_set_new(o, "traced", json_integer((json_int_t)traced));
+	json_object_set_new(o, "coverage", ratio(traced, kmin + kmaj));
+	json_object_set_new(o, "major_coverage",
+			    rep->opts.completions ? ratio(major, kmaj) : json_null());
+	return o;
+}
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *kinds_json(const struct counts *c)
+{
+	json_t *o = json_object();
+	int k;
+
+	for (k = 0; k < PFT_KIND_COUNT; k++)
+		json_object_set_new(o, pft_kind_name(k), json_integer((json_int_t)c->kind[k]));
+	return o;
+}
+static const char *top_kind(const struct counts *c)
+{
+	int k, best = 0;
+
+	for (k = 1; k < PFT_KIND_COUNT; k++)
+		if (c->kind[k] > c->kind[best])
+			best = k;
+	return pft_kind_name(best);
+}
+
+/* The kernel's verdict, or null where the source has none (a text trace). */
+static json_t *verdict(bool known, uint64_t n)
+{
+	return known ? json_integer((json_int_t)n) : json_null();
+}
+/* pages: the row counts distinct pages (not per process: a set of every page is not worth it) */
+static void counts_json(json_t *o, const struct counts *c, const struct lat *lat, bool known,
+			bool pages)
+{
+	json_object_set_new(o, "major", verdict(known, c->major));
+	json_object_set_new(o, "minor", verdict(known, c->minor));
+	json_object_set_new(o, "major_ns", verdict(known, c->major_ns));
+	json_object_set_new(o, "latency_ns", lat_json(lat));
+	json_object_set_new(o, "faults", json_integer((json_int_t)c->faults));
+	json_object_set_new(o, "reads", json_integer((json_int_t)c->reads));
+	json_object_set_new(o, "writes", json_integer((json_int_t)c->writes));
+	json_object_set_new(o, "execs", json_integer((json_int_t)c->execs));
+	json_object_set_new(o, "protection", json_integer((json_int_t)c->protection));
+	json_object_set_new(o, "pages", pages ? json_integer((json_int_t)c->pages) : json_null());
+	json_object_set_new(o, "top_kind", json_string(top_kind(c)));
+	json_object_set_new(o, "by_kind", kinds_json(c));
+}
+static json_t *vma_json(const struct pft_vma *v)
+{
+	json_t *o = json_object();
+	char dev[16];
+
+	snprintf(dev, sizeof(dev), "%02x:%02x", v->dev_major, v->dev_minor);
+	json_object_set_new(o, "start", pft_json_hex(v->start));
+	json_object_set_new(o, "end", pft_json_hex(v->end));
+	json_object_set_new(o, "perms", json_string(v->perms));
+	json_object_set_new(o, "offset", pft_json_hex(v->offset));
+	json_object_set_new(o, "dev", json_string(dev));
+	json_object_set_new(o, "inode", json_integer((json_int_t)v->inode));
+	json_object_set_new(o, "path", pft_json_str(v->path));
+	json_object_set_new(o, "name", pft_json_str(v->name));
+	json_object_set_new(o, "deleted", json_boolean(v->deleted));
+	return o;
+}
+/* "libc.so.6+0x9a3f0" style location of an address inside a VMA. */
+static json_t *location_json(const struct pft_vma *v, uint64_t addr)
+{
+	const char *base;
+	char *buf;
+	json_t *j;
+
+	if (!v)
+		return json_null();
+	base = v->path ? strrchr(v->path, '/') + 1 : v->name;
+	if (asprintf(&buf, "%s+0x%" PRIx64, base, addr - v->start + v->offset) < 0)
+		return NULL;
+	j = pft_json_str(buf);
+	free(buf);
+	return j;
+}
+static json_t *row_json(const struct pft_report *rep, const struct table *t, const struct group *g)
+{
+	json_t *o;
+	char key[64];
+
+	switch (t->by) {
+	case PFT_BY_VMA:
+		/* the area: its extent; the first VMA's permissions, offset and file */
+		o = vma_json(g->vma);
+		json_object_set_new(o, "start", pft_json_hex(g->lo));
+		json_object_set_new(o, "end", pft_json_hex(g->hi));
+		if (g->vma->inode && g->lo < g->vma->start)
+			json_object_set_new(o, "offset",
+					    pft_json_hex(g->vma->offset - (g->vma->start - g->lo)));
+		json_object_set_new(o, "perms_changed", json_boolean(g->perms_changed));
+		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "comm",
+				    pft_json_str(g->has_str ? rep->strs.s[g->str] : NULL));
+		json_object_set_new(o, "key", pft_json_str(g->vma->name));
+		break;
+	case PFT_BY_PID:
+		o = json_object();
+		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "comm", pft_json_str(rep->strs.s[g->str]));
+		snprintf(key, sizeof(key), "%d", g->pid);
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "kernel_min_flt",
+				    g->kernel ? json_integer((json_int_t)g->kmin) : json_null());
+		json_object_set_new(o, "kernel_maj_flt",
+				    g->kernel ? json_integer((json_int_t)g->kmaj) : json_null());
+		json_object_set_new(
+		    o, "coverage", g->kernel ? ratio(g->c.faults, g->kmin + g->kmaj) : json_null());
+		json_object_set_new(o, "exec_calls", json_integer((json_int_t)g->execs));
+		break;
+	case PFT_BY_FILE:
+		o = json_object();
+		json_object_set_new(o, "file", pft_json_str(rep->strs.s[g->str]));
+		json_object_set_new(o, "key", pft_json_str(rep->strs.s[g->str]));
+		break;
+	case PFT_BY_PAGE:
+		o = json_object();
+		snprintf(key, sizeof(key), "0x%" PRIx64, g->addr);
+		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "page", json_string(key));
+		json_object_set_new(o, "key", json_string(key));
+		json_object_set_new(o, "vma", g->vma ? pft_json_str(g->vma->name) : json_null());
+		json_object_set_new(o, "perms", g->vma ? json_string(g->vma->perms) : json_null());
+		break;
+	case PFT_BY_IP:
+		o = json_object();
+		json_object_set_new(o, "pid", g->has_str ? json_null() : json_integer(g->pid));
+		json_object_set_new(o, "ip", g->has_str ? json_null() : pft_json_hex(g->addr));
+		json_object_set_new(o, "ip_symbol",
+				    g->has_str ? pft_json_str(rep->strs.s[g->str]) : json_null());
+		json_object_set_new(o, "location", location_json(g->vma, g->addr));
+		if (g->has_str)
+			json_object_set(o, "key", json_object_get(o, "ip_symbol"));
+		else if (g->vma)
+			json_object_set(o, "key", json_object_get(o, "location"));
+		else
+			json_object_set(o, "key", json_object_get(o, "ip"));
+		break;
+	case PFT_BY_TID:
+		o = json_object();
+		json_object_set_new(o, "tid", json_integer(g->tid));
+		json_object_set_new(o, "pid", json_integer(g->pid));
+		json_object_set_new(o, "comm", pft_json_str(rep->strs.s[g->str]));
+		snprintf(key, sizeof(key), "%d", g->tid);
+		json_object_set_new(o, "key", json_string(key));
+		break;
+	default:
+		o = json_object();
+		json_object_set_new(o, "kind", json_string(pft_kind_name(g->kind)));
+		json_object_set_new(o, "key", json_string(pft_kind_name(g->kind)));
+		break;
+	}
+	counts_json(o, &g->c, g->lat, rep->opts.completions, t->by != PFT_BY_PID);
+	return o;
+}
+static int by_faults(const void *a, const void *b)
+{
+	const struct group *x = *(const struct group *const *)a,
+			   *y = *(const struct group *const *)b;
+
+	if (x->c.faults != y->c.faults)
+		return x->c.faults > y->c.faults ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->vma && y->vma && x->vma->start != y->vma->start)
+		return x->vma->start < y->vma->start ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->str != y->str)
+		return x->str < y->str ? -1 : 1;
+	return (int)x->kind - (int)y->kind;
+}
+/* Rows most faults first, up to --top. */
+int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_rows *it)
+{
+	const struct table *t = of == PFT_ROWS_PROCS				    ? &rep->procs
+				: of == PFT_ROWS_VMAS || rep->opts.by == PFT_BY_VMA ? &rep->vmas
+				: rep->opts.by == PFT_BY_PID			    ? &rep->procs
+										    : &rep->groups;
+	size_t i;
+
+	memset(it, 0, sizeof(*it));
+	it->rep = rep;
+	it->table = t;
+	it->order = malloc((t->nr ? t->nr : 1) * sizeof(*it->order));
+	if (!it->order)
+		return -1;
+	for (i = 0; i < t->nr; i++)
+		it->order[i] = &t->rows[i];
+	qsort(it->order, t->nr, sizeof(*it->order), by_faults);
+	it->n = t->nr;
+	if (rep->opts.top > 0 && (size_t)rep->opts.top < it->n)
+		it->n = rep->opts.top;
+	return 0;
+}
+json_t *pft_rows_next(struct pft_rows *it)
+{
+	if (it->i == it->n)
+		return NULL;
+	return row_json(it->rep, it->table, it->order[it->i++]);
+}
+void pft_rows_close(struct pft_rows *it)
+{
+	free(it->order);
+	it->order = NULL;
+}
+static json_t *rows_json(const struct pft_report *rep, enum pft_rows_of of)
+{
+	struct pft_rows it;
+	json_t *arr = json_array(), *row;
+
+	if (!arr || pft_rows_open(rep, of, &it) < 0) {
+		json_decref(arr);
+		return NULL;
+	}
+	while ((row = pft_rows_next(&it)))
+		json_array_append_new(arr, row);
+	pft_rows_close(&it);
+	return arr;
+}
+static json_t *skipped_json(const struct pft_skipped *s)
+{
+	char *buf;
+	json_t *j;
+
+	if (!s->count)
+		return json_null();
+	if (asprintf(&buf, "line %" PRIu64 ": %s", s->first_line, s->first_text) < 0)
+		return NULL;
+	j = pft_json_str(buf);
+	free(buf);
+	return j;
+}
+static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int64_t *lost,
+			   uint64_t *lost_completions, uint64_t *lost_sideband, uint64_t *bad_pages)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	*lost_completions = *lost_sideband = *bad_pages = 0;
+	*skipped = 0;
+	*lost = 0;
+	for (i = 0; i < rep->nr_inputs; i++) {
+		const struct pft_source_stats *st = &rep->inputs[i].st;
+		const struct pft_skipped *first =
+		    st->malformed.count ? &st->malformed : &st->unrecognized;
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", pft_json_str(rep->inputs[i].name));
+		json_object_set_new(o, "format", json_string(st->format));
+		json_object_set_new(o, "lines", json_integer((json_int_t)st->lines));
+		json_object_set_new(o, "events", json_integer((json_int_t)st->events));
+		json_object_set_new(o, "malformed_lines",
+				    json_integer((json_int_t)st->malformed.count));
+		json_object_set_new(o, "unrecognized_lines",
+				    json_integer((json_int_t)st->unrecognized.count));
+		json_object_set_new(o, "first_skipped", skipped_json(first));
+		json_object_set_new(o, "lost_events",
+				    st->lost_events < 0 ? json_null()
+							: json_integer(st->lost_events));
+		json_object_set_new(o, "cpus", st->cpus < 0 ? json_null() : json_integer(st->cpus));
+		json_object_set_new(o, "ts_unit", json_string(st->ts_raw ? "raw" : "ns"));
+		json_array_append_new(arr, o);
+		*skipped += st->malformed.count + st->unrecognized.count;
+		*lost_completions += st->lost_completions;
+		*lost_sideband += st->lost_sideband;
+		*bad_pages += st->bad_pages;
+		if (st->lost_events < 0 || *lost < 0)
+			*lost = -1;
+		else
+			*lost += st->lost_events;
+	}
+	return arr;
+}
+static json_t *ts_json(uint64_t ts)
+{
+	return ts == PFT_NO_TS ? json_null() : json_integer((json_int_t)ts);
+}
+/* The rebuilt maps against the snapshots of the same moments. */
+static json_t *checks_json(const struct pft_report *rep)
+{
+	const struct pft_maps_check *c = pft_aspace_checks(rep->as);
+	json_t *o = json_object();
+	char *first = NULL;
+
+	json_object_set_new(o, "snapshots", json_integer((json_int_t)c->snapshots));
+	json_object_set_new(o, "disagreed", json_integer((json_int_t)c->disagreed));
+	json_object_set_new(o, "pages", json_integer((json_int_t)c->pages));
+	if (c->disagreed &&
+	    asprintf(&first, "pid %d at %" PRIu64 ": 0x%" PRIx64 " %s %s", c->first_pid,
+		     c->first_ts, c->first_addr, c->first_text,
+		     c->first_in_snapshot ? "in /proc, not rebuilt" : "rebuilt, not in /proc") < 0)
+		first = NULL;
+	json_object_set_new(o, "first", pft_json_str(first));
+	free(first);
+	return o;
+}
+json_t *pft_report_head(const struct pft_report *rep)
+{
+	json_t *doc = json_object(), *src = json_object(), *sum = json_object();
+	json_t *inputs, *pids = json_array(), *kinds;
+	uint64_t skipped, lost_completions, lost_sideband, bad_pages;
+	int64_t lost;
+	size_t i;
+	int k;
+
+	if (!doc || !src || !sum || !pids)
+		goto fail;
+	inputs = inputs_json(rep, &skipped, &lost, &lost_completions, &lost_sideband, &bad_pages);
+	json_object_set_new(doc, "pftrace_json_version", json_integer(PFT_JSON_VERSION));
+	json_object_set_new(src, "inputs", inputs);
+	json_object_set_new(src, "kernel_faults", json_boolean(rep->opts.kernel));
+	for (i = 0; i < rep->opts.nr_pids; i++)
+		json_array_append_new(pids, json_integer(rep->opts.pids[i]));
+	json_object_set_new(src, "pid_filter", rep->opts.nr_pids ? pids : json_null());
+	if (!rep->opts.nr_pids)
+		json_decref(pids);
+	json_object_set_new(src, "by", json_string(pft_by_name(rep->opts.by)));
+	json_object_set_new(src, "top",
+			    rep->opts.top > 0 ? json_integer(rep->opts.top) : json_null());
+	json_object_set_new(doc, "source", src);
+
+	json_object_set_new(sum, "events", json_integer((json_int_t)rep->events));
+	json_object_set_new(sum, "faults", json_integer((json_int_t)rep->total.faults));
+	json_object_set_new(sum, "reads", json_integer((json_int_t)rep->total.reads));
+	json_object_set_new(sum, "writes", json_integer((json_int_t)rep->total.writes));
+	json_object_set_new(sum, "execs", json_integer((json_int_t)rep->total.execs));
+	json_object_set_new(sum, "protection", json_integer((json_int_t)rep->total.protection));
+	json_object_set_new(sum, "no_vma",
+			    json_integer((json_int_t)rep->total.kind[PFT_KIND_NO_VMA]));
+	json_object_set_new(sum, "no_maps", json_integer((json_int_t)rep->no_maps));
+	json_object_set_new(sum, "skipped_lines", json_integer((json_int_t)skipped));
+	json_object_set_new(sum, "lost_events", lost < 0 ? json_null() : json_integer(lost));
+	json_object_set_new(sum, "other_events", json_integer((json_int_t)rep->other_events));
+	json_object_set_new(sum, "history_events",
+			    json_integer((json_int_t)pft_aspace_history_events(rep->as)));
+	json_object_set_new(sum, "kernel_faults_excluded",
+			    json_integer((json_int_t)rep->kernel_excluded));
+	json_object_set_new(sum, "filtered_faults", json_integer((json_int_t)rep->filtered));
+	json_object_set_new(sum, "pids", json_integer((json_int_t)rep->seen_pids.len));
+	json_object_set_new(sum, "tids", json_integer((json_int_t)rep->seen_tids.len));
+	json_object_set_new(sum, "vmas", json_integer((json_int_t)rep->vmas.nr));
+	json_object_set_new(sum, "first_ts", ts_json(rep->first_ts));
+	json_object_set_new(sum, "last_ts",
+			    rep->first_ts == PFT_NO_TS ? json_null() : ts_json(rep->last_ts));
+	json_object_set_new(sum, "by_kind", kinds_json(&rep->total));
+	json_object_set_new(sum, "completions", json_boolean(rep->opts.completions));
+	json_object_set_new(sum, "major", verdict(rep->opts.completions, rep->total.major));
+	json_object_set_new(sum, "minor", verdict(rep->opts.completions, rep->total.minor));
+	json_object_set_new(sum, "major_ns", verdict(rep->opts.completions, rep->total.major_ns));
+	json_object_set_new(sum, "major_unknown",
+			    verdict(rep->opts.completions, rep->major_unknown));
+	json_object_set_new(sum, "lost_completions",
+			    verdict(rep->opts.completions, lost_completions));
+	json_object_set_new(sum, "completions_without_fault",
+			    verdict(rep->opts.completions, rep->completions_unmatched));
+	json_object_set_new(sum, "latency_ns", lat_json(rep->lat));
+	kinds = json_object();
+	for (k = 0; k < PFT_KIND_COUNT; k++)
+		json_object_set_new(kinds, pft_kind_name(k), lat_json(rep->lat_kind[k]));
+	json_object_set_new(sum, "latency_by_kind", kinds);
+	json_object_set_new(sum, "kernel_counters", counters_json(rep));
+	json_object_set_new(sum, "exact_maps", json_boolean(pft_aspace_is_exact(rep->as)));
+	json_object_set_new(sum, "lost_mapping_records", json_integer((json_int_t)lost_sideband));
+	json_object_set_new(sum, "bad_pages", json_integer((json_int_t)bad_pages));
+	json_object_set_new(sum, "maps_checks", checks_json(rep));
+	json_object_set_new(doc, "summary", sum);
+	return doc;
+fail:
+	json_decref(doc);
+	json_decref(src);
+	json_decref(sum);
+	json_decref(pids);
+	return NULL;
+}
+json_t *pft_report_json(const struct pft_report *rep)
+{
+	json_t *doc = pft_report_head(rep);
+
+	if (doc) {
+		json_object_set_new(doc, "vmas", rows_json(rep, PFT_ROWS_VMAS));
+		json_object_set_new(doc, "groups", rows_json(rep, PFT_ROWS_GROUPS));
+		json_object_set_new(doc, "processes", rows_json(rep, PFT_ROWS_PROCS));
+	}
+	return doc;
+}
+/* One array, a row per line, built and freed one row at a time. */
+static int write_rows(const struct pft_report *rep, enum pft_rows_of of, FILE *out)
+{
+	struct pft_rows it;
+	json_t *row;
+	int r = 0;
+
+	if (pft_rows_open(rep, of, &it) < 0)
+		return -1;
+	fputs("[", out);
+	while (r == 0 && (row = pft_rows_next(&it))) {
+		fputs(it.i > 1 ? ",\n    " : "\n    ", out);
+		r = json_dumpf(row, out, JSON_COMPACT);
+		json_decref(row);
+	}
+	fputs(it.n ? "\n  ]" : "]", out);
+	pft_rows_close(&it);
+	return r;
+}
+int pft_report_write_json(const struct pft_report *rep, FILE *out)
+{
+	json_t *head = pft_report_head(rep), *v;
+	const char *key;
+	int r = 0;
+
+	if (!head)
+		return -1;
+	fputs("{", out);
+	json_object_foreach(head, key, v)
+	{
+		fprintf(out, "\n  \"%s\": ", key);
+		if (json_dumpf(v, out, JSON_COMPACT | JSON_ENCODE_ANY) < 0)
+			r = -1;
+		fputs(",", out);
+	}
+	json_decref(head);
+	fputs("\n  \"vmas\": ", out);
+	if (write_rows(rep, PFT_ROWS_VMAS, out) < 0)
+		r = -1;
+	fputs(",\n  \"groups\": ", out);
+	if (write_rows(rep, PFT_ROWS_GROUPS, out) < 0)
+		r = -1;
+	fputs(",\n  \"processes\": ", out);
+	if (write_rows(rep, PFT_ROWS_PROCS, out) < 0)
+		r = -1;
+	fputs("\n}\n", out);
+	if (fflush(out) == EOF || ferror(out))
+		r = -1;
+	return r;
+}
+json_t *pft_fault_json(const struct pft_fault *f)
+{
+	const struct pft_event *ev = f->ev;
+	json_t *o = json_object(), *flags = json_array();
+	const char *names[64];
+	int n, i;
+
+	n = pft_error_code_flags(ev->error_code, names, 64);
+	for (i = 0; i < n; i++)
+		json_array_append_new(flags, json_string(names[i]));
+	json_object_set_new(o, "ts", ts_json(ev->ts));
+	json_object_set_new(o, "cpu", ev->cpu < 0 ? json_null() : json_integer(ev->cpu));
+	json_object_set_new(o, "pid", json_integer(f->pid));
+	json_object_set_new(o, "tid", json_integer(f->tid));
+	json_object_set_new(o, "comm", pft_json_str(ev->comm));
+	json_object_set_new(
+	    o, "event",
+	    json_string(ev->type == PFT_EV_FAULT_KERNEL ? "page_fault_kernel" : "page_fault_user"));
+	json_object_set_new(o, "address",
+			    ev->address_symbol ? pft_json_str(ev->address_symbol)
+					       : pft_json_hex(ev->address));
+	json_object_set_new(o, "ip", ev->ip_symbol ? json_null() : pft_json_hex(ev->ip));
+	json_object_set_new(o, "ip_symbol", pft_json_str(ev->ip_symbol));
+	json_object_set_new(o, "error_code", pft_json_hex(ev->error_code));
+	json_object_set_new(o, "flags", flags);
+	json_object_set_new(o, "access", json_string(pft_access_name(f->access)));
+	json_object_set_new(o, "kind", json_string(pft_kind_name(f->kind)));
+	json_object_set_new(o, "page", pft_json_hex(f->page));
+	json_object_set_new(o, "vma", f->vma ? vma_json(f->vma) : json_null());
+	json_object_set_new(o, "major", f->major < 0 ? json_null() : json_boolean(f->major));
+	json_object_set_new(o, "latency_ns",
+			    f->major < 0 ? json_null() : json_integer((json_int_t)f->latency_ns));
+	json_object_set_new(o, "file_offset",
+			    f->has_file_offset ? pft_json_hex(f->file_offset) : json_null());
+	json_object_set_new(o, "irq_flags", pft_json_str(ev->irq_flags));
+	for (i = 0; i < 2; i++) {
+		const struct pft_stack *st = i ? &ev->ustack : &ev->kstack;
+		json_t *arr;
+		size_t j;
+
+		if (!st->nr) {
+			json_object_set_new(o, i ? "user_stack" : "kernel_stack", json_null());
+			continue;
+		}
+		arr = json_array();
+		for (j = 0; j < st->nr; j++)
+			json_array_append_new(arr, pft_json_str(st->frames[j]));
+		json_object_set_new(o, i ? "user_stack" : "kernel_stack", arr);
+	}
+	return o;
+}
