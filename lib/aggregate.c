@@ -17,12 +17,14 @@ static int lat_bucket(uint64_t v)
 	e = 63 - __builtin_clzll(v);
 	return e * 4 + (int)((v >> (e - 2)) & 3);
 }
+
 static uint64_t lat_upper(int idx)
 {
 	int e = idx / 4, sub = idx % 4;
 
 	return idx < 4 ? (uint64_t)idx : ((4ull + sub + 1) << (e - 2)) - 1;
 }
+
 int pft_rep_lat_add(struct lat **l, uint64_t v)
 {
 	if (!*l && !(*l = calloc(1, sizeof(**l))))
@@ -33,6 +35,7 @@ int pft_rep_lat_add(struct lat **l, uint64_t v)
 		(*l)->max = v;
 	return 0;
 }
+
 uint64_t pft_rep_lat_pct(const struct lat *l, double p)
 {
 	uint64_t want = (uint64_t)(p * l->n + 0.999999), seen = 0;
@@ -43,6 +46,7 @@ uint64_t pft_rep_lat_pct(const struct lat *l, double p)
 			return lat_upper(i) < l->max ? lat_upper(i) : l->max;
 	return l->max;
 }
+
 static uint64_t hash_str(const char *s, size_t *len)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -53,6 +57,7 @@ static uint64_t hash_str(const char *s, size_t *len)
 	*len = p - s;
 	return h;
 }
+
 static int intern(struct strtab *t, const char *s, uint32_t *id)
 {
 	size_t len;
@@ -77,6 +82,7 @@ static int intern(struct strtab *t, const char *s, uint32_t *id)
 		return 0;
 	}
 }
+
 void pft_rep_count(struct counts *c, const struct pft_fault *f)
 {
 	c->major += f->major == 1;
@@ -90,12 +96,14 @@ void pft_rep_count(struct counts *c, const struct pft_fault *f)
 	c->protection += (f->ev->error_code & PFT_PF_PROT) != 0;
 	c->kind[f->kind]++;
 }
+
 /* Gives a row its string (file name, ip symbol, comm), interned. */
 int pft_rep_set_str(struct pft_report *rep, struct group *proto, const char *str)
 {
 	proto->has_str = true;
 	return intern(&rep->strs, str, &proto->str);
 }
+
 /* The row key of a fault in a table: (a, b) pairs that cannot collide across row types. */
 static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_fault *f,
 		   struct group *proto, uint64_t *a, uint64_t *b)
@@ -164,6 +172,7 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 	}
 	return 0;
 }
+
 /* 1 if this is the row's first fault on the page, 0 if not, -1 on ENOMEM. */
 static int first_touch(struct table *t, uint32_t idx, const struct pft_fault *f)
 {
@@ -194,6 +203,7 @@ static int first_touch(struct table *t, uint32_t idx, const struct pft_fault *f)
 	}
 	return pft_hmap_put(&t->pages, idx | (uint64_t)(uint32_t)f->pid << 32, f->page, 0, &dummy);
 }
+
 /* The row of key (a, b), made from proto if new: its index, or -1 on ENOMEM. */
 int64_t pft_rep_row_get(struct table *t, uint64_t a, uint64_t b, const struct group *proto)
 {
@@ -226,6 +236,7 @@ int64_t pft_rep_row_get(struct table *t, uint64_t a, uint64_t b, const struct gr
 	}
 	return idx;
 }
+
 /* Counts f in its row of t: the row's index, or -1 on ENOMEM (-2: not a fault for t). */
 int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct pft_fault *f)
 {
@@ -255,6 +266,7 @@ int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct 
 	t->rows[idx].c.pages += r;
 	return idx;
 }
+
 bool pft_rep_pid_selected(const struct pft_report *rep, int pid, int tid)
 {
 	size_t i;
@@ -266,6 +278,7 @@ bool pft_rep_pid_selected(const struct pft_report *rep, int pid, int tid)
 			return true;
 	return false;
 }
+
 /* The process table: every fault once, whatever the --by; a run of one thread's faults reuses
  * its row. */
 int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f)
@@ -284,6 +297,7 @@ int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f)
 		return -1;
 	return 0;
 }
+
 /* The row of process pid, made if it has none (a process that took no traced fault). */
 int64_t pft_rep_proc_row(struct pft_report *rep, int pid)
 {
@@ -294,6 +308,7 @@ int64_t pft_rep_proc_row(struct pft_report *rep, int pid)
 		return -1;
 	return pft_rep_row_get(&rep->procs, (uint64_t)(uint32_t)pid, 0, &proto);
 }
+
 void pft_rep_table_release(struct table *t)
 {
 	size_t i;

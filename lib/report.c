@@ -36,6 +36,7 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 	}
 	return rep;
 }
+
 static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *f)
 {
 	bool kernel_addr = ev->address_symbol || ev->address >= KERNEL_HALF;
@@ -53,6 +54,7 @@ static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_
 	else
 		f->kind = pft_classify(ev->error_code, f->vma, maps, ev->address);
 }
+
 /* An exec of a selected process: it has a row, and one more exec. */
 static int count_exec(struct pft_report *rep, const struct pft_event *ev)
 {
@@ -66,6 +68,7 @@ static int count_exec(struct pft_report *rep, const struct pft_event *ev)
 	rep->procs.rows[idx].execs++;
 	return 0;
 }
+
 /* A fault is complete: it is counted and goes to the sink. */
 static int finalize(struct pft_report *rep, const struct pft_fault *f)
 {
@@ -88,6 +91,7 @@ static int finalize(struct pft_report *rep, const struct pft_fault *f)
 	rep->last_tid = f->tid;
 	return rep->sink ? rep->sink(rep->sink_data, f) : 0;
 }
+
 static struct held *held_of(struct pft_report *rep, int tid, bool create)
 {
 	uint32_t i;
@@ -107,6 +111,7 @@ static struct held *held_of(struct pft_report *rep, int tid, bool create)
 	}
 	return &rep->held[i];
 }
+
 /* A held fault is complete: with its completion's verdict, or without one (its thread faulted
  * again, exited, or the input ended: a SIGSEGV has none). */
 static int release_held(struct pft_report *rep, struct held *h)
@@ -120,6 +125,7 @@ static int release_held(struct pft_report *rep, struct held *h)
 	pft_vma_unref(h->f.vma);
 	return r;
 }
+
 /* strlcpy: a fault is held per event, snprintf's parsing is too slow for that */
 static void copy_str(char *dst, size_t size, const char *src)
 {
@@ -128,6 +134,7 @@ static void copy_str(char *dst, size_t size, const char *src)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
+
 /* Keeps a copy of the fault (and what its event points to) until its completion comes. */
 static int hold(struct pft_report *rep, const struct pft_fault *f)
 {
@@ -155,6 +162,7 @@ static int hold(struct pft_report *rep, const struct pft_fault *f)
 	h->used = true;
 	return 0;
 }
+
 /* The kernel finished a fault of this thread: the one held, if it is on the same page. */
 static int complete(struct pft_report *rep, const struct pft_event *ev)
 {
@@ -170,6 +178,7 @@ static int complete(struct pft_report *rep, const struct pft_event *ev)
 	h->f.latency_ns = ev->ts - h->ev.ts;
 	return release_held(rep, h);
 }
+
 int pft_report_finish(struct pft_report *rep)
 {
 	size_t i;
@@ -179,6 +188,7 @@ int pft_report_finish(struct pft_report *rep)
 			return -1;
 	return 0;
 }
+
 int pft_report_process_counters(struct pft_report *rep, int pid, uint64_t min_flt, uint64_t maj_flt)
 {
 	int64_t idx;
@@ -199,15 +209,18 @@ int pft_report_process_counters(struct pft_report *rep, int pid, uint64_t min_fl
 	rep->procs.rows[idx].kmaj += maj_flt;
 	return 0;
 }
+
 void pft_report_expect_completions(struct pft_report *rep)
 {
 	rep->opts.completions = true;
 }
+
 void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data)
 {
 	rep->sink = sink;
 	rep->sink_data = data;
 }
+
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 {
 	struct pft_fault f = {.tid = ev->tid, .major = -1};
@@ -258,6 +271,7 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 	rep->no_maps += f.kind == PFT_KIND_UNKNOWN;
 	return rep->opts.completions ? hold(rep, &f) : finalize(rep, &f);
 }
+
 int pft_report_add_input(struct pft_report *rep, const char *name,
 			 const struct pft_source_stats *st)
 {
@@ -274,10 +288,12 @@ int pft_report_add_input(struct pft_report *rep, const char *name,
 	rep->nr_inputs++;
 	return 0;
 }
+
 int pft_report_add_source(struct pft_report *rep, const struct pft_source *src)
 {
 	return pft_report_add_input(rep, pft_source_name(src), pft_source_stats(src));
 }
+
 void pft_report_free(struct pft_report *rep)
 {
 	size_t i;

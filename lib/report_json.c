@@ -18,11 +18,13 @@ static json_t *lat_json(const struct lat *l)
 	json_object_set_new(o, "max", json_integer((json_int_t)l->max));
 	return o;
 }
+
 /* traced / counted, or null where the kernel counted nothing (nothing to trace). */
 static json_t *ratio(uint64_t traced, uint64_t counted)
 {
 	return counted ? json_real((double)traced / (double)counted) : json_null();
 }
+
 /* The kernel's counters next to what was traced, for the same processes: GUP faults
  * (get_user_pages: exec's arguments, futexes, direct I/O) are counted but have no tracepoint;
  * kernel-mode faults on user memory are traced only with --kernel; a fault that fails
@@ -63,6 +65,7 @@ static json_t *counters_json(const struct pft_report *rep)
 			    rep->opts.completions ? ratio(major, kmaj) : json_null());
 	return o;
 }
+
 /* ---------------------------------------------------------------- JSON */
 
 static json_t *kinds_json(const struct counts *c)
@@ -74,6 +77,7 @@ static json_t *kinds_json(const struct counts *c)
 		json_object_set_new(o, pft_kind_name(k), json_integer((json_int_t)c->kind[k]));
 	return o;
 }
+
 static const char *top_kind(const struct counts *c)
 {
 	int k, best = 0;
@@ -89,6 +93,7 @@ static json_t *verdict(bool known, uint64_t n)
 {
 	return known ? json_integer((json_int_t)n) : json_null();
 }
+
 /* pages: the row counts distinct pages (not per process: a set of every page is not worth it) */
 static void counts_json(json_t *o, const struct counts *c, const struct lat *lat, bool known,
 			bool pages)
@@ -106,6 +111,7 @@ static void counts_json(json_t *o, const struct counts *c, const struct lat *lat
 	json_object_set_new(o, "top_kind", json_string(top_kind(c)));
 	json_object_set_new(o, "by_kind", kinds_json(c));
 }
+
 static json_t *vma_json(const struct pft_vma *v)
 {
 	json_t *o = json_object();
@@ -123,6 +129,7 @@ static json_t *vma_json(const struct pft_vma *v)
 	json_object_set_new(o, "deleted", json_boolean(v->deleted));
 	return o;
 }
+
 /* "libc.so.6+0x9a3f0" style location of an address inside a VMA. */
 static json_t *location_json(const struct pft_vma *v, uint64_t addr)
 {
@@ -139,6 +146,7 @@ static json_t *location_json(const struct pft_vma *v, uint64_t addr)
 	free(buf);
 	return j;
 }
+
 static json_t *row_json(const struct pft_report *rep, const struct table *t, const struct group *g)
 {
 	json_t *o;
@@ -218,6 +226,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 	counts_json(o, &g->c, g->lat, rep->opts.completions, t->by != PFT_BY_PID);
 	return o;
 }
+
 static int by_faults(const void *a, const void *b)
 {
 	const struct group *x = *(const struct group *const *)a,
@@ -237,6 +246,7 @@ static int by_faults(const void *a, const void *b)
 		return x->str < y->str ? -1 : 1;
 	return (int)x->kind - (int)y->kind;
 }
+
 /* Rows most faults first, up to --top. */
 int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_rows *it)
 {
@@ -260,17 +270,20 @@ int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_
 		it->n = rep->opts.top;
 	return 0;
 }
+
 json_t *pft_rows_next(struct pft_rows *it)
 {
 	if (it->i == it->n)
 		return NULL;
 	return row_json(it->rep, it->table, it->order[it->i++]);
 }
+
 void pft_rows_close(struct pft_rows *it)
 {
 	free(it->order);
 	it->order = NULL;
 }
+
 static json_t *rows_json(const struct pft_report *rep, enum pft_rows_of of)
 {
 	struct pft_rows it;
@@ -285,6 +298,7 @@ static json_t *rows_json(const struct pft_report *rep, enum pft_rows_of of)
 	pft_rows_close(&it);
 	return arr;
 }
+
 static json_t *skipped_json(const struct pft_skipped *s)
 {
 	char *buf;
@@ -298,6 +312,7 @@ static json_t *skipped_json(const struct pft_skipped *s)
 	free(buf);
 	return j;
 }
+
 static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int64_t *lost,
 			   uint64_t *lost_completions, uint64_t *lost_sideband, uint64_t *bad_pages)
 {
@@ -339,10 +354,12 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 	}
 	return arr;
 }
+
 static json_t *ts_json(uint64_t ts)
 {
 	return ts == PFT_NO_TS ? json_null() : json_integer((json_int_t)ts);
 }
+
 /* The rebuilt maps against the snapshots of the same moments. */
 static json_t *checks_json(const struct pft_report *rep)
 {
@@ -362,6 +379,7 @@ static json_t *checks_json(const struct pft_report *rep)
 	free(first);
 	return o;
 }
+
 json_t *pft_report_head(const struct pft_report *rep)
 {
 	json_t *doc = json_object(), *src = json_object(), *sum = json_object();
@@ -440,6 +458,7 @@ fail:
 	json_decref(pids);
 	return NULL;
 }
+
 json_t *pft_report_json(const struct pft_report *rep)
 {
 	json_t *doc = pft_report_head(rep);
@@ -451,6 +470,7 @@ json_t *pft_report_json(const struct pft_report *rep)
 	}
 	return doc;
 }
+
 /* One array, a row per line, built and freed one row at a time. */
 static int write_rows(const struct pft_report *rep, enum pft_rows_of of, FILE *out)
 {
@@ -470,6 +490,7 @@ static int write_rows(const struct pft_report *rep, enum pft_rows_of of, FILE *o
 	pft_rows_close(&it);
 	return r;
 }
+
 int pft_report_write_json(const struct pft_report *rep, FILE *out)
 {
 	json_t *head = pft_report_head(rep), *v;
@@ -501,6 +522,7 @@ int pft_report_write_json(const struct pft_report *rep, FILE *out)
 		r = -1;
 	return r;
 }
+
 json_t *pft_fault_json(const struct pft_fault *f)
 {
 	const struct pft_event *ev = f->ev;
