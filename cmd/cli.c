@@ -7,25 +7,11 @@
 #include <string.h>
 #include "cli.h"
 
-int parse_int(const char *what, const char *s, long min, long max, long *out)
+/* Appends the pids of "PID[,PID...]" to l (realloc'ed, caller frees); -1 and a message if one
+ * is not a pid. */
+static int parse_pids(const char *what, const char *arg, struct pidlist *l)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "pftrace: %s '%s': not a whole number from %ld to %ld\n", what, s,
-			min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-int parse_pids(const char *arg, int **pids, size_t *n)
-{
-	char *copy = strdup(arg), *tok, *save = NULL;
+	char *copy = strdup(arg), *tok, *save = NULL, *end;
 	int ret = copy ? 0 : -1;
 
 	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
@@ -33,85 +19,168 @@ int parse_pids(const char *arg, int **pids, size_t *n)
 		long v;
 		int *p;
 
-		if (parse_int("--pid", tok, 1, INT32_MAX, &v) < 0 ||
-		    !(p = realloc(*pids, (*n + 1) * sizeof(*p)))) {
+		errno = 0;
+		v = strtol(tok, &end, 10);
+		if (errno || end == tok || *end || v < 1 || v > INT32_MAX) {
+			fprintf(stderr, "pftrace: %s '%s': not a whole number from 1 to %d\n", what,
+				tok, INT32_MAX);
 			ret = -1;
 			break;
 		}
-		*pids = p;
-		(*pids)[(*n)++] = (int)v;
+		if (!(p = realloc(l->v, (l->n + 1) * sizeof(*p)))) {
+			ret = -1;
+			break;
+		}
+		l->v = p;
+		l->v[l->n++] = (int)v;
 	}
 	free(copy);
 	return ret;
 }
 
-/* "FILE" or "PID=FILE" */
-static int add_maps(struct out_opts *o, const char *arg)
+int opt_pids(const struct opt *o, const char *arg)
 {
+	return parse_pids("--pid", arg, o->value);
+}
+
+/* "FILE" or "PID=FILE" */
+int opt_maps(const struct opt *o, const char *arg)
+{
+	struct out_opts *out = o->value;
 	const char *eq = strchr(arg, '=');
-	struct maps_arg *m = realloc(o->maps, (o->nr_maps + 1) * sizeof(*m));
+	struct maps_arg *m = realloc(out->maps, (out->nr_maps + 1) * sizeof(*m));
+	char *end;
 	long pid = -1;
 
 	if (!m)
 		return -1;
-	o->maps = m;
+	out->maps = m;
 	if (eq && eq > arg && strspn(arg, "0123456789") == (size_t)(eq - arg)) {
-		char num[16];
-
-		if (eq - arg >= (long)sizeof(num)) {
-			fprintf(stderr, "pftrace: --maps '%s': pid too large\n", arg);
+		errno = 0;
+		pid = strtol(arg, &end, 10);
+		if (errno || end != eq || pid < 1 || pid > INT32_MAX) {
+			fprintf(stderr, "pftrace: --maps '%s': not a pid before '='\n", arg);
 			return -1;
 		}
-		memcpy(num, arg, eq - arg);
-		num[eq - arg] = '\0';
-		if (parse_int("--maps pid", num, 1, INT32_MAX, &pid) < 0)
-			return -1;
 		arg = eq + 1;
 	}
-	o->maps[o->nr_maps++] = (struct maps_arg){(int)pid, arg};
+	out->maps[out->nr_maps++] = (struct maps_arg){(int)pid, arg};
 	return 0;
 }
 
-int out_opt(struct out_opts *o, int c, const char *arg)
+int opt_by(const struct opt *o, const char *arg)
 {
-	long v;
+	struct out_opts *out = o->value;
+	int by = pft_by_parse(arg);
 
-	switch (c) {
-	case 'j':
-		o->json = true;
-		return 1;
-	case 'J':
-		o->jsonl = true;
-		return 1;
-	case 'b':
-		if (pft_by_parse(arg) < 0) {
-			fprintf(stderr,
-				"pftrace: --by '%s': use vma, file, page, ip, tid, pid or kind\n",
-				arg);
+	if (by < 0) {
+		fprintf(stderr, "pftrace: --by '%s': use vma, file, page, ip, tid, pid or kind\n",
+			arg);
+		return -1;
+	}
+	out->by = (enum pft_by)by;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sinks */
+
+static int write_table(const struct pft_report *rep, FILE *out)
+{
+	return pft_render_table(rep, out);
+}
+
+static int write_json(const struct pft_report *rep, FILE *out)
+{
+	return pft_report_write_json(rep, out);
+}
+
+/* the faults went out one by one */
+static int flush_lines(const struct pft_report *rep, FILE *out)
+{
+	(void)rep;
+	return fflush(out) == EOF ? -1 : 0;
+}
+
+int out_jsonl(void *data, const struct pft_fault *f)
+{
+	json_t *o = pft_fault_json(f);
+	int r;
+
+	(void)data;
+	if (!o)
+		return -1;
+	r = json_dumpf(o, stdout, JSON_COMPACT);
+	json_decref(o);
+	if (r < 0 || putchar('\n') == EOF)
+		return -1;
+	return 0;
+}
+
+/* Every output a report can have: a new one is an entry here and its option. */
+static const struct sink {
+	const char *option;   /* for messages */
+	bool to_file;	      /* written to the file its option names (else standard output) */
+	pft_fault_sink fault; /* each fault as it completes, or NULL */
+	int (*finish)(const struct pft_report *rep, FILE *out);
+} sinks[NR_SINKS] = {
+    [SINK_TABLE] = {"(table)", false, NULL, write_table},
+    [SINK_JSON] = {"--json", false, NULL, write_json},
+    [SINK_JSONL] = {"--jsonl", false, out_jsonl, flush_lines},
+};
+
+int opt_sink(const struct opt *o, const char *arg)
+{
+	struct out_opts *out = o->value;
+	enum sink_id id = (enum sink_id)o->min;
+
+	if (sinks[id].to_file) {
+		out->file[id] = arg;
+		return 0;
+	}
+	if (out->out != SINK_TABLE && out->out != id) {
+		fprintf(stderr, "pftrace: %s and %s exclude each other (one goes to stdout)\n",
+			sinks[out->out].option, sinks[id].option);
+		return -1;
+	}
+	out->out = id;
+	return 0;
+}
+
+pft_fault_sink out_fault_sink(const struct out_opts *o)
+{
+	return sinks[o->out].fault;
+}
+
+void out_stream(const struct out_opts *o, struct pft_report *rep)
+{
+	if (sinks[o->out].fault)
+		pft_report_set_sink(rep, sinks[o->out].fault, NULL);
+}
+
+int out_finish(const struct out_opts *o, const struct pft_report *rep, bool to_stdout)
+{
+	int id;
+
+	for (id = 0; id < NR_SINKS; id++) {
+		FILE *f;
+		int r;
+
+		if (!o->file[id])
+			continue;
+		if (!(f = fopen(o->file[id], "we"))) {
+			fprintf(stderr, "pftrace: cannot write '%s': %s\n", o->file[id],
+				strerror(errno));
 			return -1;
 		}
-		o->by = pft_by_parse(arg);
-		return 1;
-	case 'n':
-		if (parse_int("--top", arg, 0, INT32_MAX, &v) < 0)
+		r = sinks[id].finish(rep, f);
+		if (fclose(f) == EOF || r < 0) {
+			fprintf(stderr, "pftrace: cannot write '%s': %s\n", o->file[id],
+				strerror(errno));
 			return -1;
-		o->top = (int)v;
-		return 1;
-	case 'p':
-		return parse_pids(arg, &o->pids, &o->nr_pids) < 0 ? -1 : 1;
-	case 'k':
-		o->kernel = true;
-		return 1;
-	case 'm':
-		return add_maps(o, arg) < 0 ? -1 : 1;
+		}
 	}
-	return 0;
-}
-
-int out_check(const struct out_opts *o)
-{
-	if (o->json && o->jsonl) {
-		fprintf(stderr, "pftrace: --json and --jsonl exclude each other\n");
+	if (to_stdout && sinks[o->out].finish(rep, stdout) < 0 && errno != EPIPE) {
+		fprintf(stderr, "pftrace: cannot write the report: %s\n", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -119,7 +188,7 @@ int out_check(const struct out_opts *o)
 
 void out_free(struct out_opts *o)
 {
-	free(o->pids);
+	free(o->pids.v);
 	free(o->maps);
 }
 
@@ -211,9 +280,9 @@ int out_maps(const struct out_opts *o, struct pft_aspace *as)
 struct pft_report_opts out_report_opts(const struct out_opts *o)
 {
 	/* the table shows 20 rows unless told; JSON carries every row unless told */
-	int top = o->top >= 0 ? o->top : o->json ? 0 : 20;
+	int top = o->top >= 0 ? o->top : o->out == SINK_JSON ? 0 : 20;
 
-	return (struct pft_report_opts){o->by, top, o->pids, o->nr_pids, o->kernel, false};
+	return (struct pft_report_opts){o->by, top, o->pids.v, o->pids.n, o->kernel, false};
 }
 
 void out_source_warnings(const struct pft_source *src)
@@ -255,33 +324,4 @@ int out_counters(struct pft_source *src, struct pft_report *rep)
 		return 0;
 	fprintf(stderr, "pftrace: %s\n", strerror(errno));
 	return -1;
-}
-
-int out_jsonl(const struct pft_fault *f)
-{
-	json_t *o = pft_fault_json(f);
-	int r;
-
-	if (!o)
-		return -1;
-	r = json_dumpf(o, stdout, JSON_COMPACT);
-	json_decref(o);
-	if (r < 0 || putchar('\n') == EOF)
-		return -1;
-	return 0;
-}
-
-int out_jsonl_sink(void *data, const struct pft_fault *f)
-{
-	(void)data;
-	return out_jsonl(f);
-}
-
-int out_finish(const struct out_opts *o, const struct pft_report *rep)
-{
-	if (o->jsonl)
-		return fflush(stdout) == EOF ? -1 : 0;
-	if (o->json)
-		return pft_report_write_json(rep, stdout);
-	return pft_render_table(rep, stdout);
 }

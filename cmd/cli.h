@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* What the subcommands share: output options, --maps, messages. */
+/* What the subcommands share: output options and sinks, --maps, messages. */
 #ifndef PFT_CLI_H
 #define PFT_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "../lib/pftrace.h"
+#include "opts.h"
 
 #define EXIT_OK	   0
 #define EXIT_FAIL  1
@@ -14,56 +16,79 @@
 int cmd_report(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 
+/* Where a report goes: one of the standard-output sinks (the table unless told), and files. */
+enum sink_id {
+	SINK_TABLE,
+	SINK_JSON,
+	SINK_JSONL,
+	NR_SINKS,
+};
+
+/* -p PID[,PID...], repeatable. */
+struct pidlist {
+	int *v;
+	size_t n;
+};
+
+struct maps_arg {
+	int pid; /* -1: every pid */
+	const char *path;
+};
+
 /* Options that shape the analysis and its output, the same for report and record. */
 struct out_opts {
-	bool json, jsonl;
+	enum sink_id out;	    /* on standard output */
+	const char *file[NR_SINKS]; /* the file sinks asked for: their paths */
 	enum pft_by by;
-	int top; /* -1: not given */
-	int *pids;
-	size_t nr_pids;
+	int top;	     /* -1: not given */
+	struct pidlist pids; /* report --pid: only these */
 	bool kernel;
-	struct maps_arg {
-		int pid; /* -1: every pid */
-		const char *path;
-	} * maps;
+	struct maps_arg *maps;
 	size_t nr_maps;
 };
 
-/* Option letters/longs of out_opts shared by report and record, for getopt_long tables;
- * report adds -p/--pid (a filter) and -m/--maps, which out_opt handles too. */
-#define OUT_SHORTOPTS "jb:n:k"
-#define OUT_LONGOPTS                                                                               \
-	{"json", no_argument, NULL, 'j'}, {"jsonl", no_argument, NULL, 'J'},                       \
-	    {"by", required_argument, NULL, 'b'}, {"top", required_argument, NULL, 'n'},           \
+int opt_by(const struct opt *o, const char *arg);
+int opt_sink(const struct opt *o, const char *arg); /* value: struct out_opts *; min: the sink */
+int opt_pids(const struct opt *o, const char *arg); /* value: struct pidlist * */
+int opt_maps(const struct opt *o, const char *arg); /* value: struct out_opts * */
+
+/* A sink as a command-line option. */
+#define OPT_SINK(s, l, a, o, id, h)                                                                \
 	{                                                                                          \
-		"kernel", no_argument, NULL, 'k'                                                   \
+		(s), (l), (a), (h), opt_sink, (o), (id), 0                                         \
 	}
 
-/* Handles one out_opts option; 1 if it was one, 0 if not, -1 (message printed) if bad. */
-int out_opt(struct out_opts *o, int c, const char *arg);
-/* -1 and a message if the combination is wrong. */
-int out_check(const struct out_opts *o);
+/* The options of out_opts that report and record share. */
+#define OUT_OPTIONS(o)                                                                             \
+	OPT_CALL('b', "by", "KEY", opt_by, (o),                                                    \
+		 "group by vma (default: memory areas), file, page, ip,\ntid, pid or kind"),       \
+	    OPT_INT('n', "top", "N", &(o)->top, 0, INT32_MAX,                                      \
+		    "rows to show (table: 20; JSON: all; 0 = all)"),                               \
+	    OPT_FLAG('k', "kernel", &(o)->kernel,                                                  \
+		     "also page_fault_kernel: the kernel's faults on user\nmemory"),               \
+	    OPT_SINK('j', "json", NULL, (o), SINK_JSON, "one JSON document on stdout"),            \
+	    OPT_SINK(0, "jsonl", NULL, (o), SINK_JSONL,                                            \
+		     "one JSON object per fault on stdout, as they come")
+
 void out_free(struct out_opts *o);
 
 /* Loads the --maps files into as and sets the /proc resolver when none was given. */
 int out_maps(const struct out_opts *o, struct pft_aspace *as);
 /* The report options for the library. */
 struct pft_report_opts out_report_opts(const struct out_opts *o);
-/* Writes the final report: table or JSON on stdout (nothing with --jsonl), warnings on stderr. */
-int out_finish(const struct out_opts *o, const struct pft_report *rep);
-/* Prints one fault as a JSON line. -1 on a write error (EPIPE included). */
-int out_jsonl(const struct pft_fault *f);
-/* The same as a pft_fault_sink. */
-int out_jsonl_sink(void *data, const struct pft_fault *f);
+/* Sets rep's per-fault sink (for the sinks that stream faults). */
+void out_stream(const struct out_opts *o, struct pft_report *rep);
+/* The per-fault function of the standard-output sink, or NULL if it does not stream. */
+pft_fault_sink out_fault_sink(const struct out_opts *o);
+/* Prints one fault as a JSON line (the per-fault sink of --jsonl). -1 on a write error (EPIPE
+ * included). */
+int out_jsonl(void *data, const struct pft_fault *f);
+/* Writes the final report to every sink: its files, and (if to_stdout) its table, JSON... on
+ * stdout; warnings on stderr. -1 after a message. */
+int out_finish(const struct out_opts *o, const struct pft_report *rep, bool to_stdout);
 /* Warns about what a source skipped or lost. */
 void out_source_warnings(const struct pft_source *src);
 /* Gives rep the kernel's counters per process that src has. -1 (said) on ENOMEM. */
 int out_counters(struct pft_source *src, struct pft_report *rep);
-
-/* Appends the pids of "PID[,PID...]" to *pids (realloc'ed, caller frees); -1 and a message if
- * one is not a pid. */
-int parse_pids(const char *arg, int **pids, size_t *n);
-/* Whole-number argument in [min, max]; -1 and a message if not. */
-int parse_int(const char *what, const char *s, long min, long max, long *out);
 
 #endif

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pftrace record: trace running processes or a command, live, into a report or a trace.dat. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,12 +10,12 @@
 #include <unistd.h>
 #include "cli.h"
 
-#define DEFAULT_BUFFER_KB 16384 /* per CPU: about 2 s of a 260K faults/s storm */
+#define DEFAULT_BUFFER_KB     16384 /* per CPU: about 2 s of a 260K faults/s storm */
+#define DEFAULT_BUFFER_KB_STR "16384"
 
 struct record_args {
 	struct out_opts out;
-	int *targets;
-	size_t nr_targets;
+	struct pidlist targets;
 	char **argv; /* -- COMMAND */
 	double duration;
 	long buffer_kb;
@@ -34,119 +33,59 @@ struct cli_rec {
 	struct timespec start, last_tick;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(
-	    f,
-	    "usage: pftrace record [options] -p PID[,PID...]\n"
-	    "       pftrace record [options] [--] COMMAND [ARGS...]\n"
-	    "\n"
-	    "Traces page faults live in a tracefs instance of its own, then reports them\n"
-	    "(as pftrace report does) or writes a trace.dat. Needs root (or tracefs access).\n"
-	    "Every process the command or the targets start is traced too.\n"
-	    "\n"
-	    "  -p, --pid PID[,PID]    trace these running processes, every thread, and what\n"
-	    "                         they start later (repeatable)\n"
-	    "  -d, --duration SECS    stop recording after SECS seconds (a command still\n"
-	    "                         running is left running)\n"
-	    "  -o, --output FILE      write a trace.dat (trace-cmd's format) instead of a table\n"
-	    "      --buffer-kb N      ring buffer per CPU in KiB (default %d)\n"
-	    "  -k, --kernel           also record page_fault_kernel events\n"
-	    "  -q, --quiet            no progress line, no notices\n"
-	    "      --no-history       do not follow exec, fork and mappings: join faults with\n"
-	    "                         maps snapshots only\n"
-	    "      --no-major         do not sample fault completions (perf): no major/minor,\n"
-	    "                         no latency\n"
-	    "  -b, --by KEY           group by vma (default), file, page, ip, tid, pid or kind\n"
-	    "  -n, --top N            rows to show (table: 20; JSON: all; 0 = all)\n"
-	    "  -j, --json             one JSON document on stdout at the end\n"
-	    "      --jsonl            one JSON object per fault on stdout, while recording\n"
-	    "  -h, --help             this help\n"
-	    "\n"
-	    "Signals: with COMMAND, a signal to pftrace is passed on to the command (unless it\n"
-	    "got it too, as from a terminal or a process-group kill), and pftrace records until\n"
-	    "the command ends; the same signal again a second later ends the recording now.\n"
-	    "^Z stops the command, then pftrace. With -p, a signal ends the recording.\n"
-	    "\n"
-	    "Exit status: 0 ok, 1 failure, 2 usage; with COMMAND, the command's own status\n"
-	    "(128+N if a signal N ended it; 127 not found, 126 not executable), or 0 if the\n"
-	    "recording ended first (-d), 128+N if signal N ended it.\n",
-	    DEFAULT_BUFFER_KB);
-}
+static const struct opts_usage usage = {
+    .synopsis = "usage: pftrace record [options] -p PID[,PID...]\n"
+		"       pftrace record [options] [--] COMMAND [ARGS...]",
+    .about = "Traces page faults live in a tracefs instance of its own, then reports them\n"
+	     "(as pftrace report does) or writes a trace.dat. Needs root (or tracefs access).\n"
+	     "Every process the command or the targets start is traced too.",
+    .after = "Signals: with COMMAND, a signal to pftrace is passed on to the command (unless it\n"
+	     "got it too, as from a terminal or a process-group kill), and pftrace records until\n"
+	     "the command ends; the same signal again a second later ends the recording now.\n"
+	     "^Z stops the command, then pftrace. With -p, a signal ends the recording.\n"
+	     "\n"
+	     "Exit status: 0 ok, 1 failure, 2 usage; with COMMAND, the command's own status\n"
+	     "(128+N if a signal N ended it; 127 not found, 126 not executable), or 0 if the\n"
+	     "recording ended first (-d), 128+N if signal N ended it.",
+};
 
 static int parse(int argc, char **argv, struct record_args *a)
 {
-	static const struct option longopts[] = {
-	    OUT_LONGOPTS,
-	    {"pid", required_argument, NULL, 'p'},
-	    {"duration", required_argument, NULL, 'd'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"buffer-kb", required_argument, NULL, 'B'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"no-history", no_argument, NULL, 'H'},
-	    {"no-major", no_argument, NULL, 'M'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	const struct opt table[] = {
+	    OPT_CALL('p', "pid", "PID[,PID]", opt_pids, &a->targets,
+		     "trace these running processes, every thread, and what\nthey start later "
+		     "(repeatable)"),
+	    OPT_DOUBLE('d', "duration", "SECS", &a->duration,
+		       "stop recording after SECS seconds (a command still\nrunning is left "
+		       "running)"),
+	    OPT_STRING('o', "output", "FILE", &a->output,
+		       "write a trace.dat (trace-cmd's format) instead of a table"),
+	    OPT_LONG(0, "buffer-kb", "N", &a->buffer_kb, 4, 1L << 30,
+		     "ring buffer per CPU in KiB (default " DEFAULT_BUFFER_KB_STR ")"),
+	    OPT_FLAG('q', "quiet", &a->quiet, "no progress line, no notices"),
+	    OPT_FLAG(0, "no-history", &a->no_history,
+		     "do not follow exec, fork and mappings: join faults with\nmaps snapshots "
+		     "only"),
+	    OPT_FLAG(0, "no-major", &a->no_major,
+		     "do not sample fault completions (perf): no major/minor,\nno latency"),
+	    OUT_OPTIONS(&a->out),
+	    OPT_END,
 	};
-	char *end;
-	int c;
+	int first;
 
 	a->out.top = -1;
 	a->buffer_kb = DEFAULT_BUFFER_KB;
-	optind = 1;
-	/* '+': the first word that is not an option starts the command */
-	while ((c = getopt_long(argc, argv, "+" OUT_SHORTOPTS "p:d:o:qh", longopts, NULL)) != -1) {
-		int r;
-
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'p':
-			if (parse_pids(optarg, &a->targets, &a->nr_targets) < 0)
-				return -1;
-			continue;
-		case 'd':
-			errno = 0;
-			a->duration = strtod(optarg, &end);
-			if (errno || *end || end == optarg || a->duration <= 0) {
-				fprintf(stderr,
-					"pftrace: --duration '%s': not a number of seconds\n",
-					optarg);
-				return -1;
-			}
-			continue;
-		case 'o':
-			a->output = optarg;
-			continue;
-		case 'B':
-			if (parse_int("--buffer-kb", optarg, 4, 1L << 30, &a->buffer_kb) < 0)
-				return -1;
-			continue;
-		case 'q':
-			a->quiet = true;
-			continue;
-		case 'H':
-			a->no_history = true;
-			continue;
-		case 'M':
-			a->no_major = true;
-			continue;
-		}
-		r = out_opt(&a->out, c, optarg);
-		if (r <= 0) {
-			if (!r)
-				usage(stderr);
-			return -1;
-		}
-	}
-	if (optind < argc)
-		a->argv = argv + optind;
-	if (!!a->argv == !!a->nr_targets) {
+	/* the first word that is not an option starts the command */
+	first = opts_parse(table, &usage, argc, argv, true);
+	if (first < 0)
+		return first == -2 ? 1 : -1;
+	if (first < argc)
+		a->argv = argv + first;
+	if (!!a->argv == !!a->targets.n) {
 		fprintf(stderr, "pftrace: record: give either -p PID or -- COMMAND\n");
 		return -1;
 	}
-	return out_check(&a->out);
+	return 0;
 }
 
 /* ---------------------------------------------------------------- hooks */
@@ -191,7 +130,8 @@ static void on_tick(void *data)
 	double t;
 
 	/* --jsonl: a batch at a time, so that a pipe sees faults while they happen */
-	if (c->a->out.jsonl && !c->pipe_closed && fflush(stdout) == EOF && errno == EPIPE) {
+	if (out_fault_sink(&c->a->out) && !c->pipe_closed && fflush(stdout) == EOF &&
+	    errno == EPIPE) {
 		c->pipe_closed = true;
 		pft_record_stop(c->rec);
 	}
@@ -213,13 +153,14 @@ static void on_notice(void *data, const char *msg)
 		fprintf(stderr, "pftrace: %s\n", msg);
 }
 
-/* Each fault, once complete: counted for the progress line, and streamed with --jsonl. */
+/* Each fault, once complete: counted for the progress line, and streamed (--jsonl). */
 static int on_fault(void *data, const struct pft_fault *f)
 {
 	struct cli_rec *c = data;
+	pft_fault_sink stream = out_fault_sink(&c->a->out);
 
 	c->faults++;
-	if (!c->a->out.jsonl || c->pipe_closed || out_jsonl(f) == 0)
+	if (!stream || c->pipe_closed || stream(NULL, f) == 0)
 		return 0;
 	if (errno != EPIPE)
 		return -1;
@@ -245,7 +186,7 @@ static int block_signals(void)
 
 /* ---------------------------------------------------------------- the run */
 
-/* The report, or the trace.dat (and a report with --json/--jsonl). */
+/* The report, or the trace.dat (and a report with --json, --jsonl, file sinks). */
 static int finish(struct cli_rec *c, struct pft_report *rep, struct pft_source *src)
 {
 	const struct record_args *a = c->a;
@@ -265,14 +206,10 @@ static int finish(struct cli_rec *c, struct pft_report *rep, struct pft_source *
 				"pftrace: wrote '%s': %" PRIu64 " events, %" PRIu64
 				" faults, %" PRId64 " lost\n",
 				a->output, st->events, c->faults, st->lost_events);
-		if (!a->out.json && !a->out.jsonl)
-			return 0;
 	}
-	if (!c->pipe_closed && out_finish(&a->out, rep) < 0 && errno != EPIPE) {
-		fprintf(stderr, "pftrace: cannot write the report: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
+	/* -o writes the trace.dat instead of the table; any other output is still wanted */
+	return out_finish(&a->out, rep,
+			  !c->pipe_closed && !(a->output && a->out.out == SINK_TABLE));
 }
 
 /* With -o, the raw pages wait beside the output: a full disk is the output's problem. */
@@ -305,11 +242,11 @@ static int run(const struct record_args *a)
 	struct pft_report_opts ro = out_report_opts(&a->out);
 	struct cli_rec c = {.a = a, .sigfd = -1};
 	struct pft_record_opts o = {
-	    .pids = a->targets,
-	    .nr_pids = a->nr_targets,
+	    .pids = a->targets.v,
+	    .nr_pids = a->targets.n,
 	    .argv = a->argv,
 	    /* JSON on stdout stays JSON: the command's own output goes to stderr then */
-	    .stdout_to_stderr = a->out.json || a->out.jsonl,
+	    .stdout_to_stderr = a->out.out != SINK_TABLE,
 	    .kernel = a->out.kernel,
 	    .history = !a->no_history,
 	    .completions = !a->no_major,
@@ -385,11 +322,11 @@ int cmd_record(int argc, char **argv)
 
 	if (ret) {
 		out_free(&a.out);
-		free(a.targets);
+		free(a.targets.v);
 		return ret < 0 ? EXIT_USAGE : EXIT_OK;
 	}
 	ret = run(&a);
 	out_free(&a.out);
-	free(a.targets);
+	free(a.targets.v);
 	return ret;
 }

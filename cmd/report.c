@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pftrace report: the analysis of saved traces. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -12,60 +11,38 @@ struct report_args {
 	int nr_files;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(
-	    f, "usage: pftrace report [options] FILE...    (FILE '-' = standard input)\n"
-	       "\n"
-	       "Reads ftrace text (trace, trace_pipe, trace-cmd report output) or trace.dat,\n"
-	       "joins each page fault with the VMA that holds its address, and reports.\n"
-	       "\n"
-	       "  -m, --maps [PID=]FILE  a saved /proc/PID/maps, for every pid or for PID\n"
-	       "                         (repeatable); without it, live pids' maps are read\n"
-	       "  -b, --by KEY           group by vma (default), file, page, ip, tid, pid or kind\n"
-	       "  -n, --top N            rows to show (table: 20; JSON: all; 0 = all)\n"
-	       "  -p, --pid PID[,PID]    only these processes or threads (repeatable)\n"
-	       "  -k, --kernel           include page_fault_kernel events\n"
-	       "  -j, --json             one JSON document on stdout\n"
-	       "      --jsonl            one JSON object per fault on stdout\n"
-	       "  -h, --help             this help\n"
-	       "\n"
-	       "Exit status: 0 ok, 1 failure (unreadable input, no trace data), 2 usage.\n");
-}
+static const struct opts_usage usage = {
+    .synopsis = "usage: pftrace report [options] FILE...    (FILE '-' = standard input)",
+    .about = "Reads ftrace text (trace, trace_pipe, trace-cmd report output) or trace.dat,\n"
+	     "joins each page fault with the VMA that held its address, and reports.",
+    .after = "Exit status: 0 ok (a trace with no events too), 1 failure (unreadable input,\n"
+	     "not a trace), 2 usage.",
+};
 
 static int parse(int argc, char **argv, struct report_args *a)
 {
-	static const struct option longopts[] = {OUT_LONGOPTS,
-						 {"pid", required_argument, NULL, 'p'},
-						 {"maps", required_argument, NULL, 'm'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
-	int c;
+	const struct opt table[] = {
+	    OPT_CALL('m', "maps", "[PID=]FILE", opt_maps, &a->out,
+		     "a saved /proc/PID/maps, for every pid or for PID\n(repeatable); without it, "
+		     "live pids' maps are read"),
+	    OUT_OPTIONS(&a->out),
+	    OPT_CALL('p', "pid", "PID[,PID]", opt_pids, &a->out.pids,
+		     "only these processes or threads (repeatable)"),
+	    OPT_END,
+	};
+	int first;
 
 	a->out.top = -1;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, OUT_SHORTOPTS "p:m:h", longopts, NULL)) != -1) {
-		int r;
-
-		if (c == 'h') {
-			usage(stdout);
-			return 1;
-		}
-		r = out_opt(&a->out, c, optarg);
-		if (r < 0)
-			return -1;
-		if (!r) {
-			usage(stderr);
-			return -1;
-		}
-	}
-	if (optind >= argc) {
+	first = opts_parse(table, &usage, argc, argv, false);
+	if (first < 0)
+		return first == -2 ? 1 : -1;
+	if (first >= argc) {
 		fprintf(stderr, "pftrace: report: no input file (use - for standard input)\n");
 		return -1;
 	}
-	a->files = argv + optind;
-	a->nr_files = argc - optind;
-	return out_check(&a->out);
+	a->files = argv + first;
+	a->nr_files = argc - first;
+	return 0;
 }
 
 static void open_error(const char *path)
@@ -148,8 +125,7 @@ static int run(const struct report_args *a)
 	rep = pft_report_new(&ro, as);
 	if (!rep)
 		goto out;
-	if (a->out.jsonl)
-		pft_report_set_sink(rep, out_jsonl_sink, NULL);
+	out_stream(&a->out, rep);
 	for (i = 0; i < a->nr_files; i++) {
 		r = run_one(rep, as, a->files[i]);
 		if (r < 0)
@@ -159,13 +135,15 @@ static int run(const struct report_args *a)
 			goto out;
 		}
 	}
-	if (pft_report_finish(rep) < 0 || out_finish(&a->out, rep) < 0) {
+	if (pft_report_finish(rep) < 0) {
 		if (errno != EPIPE)
-			fprintf(stderr, "pftrace: cannot write the report: %s\n", strerror(errno));
+			fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		else
 			ret = EXIT_OK; /* the reader went away: nothing of ours failed */
 		goto out;
 	}
+	if (out_finish(&a->out, rep, true) < 0)
+		goto out;
 	ret = EXIT_OK;
 out:
 	pft_report_free(rep);
