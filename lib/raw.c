@@ -334,8 +334,9 @@ int pft_page_next(struct pft_page *it, struct pft_page_rec *rec)
 			index = curr + 8;
 			break;
 		case 0:
-			length = (int)(word - 4);
-			length = (length + 3) & ~3;
+			/* kbuffer: length = word - 4, rounded up to 4, in an int (wrapping, as its
+			 * compiled code does: the same bits, here without the undefined overflow) */
+			length = (int)((word - 4 + 3) & ~3u);
 			index = curr + 8;
 			break;
 		default:
