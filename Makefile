@@ -1,10 +1,10 @@
 # pftrace — see README.md. `make`, `make check`, `make install prefix=/usr DESTDIR=...`.
-VERSION   := 0.1.0
+VERSION   := 0.2.0
 CC        ?= cc
 prefix    ?= /usr/local
 bindir    ?= $(prefix)/bin
 mandir    ?= $(prefix)/share/man
-PKGS      := libtracefs libtraceevent libtracecmd jansson libzstd
+PKGS      := libtracefs libtraceevent libtracecmd jansson libzstd libdw libelf
 PKG_CONFIG ?= pkg-config
 
 MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p || echo $$p; done)
@@ -38,7 +38,7 @@ LIB_OBJ   := $(LIB_SRC:.c=.o)
 CMD_OBJ   := $(CMD_SRC:.c=.o)
 FUZZ_TARGETS := text maps dat report page
 REPLAY_BINS  := $(patsubst %,tests/fuzz/replay-%,$(FUZZ_TARGETS))
-TEST_BINS := tests/unit tests/workload $(REPLAY_BINS)
+TEST_BINS := tests/unit tests/workload tests/symwork $(REPLAY_BINS)
 
 all: pftrace $(TEST_BINS)
 
@@ -82,6 +82,12 @@ fuzz: $(FUZZ_BINS)
 
 tests/workload: tests/workload.c
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g -pthread -o $@ $<
+
+# known functions along known call chains: -O0, so that every function has its frame (gcc
+# leaves it out of leaf functions that need no stack even with -fno-omit-frame-pointer)
+SYMWORK_FLAGS := -std=gnu11 $(WARN) -O0 -g -fno-omit-frame-pointer
+tests/symwork: tests/symwork.c
+	$(CC) $(SYMWORK_FLAGS) -o $@ $<
 
 check: all
 	tests/run.sh

@@ -74,7 +74,8 @@ int opt_by(const struct opt *o, const char *arg)
 	int by = pft_by_parse(arg);
 
 	if (by < 0) {
-		fprintf(stderr, "pftrace: --by '%s': use vma, file, page, ip, tid, pid or kind\n",
+		fprintf(stderr,
+			"pftrace: --by '%s': use vma, file, page, ip, sym, tid, pid or kind\n",
 			arg);
 		return -1;
 	}
@@ -92,6 +93,16 @@ static int write_table(const struct pft_report *rep, FILE *out)
 static int write_json(const struct pft_report *rep, FILE *out)
 {
 	return pft_report_write_json(rep, out);
+}
+
+static int write_folded(const struct pft_report *rep, FILE *out)
+{
+	return pft_report_write_folded(rep, out);
+}
+
+static int write_flamegraph(const struct pft_report *rep, FILE *out)
+{
+	return pft_report_write_flamegraph(rep, out);
 }
 
 /* the faults went out one by one */
@@ -120,12 +131,16 @@ int out_jsonl(void *data, const struct pft_fault *f)
 static const struct sink {
 	const char *option;   /* for messages */
 	bool to_file;	      /* written to the file its option names (else standard output) */
+	bool names_code;      /* shows the code that faults: needs a symbolizer */
+	bool stacks;	      /* draws the tree of call stacks */
 	pft_fault_sink fault; /* each fault as it completes, or NULL */
 	int (*finish)(const struct pft_report *rep, FILE *out);
 } sinks[NR_SINKS] = {
-    [SINK_TABLE] = {"(table)", false, NULL, write_table},
-    [SINK_JSON] = {"--json", false, NULL, write_json},
-    [SINK_JSONL] = {"--jsonl", false, out_jsonl, flush_lines},
+    [SINK_TABLE] = {"(table)", false, false, false, NULL, write_table},
+    [SINK_JSON] = {"--json", false, false, false, NULL, write_json},
+    [SINK_JSONL] = {"--jsonl", false, true, false, out_jsonl, flush_lines},
+    [SINK_FOLDED] = {"--folded", false, true, true, NULL, write_folded},
+    [SINK_FLAMEGRAPH] = {"--flamegraph", true, true, true, NULL, write_flamegraph},
 };
 
 int opt_sink(const struct opt *o, const char *arg)
@@ -186,8 +201,40 @@ int out_finish(const struct out_opts *o, const struct pft_report *rep, bool to_s
 	return 0;
 }
 
+int out_syms(struct out_opts *o)
+{
+	bool need = o->by == PFT_BY_IP || o->by == PFT_BY_SYM || sinks[o->out].names_code;
+	int id;
+
+	for (id = 0; id < NR_SINKS; id++)
+		need |= o->file[id] && sinks[id].names_code;
+	if (!need)
+		return 0;
+	o->syms = pft_syms_new(o->symfs);
+	if (!o->syms) {
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void out_symbol_warnings(const struct out_opts *o)
+{
+	const struct pft_syms_stats *st = o->syms ? pft_syms_stats(o->syms) : NULL;
+
+	/* the table's summary says it */
+	if (!st || (!st->missing && !st->mismatched) || o->out == SINK_TABLE)
+		return;
+	fprintf(stderr,
+		"pftrace: symbols: %" PRIu64 " file%s missing, %" PRIu64
+		" build-id mismatch%s (shown as file+offset%s)\n",
+		st->missing, st->missing == 1 ? "" : "s", st->mismatched,
+		st->mismatched == 1 ? "" : "es", o->symfs ? "" : "; see --symfs");
+}
+
 void out_free(struct out_opts *o)
 {
+	pft_syms_free(o->syms);
 	free(o->pids.v);
 	free(o->maps);
 }
@@ -282,7 +329,12 @@ struct pft_report_opts out_report_opts(const struct out_opts *o)
 	/* the table shows 20 rows unless told; JSON carries every row unless told */
 	int top = o->top >= 0 ? o->top : o->out == SINK_JSON ? 0 : 20;
 
-	return (struct pft_report_opts){o->by, top, o->pids.v, o->pids.n, o->kernel, false};
+	struct pft_report_opts ro = {o->by, top, o->pids.v, o->pids.n, o->kernel, false, false};
+	int id;
+
+	for (id = 0; id < NR_SINKS; id++)
+		ro.stack_tree |= (o->out == (enum sink_id)id || o->file[id]) && sinks[id].stacks;
+	return ro;
 }
 
 void out_source_warnings(const struct pft_source *src)

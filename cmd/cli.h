@@ -21,6 +21,8 @@ enum sink_id {
 	SINK_TABLE,
 	SINK_JSON,
 	SINK_JSONL,
+	SINK_FOLDED,
+	SINK_FLAMEGRAPH,
 	NR_SINKS,
 };
 
@@ -45,6 +47,8 @@ struct out_opts {
 	bool kernel;
 	struct maps_arg *maps;
 	size_t nr_maps;
+	const char *symfs;     /* report --symfs */
+	struct pft_syms *syms; /* out_syms: when the output names code */
 };
 
 int opt_by(const struct opt *o, const char *arg);
@@ -61,16 +65,26 @@ int opt_maps(const struct opt *o, const char *arg); /* value: struct out_opts * 
 /* The options of out_opts that report and record share. */
 #define OUT_OPTIONS(o)                                                                             \
 	OPT_CALL('b', "by", "KEY", opt_by, (o),                                                    \
-		 "group by vma (default: memory areas), file, page, ip,\ntid, pid or kind"),       \
+		 "group by vma (default: memory areas), file, page, ip,\nsym (function), tid, "    \
+		 "pid or kind"),                                                                   \
 	    OPT_INT('n', "top", "N", &(o)->top, 0, INT32_MAX,                                      \
 		    "rows to show (table: 20; JSON: all; 0 = all)"),                               \
 	    OPT_FLAG('k', "kernel", &(o)->kernel,                                                  \
 		     "also page_fault_kernel: the kernel's faults on user\nmemory"),               \
 	    OPT_SINK('j', "json", NULL, (o), SINK_JSON, "one JSON document on stdout"),            \
 	    OPT_SINK(0, "jsonl", NULL, (o), SINK_JSONL,                                            \
-		     "one JSON object per fault on stdout, as they come")
+		     "one JSON object per fault on stdout, as they come"),                         \
+	    OPT_SINK(0, "folded", NULL, (o), SINK_FOLDED,                                          \
+		     "the call stacks, folded (flamegraph.pl, inferno,\nspeedscope) on stdout"),   \
+	    OPT_SINK(0, "flamegraph", "FILE", (o), SINK_FLAMEGRAPH,                                \
+		     "the call stacks as a flame graph: a self-contained SVG")
 
+/* Frees what the options hold (the symbolizer too: after the report that borrows it). */
 void out_free(struct out_opts *o);
+/* Makes o->syms when the output names code (--by ip/sym, --jsonl...). -1 after a message. */
+int out_syms(struct out_opts *o);
+/* "symbols: 3 files missing, 1 build-id mismatch" on stderr, when some were. */
+void out_symbol_warnings(const struct out_opts *o);
 
 /* Loads the --maps files into as and sets the /proc resolver when none was given. */
 int out_maps(const struct out_opts *o, struct pft_aspace *as);

@@ -10,6 +10,8 @@
 #define HELP_COLUMN 25 /* where the help text of an option starts */
 #define MAX_OPTS    64
 #define HELP_VAL    0x10000 /* getopt values above any char: long-only options */
+/* an argument named "[=X]" may be left out (--opt or --opt=X) */
+#define OPTIONAL(o) ((o)->arg && !strncmp((o)->arg, "[=", 2))
 
 /* "--name" as the user wrote it, for messages. */
 static const char *shown(const struct opt *o, char buf[64])
@@ -82,7 +84,7 @@ void opts_help(FILE *f, const struct opt *table, const struct opts_usage *u)
 
 		n = snprintf(lead, sizeof(lead), "  %c%c%c --%s%s%s", o->shortopt ? '-' : ' ',
 			     o->shortopt ? o->shortopt : ' ', o->shortopt ? ',' : ' ', o->longopt,
-			     o->arg ? " " : "", o->arg ? o->arg : "");
+			     o->arg && !OPTIONAL(o) ? " " : "", o->arg ? o->arg : "");
 		/* a long lead gets its help on the next line */
 		fprintf(f, "%s%*s", lead, n < HELP_COLUMN ? HELP_COLUMN - n : 0, "");
 		if (n >= HELP_COLUMN)
@@ -108,11 +110,16 @@ int opts_parse(const struct opt *table, const struct opts_usage *u, int argc, ch
 	for (; table[n].longopt && n < MAX_OPTS; n++) {
 		const struct opt *o = &table[n];
 
-		longopts[n] = (struct option){o->longopt, o->arg ? required_argument : no_argument,
+		longopts[n] = (struct option){o->longopt,
+					      !o->arg	    ? no_argument
+					      : OPTIONAL(o) ? optional_argument
+							    : required_argument,
 					      NULL, o->shortopt ? o->shortopt : HELP_VAL + 1 + n};
 		if (o->shortopt) {
 			*s++ = (char)o->shortopt;
 			if (o->arg)
+				*s++ = ':';
+			if (OPTIONAL(o))
 				*s++ = ':';
 		}
 	}

@@ -16,9 +16,11 @@ typedef int (*opt_fn)(const struct opt *o, const char *arg);
 struct opt {
 	int shortopt;	     /* 0: none */
 	const char *longopt; /* NULL: the end of the table */
-	const char *arg;     /* the argument's name in --help ("N", "FILE"); NULL: none */
-	const char *help;    /* its lines in --help ('\n' between lines) */
-	opt_fn set;	     /* NULL: a flag, *(bool *)value = true */
+	/* the argument's name in --help ("N", "FILE"; "[=MODE]": optional, set gets NULL when
+	 * it is left out); NULL: none */
+	const char *arg;
+	const char *help; /* its lines in --help ('\n' between lines) */
+	opt_fn set;	  /* NULL: a flag, *(bool *)value = true */
 	void *value;
 	long min, max; /* opt_int's range */
 };

@@ -21,6 +21,7 @@ struct record_args {
 	long buffer_kb;
 	const char *output;
 	bool quiet, no_history, no_major;
+	unsigned int stacks; /* PFT_STACKS_* */
 };
 
 /* What the hooks of the recording need. */
@@ -49,6 +50,36 @@ static const struct opts_usage usage = {
 	     "recording ended first (-d), 128+N if signal N ended it.",
 };
 
+/* --stacks[=fp|dwarf][,kernel] */
+static int opt_stacks(const struct opt *o, const char *arg)
+{
+	unsigned int *stacks = o->value, how = PFT_STACKS_USER, kernel = 0;
+	char *copy = strdup(arg ? arg : "fp"), *tok, *save = NULL;
+	int ret = 0;
+
+	for (tok = strtok_r(copy, ",", &save); copy && tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "fp")) {
+			how = PFT_STACKS_USER;
+		} else if (!strcmp(tok, "dwarf")) {
+			how = PFT_STACKS_DWARF;
+		} else if (!strcmp(tok, "kernel")) {
+			kernel = PFT_STACKS_KERNEL;
+		} else {
+			fprintf(stderr, "pftrace: --stacks '%s': use fp or dwarf, and kernel\n",
+				arg);
+			ret = -1;
+			break;
+		}
+	}
+	if (!copy) {
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		ret = -1;
+	}
+	free(copy);
+	*stacks = how | kernel;
+	return ret;
+}
+
 static int parse(int argc, char **argv, struct record_args *a)
 {
 	const struct opt table[] = {
@@ -68,6 +99,11 @@ static int parse(int argc, char **argv, struct record_args *a)
 		     "only"),
 	    OPT_FLAG(0, "no-major", &a->no_major,
 		     "do not sample fault completions (perf): no major/minor,\nno latency"),
+	    OPT_CALL(0, "stacks", "[=fp|dwarf][,kernel]", opt_stacks, &a->stacks,
+		     "the user call stack of every fault: by frame pointers\n(fp, the default: "
+		     "full depth), or unwound from an 8 KiB\ncopy of the stack (dwarf: code "
+		     "without frame pointers,\n~10x the cost); kernel: kernel frames of faults "
+		     "in\nkernel mode too"),
 	    OUT_OPTIONS(&a->out),
 	    OPT_END,
 	};
@@ -83,6 +119,11 @@ static int parse(int argc, char **argv, struct record_args *a)
 		a->argv = argv + first;
 	if (!!a->argv == !!a->targets.n) {
 		fprintf(stderr, "pftrace: record: give either -p PID or -- COMMAND\n");
+		return -1;
+	}
+	if (a->stacks && a->no_major) {
+		fprintf(stderr,
+			"pftrace: --stacks come with the completions --no-major leaves out\n");
 		return -1;
 	}
 	return 0;
@@ -208,8 +249,11 @@ static int finish(struct cli_rec *c, struct pft_report *rep, struct pft_source *
 				a->output, st->events, c->faults, st->lost_events);
 	}
 	/* -o writes the trace.dat instead of the table; any other output is still wanted */
-	return out_finish(&a->out, rep,
-			  !c->pipe_closed && !(a->output && a->out.out == SINK_TABLE));
+	if (out_finish(&a->out, rep, !c->pipe_closed && !(a->output && a->out.out == SINK_TABLE)) <
+	    0)
+		return -1;
+	out_symbol_warnings(&a->out);
+	return 0;
 }
 
 /* With -o, the raw pages wait beside the output: a full disk is the output's problem. */
@@ -237,7 +281,7 @@ static int exit_status(const struct record_args *a, struct pft_record *rec, int 
 	return sig ? 128 + sig : EXIT_OK;
 }
 
-static int run(const struct record_args *a)
+static int run(struct record_args *a)
 {
 	struct pft_report_opts ro = out_report_opts(&a->out);
 	struct cli_rec c = {.a = a, .sigfd = -1};
@@ -250,6 +294,7 @@ static int run(const struct record_args *a)
 	    .kernel = a->out.kernel,
 	    .history = !a->no_history,
 	    .completions = !a->no_major,
+	    .stacks = a->stacks,
 	    .buffer_kb = (unsigned int)a->buffer_kb,
 	    .output = a->output,
 	    .duration = a->duration,
@@ -273,6 +318,9 @@ static int run(const struct record_args *a)
 		fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		goto out;
 	}
+	if (out_syms(&a->out) < 0)
+		goto out;
+	pft_report_set_syms(rep, a->out.syms);
 	pft_report_set_sink(rep, on_fault, &c);
 	c.progress = !a->quiet && isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &c.start);
@@ -288,7 +336,7 @@ static int run(const struct record_args *a)
 		goto out;
 	}
 	src = pft_record_source(c.rec);
-	if (!src || pft_source_prepare(src, as) < 0) {
+	if (!src || pft_source_prepare(src, as, a->out.syms) < 0) {
 		fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		goto out;
 	}

@@ -28,6 +28,9 @@ static int parse(int argc, char **argv, struct report_args *a)
 	    OUT_OPTIONS(&a->out),
 	    OPT_CALL('p', "pid", "PID[,PID]", opt_pids, &a->out.pids,
 		     "only these processes or threads (repeatable)"),
+	    OPT_STRING(0, "symfs", "DIR", &a->out.symfs,
+		       "look for the recorded files under DIR (DIR/path, then\nDIR/name) before "
+		       "debuginfod; only a file with the\nbuild ID recorded names code"),
 	    OPT_END,
 	};
 	int first;
@@ -68,7 +71,8 @@ static const char *empty_reason(const struct pft_source_stats *st)
 	return NULL;
 }
 
-static int run_one(struct pft_report *rep, struct pft_aspace *as, const char *path)
+static int run_one(struct pft_report *rep, struct pft_aspace *as, struct pft_syms *syms,
+		   const char *path)
 {
 	struct pft_source *src = pft_source_open(path);
 	const char *why;
@@ -79,7 +83,7 @@ static int run_one(struct pft_report *rep, struct pft_aspace *as, const char *pa
 		open_error(path);
 		return -1;
 	}
-	if (pft_source_prepare(src, as) < 0) {
+	if (pft_source_prepare(src, as, syms) < 0) {
 		fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		goto out;
 	}
@@ -113,21 +117,22 @@ out:
 	return ret;
 }
 
-static int run(const struct report_args *a)
+static int run(struct report_args *a)
 {
 	struct pft_aspace *as = pft_aspace_new();
 	struct pft_report_opts ro = out_report_opts(&a->out);
 	struct pft_report *rep = NULL;
 	int i, r, ret = EXIT_FAIL;
 
-	if (!as || out_maps(&a->out, as) < 0)
+	if (!as || out_maps(&a->out, as) < 0 || out_syms(&a->out) < 0)
 		goto out;
 	rep = pft_report_new(&ro, as);
 	if (!rep)
 		goto out;
+	pft_report_set_syms(rep, a->out.syms);
 	out_stream(&a->out, rep);
 	for (i = 0; i < a->nr_files; i++) {
-		r = run_one(rep, as, a->files[i]);
+		r = run_one(rep, as, a->out.syms, a->files[i]);
 		if (r < 0)
 			goto out;
 		if (r > 0) {
@@ -144,6 +149,7 @@ static int run(const struct report_args *a)
 	}
 	if (out_finish(&a->out, rep, true) < 0)
 		goto out;
+	out_symbol_warnings(&a->out);
 	ret = EXIT_OK;
 out:
 	pft_report_free(rep);

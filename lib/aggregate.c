@@ -47,42 +47,6 @@ uint64_t pft_rep_lat_pct(const struct lat *l, double p)
 	return l->max;
 }
 
-static uint64_t hash_str(const char *s, size_t *len)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	const char *p = s;
-
-	for (; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	*len = p - s;
-	return h;
-}
-
-static int intern(struct strtab *t, const char *s, uint32_t *id)
-{
-	size_t len;
-	uint64_t h = hash_str(s, &len), salt;
-
-	for (salt = 0;; salt++) {
-		int r = pft_hmap_put(&t->index, h, len | salt << 32, (uint32_t)t->nr, id);
-
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			if (!strcmp(t->s[*id], s))
-				return 0;
-			continue; /* a hash collision: the next salt */
-		}
-		if (pft_grow((void **)&t->s, &t->cap, t->nr + 1, sizeof(*t->s)) < 0)
-			return -1;
-		t->s[t->nr] = strdup(s);
-		if (!t->s[t->nr])
-			return -1;
-		t->nr++;
-		return 0;
-	}
-}
-
 void pft_rep_count(struct counts *c, const struct pft_fault *f)
 {
 	c->major += f->major == 1;
@@ -101,7 +65,53 @@ void pft_rep_count(struct counts *c, const struct pft_fault *f)
 int pft_rep_set_str(struct pft_report *rep, struct group *proto, const char *str)
 {
 	proto->has_str = true;
-	return intern(&rep->strs, str, &proto->str);
+	return pft_strtab_put(&rep->strs, str, &proto->str);
+}
+
+/* A copy of text that lives as long as the report (a name the trace gave lives as long as its
+ * event), or NULL. */
+static int keep(struct pft_report *rep, const char *text, size_t len, const char **out)
+{
+	char buf[1024];
+	uint32_t id;
+
+	*out = NULL;
+	if (!text)
+		return 0;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < sizeof(buf) ? len : sizeof(buf) - 1), text);
+	if (pft_strtab_put(&rep->strs, buf, &id) < 0)
+		return -1;
+	*out = rep->strs.s[id];
+	return 0;
+}
+
+/* A function and the file it is in, across processes; code that cannot be named is grouped by
+ * its file ("[libfoo.so]"), or as "[unknown]". The row's source is the function's file. */
+static int sym_key(struct pft_report *rep, const struct pft_fault *f, struct group *proto,
+		   uint64_t *a, uint64_t *b)
+{
+	const struct pft_symbol *s = &f->symbol;
+	const char *mod = s->module ? strrchr(s->module, '/') : NULL, *colon;
+	char key[1024];
+	uint32_t m = 0;
+
+	mod = mod ? mod + 1 : s->module;
+	if (s->function)
+		snprintf(key, sizeof(key), "%s (%s)", s->function, mod ? mod : "?");
+	else
+		snprintf(key, sizeof(key), "[%s]", mod ? mod : "unknown");
+	colon = s->source ? strrchr(s->source, ':') : NULL;
+	proto->sym = (struct pft_symbol){.kernel = s->kernel};
+	if (pft_rep_set_str(rep, proto, key) < 0 ||
+	    keep(rep, s->function, SIZE_MAX, &proto->sym.function) < 0 ||
+	    keep(rep, s->module, SIZE_MAX, &proto->sym.module) < 0 ||
+	    keep(rep, s->source, colon ? (size_t)(colon - s->source) : SIZE_MAX,
+		 &proto->sym.source) < 0 ||
+	    (s->module && pft_strtab_put(&rep->strs, s->module, &m) < 0))
+		return -1;
+	*a = proto->str;
+	*b = m;
+	return 0;
 }
 
 /* The row key of a fault in a table: (a, b) pairs that cannot collide across row types. */
@@ -148,10 +158,13 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 			return 0;
 		}
 		proto->addr = ev->ip;
+		proto->sym = f->symbol; /* the symbolizer's: lives as long as it */
 		proto->vma = pft_aspace_lookup(rep->as, f->pid, ev->ts, ev->ip, ev->comm, &maps);
 		*a = ev->ip;
 		*b = (uint64_t)(uint32_t)f->pid;
 		return 0;
+	case PFT_BY_SYM:
+		return sym_key(rep, f, proto, a, b);
 	case PFT_BY_TID:
 		if (pft_rep_set_str(rep, proto, ev->comm) < 0)
 			return -1;

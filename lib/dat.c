@@ -4,6 +4,7 @@
  * instance, merged by time. What libtracecmd does not expose (trace-cmd's PROCMAPS, pftrace's
  * maps option, CPU stats) is read from the options sections by a small walker of our own.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ struct rd {
 	FILE *f;
 	int64_t size;
 	uint32_t page_size;
-	bool bad;
+	bool bad, zstd; /* zstd: v7 sections compressed with it */
 };
 
 static void get(struct rd *r, void *p, size_t n)
@@ -182,6 +183,37 @@ bad:
 }
 
 /* Options {u16 id, u32 size, data} up to DONE (id 0); in v7 DONE holds the next section. */
+static char *v7_section(struct rd *r, uint16_t want, uint64_t *len);
+
+/* "u32 size, text": kallsyms, as both versions keep it; passed on as its text. */
+static void kallsyms_text(char *buf, uint64_t len, option_cb cb, void *data)
+{
+	uint32_t size;
+
+	if (len < 4)
+		return;
+	memcpy(&size, buf, 4);
+	if (size && size <= len - 4)
+		cb(data, PFT_DAT_OPT_KALLSYMS, buf + 4, size, -1);
+}
+
+/* v7: the option holds where the kallsyms section is. */
+static void v7_kallsyms(struct rd *r, const char *opt, option_cb cb, void *data)
+{
+	int64_t here = ftello(r->f);
+	uint64_t off, len;
+	char *sec;
+
+	memcpy(&off, opt, 8);
+	if (off >= (uint64_t)r->size || fseeko(r->f, (off_t)off, SEEK_SET) < 0)
+		return;
+	sec = v7_section(r, PFT_DAT_OPT_KALLSYMS, &len);
+	if (sec)
+		kallsyms_text(sec, len, cb, data);
+	free(sec);
+	fseeko(r->f, here, SEEK_SET);
+}
+
 static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7, option_cb cb,
 			   void *data)
 {
@@ -207,7 +239,10 @@ static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7,
 		}
 		if (v7 && id == PFT_DAT_OPT_BUFFER)
 			check_buffer_option(r, buf + off, size);
-		cb(data, id, (char *)buf + off, size, -1);
+		if (v7 && id == PFT_DAT_OPT_KALLSYMS && size >= 8)
+			v7_kallsyms(r, buf + off, cb, data);
+		else
+			cb(data, id, (char *)buf + off, size, -1);
 		off += size;
 	}
 	return 0;
@@ -216,7 +251,7 @@ static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7,
 static void v6_options(struct rd *r, option_cb cb, void *data, int *cpus)
 {
 	uint64_t n, i, j, sys;
-	char tag[16];
+	char tag[16], *kall = NULL;
 
 	get(r, tag, 12);
 	skip(r, get_n(r, 8)); /* header_page */
@@ -232,7 +267,10 @@ static void v6_options(struct rd *r, option_cb cb, void *data, int *cpus)
 		for (j = 0; j < n && !r->bad; j++)
 			skip(r, get_n(r, 8));
 	}
-	skip(r, get_n(r, 4)); /* kallsyms */
+	n = get_n(r, 4); /* kallsyms: its text, for naming kernel addresses */
+	if (n && (kall = get_blob(r, n)))
+		cb(data, PFT_DAT_OPT_KALLSYMS, kall, (uint32_t)n, -1);
+	free(kall);
 	skip(r, get_n(r, 4)); /* printk formats */
 	skip(r, get_n(r, 8)); /* cmdlines */
 	*cpus = (int)get_n(r, 4);
@@ -268,8 +306,8 @@ static void v6_options(struct rd *r, option_cb cb, void *data, int *cpus)
 /* Options sections hold text and small binaries: a larger claim is a lie. */
 #define MAX_OPTIONS_SIZE (256u << 20)
 
-/* A v7 section's content, decompressed when its flags say so. */
-static char *v7_section(struct rd *r, uint64_t *len, bool zstd)
+/* A v7 section's content (id want), decompressed when its flags say so. */
+static char *v7_section(struct rd *r, uint16_t want, uint64_t *len)
 {
 	uint16_t id = (uint16_t)get_n(r, 2), flags = (uint16_t)get_n(r, 2);
 	uint64_t size;
@@ -278,7 +316,7 @@ static char *v7_section(struct rd *r, uint64_t *len, bool zstd)
 
 	get_n(r, 4); /* string id */
 	size = get_n(r, 8);
-	if (r->bad || id != 0) {
+	if (r->bad || id != want) {
 		r->bad = true;
 		return NULL;
 	}
@@ -293,7 +331,7 @@ static char *v7_section(struct rd *r, uint64_t *len, bool zstd)
 		r->bad = true;
 		return NULL;
 	}
-	if (!zstd || (raw = get_blob(r, csize)) == NULL || !(out = malloc(usize + 1))) {
+	if (!r->zstd || (raw = get_blob(r, csize)) == NULL || !(out = malloc(usize + 1))) {
 		r->bad = true;
 		return NULL;
 	}
@@ -313,7 +351,6 @@ static void v7_options(struct rd *r, option_cb cb, void *data)
 	char name[32] = "";
 	uint64_t next;
 	int i, hops = 0;
-	bool zstd;
 
 	for (i = 0; i < (int)sizeof(name) - 1; i++) {
 		int c = getc(r->f);
@@ -323,7 +360,7 @@ static void v7_options(struct rd *r, option_cb cb, void *data)
 		name[i] = (char)c;
 	}
 	skip_str(r); /* compression version */
-	zstd = !strcmp(name, "zstd");
+	r->zstd = !strcmp(name, "zstd");
 	next = get_n(r, 8);
 	/* a lying DONE chain must not loop forever */
 	while (next && !r->bad && hops++ < 64) {
@@ -332,7 +369,7 @@ static void v7_options(struct rd *r, option_cb cb, void *data)
 
 		if (next >= (uint64_t)r->size || fseeko(r->f, (off_t)next, SEEK_SET) < 0)
 			break;
-		buf = v7_section(r, &len, zstd);
+		buf = v7_section(r, 0, &len);
 		if (!buf)
 			break;
 		next = options_in(r, buf, len, true, cb, data);
@@ -406,19 +443,30 @@ struct dat {
 		int64_t off;   /* v6: where in the file, -1 if not there */
 		char *mem;     /* a v7 file's option, decompressed */
 		int64_t left;
-		char buf[1 << 16];
+		char buf[1 << 18]; /* refilled below half: holds any record (< 90 KiB) */
 		size_t have, pos;
 		struct pft_event ev;
-		char name[4096];
-		char given[4096]; /* the text of the event returned last: name holds the next one */
+		/* two of each: the event returned last points into one, the next one is
+		 * decoded into the other */
+		struct perf_slot {
+			char name[4096];
+			uint64_t ips[2][PFT_MAX_FRAMES];
+			struct pft_stack_dump dump;
+			uint8_t data[PFT_MAX_DUMP];
+		} * slots;
+		int slot;
 		bool valid;
 	} perf;
+	uint64_t stack_ips[2][PFT_MAX_FRAMES]; /* kernel, user: of the event returned last */
+	uint64_t tmp_ips[PFT_MAX_FRAMES];
 	const char *comm; /* of comm_tid, looked up once for a run of its events */
 	int comm_tid;
 	struct tep_handle *comm_tep;
 	char *path;
 	struct pft_proc_counters *counters;
 	size_t nr_counters, cap_counters;
+	char *build_ids; /* the option's text */
+	char *kallsyms;	 /* the kallsyms section's text */
 	bool sideband;	 /* pftrace's info: the kernel's mapping records are in the perf option */
 	int completions; /* pftrace's info: completions were recorded (-1: no info, older file) */
 	uint64_t maps_skipped;
@@ -526,12 +574,13 @@ static void perf_found(struct dat *d, const char *buf, uint32_t size, int64_t of
 /* The next perf event into p->ev; false at the end (or at a malformed record). */
 static bool perf_next(struct perf_in *p)
 {
+	struct perf_slot *sl;
 	long n;
 
 	p->valid = false;
 	if (!p->f)
 		return false;
-	if (p->have - p->pos < 8192 && p->left > 0) {
+	if (p->have - p->pos < sizeof(p->buf) / 2 && p->left > 0) {
 		size_t want = sizeof(p->buf) - (p->have - p->pos), got;
 
 		memmove(p->buf, p->buf + p->pos, p->have - p->pos);
@@ -545,15 +594,23 @@ static bool perf_next(struct perf_in *p)
 		if (!got)
 			p->left = 0;
 	}
-	n = pft_perf_decode(p->buf + p->pos, p->have - p->pos, &p->ev, p->name, sizeof(p->name));
+	sl = &p->slots[p->slot];
+	n = pft_perf_decode(p->buf + p->pos, p->have - p->pos, &p->ev, sl->name, sizeof(sl->name),
+			    sl->ips, &sl->dump);
 	if (n <= 0)
 		return false;
+	if (p->ev.dump) { /* the buffer moves on refills */
+		memcpy(sl->data, sl->dump.data, sl->dump.size);
+		sl->dump.data = sl->data;
+	}
+	p->slot ^= 1;
 	p->pos += (size_t)n;
 	p->valid = true;
 	return true;
 }
 
-static void perf_start(struct dat *d, FILE *f)
+/* -1 (ENOMEM) if the perf option is there and cannot be read. */
+static int perf_start(struct dat *d, FILE *f)
 {
 	struct perf_in *p = &d->perf;
 
@@ -561,6 +618,19 @@ static void perf_start(struct dat *d, FILE *f)
 		p->own = p->f = fmemopen(p->mem, p->left ? (size_t)p->left : 1, "r");
 	else if (p->off >= 0 && fseeko(f, p->off, SEEK_SET) == 0)
 		p->f = f;
+	if (p->f && !(p->slots = calloc(2, sizeof(*p->slots)))) {
+		p->f = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void perf_free(struct perf_in *p)
+{
+	if (p->own)
+		fclose(p->own);
+	free(p->mem);
+	free(p->slots);
 }
 
 /* "pid min maj" lines; an older file's single "min maj" is a total (pid -1). */
@@ -596,6 +666,11 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		perf_found(d, buf, size, off);
 		return;
 	}
+	if (id == PFT_DAT_OPT_KALLSYMS) { /* text, not NUL-terminated */
+		free(d->kallsyms);
+		d->kallsyms = strndup(buf, size);
+		return;
+	}
 	if (!size || buf[size - 1])
 		return; /* every option we read is NUL-terminated text */
 	switch (id) {
@@ -615,6 +690,10 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 	}
 	case PFT_DAT_OPT_PFTRACE_COUNTERS:
 		counters(d, buf);
+		break;
+	case PFT_DAT_OPT_PFTRACE_BUILD_IDS:
+		free(d->build_ids);
+		d->build_ids = strdup(buf);
 		break;
 	case PFT_DAT_OPT_PFTRACE_INFO:
 		d->sideband = strstr(buf, "\nsideband 1\n") != NULL;
@@ -657,6 +736,26 @@ static int add_streams(struct dat *d, struct tracecmd_input *h)
 	return 0;
 }
 
+/* ftrace's stacktrace options write the stacks of an event right after it on its CPU (trace-cmd
+ * record -T, --user-stack): they are the fault's. */
+static void take_stacks(struct dat *d, struct stream *s, struct pft_event *ev)
+{
+	bool user;
+	int n;
+
+	while (s->rec &&
+	       (n = pft_decode_stack(s->dec, s->rec, d->tmp_ips, PFT_MAX_FRAMES, &user)) >= 0) {
+		struct pft_stack *st = user ? &ev->ustack : &ev->kstack;
+
+		memcpy(d->stack_ips[user], d->tmp_ips, (size_t)n * sizeof(*d->tmp_ips));
+		*st = (struct pft_stack){.nr = (size_t)n, .ips = d->stack_ips[user]};
+		/* the stack record is the event's, not an event of its own */
+		if (d->returned != s->rec)
+			tracecmd_free_record(s->rec);
+		s->rec = tracecmd_read_data(s->h, s->cpu);
+	}
+}
+
 static int dat_next(struct pft_source *src, struct pft_event *ev)
 {
 	struct dat *d = src->priv;
@@ -674,11 +773,7 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 	if (d->perf.valid && (!s || d->perf.ev.ts < s->rec->ts)) {
 		*ev = d->perf.ev;
 		ev->comm = "<...>";
-		if (ev->text) {
-			memcpy(d->perf.given, ev->text, strlen(ev->text) + 1);
-			ev->text = d->perf.given;
-		}
-		perf_next(&d->perf);
+		perf_next(&d->perf); /* into the other slot */
 		src->st.events++;
 		src->st.other_events++;
 		return 1;
@@ -691,13 +786,15 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 		src->st.lost_events = d->lost_missed;
 	}
 	pft_decode(s->dec, s->rec, s->cpu, ev);
+	s->rec = tracecmd_read_data(s->h, s->cpu);
+	if (ev->type == PFT_EV_FAULT_USER || ev->type == PFT_EV_FAULT_KERNEL)
+		take_stacks(d, s, ev);
 	if (ev->tid != d->comm_tid || s->tep != d->comm_tep) {
 		d->comm = tep_data_comm_from_pid(s->tep, ev->tid);
 		d->comm_tid = ev->tid;
 		d->comm_tep = s->tep;
 	}
 	ev->comm = d->comm ? d->comm : "<...>";
-	s->rec = tracecmd_read_data(s->h, s->cpu);
 	src->st.events++;
 	if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)
 		src->st.other_events++;
@@ -726,11 +823,11 @@ static void dat_close(struct pft_source *src)
 		tracecmd_close(d->top);
 	free_snaps(d->snaps, d->nr_snaps);
 	free_snaps(d->tc_snaps, d->nr_tc_snaps);
-	if (d->perf.own)
-		fclose(d->perf.own);
-	free(d->perf.mem);
+	perf_free(&d->perf);
 	free(d->path);
 	free(d->counters);
+	free(d->build_ids);
+	free(d->kallsyms);
 	free(d);
 }
 
@@ -744,7 +841,8 @@ static int read_options(struct dat *d, const char *path)
 	if (!f)
 		return -1;
 	r = walk_options(f, on_option, d, &d->cpus);
-	perf_start(d, f);
+	if (perf_start(d, f) < 0)
+		r = -1;
 	if (d->perf.f == f)
 		d->perf.own = f;
 	else
@@ -762,15 +860,16 @@ int pft_dat_check(FILE *f)
 	d->perf.off = -1;
 	if (walk_options(f, on_option, d, &d->cpus) < 0)
 		n = -1;
-	perf_start(d, f);
+	if (perf_start(d, f) < 0)
+		n = -1;
 	while (perf_next(&d->perf))
 		n += n >= 0;
-	if (d->perf.own)
-		fclose(d->perf.own);
-	free(d->perf.mem);
+	perf_free(&d->perf);
 	free_snaps(d->snaps, d->nr_snaps);
 	free_snaps(d->tc_snaps, d->nr_tc_snaps);
 	free(d->counters);
+	free(d->build_ids);
+	free(d->kallsyms);
 	free(d);
 	return n;
 }
@@ -787,11 +886,58 @@ static int dat_counters(struct pft_source *src, pft_counters_cb cb, void *data)
 	return (int)d->nr_counters;
 }
 
-static int dat_prepare(struct pft_source *src, struct pft_aspace *as)
+/* "hexid inode path" lines to the symbolizer. */
+static int give_build_ids(const char *text, struct pft_syms *syms)
+{
+	const char *line, *nl;
+
+	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
+		uint8_t id[64];
+		uint64_t inode;
+		size_t n = 0;
+		const char *p = line;
+		char *path;
+
+		nl = strchr(line, '\n');
+		while (n < sizeof(id) && isxdigit((unsigned char)p[0]) &&
+		       isxdigit((unsigned char)p[1])) {
+			sscanf(p, "%2hhx", &id[n++]);
+			p += 2;
+		}
+		if (!n || *p != ' ' || !(p = pft_parse_dec(p + 1, &inode)) || *p != ' ')
+			continue; /* not ours to read: nothing is checked for that file */
+		path = strndup(p + 1, nl ? (size_t)(nl - p - 1) : strlen(p + 1));
+		if (!path || pft_syms_expect(syms, path, inode, id, n) < 0) {
+			free(path);
+			return -1;
+		}
+		free(path);
+	}
+	return 0;
+}
+
+/* The kernel's symbols the file has: kernel addresses are named with them, not this machine's. */
+static int give_kallsyms(const char *text, struct pft_syms *syms)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int r;
+
+	if (!f)
+		return -1;
+	r = pft_syms_kallsyms(syms, f);
+	fclose(f);
+	return r;
+}
+
+static int dat_prepare(struct pft_source *src, struct pft_aspace *as, struct pft_syms *syms)
 {
 	struct dat *d = src->priv;
 	size_t i;
 
+	if (syms && d->build_ids && give_build_ids(d->build_ids, syms) < 0)
+		return -1;
+	if (syms && d->kallsyms && give_kallsyms(d->kallsyms, syms) < 0)
+		return -1;
 	if (d->sideband)
 		pft_aspace_set_exact(as);
 	for (i = 0; i < d->nr_snaps; i++) {

@@ -12,6 +12,8 @@
 #define PFT_DAT_OPT_UNAME      5
 #define PFT_DAT_OPT_CPUCOUNT   8
 #define PFT_DAT_OPT_PROCMAPS   10
+/* v7: the kallsyms section's offset (pftrace passes its text on under this id, v6's too) */
+#define PFT_DAT_OPT_KALLSYMS 19
 /* pftrace's own option: every maps snapshot in full ("PF"; trace-cmd skips unknown ids). */
 #define PFT_DAT_OPT_PFTRACE_MAPS 0x5046
 #define PFT_DAT_MAPS_MAGIC	 "pftrace-maps 1"
@@ -26,6 +28,10 @@ struct pft_live;
 /* pftrace's own option: what the recording holds, "key value" lines (sideband 1: the kernel's
  * mapping records, so the maps are exact). */
 #define PFT_DAT_OPT_PFTRACE_INFO 0x5049
+
+/* pftrace's own option: "hexid path" lines, the GNU build ID of each file mapped (read when it
+ * was first mapped): offline, a file is used to name code only if its build ID is this. */
+#define PFT_DAT_OPT_PFTRACE_BUILD_IDS 0x504a
 
 /* The kernel's counters of one process over the recording. */
 struct pft_proc_counters {
@@ -42,6 +48,11 @@ struct pft_dat_input {
 	struct pft_aspace *as; /* the snapshots, and the tasks for the cmdlines section */
 	const struct pft_proc_counters *counters;
 	size_t nr_counters;
+	const char *build_ids; /* the text of that option, or NULL */
+	/* the kernel addresses seen (faults' ips, kernel stacks): kallsyms keeps only their
+	 * symbols */
+	const uint64_t *kaddrs;
+	size_t nr_kaddrs;
 };
 
 /* Writes the recording as a v6 trace.dat: under a temporary name in the same directory, renamed

@@ -124,18 +124,18 @@ static int put_formats(struct out *o, const struct pft_dat_input *in)
 	return in->history ? put_history_formats(o) : 0;
 }
 
-/* /proc/kallsyms lets readers name kernel ips; only worth its 5 MB with --kernel. */
-static void put_kallsyms(struct out *o, bool kernel)
+/* The kernel's symbols of the addresses the recording saw (faults in kernel code, kernel
+ * stacks): a reader names them as this kernel did, and the file stays small (all of kallsyms is
+ * 5 MB). */
+static void put_kallsyms(struct out *o, const struct pft_dat_input *in)
 {
 	char *buf = NULL;
 	size_t size = 0;
-	FILE *f = kernel ? fopen("/proc/kallsyms", "re") : NULL;
+	FILE *f = in->nr_kaddrs ? fopen("/proc/kallsyms", "re") : NULL;
 	FILE *mem = open_memstream(&buf, &size);
-	char chunk[65536];
-	size_t n;
 
-	while (f && mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, mem);
+	if (f && mem && pft_kallsyms_subset(f, in->kaddrs, in->nr_kaddrs, mem) < 0 && !o->err)
+		o->err = errno ? errno : EIO;
 	if (mem)
 		fclose(mem);
 	if (f)
@@ -280,11 +280,17 @@ out:
 static void put_perf(struct out *o, FILE *spool)
 {
 	char buf[1 << 16];
-	long size;
+	long size = 0;
 	size_t n;
 
-	if (!spool || fflush(spool) == EOF || (size = ftell(spool)) < 0 || size > UINT32_MAX)
+	if (!spool)
 		return;
+	if (fflush(spool) == EOF || (size = ftell(spool)) < 0 || size > UINT32_MAX) {
+		/* never a file without what was recorded */
+		if (!o->err)
+			o->err = size > UINT32_MAX ? EFBIG : errno ? errno : EIO;
+		return;
+	}
 	put16(o, PFT_DAT_OPT_PFTRACE_PERF);
 	put32(o, (uint32_t)size);
 	rewind(spool);
@@ -328,6 +334,8 @@ static void put_options(struct out *o, const struct pft_dat_input *in)
 	put_maps(o, in->as);
 	put_perf(o, pft_live_perf_spool(in->live));
 	put_counters(o, in);
+	if (in->build_ids && *in->build_ids)
+		put_string_option(o, PFT_DAT_OPT_PFTRACE_BUILD_IDS, in->build_ids);
 	if (asprintf(&s, "pftrace %s\nsideband %d\ncompletions %d\n", PFTRACE_VERSION, in->history,
 		     in->completions) >= 0) {
 		put_string_option(o, PFT_DAT_OPT_PFTRACE_INFO, s);
@@ -443,7 +451,7 @@ int pft_dat_write(const struct pft_dat_input *in)
 	put_header(&o, in);
 	if (put_formats(&o, in) < 0 && !o.err)
 		o.err = errno ? errno : EIO;
-	put_kallsyms(&o, in->kernel);
+	put_kallsyms(&o, in);
 	put32(&o, 0); /* printk formats */
 	put_cmdlines(&o, in);
 	put32(&o, (uint32_t)pft_live_cpus(in->live));

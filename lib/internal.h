@@ -4,6 +4,7 @@
 #define PFT_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "pftrace.h"
 
@@ -28,6 +29,16 @@ int pft_hmap_set(struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t v);
 /* 1 and *out if present, else 0. */
 int pft_hmap_get(const struct pft_hmap *h, uint64_t a, uint64_t b, uint32_t *out);
 void pft_hmap_release(struct pft_hmap *h);
+
+/* Interned strings: ids are stable, text is compared on a hash match. */
+struct pft_strtab {
+	struct pft_hmap index;
+	char **s;
+	size_t nr, cap;
+};
+/* The id of s (added if new, copied). -1 on ENOMEM. */
+int pft_strtab_put(struct pft_strtab *t, const char *s, uint32_t *id);
+void pft_strtab_release(struct pft_strtab *t);
 
 /* Grows *arr (elements of size elem) to hold at least n; -1 on ENOMEM. */
 int pft_grow(void **arr, size_t *cap, size_t n, size_t elem);
@@ -58,12 +69,42 @@ void pft_skip(struct pft_skipped *sk, uint64_t line, const char *text, size_t le
 const char *pft_parse_hex(const char *p, uint64_t *out);
 const char *pft_parse_dec(const char *p, uint64_t *out);
 
+/* What a recording keeps for naming code offline (buildid.c): the build ID of each file seen,
+ * and the kernel addresses seen. */
+struct pft_buildids;
+struct pft_buildids *pft_buildids_new(void);
+/* Reads path's build ID the first time (path, inode) is seen. -1 on ENOMEM. */
+int pft_buildids_note(struct pft_buildids *b, const char *path, uint64_t inode);
+int pft_buildids_note_kaddr(struct pft_buildids *b, uint64_t addr);
+/* "hexid inode path" lines (PFT_DAT_OPT_PFTRACE_BUILD_IDS); lives as long as b. */
+const char *pft_buildids_text(struct pft_buildids *b);
+const uint64_t *pft_buildids_kaddrs(const struct pft_buildids *b, size_t *n);
+void pft_buildids_free(struct pft_buildids *b);
+/* Copies to out the lines of kallsyms text in that name addrs[0..n): all a reader of these
+ * addresses needs. -1 with errno. */
+int pft_kallsyms_subset(FILE *in, const uint64_t *addrs, size_t n, FILE *out);
+
+/* The file of v, found as pft_syms_lookup finds it (the recorded build ID), and its load bias in
+ * the process (where its virtual address 0 is). 0, or -1 if it cannot be used. */
+int pft_syms_file(struct pft_syms *s, const struct pft_vma *v, const char **path, uint64_t *bias);
+/* Unwinds the user stack of a fault of pid at ts from dump (registers and a copy of the stack)
+ * with the files' DWARF call-frame information: its frames' addresses into ips (innermost
+ * first, the faulting ip first, then return addresses). How many, or -1. */
+int pft_syms_unwind(struct pft_syms *s, struct pft_aspace *as, int pid, uint64_t ts,
+		    const struct pft_stack_dump *dump, uint64_t *ips, size_t max);
+
+/* unwind.c's state, kept in the symbolizer (made on first use, freed with it). */
+struct pft_unwinder;
+struct pft_unwinder **pft_syms_unwinder(struct pft_syms *s);
+void pft_unwinder_free(struct pft_unwinder *u);
+
 /* Every source is this struct with its own operations; sources fill st as they go. */
 struct pft_source {
 	char *name;
 	struct pft_source_stats st;
 	int (*next)(struct pft_source *src, struct pft_event *ev);
-	int (*prepare)(struct pft_source *src, struct pft_aspace *as); /* NULL: nothing to give */
+	int (*prepare)(struct pft_source *src, struct pft_aspace *as,
+		       struct pft_syms *syms); /* NULL: nothing to give */
 	int (*counters)(struct pft_source *src, pft_counters_cb cb, void *data); /* NULL: none */
 	void (*close)(struct pft_source *src);
 	void *priv;
@@ -127,6 +168,10 @@ struct pft_decoder;
 struct pft_decoder *pft_decoder_new(struct tep_handle *tep);
 /* Fills *ev from rec (comm excepted: ev->comm is NULL). Strings live until the next call. */
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev);
+/* If rec is ftrace's kernel_stack or user_stack (the stack of the event before it on its CPU):
+ * its frames into ips (at most max), *user which. How many, or -1 if rec is no stack. */
+int pft_decode_stack(struct pft_decoder *d, struct tep_record *rec, uint64_t *ips, size_t max,
+		     bool *user);
 void pft_decoder_free(struct pft_decoder *d);
 /* Walking a raw ring-buffer page (u64 time stamp, u64 commit, records) as libtraceevent's
  * kbuffer does, with every length checked: see raw.c. */

@@ -23,7 +23,7 @@
 /* A decoded event waiting for its turn (its text is its own). */
 struct qev {
 	struct pft_event ev;
-	char *text;
+	void *own; /* what ev points to (text, stacks), in one block */
 };
 
 /* Events read from one buffer, in its (time) order, waiting to be merged. */
@@ -55,7 +55,8 @@ struct pft_live {
 	struct pft_perf *perf; /* completions and side-band records, or NULL */
 	FILE *perf_spool;      /* perf's events in time order, for a trace.dat */
 	int history_missing;   /* history events this kernel does not have */
-	char *popped_text; /* of the event pft_live_pop returned last: it lives until the next */
+	void
+	    *popped; /* what the event pft_live_pop returned last points to: lives until the next */
 };
 
 static bool instance_owner_alive(const char *name)
@@ -281,9 +282,9 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 	if (o->spool_dir && spool_open(l, o->spool_dir) < 0)
 		goto fail;
 	/* perf's records come with perf's clock, local_clock(): ftrace calls it "perf" */
-	if ((o->completions || o->history) &&
+	if ((o->completions || o->history || o->stacks) &&
 	    (tracefs_instance_file_write(l->inst, "trace_clock", "perf") < 0 ||
-	     !(l->perf = pft_perf_new(o->history, o->completions))))
+	     !(l->perf = pft_perf_new(o->history, o->completions, o->stacks))))
 		goto fail;
 	if (l->perf && o->spool_dir && !(l->perf_spool = spool_file(o->spool_dir)))
 		goto fail;
@@ -399,6 +400,43 @@ static int spool_page(struct live_cpu *c, const void *page, int size)
 	return 0;
 }
 
+/* A copy of what ev points to, in one block, and ev pointing to it; -1 on ENOMEM. */
+static int own_event(struct pft_event *ev, void **own)
+{
+	size_t text = ev->text ? strlen(ev->text) + 1 : 0, nk = ev->kstack.nr, nu = ev->ustack.nr;
+	size_t dump = ev->dump ? sizeof(*ev->dump) + ev->dump->size : 0;
+	char *p;
+
+	*own = NULL;
+	if (!text && !nk && !nu && !dump)
+		return 0;
+	p = malloc(8 * (nk + nu) + dump + text);
+	if (!p)
+		return -1;
+	*own = p;
+	if (nk || nu) {
+		memcpy(p, ev->kstack.ips, 8 * nk);
+		memcpy(p + 8 * nk, ev->ustack.ips, 8 * nu);
+		ev->kstack.ips = (const uint64_t *)p;
+		ev->ustack.ips = (const uint64_t *)p + nk;
+		p += 8 * (nk + nu);
+	}
+	if (dump) {
+		struct pft_stack_dump *d = (struct pft_stack_dump *)p;
+
+		*d = *ev->dump;
+		memcpy(d + 1, ev->dump->data, d->size);
+		d->data = (const uint8_t *)(d + 1);
+		ev->dump = d;
+		p += dump;
+	}
+	if (text) {
+		memcpy(p, ev->text, text);
+		ev->text = p;
+	}
+	return 0;
+}
+
 static int enqueue(struct queue *c, const struct pft_event *ev)
 {
 	struct qev *e;
@@ -407,10 +445,8 @@ static int enqueue(struct queue *c, const struct pft_event *ev)
 		return -1;
 	e = &c->q[c->nr];
 	e->ev = *ev;
-	e->text = NULL;
-	if (ev->text && !(e->text = strdup(ev->text)))
+	if (own_event(&e->ev, &e->own) < 0)
 		return -1;
-	e->ev.text = e->text;
 	c->nr++;
 	return 0;
 }
@@ -469,8 +505,8 @@ int pft_live_pop(struct pft_live *l, struct pft_event *ev, bool all)
 	struct qev *e;
 	int i;
 
-	free(l->popped_text);
-	l->popped_text = NULL;
+	free(l->popped);
+	l->popped = NULL;
 	for (i = 0; i < l->nr_queues; i++) {
 		struct queue *c = &l->queues[i];
 
@@ -482,7 +518,7 @@ int pft_live_pop(struct pft_live *l, struct pft_event *ev, bool all)
 		return 0;
 	}
 	e = &best->q[best->head++];
-	l->popped_text = e->text; /* the queue may move before the caller is done with it */
+	l->popped = e->own; /* the queue may move before the caller is done with it */
 	/* perf's events go into the trace.dat in time order, as an option of ours */
 	if (l->perf_spool &&
 	    (e->ev.type == PFT_EV_COMPLETION || e->ev.type == PFT_EV_MMAP ||
@@ -651,10 +687,10 @@ void pft_live_close(struct pft_live *l)
 		if (l->cpus[cpu].spool >= 0)
 			close(l->cpus[cpu].spool);
 	}
-	free(l->popped_text);
+	free(l->popped);
 	for (int q = 0; l->queues && q < l->nr_queues; q++) {
 		for (size_t i = l->queues[q].head; i < l->queues[q].nr; i++)
-			free(l->queues[q].q[i].text);
+			free(l->queues[q].q[i].own);
 		free(l->queues[q].q);
 	}
 	free(l->queues);

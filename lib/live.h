@@ -29,6 +29,7 @@ struct pft_live_opts {
 	bool kernel;		/* also page_fault_kernel */
 	bool history;		/* also exec, tasks, perf's MMAP2 and COMM, mmap-family syscalls */
 	bool completions;	/* also perf's fault completions (major/minor) */
+	unsigned int stacks;	/* PFT_STACKS_*: call stacks on the completions */
 	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
 	const char *spool_dir;	/* keep raw pages (for a trace.dat) in unnamed files here */
 };

@@ -25,6 +25,14 @@
  * and the ring is read when half full (the watermark wakes pftrace's poll) or every 200 ms. */
 #define SIDEBAND_PAGES 64  /* 256 KiB */
 #define SAMPLE_PAGES   512 /* 2 MiB */
+/* with stacks a sample is ~10 times larger (frame pointers), ~200 times (8 KiB of stack) */
+#define STACK_PAGES 2048 /* 8 MiB */
+#define DWARF_PAGES 8192 /* 32 MiB */
+
+/* --stacks=dwarf: the stack copied at each fault, as perf's --call-graph dwarf */
+#define DWARF_STACK 8192
+/* the registers libdw needs to start unwinding (x86_64: perf's numbering, see pftrace.h) */
+#define DWARF_REGS_MASK 0xff01ffull
 
 enum {
 	EV_SIDEBAND,
@@ -50,6 +58,11 @@ struct pft_perf {
 	uint64_t (*ids)[NR_EV]; /* per CPU: which event wrote a sample */
 	int nr_cpus, page;
 	bool kinds[NR_EV];
+	unsigned int stacks; /* PFT_STACKS_* */
+	uint64_t bad_samples;
+	size_t sample_pages;
+	uint64_t ips[2][PFT_MAX_FRAMES]; /* of the sample just passed on: kernel, user */
+	struct pft_stack_dump dump;
 	int *fds;
 	size_t nr_fds, cap_fds;
 	struct pft_hmap tasks; /* tids whose events are open */
@@ -61,7 +74,7 @@ static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu, int group)
 	return (int)syscall(SYS_perf_event_open, a, pid, cpu, group, PERF_FLAG_FD_CLOEXEC);
 }
 
-static void attr_of(int kind, struct perf_event_attr *a)
+static void attr_of(int kind, unsigned int stacks, size_t pages, struct perf_event_attr *a)
 {
 	static const uint64_t config[NR_EV] = {PERF_COUNT_SW_DUMMY, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
 					       PERF_COUNT_SW_PAGE_FAULTS_MIN};
@@ -79,14 +92,30 @@ static void attr_of(int kind, struct perf_event_attr *a)
 	/* pftrace reads on its own schedule: no wake-up per record (an irq_work each), only
 	 * when a ring is half full */
 	a->watermark = 1;
-	a->wakeup_watermark = (kind == EV_SIDEBAND ? SIDEBAND_PAGES : SAMPLE_PAGES) * 4096 / 2;
+	a->wakeup_watermark = (kind == EV_SIDEBAND ? SIDEBAND_PAGES : pages) * 4096 / 2;
 	/* faults the kernel takes on user memory (copy_to_user) complete in kernel mode */
 	a->exclude_kernel = 0;
 	if (kind == EV_SIDEBAND) {
 		/* every mapping (data ones too), and comms with the exec that starts an image */
 		a->mmap = a->mmap2 = a->mmap_data = 1;
 		a->comm = a->comm_exec = 1;
+		return;
 	}
+	/* the completion's callchain: to perf_event_max_stack frames (ftrace's userstacktrace
+	 * stops at 8); kernel frames only of faults taken in kernel mode (a user fault's
+	 * registers are the user's) */
+	if (stacks) {
+		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
+		a->exclude_callchain_kernel = !(stacks & PFT_STACKS_KERNEL);
+		a->exclude_callchain_user = !!(stacks & PFT_STACKS_DWARF);
+	}
+	if (stacks & PFT_STACKS_DWARF) {
+		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+		a->sample_regs_user = DWARF_REGS_MASK;
+		a->sample_stack_user = DWARF_STACK;
+	}
+	if (!(stacks & (PFT_STACKS_USER | PFT_STACKS_DWARF)) && stacks)
+		a->exclude_callchain_user = 1;
 }
 
 static int keep_fd(struct pft_perf *p, int fd)
@@ -99,7 +128,7 @@ static int keep_fd(struct pft_perf *p, int fd)
 	return 0;
 }
 
-struct pft_perf *pft_perf_new(bool sideband, bool completions)
+struct pft_perf *pft_perf_new(bool sideband, bool completions, unsigned int stacks)
 {
 	struct pft_perf *p = calloc(1, sizeof(*p));
 	int cpu, k;
@@ -108,7 +137,11 @@ struct pft_perf *pft_perf_new(bool sideband, bool completions)
 		return NULL;
 	p->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	p->kinds[EV_SIDEBAND] = sideband;
-	p->kinds[EV_MAJ] = p->kinds[EV_MIN] = completions;
+	p->kinds[EV_MAJ] = p->kinds[EV_MIN] = completions || stacks;
+	p->stacks = stacks;
+	p->sample_pages = stacks & PFT_STACKS_DWARF ? DWARF_PAGES
+			  : stacks		    ? STACK_PAGES
+						    : SAMPLE_PAGES;
 	p->page = getpagesize();
 	p->rings = calloc(p->nr_cpus, sizeof(*p->rings));
 	p->ids = calloc(p->nr_cpus, sizeof(*p->ids));
@@ -130,13 +163,13 @@ static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 
 	for (kind = 0; kind < NR_EV; kind++) {
 		struct ring *r = &p->rings[cpu][kind == EV_SIDEBAND ? RING_SIDEBAND : RING_SAMPLES];
-		size_t pages = kind == EV_SIDEBAND ? SIDEBAND_PAGES : SAMPLE_PAGES;
+		size_t pages = kind == EV_SIDEBAND ? SIDEBAND_PAGES : p->sample_pages;
 		uint64_t id;
 		int fd;
 
 		if (!p->kinds[kind])
 			continue;
-		attr_of(kind, &a);
+		attr_of(kind, p->stacks, p->sample_pages, &a);
 		fd = perf_open(&a, tid, cpu, -1);
 		if (fd < 0)
 			return errno == ENODEV ? 0 : -1; /* an offline CPU */
@@ -264,6 +297,78 @@ static int emit_comm(struct pft_perf *p, const char *rec, size_t size, uint16_t 
 	return cb(data, &ev);
 }
 
+/* The callchain: kernel frames, then user frames, each after its context marker. */
+static const char *parse_callchain(struct pft_perf *p, const char *at, const char *end,
+				   struct pft_event *ev)
+{
+	uint64_t nr, i, ip, ctx = PERF_CONTEXT_USER;
+	size_t n[2] = {0, 0};
+
+	if (end - at < 8)
+		return NULL;
+	memcpy(&nr, at, 8);
+	at += 8;
+	if (nr > (uint64_t)(end - at) / 8)
+		return NULL;
+	for (i = 0; i < nr; i++, at += 8) {
+		int user;
+
+		memcpy(&ip, at, 8);
+		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
+			ctx = ip;
+			continue;
+		}
+		user = ctx == PERF_CONTEXT_USER;
+		/* a frame pointer walk into a zeroed frame repeats 0 to the limit: no caller */
+		if (!ip)
+			ctx = PERF_CONTEXT_MAX;
+		if ((ctx == PERF_CONTEXT_USER || ctx == PERF_CONTEXT_KERNEL) &&
+		    n[user] < PFT_MAX_FRAMES)
+			p->ips[user][n[user]++] = ip;
+	}
+	ev->kstack = (struct pft_stack){.nr = n[0], .ips = p->ips[0]};
+	ev->ustack = (struct pft_stack){.nr = n[1], .ips = p->ips[1]};
+	return at;
+}
+
+/* The user registers and the copy of the stack, for DWARF unwinding. */
+static const char *parse_dump(struct pft_perf *p, const char *at, const char *end,
+			      struct pft_event *ev)
+{
+	uint64_t abi, size, dyn;
+	int i;
+
+	if (end - at < 8)
+		return NULL;
+	memcpy(&abi, at, 8);
+	at += 8;
+	if (abi != PERF_SAMPLE_REGS_ABI_NONE) {
+		if ((size_t)(end - at) < 8 * PFT_DUMP_REGS)
+			return NULL;
+		for (i = 0; i < PFT_DUMP_REGS; i++, at += 8)
+			memcpy(&p->dump.regs[i], at, 8);
+	}
+	if (end - at < 8)
+		return NULL;
+	memcpy(&size, at, 8);
+	at += 8;
+	if (size > (uint64_t)(end - at) || (size && (uint64_t)(end - at) - size < 8))
+		return NULL;
+	p->dump.data = (const uint8_t *)at;
+	at += size;
+	dyn = 0;
+	if (size) {
+		memcpy(&dyn, at, 8);
+		at += 8;
+	}
+	p->dump.size = dyn < size ? dyn : size;
+	if (p->dump.size > PFT_MAX_DUMP)
+		p->dump.size = PFT_MAX_DUMP;
+	if (abi != PERF_SAMPLE_REGS_ABI_NONE && p->dump.size)
+		ev->dump = &p->dump;
+	return at;
+}
+
 static int emit_sample(struct pft_perf *p, int cpu, const char *rec, size_t size, pft_perf_cb cb,
 		       void *data)
 {
@@ -273,6 +378,7 @@ static int emit_sample(struct pft_perf *p, int cpu, const char *rec, size_t size
 		uint64_t time, addr;
 	} s;
 	struct pft_event ev = {.type = PFT_EV_COMPLETION, .name = "fault_done", .cpu = -1};
+	const char *at = rec + 8 + sizeof(s), *end = rec + size;
 
 	if (size < 8 + sizeof(s))
 		return 0;
@@ -282,6 +388,12 @@ static int emit_sample(struct pft_perf *p, int cpu, const char *rec, size_t size
 	ev.tgid = (int)s.pid;
 	ev.address = s.addr;
 	ev.major = s.id == p->ids[cpu][EV_MAJ];
+	/* the kernel's own record, but never read past its end: counted as lost if it lies */
+	if ((p->stacks && !(at = parse_callchain(p, at, end, &ev))) ||
+	    ((p->stacks & PFT_STACKS_DWARF) && !parse_dump(p, at, end, &ev))) {
+		p->bad_samples++;
+		return 0;
+	}
 	return cb(data, &ev);
 }
 
@@ -335,6 +447,7 @@ void pft_perf_lost(const struct pft_perf *p, uint64_t *sideband, uint64_t *compl
 		*sideband += p->rings[cpu][RING_SIDEBAND].lost;
 		*completions += p->rings[cpu][RING_SAMPLES].lost;
 	}
+	*completions += p->bad_samples;
 }
 
 void pft_perf_free(struct pft_perf *p)
@@ -362,7 +475,7 @@ void pft_perf_free(struct pft_perf *p)
 struct enc {
 	uint64_t ts, addr; /* comm: addr = 1 at an exec */
 	uint32_t tid, pid;
-	uint16_t kind; /* 0 minor, 1 major, 2 mmap, 3 comm */
+	uint16_t kind; /* ENC_* */
 	uint16_t name_len;
 	uint32_t pad;
 };
@@ -371,12 +484,43 @@ struct enc_mmap {
 	uint64_t len, pgoff, dev, ino, prot, flags;
 };
 
+/* After a completion with stacks: the frames (kernel, then user), the registers, the stack. */
+struct enc_stack {
+	uint16_t nr_kernel, nr_user, nr_regs, pad;
+	uint32_t dump_size, pad2;
+};
+
 enum {
 	ENC_MINOR,
 	ENC_MAJOR,
 	ENC_MMAP,
-	ENC_COMM
+	ENC_COMM,
+	ENC_MINOR_STACK, /* new kinds: a reader that does not know them stops, never misreads */
+	ENC_MAJOR_STACK,
 };
+
+static int encode_completion(const struct pft_event *ev, struct enc *e, FILE *out)
+{
+	const struct pft_stack_dump *d = ev->dump;
+	struct enc_stack st = {(uint16_t)ev->kstack.nr,	  (uint16_t)ev->ustack.nr,
+			       d ? PFT_DUMP_REGS : 0,	  0,
+			       d ? (uint32_t)d->size : 0, 0};
+	static const char zeros[8];
+	size_t pad = (8 - st.dump_size % 8) % 8;
+
+	e->kind = ev->major ? ENC_MAJOR : ENC_MINOR;
+	if (!st.nr_kernel && !st.nr_user && !d)
+		return fwrite(e, sizeof(*e), 1, out) == 1 ? 0 : -1;
+	e->kind += ENC_MINOR_STACK;
+	if (fwrite(e, sizeof(*e), 1, out) != 1 || fwrite(&st, sizeof(st), 1, out) != 1 ||
+	    fwrite(ev->kstack.ips, 8, st.nr_kernel, out) != st.nr_kernel ||
+	    fwrite(ev->ustack.ips, 8, st.nr_user, out) != st.nr_user)
+		return -1;
+	if (d && (fwrite(d->regs, 8, PFT_DUMP_REGS, out) != PFT_DUMP_REGS ||
+		  fwrite(d->data, 1, d->size, out) != d->size || fwrite(zeros, 1, pad, out) != pad))
+		return -1;
+	return 0;
+}
 
 int pft_perf_encode(const struct pft_event *ev, FILE *out)
 {
@@ -385,8 +529,7 @@ int pft_perf_encode(const struct pft_event *ev, FILE *out)
 
 	switch (ev->type) {
 	case PFT_EV_COMPLETION:
-		e.kind = ev->major ? ENC_MAJOR : ENC_MINOR;
-		return fwrite(&e, sizeof(e), 1, out) == 1 ? 0 : -1;
+		return encode_completion(ev, &e, out);
 	case PFT_EV_COMM:
 		e.kind = ENC_COMM;
 		e.addr = ev->exec;
@@ -412,12 +555,48 @@ int pft_perf_encode(const struct pft_event *ev, FILE *out)
 	return 0;
 }
 
-long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *name, size_t size)
+/* The stacks after a completion: their size, or -1 if they do not fit. */
+static long decode_stacks(const char *p, size_t len, struct pft_event *ev,
+			  uint64_t (*ips)[PFT_MAX_FRAMES], struct pft_stack_dump *dump)
+{
+	struct enc_stack st;
+	size_t need, pad;
+
+	if (len < sizeof(st))
+		return -1;
+	memcpy(&st, p, sizeof(st));
+	pad = (8 - st.dump_size % 8) % 8;
+	need =
+	    sizeof(st) + 8 * ((size_t)st.nr_kernel + st.nr_user + st.nr_regs) + st.dump_size + pad;
+	if (st.nr_kernel > PFT_MAX_FRAMES || st.nr_user > PFT_MAX_FRAMES ||
+	    st.dump_size > PFT_MAX_DUMP || (st.nr_regs != 0 && st.nr_regs != PFT_DUMP_REGS) ||
+	    (!st.nr_regs && st.dump_size) || len < need)
+		return -1;
+	p += sizeof(st);
+	memcpy(ips[0], p, 8 * st.nr_kernel);
+	p += 8 * st.nr_kernel;
+	memcpy(ips[1], p, 8 * st.nr_user);
+	p += 8 * st.nr_user;
+	ev->kstack = (struct pft_stack){.nr = st.nr_kernel, .ips = ips[0]};
+	ev->ustack = (struct pft_stack){.nr = st.nr_user, .ips = ips[1]};
+	if (st.nr_regs) {
+		memcpy(dump->regs, p, 8 * PFT_DUMP_REGS);
+		p += 8 * PFT_DUMP_REGS;
+		dump->data = (const uint8_t *)p;
+		dump->size = st.dump_size;
+		ev->dump = dump;
+	}
+	return (long)need;
+}
+
+long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *name, size_t size,
+		     uint64_t (*ips)[PFT_MAX_FRAMES], struct pft_stack_dump *dump)
 {
 	const char *p = buf;
 	struct enc e;
 	struct enc_mmap m;
 	size_t fixed;
+	long n;
 
 	if (!len)
 		return 0;
@@ -429,12 +608,16 @@ long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *na
 	ev->tid = (int)e.tid;
 	ev->tgid = (int)e.pid;
 	ev->cpu = -1;
-	if (e.kind == ENC_MINOR || e.kind == ENC_MAJOR) {
+	if (e.kind == ENC_MINOR || e.kind == ENC_MAJOR || e.kind == ENC_MINOR_STACK ||
+	    e.kind == ENC_MAJOR_STACK) {
 		ev->type = PFT_EV_COMPLETION;
 		ev->name = "fault_done";
 		ev->address = e.addr;
-		ev->major = e.kind == ENC_MAJOR;
-		return sizeof(e);
+		ev->major = e.kind == ENC_MAJOR || e.kind == ENC_MAJOR_STACK;
+		if (e.kind < ENC_MINOR_STACK)
+			return sizeof(e);
+		n = decode_stacks(p + sizeof(e), len - sizeof(e), ev, ips, dump);
+		return n < 0 ? -1 : (long)sizeof(e) + n;
 	}
 	fixed = sizeof(e) + (e.kind == ENC_MMAP ? sizeof(m) : 0);
 	if ((e.kind != ENC_MMAP && e.kind != ENC_COMM) || len < fixed + e.name_len ||

@@ -12,8 +12,9 @@ struct pft_perf;
 /* Called with PFT_EV_COMPLETION, PFT_EV_MMAP and PFT_EV_COMM events, in each ring's time order. */
 typedef int (*pft_perf_cb)(void *data, const struct pft_event *ev);
 
-/* sideband: MMAP2 and COMM records; completions: a sample at the end of every fault. */
-struct pft_perf *pft_perf_new(bool sideband, bool completions);
+/* sideband: MMAP2 and COMM records; completions: a sample at the end of every fault, with the
+ * stacks (PFT_STACKS_*) asked for. */
+struct pft_perf *pft_perf_new(bool sideband, bool completions, unsigned int stacks);
 /* Starts the events of a task (and of what it starts later) on every CPU. Adding a task twice
  * is harmless. -1 with errno. */
 int pft_perf_add_task(struct pft_perf *p, int tid);
@@ -31,7 +32,9 @@ void pft_perf_free(struct pft_perf *p);
 /* A compact, self-contained form of those events, for trace.dat: -1 on a write error. */
 int pft_perf_encode(const struct pft_event *ev, FILE *out);
 /* Decodes one record at buf (len bytes left): its size, 0 at a clean end, -1 if truncated or
- * malformed. *ev's text points into name (size bytes). */
-long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *name, size_t size);
+ * malformed. *ev points into buf and into name (size bytes), ips (PFT_MAX_FRAMES each for the
+ * kernel and the user stack) and dump. */
+long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *name, size_t size,
+		     uint64_t (*ips)[PFT_MAX_FRAMES], struct pft_stack_dump *dump);
 
 #endif

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#define PFT_JSON_VERSION 1
+#define PFT_JSON_VERSION 2
 
 /* ---------------------------------------------------------------- error_code (x86) */
 
@@ -139,8 +139,30 @@ enum pft_sys {
 
 struct pft_stack {
 	size_t nr;
-	/* frame text as the source gave it ("do_page_fault", "<7f..>") */
+	/* frame i, innermost first: ips[i] (NULL: none), and/or the text the source gave
+	 * (frames NULL, or frames[i] NULL: named from ips[i]) */
+	const uint64_t *ips;
 	const char *const *frames;
+};
+
+/* Which stacks a recording takes (record --stacks): user frames by frame pointers, or from a
+ * copy of the stack unwound with DWARF; kernel frames of faults in kernel mode. */
+#define PFT_STACKS_USER	  1u
+#define PFT_STACKS_KERNEL 2u
+#define PFT_STACKS_DWARF  4u
+
+/* The most frames kept of a stack (the kernel's perf_event_max_stack is 127 by default). */
+#define PFT_MAX_FRAMES 512
+
+/* The user registers and a copy of the user stack at a fault (record --stacks=dwarf), unwound
+ * with the files' call-frame information. regs in perf's x86_64 order: ax bx cx dx si di bp sp
+ * ip, then r8..r15. */
+#define PFT_DUMP_REGS 17
+#define PFT_MAX_DUMP  65536
+struct pft_stack_dump {
+	uint64_t regs[PFT_DUMP_REGS];
+	const uint8_t *data; /* from sp up */
+	size_t size;
 };
 
 /* One event from any source. All pointers are owned by the source and valid until its next
@@ -159,6 +181,9 @@ struct pft_event {
 	 * [name]; PFT_EV_COMM, PFT_EV_NEWTASK: the comm */
 	const char *text;
 	uint64_t address, ip, error_code;
+	/* a fault taken in atomic context (preemption off, in an interrupt): the kernel does not
+	 * handle it (the copy that faulted fails), as when a tracer reads user memory */
+	bool atomic;
 	/* the kernel symbol the source printed instead of an ip or address, or NULL */
 	const char *ip_symbol, *address_symbol;
 	struct pft_stack kstack, ustack;
@@ -172,6 +197,9 @@ struct pft_event {
 	uint64_t args[6];     /* PFT_EV_SYSCALL entry: in the syscall's own order */
 	int64_t ret;	      /* PFT_EV_SYSCALL exit */
 	bool major;	      /* PFT_EV_COMPLETION */
+	/* PFT_EV_COMPLETION of record --stacks=dwarf: what to unwind the user stack from, or NULL
+	 */
+	const struct pft_stack_dump *dump;
 	/* PFT_EV_MMAP: args = start, len, pgoff, dev (major << 32 | minor), inode, prot;
 	 * clone_flags = the mmap flags */
 };
@@ -207,6 +235,7 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 
 struct pft_source;
 struct pft_aspace;
+struct pft_syms;
 
 struct pft_source_stats {
 	const char *format;		 /* "ftrace-text", "trace-cmd-text", "trace.dat" ... */
@@ -234,9 +263,9 @@ struct pft_source *pft_source_open(const char *path);
  * copied. Returns a new source (free with pft_source_close) or NULL with errno. */
 struct pft_source *pft_source_text(FILE *f, const char *name);
 /* Before the first event: gives as what the input knows from its start (maps snapshots of
- * pftrace's or trace-cmd's trace.dat, whether it carries the kernel's mapping records).
- * 0, or -1 with errno. */
-int pft_source_prepare(struct pft_source *src, struct pft_aspace *as);
+ * pftrace's or trace-cmd's trace.dat, whether it carries the kernel's mapping records), and
+ * syms (may be NULL) the build IDs of its files. 0, or -1 with errno. */
+int pft_source_prepare(struct pft_source *src, struct pft_aspace *as, struct pft_syms *syms);
 /* After the last event: the kernel's own fault counters of each process over the recording,
  * when the input has them (pftrace record), as cb(data, pid, min_flt, maj_flt); pid -1 is a
  * total of processes not told apart (an older pftrace file). Returns how many, or -1 if cb
@@ -273,6 +302,7 @@ struct pft_record_opts {
 	bool kernel;		/* also page_fault_kernel */
 	bool history;		/* follow exec, fork and mappings (the kernel's records) */
 	bool completions;	/* major/minor and latency per fault (perf) */
+	unsigned int stacks;	/* PFT_STACKS_*: call stacks (on the completions) */
 	unsigned int buffer_kb; /* per-CPU ring buffer */
 	const char *output;	/* a trace.dat will be written there: raw pages wait beside it */
 	double duration;	/* seconds; 0: until the targets end or pft_record_stop */
@@ -412,7 +442,60 @@ int pft_aspace_foreach_snapshot(const struct pft_aspace *as,
 				void *data);
 void pft_aspace_free(struct pft_aspace *as);
 
+/* ---------------------------------------------------------------- symbols */
+
+/* What an address is in the code (elfutils libdwfl; kallsyms for the kernel). */
+struct pft_symbol {
+	const char *function;	/* NULL: not found (no file, no symbols) */
+	uint64_t offset;	/* from the function's start */
+	const char *source;	/* "file.c:123" where debug information has it, else NULL */
+	const char *module;	/* the file's path, "[kernel]", or the VMA's name; NULL: none */
+	uint64_t module_offset; /* the address's offset in the file (in the VMA if anonymous) */
+	bool kernel;
+};
+
+/* What could not be named: files that are not there (or not with the build ID recorded). */
+struct pft_syms_stats {
+	uint64_t files;	     /* files looked for */
+	uint64_t missing;    /* no candidate */
+	uint64_t mismatched; /* candidates, all with another build ID: never used */
+	uint64_t no_symbols; /* found, without a symbol table */
+	uint64_t lookups;    /* addresses asked for */
+	uint64_t resolved;   /* distinct ones looked up (the rest came from the cache) */
+	uint64_t names;	     /* of those, named with a function */
+};
+
+struct pft_syms;
+/* A symbolizer; symfs (may be NULL) is where files are looked for offline, before debuginfod
+ * (DEBUGINFOD_URLS). NULL with errno. */
+struct pft_syms *pft_syms_new(const char *symfs);
+/* The build ID the file at path (inode) had when recorded: only a file with it is used to name
+ * that file's code. 0, or -1 with errno. */
+int pft_syms_expect(struct pft_syms *s, const char *path, uint64_t inode, const uint8_t *id,
+		    size_t len);
+/* Kernel symbols, "addr type name" lines as in /proc/kallsyms; f NULL: this machine's (a live
+ * recording), read when a kernel address is first named. Without either, kernel addresses are
+ * not named: another machine's kernel is not this one. 0, or -1 with errno. */
+int pft_syms_kallsyms(struct pft_syms *s, FILE *f);
+/* Names addr of a process, in vma (the VMA that held it; NULL: none). Each distinct address of a
+ * file is named once. *out's strings live as long as s. */
+void pft_syms_lookup(struct pft_syms *s, const struct pft_vma *vma, uint64_t addr,
+		     struct pft_symbol *out);
+/* "function+0x12", else "file+0xoffset", else "0xaddr". snprintf's return. */
+int pft_symbol_text(const struct pft_symbol *sym, char *buf, size_t size);
+const struct pft_syms_stats *pft_syms_stats(const struct pft_syms *s);
+void pft_syms_free(struct pft_syms *s);
+/* The GNU build ID of an ELF file into id: its length (0: it has none), -1 with errno. */
+ssize_t pft_build_id(const char *path, uint8_t *id, size_t size);
+
 /* ---------------------------------------------------------------- faults and reports */
+
+/* One frame of a call stack. */
+struct pft_frame {
+	uint64_t ip; /* 0: the source gave only a name */
+	struct pft_symbol
+	    sym; /* what it is; sym.function NULL: not named (sym.module says where) */
+};
 
 /* A fault after the join: what a per-fault sink (JSON Lines) sees. */
 struct pft_fault {
@@ -425,7 +508,15 @@ struct pft_fault {
 	enum pft_access access;
 	enum pft_kind kind;
 	int major; /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
-	uint64_t latency_ns; /* entry to completion, when major >= 0 */
+	uint64_t latency_ns;	  /* entry to completion, when major >= 0 */
+	bool has_symbol;	  /* the report names code (pft_report_set_syms) */
+	struct pft_symbol symbol; /* the code that faulted: the ip */
+	/* its call stack when the source has one and the report names code: innermost first,
+	 * kernel frames then user frames; valid during the sink's call */
+	const struct pft_frame *stack;
+	size_t stack_depth;
+	bool stack_truncated; /* the user frames stop before the thread's entry (no frame
+			       * pointer to follow) */
 };
 
 /* Decides the kind from error_code, the VMA (NULL: none contains the address) and the maps (NULL:
@@ -441,6 +532,7 @@ enum pft_by {
 	PFT_BY_TID,
 	PFT_BY_KIND,
 	PFT_BY_PID,
+	PFT_BY_SYM,
 };
 /* "vma" -> PFT_BY_VMA ...; -1 if unknown. */
 int pft_by_parse(const char *s);
@@ -453,6 +545,7 @@ struct pft_report_opts {
 	size_t nr_pids;
 	bool kernel;	  /* include page_fault_kernel */
 	bool completions; /* the source has fault completions: a fault waits for its own */
+	bool stack_tree;  /* keep the tree of call stacks (folded stacks, flame graphs) */
 };
 
 struct pft_report;
@@ -467,6 +560,9 @@ typedef int (*pft_fault_sink)(void *data, const struct pft_fault *f);
 void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data);
 /* Feeds one event, in time order. 0, or -1 (ENOMEM, or the sink's error). */
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev);
+/* Names the code of each fault (its ip) with syms (borrowed; NULL: none): --by ip and --by sym
+ * rows, and the per-fault sink, get symbols. */
+void pft_report_set_syms(struct pft_report *rep, struct pft_syms *syms);
 /* A source has completions (see pft_source_stats): faults from now on wait for theirs. */
 void pft_report_expect_completions(struct pft_report *rep);
 /* The kernel's own fault counters of process pid over the recording (pft_source_counters): the
@@ -488,6 +584,15 @@ json_t *pft_report_json(const struct pft_report *rep);
  * number of rows. -1 on a write error. */
 int pft_report_write_json(const struct pft_report *rep, FILE *out);
 void pft_report_free(struct pft_report *rep);
+
+/* The call stacks, folded (Brendan Gregg's collapsed format): one line per stack, root first,
+ * ';'-joined, a space, its faults; the comm is the root frame, kernel frames end in "_[k]".
+ * -1 on a write error. */
+int pft_report_write_folded(const struct pft_report *rep, FILE *out);
+/* The same stacks as a flame graph: a self-contained SVG (no network), a frame's title says its
+ * name, faults and share; coloured by the kind of fault (or by major faults: a click on the
+ * legend switches). -1 on a write error. */
+int pft_report_write_flamegraph(const struct pft_report *rep, FILE *out);
 
 /* One fault as a JSON Lines object. Caller owns the reference. */
 json_t *pft_fault_json(const struct pft_fault *f);

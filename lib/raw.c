@@ -28,6 +28,9 @@ struct pft_decoder {
 	struct tep_format_field *print_buf;
 	struct proc_event proc[2 * PFT_SYS_COUNT + 3];
 	size_t nr_proc;
+	/* ftrace's stacktrace / userstacktrace options: the stack of the event before */
+	int kstack_id, ustack_id;
+	struct tep_format_field *kstack_size, *kstack_caller, *ustack_caller;
 	char text[4096];
 };
 
@@ -108,6 +111,52 @@ static void find_fault(struct tep_handle *tep, const char *name, struct fault_fi
 		f->id = ev->id;
 }
 
+static uint64_t field(struct tep_format_field *f, struct tep_record *rec);
+
+static void find_stacks(struct pft_decoder *d)
+{
+	struct tep_event *k = tep_find_event_by_name(d->tep, "ftrace", "kernel_stack");
+	struct tep_event *u = tep_find_event_by_name(d->tep, "ftrace", "user_stack");
+
+	d->kstack_id = d->ustack_id = -1;
+	if (k && (d->kstack_size = tep_find_field(k, "size")) &&
+	    (d->kstack_caller = tep_find_field(k, "caller")))
+		d->kstack_id = k->id;
+	if (u && (d->ustack_caller = tep_find_field(u, "caller")))
+		d->ustack_id = u->id;
+}
+
+int pft_decode_stack(struct pft_decoder *d, struct tep_record *rec, uint64_t *ips, size_t max,
+		     bool *user)
+{
+	int type = rec->size >= 8 ? tep_data_type(d->tep, rec) : -1;
+	struct tep_format_field *caller;
+	size_t n, i, room;
+	uint64_t v;
+
+	if (type < 0 || (type != d->kstack_id && type != d->ustack_id))
+		return -1;
+	*user = type == d->ustack_id;
+	caller = *user ? d->ustack_caller : d->kstack_caller;
+	if (caller->offset < 0 || caller->offset > rec->size)
+		return 0;
+	/* the kernel's stack has "size" entries (the record is that long); the user's, 8 that
+	 * end at the first 0; never past the record */
+	room = (size_t)(rec->size - caller->offset) / 8;
+	n = *user ? room : field(d->kstack_size, rec);
+	if (n > room)
+		n = room;
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++) {
+		memcpy(&v, (const char *)rec->data + caller->offset + 8 * i, 8);
+		if (!v || v == UINT64_MAX)
+			break;
+		ips[i] = v;
+	}
+	return (int)i;
+}
+
 struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 {
 	struct pft_decoder *d = calloc(1, sizeof(*d));
@@ -123,6 +172,7 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 	if (print && (d->print_buf = tep_find_field(print, "buf")))
 		d->print_id = print->id;
 	find_proc_events(d);
+	find_stacks(d);
 	if (d->user.id < 0 && d->kernel.id < 0) {
 		free(d);
 		errno = ENOENT;
@@ -217,6 +267,15 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 	}
 }
 
+/* Preempt depth (the low nibble; the high one counts migrate-disable) or an interrupt. */
+static bool atomic(struct pft_decoder *d, struct tep_record *rec)
+{
+	int pc = tep_data_preempt_count(d->tep, rec), flags = tep_data_flags(d->tep, rec);
+
+	return (pc > 0 && (pc & 0xf)) ||
+	       (flags > 0 && (flags & (TRACE_FLAG_HARDIRQ | TRACE_FLAG_SOFTIRQ | 0x40)));
+}
+
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev)
 {
 	/* common_type (u16) and common_pid (i32 at 4) must be inside the record */
@@ -237,6 +296,7 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 		ev->address = field(f->address, rec);
 		ev->ip = field(f->ip, rec);
 		ev->error_code = field(f->error_code, rec);
+		ev->atomic = atomic(d, rec);
 		return;
 	}
 	if (type == d->print_id && type >= 0) {
@@ -335,7 +395,8 @@ int pft_page_next(struct pft_page *it, struct pft_page_rec *rec)
 			break;
 		case 0:
 			/* kbuffer: length = word - 4, rounded up to 4, in an int (wrapping, as its
-			 * compiled code does: the same bits, here without the undefined overflow) */
+			 * compiled code does: the same bits, here without the undefined overflow)
+			 */
 			length = (int)((word - 4 + 3) & ~3u);
 			index = curr + 8;
 			break;

@@ -92,6 +92,7 @@ struct pft_record {
 	int stop_sig;		    /* the signal that ended the recording early, or 0 */
 	struct timespec stop_asked;
 	uint64_t live_events;
+	struct pft_buildids *ids; /* what naming the code offline needs */
 };
 
 static void fail(struct pft_record *r, const char *fmt, ...)
@@ -134,6 +135,11 @@ struct pft_record *pft_record_new(const struct pft_record_opts *opts)
 		return NULL;
 	r->o = *opts;
 	r->child = (struct pft_child){-1, -1, -1};
+	r->ids = pft_buildids_new();
+	if (!r->ids) {
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -462,7 +468,8 @@ static int open_tracing(struct pft_record *r)
 	struct pft_live_opts lo = {
 	    .kernel = r->o.kernel,
 	    .history = r->o.history,
-	    .completions = r->o.completions,
+	    .completions = r->o.completions || r->o.stacks,
+	    .stacks = r->o.stacks,
 	    .buffer_kb = r->o.buffer_kb,
 	};
 	char *dir = NULL, *copy;
@@ -876,6 +883,22 @@ static bool own_marker(struct pft_record *r, const struct pft_event *ev)
 	return true;
 }
 
+/* Build IDs as files are first mapped, kernel addresses as they are seen: what a trace.dat
+ * needs to name the code elsewhere. */
+static int note_code(struct pft_record *r, const struct pft_event *ev)
+{
+	size_t i;
+
+	if (ev->type == PFT_EV_MMAP)
+		return pft_buildids_note(r->ids, ev->text, ev->args[4]);
+	if (ev->type == PFT_EV_FAULT_KERNEL && pft_buildids_note_kaddr(r->ids, ev->ip) < 0)
+		return -1;
+	for (i = 0; ev->kstack.ips && i < ev->kstack.nr; i++)
+		if (pft_buildids_note_kaddr(r->ids, ev->kstack.ips[i]) < 0)
+			return -1;
+	return 0;
+}
+
 static int rec_next(struct pft_source *src, struct pft_event *ev)
 {
 	struct pft_record *r = src->priv;
@@ -903,6 +926,8 @@ static int rec_next(struct pft_source *src, struct pft_event *ev)
 		if (k > 0) {
 			if (own_marker(r, ev))
 				continue;
+			if (note_code(r, ev) < 0)
+				return -1;
 			src->st.events++;
 			if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)
 				src->st.other_events++;
@@ -915,7 +940,20 @@ static int rec_next(struct pft_source *src, struct pft_event *ev)
 	}
 }
 
-static int rec_prepare(struct pft_source *src, struct pft_aspace *as)
+static int note_files(struct pft_record *r, const struct pft_maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < pft_maps_count(m); i++) {
+		const struct pft_vma *v = pft_maps_at(m, i);
+
+		if (pft_buildids_note(r->ids, v->path, v->inode) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int rec_prepare(struct pft_source *src, struct pft_aspace *as, struct pft_syms *syms)
 {
 	struct pft_record *r = src->priv;
 	static const struct pft_resolver none = {0};
@@ -928,9 +966,15 @@ static int rec_prepare(struct pft_source *src, struct pft_aspace *as)
 	if (r->o.history)
 		pft_aspace_set_exact(as);
 	pft_aspace_set_resolver(as, r->o.history ? &none : &live);
+	if (syms)
+		pft_syms_kallsyms(syms, NULL); /* this machine's kernel */
 	for (i = 0; i < r->nr_snaps0; i++) {
-		int id = pft_aspace_add_snapshot(as, r->snaps0[i].pid, PFT_NO_TS, r->snaps0[i].maps,
-						 r->snaps0[i].exe);
+		int id;
+
+		if (note_files(r, r->snaps0[i].maps) < 0)
+			return -1;
+		id = pft_aspace_add_snapshot(as, r->snaps0[i].pid, PFT_NO_TS, r->snaps0[i].maps,
+					     r->snaps0[i].exe);
 
 		r->snaps0[i].maps = NULL; /* as owns it now, even on failure */
 		if (id < 0)
@@ -987,6 +1031,13 @@ struct pft_source *pft_record_source(struct pft_record *r)
 	return r->src;
 }
 
+static int note_snapshot(void *data, int pid, uint64_t ts, const struct pft_maps *maps,
+			 const char *exe)
+{
+	(void)pid, (void)ts, (void)exe;
+	return note_files(data, maps);
+}
+
 int pft_record_write(struct pft_record *r, const char *path)
 {
 	struct pft_dat_input in = {
@@ -1005,6 +1056,11 @@ int pft_record_write(struct pft_record *r, const char *path)
 		errno = EINVAL;
 		return -1;
 	}
+	/* snapshots taken while joining (without the kernel's records) */
+	if (pft_aspace_foreach_snapshot(r->as, note_snapshot, r) < 0 ||
+	    !(in.build_ids = pft_buildids_text(r->ids)))
+		return -1;
+	in.kaddrs = pft_buildids_kaddrs(r->ids, &in.nr_kaddrs);
 	if (proc_counters(r, &c, &n) < 0)
 		return -1;
 	in.counters = c;
@@ -1033,6 +1089,7 @@ void pft_record_free(struct pft_record *r)
 	free(r->counts);
 	pft_hmap_release(&r->count_idx);
 	free(r->targets);
+	pft_buildids_free(r->ids);
 	if (r->src) {
 		r->src->priv = NULL;
 		r->src->close = NULL;

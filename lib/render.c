@@ -69,6 +69,33 @@ static void checks_line(const json_t *sum, FILE *out)
 			num(c, "disagreed"), num(c, "pages"), str(c, "first"));
 }
 
+/* Code that could not be named, and why: never a wrong name instead. */
+static void symbols_line(const json_t *sum, FILE *out)
+{
+	const json_t *s = json_object_get(sum, "symbols");
+
+	if (!json_is_object(s) || (!num(s, "missing") && !num(s, "mismatched")))
+		return;
+	fprintf(out,
+		"symbols: %" JSON_INTEGER_FORMAT " file%s missing, %" JSON_INTEGER_FORMAT
+		" build-id mismatch%s (their code shown as file+offset)\n",
+		num(s, "missing"), num(s, "missing") == 1 ? "" : "s", num(s, "mismatched"),
+		num(s, "mismatched") == 1 ? "" : "es");
+}
+
+static void stacks_line(const json_t *sum, FILE *out)
+{
+	const json_t *s = json_object_get(sum, "stacks");
+
+	if (!json_is_object(s) || !num(s, "with_stack"))
+		return;
+	fprintf(out,
+		"stacks: %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+		" faults; %" JSON_INTEGER_FORMAT
+		" truncated (they end before the thread's entry: no frame pointers)\n",
+		num(s, "with_stack"), num(sum, "faults"), num(s, "truncated"));
+}
+
 static void summary(const json_t *doc, FILE *out)
 {
 	const json_t *sum = json_object_get(doc, "summary"), *src = json_object_get(doc, "source");
@@ -122,10 +149,18 @@ static void summary(const json_t *doc, FILE *out)
 	if (num(sum, "kernel_faults_excluded"))
 		fprintf(out, "excluded: %" JSON_INTEGER_FORMAT " page_fault_kernel (--kernel)\n",
 			num(sum, "kernel_faults_excluded"));
+	if (num(sum, "kernel_faults_atomic"))
+		fprintf(out,
+			"excluded: %" JSON_INTEGER_FORMAT
+			" page_fault_kernel in atomic context (refused by the kernel: a tracer's "
+			"reads of user memory, --stacks' own too)\n",
+			num(sum, "kernel_faults_atomic"));
 	if (num(sum, "filtered_faults"))
 		fprintf(out,
 			"excluded: %" JSON_INTEGER_FORMAT " faults of other processes (--pid)\n",
 			num(sum, "filtered_faults"));
+	symbols_line(sum, out);
+	stacks_line(sum, out);
 	if (num(sum, "no_maps"))
 		fprintf(out,
 			"unknown: %" JSON_INTEGER_FORMAT
@@ -133,15 +168,15 @@ static void summary(const json_t *doc, FILE *out)
 			num(sum, "no_maps"));
 }
 
-static void counts_row(const json_t *r, FILE *out)
+/* first: the row starts with the counts (no space before them) */
+static void counts_row(const json_t *r, FILE *out, bool first)
 {
-	const json_t *major = json_object_get(r, "major");
+	const json_t *major = json_object_get(r, "major"), *lat = json_object_get(r, "latency_ns");
 
-	fprintf(out,
-		" %8" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
-		" %6" JSON_INTEGER_FORMAT,
-		num(r, "faults"), num(r, "reads"), num(r, "writes"), num(r, "execs"));
-	const json_t *lat = json_object_get(r, "latency_ns");
+	fprintf(out, first ? "%8" JSON_INTEGER_FORMAT : " %8" JSON_INTEGER_FORMAT,
+		num(r, "faults"));
+	fprintf(out, " %7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %6" JSON_INTEGER_FORMAT,
+		num(r, "reads"), num(r, "writes"), num(r, "execs"));
 
 	if (json_is_integer(major))
 		fprintf(out, " %6" JSON_INTEGER_FORMAT " %8.1f", json_integer_value(major),
@@ -162,75 +197,139 @@ static void counts_row(const json_t *r, FILE *out)
 static const char counts_head[] =
     "   FAULTS    READ   WRITE   EXEC  MAJOR   MAJ-MS  P99-US   PAGES TOP KIND        ";
 
+/* ---------------------------------------------------------------- one layout per --by */
+
+static void vma_lead(const json_t *r, FILE *out)
+{
+	char range[40];
+
+	snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2, str(r, "end") + 2);
+	fprintf(out, "%-33s %-4s %7" JSON_INTEGER_FORMAT " %-15.15s", range, str(r, "perms"),
+		num(r, "pid"), str(r, "comm"));
+}
+
+static void vma_tail(const json_t *r, FILE *out)
+{
+	fprintf(out, " %s%s", str(r, "name"),
+		json_is_true(json_object_get(r, "deleted")) ? " (deleted)" : "");
+}
+
+static void tid_lead(const json_t *r, FILE *out)
+{
+	fprintf(out, "%7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s", num(r, "tid"),
+		num(r, "pid"), str(r, "comm"));
+}
+
+static void pid_lead(const json_t *r, FILE *out)
+{
+	fprintf(out, "%7" JSON_INTEGER_FORMAT " %-16s", num(r, "pid"), str(r, "comm"));
+}
+
+static void pid_tail(const json_t *r, FILE *out)
+{
+	const json_t *cov = json_object_get(r, "coverage");
+
+	if (json_is_integer(json_object_get(r, "kernel_min_flt")))
+		fprintf(out, " %9" JSON_INTEGER_FORMAT,
+			num(r, "kernel_min_flt") + num(r, "kernel_maj_flt"));
+	else
+		fprintf(out, " %9s", "-");
+	if (json_is_number(cov))
+		fprintf(out, " %7.1f%%", 100 * json_number_value(cov));
+	else
+		fprintf(out, " %8s", "-");
+}
+
+static void page_lead(const json_t *r, FILE *out)
+{
+	fprintf(out, "%-18s %7" JSON_INTEGER_FORMAT, str(r, "page"), num(r, "pid"));
+}
+
+static void page_tail(const json_t *r, FILE *out)
+{
+	fprintf(out, " %s", str(r, "vma"));
+}
+
+/* a kernel symbol of the trace's own has no pid and no ip */
+static void ip_lead(const json_t *r, FILE *out)
+{
+	if (json_is_integer(json_object_get(r, "pid")))
+		fprintf(out, "%7" JSON_INTEGER_FORMAT " %-18s", num(r, "pid"), str(r, "ip"));
+	else
+		fprintf(out, "%7s %-18s", "-", "-");
+}
+
+/* the function (else where in which file), and its source line */
+static void ip_tail(const json_t *r, FILE *out)
+{
+	const json_t *sym = json_object_get(r, "symbol");
+
+	fprintf(out, " %s",
+		json_is_string(json_object_get(r, "ip_symbol")) ? str(r, "ip_symbol")
+								: str(r, "location"));
+	if (json_is_string(json_object_get(sym, "source")))
+		fprintf(out, " (%s)", str(sym, "source"));
+}
+
+static void key_lead(const json_t *r, FILE *out)
+{
+	fprintf(out, "%-40s", str(r, "key"));
+}
+
+static void key_tail(const json_t *r, FILE *out)
+{
+	fprintf(out, " %s", str(r, "key"));
+}
+
+static const struct layout {
+	const char *by;
+	const char *lead_head, *tail_head;
+	void (*lead)(const json_t *r, FILE *out); /* before the counts */
+	void (*tail)(const json_t *r, FILE *out); /* after them: long names last */
+} layouts[] = {
+    {"vma", "VMA                               PERM     PID COMM           ", " NAME", vma_lead,
+     vma_tail},
+    {"tid", "    TID     PID COMM            ", "", tid_lead, NULL},
+    {"pid", "    PID COMM            ", "    KERNEL   TRACED", pid_lead, pid_tail},
+    {"page", "PAGE                   PID", " VMA", page_lead, page_tail},
+    {"ip", "    PID IP                ", " CODE", ip_lead, ip_tail},
+    {"sym", "", " FUNCTION (FILE)", NULL, key_tail},
+    {"file", "FILE                                    ", "", key_lead, NULL},
+    {"kind", "KIND                                    ", "", key_lead, NULL},
+};
+
+static const struct layout *layout_of(const char *by)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if (!strcmp(layouts[i].by, by))
+			return &layouts[i];
+	return &layouts[sizeof(layouts) / sizeof(layouts[0]) - 1];
+}
+
 int pft_render_table(const struct pft_report *rep, FILE *out)
 {
 	json_t *doc = pft_report_head(rep), *r;
-	const char *by;
+	const struct layout *l;
 	struct pft_rows it;
 
 	if (!doc || pft_rows_open(rep, PFT_ROWS_GROUPS, &it) < 0) {
 		json_decref(doc);
 		return -1;
 	}
-	by = str(json_object_get(doc, "source"), "by");
+	l = layout_of(str(json_object_get(doc, "source"), "by"));
 	summary(doc, out);
 	fputc('\n', out);
-	if (!strcmp(by, "vma"))
-		fprintf(out, "%-33s %-4s %7s %-15s%s %s\n", "VMA", "PERM", "PID", "COMM",
-			counts_head, "NAME");
-	else if (!strcmp(by, "tid"))
-		fprintf(out, "%7s %7s %-16s%s\n", "TID", "PID", "COMM", counts_head);
-	else if (!strcmp(by, "pid"))
-		fprintf(out, "%7s %-16s%s %9s %8s\n", "PID", "COMM", counts_head, "KERNEL",
-			"TRACED");
-	else if (!strcmp(by, "page"))
-		fprintf(out, "%-18s %7s%s %s\n", "PAGE", "PID", counts_head, "VMA");
-	else
-		fprintf(out, "%-40s%s\n",
-			!strcmp(by, "ip")     ? "IP"
-			: !strcmp(by, "file") ? "FILE"
-					      : "KIND",
-			counts_head);
+	fprintf(out, "%s%s%s\n", l->lead_head, *l->lead_head ? counts_head : counts_head + 1,
+		l->tail_head);
 	while ((r = pft_rows_next(&it))) {
-		if (!strcmp(by, "vma")) {
-			char range[40];
-
-			snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2,
-				 str(r, "end") + 2);
-			fprintf(out, "%-33s %-4s %7" JSON_INTEGER_FORMAT " %-15.15s", range,
-				str(r, "perms"), num(r, "pid"), str(r, "comm"));
-			counts_row(r, out);
-			fprintf(out, " %s%s\n", str(r, "name"),
-				json_is_true(json_object_get(r, "deleted")) ? " (deleted)" : "");
-		} else if (!strcmp(by, "pid")) {
-			const json_t *cov = json_object_get(r, "coverage");
-
-			fprintf(out, "%7" JSON_INTEGER_FORMAT " %-16s", num(r, "pid"),
-				str(r, "comm"));
-			counts_row(r, out);
-			if (json_is_integer(json_object_get(r, "kernel_min_flt")))
-				fprintf(out, " %9" JSON_INTEGER_FORMAT,
-					num(r, "kernel_min_flt") + num(r, "kernel_maj_flt"));
-			else
-				fprintf(out, " %9s", "-");
-			if (json_is_number(cov))
-				fprintf(out, " %7.1f%%\n", 100 * json_number_value(cov));
-			else
-				fprintf(out, " %8s\n", "-");
-		} else if (!strcmp(by, "tid")) {
-			fprintf(out, "%7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s",
-				num(r, "tid"), num(r, "pid"), str(r, "comm"));
-			counts_row(r, out);
-			fputc('\n', out);
-		} else if (!strcmp(by, "page")) {
-			fprintf(out, "%-18s %7" JSON_INTEGER_FORMAT, str(r, "page"), num(r, "pid"));
-			counts_row(r, out);
-			fprintf(out, " %s\n", str(r, "vma"));
-		} else {
-			fprintf(out, "%-40s", str(r, "key"));
-			counts_row(r, out);
-			fputc('\n', out);
-		}
+		if (l->lead)
+			l->lead(r, out);
+		counts_row(r, out, !l->lead);
+		if (l->tail)
+			l->tail(r, out);
+		fputc('\n', out);
 		json_decref(r);
 	}
 	pft_rows_close(&it);

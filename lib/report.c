@@ -25,16 +25,40 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 	rep->first_ts = PFT_NO_TS;
 	rep->last_pid = rep->last_tid = -1;
 	rep->last_proc = -1;
+	rep->frames = malloc(2 * PFT_MAX_FRAMES * sizeof(*rep->frames));
+	rep->unwound = malloc(PFT_MAX_FRAMES * sizeof(*rep->unwound));
+	if (!rep->frames || !rep->unwound)
+		goto fail;
 	if (opts->nr_pids) {
 		rep->pids = malloc(opts->nr_pids * sizeof(*rep->pids));
-		if (!rep->pids) {
-			free(rep);
-			return NULL;
-		}
+		if (!rep->pids)
+			goto fail;
 		memcpy(rep->pids, opts->pids, opts->nr_pids * sizeof(*rep->pids));
 		rep->opts.pids = rep->pids;
 	}
 	return rep;
+fail:
+	pft_report_free(rep);
+	errno = ENOMEM;
+	return NULL;
+}
+
+/* The code that faulted: the trace's own name for it (a kernel ip in text), else its ip in the
+ * VMA that held it at that moment (or the kernel's). */
+static void name_code(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *f)
+{
+	const struct pft_maps *maps;
+	const struct pft_vma *v = NULL;
+
+	f->has_symbol = true;
+	if (ev->ip_symbol) {
+		f->symbol = (struct pft_symbol){
+		    .function = ev->ip_symbol, .module = "[kernel]", .kernel = true};
+		return;
+	}
+	if (ev->ip < KERNEL_HALF)
+		v = pft_aspace_lookup(rep->as, f->pid, ev->ts, ev->ip, ev->comm, &maps);
+	pft_syms_lookup(rep->syms, v, ev->ip, &f->symbol);
 }
 
 static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *f)
@@ -53,6 +77,8 @@ static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_
 		f->kind = PFT_KIND_OTHER;
 	else
 		f->kind = pft_classify(ev->error_code, f->vma, maps, ev->address);
+	if (rep->syms)
+		name_code(rep, ev, f);
 }
 
 /* An exec of a selected process: it has a row, and one more exec. */
@@ -69,11 +95,13 @@ static int count_exec(struct pft_report *rep, const struct pft_event *ev)
 	return 0;
 }
 
-/* A fault is complete: it is counted and goes to the sink. */
-static int finalize(struct pft_report *rep, const struct pft_fault *f)
+/* A fault is complete: its stack is named, it is counted and goes to the sink. */
+static int finalize(struct pft_report *rep, struct pft_fault *f)
 {
 	uint32_t dummy;
 
+	if (pft_rep_stack(rep, f) < 0 || (rep->opts.stack_tree && pft_rep_tree_add(rep, f) < 0))
+		return -1;
 	pft_rep_count(&rep->total, f);
 	rep->major_unknown += f->major < 0;
 	if (f->major >= 0 && (pft_rep_lat_add(&rep->lat, f->latency_ns) < 0 ||
@@ -155,10 +183,13 @@ static int hold(struct pft_report *rep, const struct pft_fault *f)
 	if (f->ev->ip_symbol) {
 		copy_str(h->sym, sizeof(h->sym), f->ev->ip_symbol);
 		h->ev.ip_symbol = h->sym;
+		if (h->f.has_symbol && h->f.symbol.function == f->ev->ip_symbol)
+			h->f.symbol.function = h->sym;
 	}
 	h->ev.irq_flags = NULL;
 	h->ev.address_symbol = NULL;
-	h->ev.kstack = h->ev.ustack = (struct pft_stack){0, NULL};
+	h->ev.kstack = h->ev.ustack = (struct pft_stack){0};
+	h->ev.dump = NULL;
 	h->used = true;
 	return 0;
 }
@@ -176,6 +207,10 @@ static int complete(struct pft_report *rep, const struct pft_event *ev)
 	}
 	h->f.major = ev->major;
 	h->f.latency_ns = ev->ts - h->ev.ts;
+	/* the completion's stacks are the fault's: valid while it is finalized */
+	h->ev.kstack = ev->kstack;
+	h->ev.ustack = ev->ustack;
+	h->ev.dump = ev->dump;
 	return release_held(rep, h);
 }
 
@@ -208,6 +243,11 @@ int pft_report_process_counters(struct pft_report *rep, int pid, uint64_t min_fl
 	rep->procs.rows[idx].kmin += min_flt;
 	rep->procs.rows[idx].kmaj += maj_flt;
 	return 0;
+}
+
+void pft_report_set_syms(struct pft_report *rep, struct pft_syms *syms)
+{
+	rep->syms = syms;
 }
 
 void pft_report_expect_completions(struct pft_report *rep)
@@ -246,6 +286,13 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 	}
 	if (ev->type == PFT_EV_FAULT_KERNEL && !rep->opts.kernel) {
 		rep->kernel_excluded++;
+		return 0;
+	}
+	/* refused by the kernel (a fixup, no fault handled, not in its counters): the reads of
+	 * user memory a tracer makes, --stacks' own callchain walk among them; one comes in the
+	 * middle of the fault it walks for, which must still wait for its completion */
+	if (ev->type == PFT_EV_FAULT_KERNEL && ev->atomic) {
+		rep->kernel_atomic++;
 		return 0;
 	}
 	/* the comm the trace has told for the task by now (an exec, a rename), else the line's */
@@ -303,10 +350,7 @@ void pft_report_free(struct pft_report *rep)
 	pft_rep_table_release(&rep->vmas);
 	pft_rep_table_release(&rep->groups);
 	pft_rep_table_release(&rep->procs);
-	for (i = 0; i < rep->strs.nr; i++)
-		free(rep->strs.s[i]);
-	free(rep->strs.s);
-	pft_hmap_release(&rep->strs.index);
+	pft_strtab_release(&rep->strs);
 	pft_hmap_release(&rep->seen_pids);
 	pft_hmap_release(&rep->seen_tids);
 	for (i = 0; i < rep->nr_inputs; i++)
@@ -321,5 +365,8 @@ void pft_report_free(struct pft_report *rep)
 	free(rep->lat);
 	for (i = 0; i < PFT_KIND_COUNT; i++)
 		free(rep->lat_kind[i]);
+	free(rep->frames);
+	free(rep->unwound);
+	pft_rep_tree_release(&rep->tree);
 	free(rep);
 }

@@ -45,6 +45,8 @@ struct group {
 	bool perms_changed;
 	uint8_t *seen;
 	struct lat *lat; /* latency, for the rows of vma, file, tid, pid and kind tables */
+	/* ip and sym rows: what the code is */
+	struct pft_symbol sym;
 	/* pid rows: the kernel's own counters of the process, when the input has them, and
 	 * how many times it exec'd (each exec's argument pages are counted, not traced) */
 	bool kernel;
@@ -62,11 +64,19 @@ struct table {
 	size_t nr, cap;
 };
 
-/* Interned strings: ids are stable, text is compared on a hash match. */
-struct strtab {
-	struct pft_hmap index;
-	char **s;
+/* The tree of call stacks: a node per (parent, frame); the root's children are comms. */
+struct stack_node {
+	uint32_t parent, name; /* name: interned */
+	uint32_t first_child, next;
+	bool kernel;
+	uint64_t total, self, major; /* faults through it, ending at it, major ones */
+	uint64_t kind[PFT_KIND_COUNT];
+};
+
+struct stack_tree {
+	struct stack_node *nodes;
 	size_t nr, cap;
+	struct pft_hmap index; /* (parent, name << 1 | kernel) -> node */
 };
 
 struct input {
@@ -79,10 +89,11 @@ struct pft_report {
 	int *pids;
 	struct pft_aspace *as;
 	struct table vmas, groups, procs;
-	struct strtab strs;
+	struct pft_strtab strs;
+	struct pft_syms *syms; /* borrowed; NULL: code is not named */
 	struct pft_hmap seen_pids, seen_tids;
 	struct counts total;
-	uint64_t events, other_events, kernel_excluded, filtered, no_maps;
+	uint64_t events, other_events, kernel_excluded, kernel_atomic, filtered, no_maps;
 	uint64_t first_ts, last_ts;
 	int last_pid, last_tid; /* consecutive faults are mostly of one thread */
 	int64_t last_proc;	/* and its process's row, under the comm last_comm */
@@ -98,6 +109,11 @@ struct pft_report {
 	struct lat *lat, *lat_kind[PFT_KIND_COUNT];
 	struct input *inputs;
 	size_t nr_inputs, cap_inputs;
+	/* stacks: the frames of the fault being finalized, the tree */
+	struct pft_frame *frames; /* 2 * PFT_MAX_FRAMES */
+	uint64_t *unwound;	  /* PFT_MAX_FRAMES */
+	struct stack_tree tree;
+	uint64_t stacks_seen, stacks_truncated;
 };
 
 /* Latency histograms. */
@@ -117,5 +133,13 @@ int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f);
 /* The row of process pid, made if it has none. */
 int64_t pft_rep_proc_row(struct pft_report *rep, int pid);
 void pft_rep_table_release(struct table *t);
+
+/* The fault's call stack named into f->stack (rep->frames), when the report names code. */
+int pft_rep_stack(struct pft_report *rep, struct pft_fault *f);
+/* The fault into the tree of stacks. */
+int pft_rep_tree_add(struct pft_report *rep, const struct pft_fault *f);
+/* The children of node, in name order (caller frees); NULL on ENOMEM. */
+uint32_t *pft_rep_tree_children(const struct pft_report *rep, uint32_t node, size_t *n);
+void pft_rep_tree_release(struct stack_tree *t);
 
 #endif

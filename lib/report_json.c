@@ -147,6 +147,39 @@ static json_t *location_json(const struct pft_vma *v, uint64_t addr)
 	return j;
 }
 
+/* The code at an address: its function (null when not found: no file with the recorded build
+ * ID, no symbols), the file and the offset in it, the source line. */
+static json_t *symbol_json(const struct pft_symbol *s)
+{
+	json_t *o;
+
+	if (!s)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "function", pft_json_str(s->function));
+	json_object_set_new(o, "offset", s->function ? pft_json_hex(s->offset) : json_null());
+	json_object_set_new(o, "file", pft_json_str(s->module));
+	json_object_set_new(o, "file_offset",
+			    s->module ? pft_json_hex(s->module_offset) : json_null());
+	json_object_set_new(o, "source", pft_json_str(s->source));
+	json_object_set_new(o, "kernel", json_boolean(s->kernel));
+	return o;
+}
+
+/* "function+0x12": the trace's own name for the ip (a kernel symbol in text), else the
+ * symbolizer's; null if neither names it. */
+static json_t *ip_symbol_json(const char *given, const struct pft_symbol *s)
+{
+	char text[512];
+
+	if (given)
+		return pft_json_str(given);
+	if (!s || !s->function)
+		return json_null();
+	pft_symbol_text(s, text, sizeof(text));
+	return pft_json_str(text);
+}
+
 static json_t *row_json(const struct pft_report *rep, const struct table *t, const struct group *g)
 {
 	json_t *o;
@@ -200,14 +233,24 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		json_object_set_new(o, "pid", g->has_str ? json_null() : json_integer(g->pid));
 		json_object_set_new(o, "ip", g->has_str ? json_null() : pft_json_hex(g->addr));
 		json_object_set_new(o, "ip_symbol",
-				    g->has_str ? pft_json_str(rep->strs.s[g->str]) : json_null());
+				    ip_symbol_json(g->has_str ? rep->strs.s[g->str] : NULL,
+						   rep->syms ? &g->sym : NULL));
 		json_object_set_new(o, "location", location_json(g->vma, g->addr));
-		if (g->has_str)
+		json_object_set_new(o, "symbol",
+				    symbol_json(rep->syms && !g->has_str ? &g->sym : NULL));
+		if (json_is_string(json_object_get(o, "ip_symbol")))
 			json_object_set(o, "key", json_object_get(o, "ip_symbol"));
 		else if (g->vma)
 			json_object_set(o, "key", json_object_get(o, "location"));
 		else
 			json_object_set(o, "key", json_object_get(o, "ip"));
+		break;
+	case PFT_BY_SYM:
+		o = json_object();
+		json_object_set_new(o, "function", pft_json_str(g->sym.function));
+		json_object_set_new(o, "file", pft_json_str(g->sym.module));
+		json_object_set_new(o, "source", pft_json_str(g->sym.source));
+		json_object_set_new(o, "key", pft_json_str(rep->strs.s[g->str]));
 		break;
 	case PFT_BY_TID:
 		o = json_object();
@@ -360,6 +403,40 @@ static json_t *ts_json(uint64_t ts)
 	return ts == PFT_NO_TS ? json_null() : json_integer((json_int_t)ts);
 }
 
+/* What could not be named: null when code was not named at all. */
+static json_t *symbols_json(const struct pft_report *rep)
+{
+	const struct pft_syms_stats *st;
+	json_t *o;
+
+	if (!rep->syms)
+		return json_null();
+	st = pft_syms_stats(rep->syms);
+	o = json_object();
+	json_object_set_new(o, "files", json_integer((json_int_t)st->files));
+	json_object_set_new(o, "missing", json_integer((json_int_t)st->missing));
+	json_object_set_new(o, "mismatched", json_integer((json_int_t)st->mismatched));
+	json_object_set_new(o, "no_symbols", json_integer((json_int_t)st->no_symbols));
+	json_object_set_new(o, "lookups", json_integer((json_int_t)st->lookups));
+	json_object_set_new(o, "resolved", json_integer((json_int_t)st->resolved));
+	json_object_set_new(o, "named", json_integer((json_int_t)st->names));
+	return o;
+}
+
+/* How many faults had a call stack, and how many of those were cut short; null when code was
+ * not named. */
+static json_t *stacks_json(const struct pft_report *rep)
+{
+	json_t *o;
+
+	if (!rep->syms)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "with_stack", json_integer((json_int_t)rep->stacks_seen));
+	json_object_set_new(o, "truncated", json_integer((json_int_t)rep->stacks_truncated));
+	return o;
+}
+
 /* The rebuilt maps against the snapshots of the same moments. */
 static json_t *checks_json(const struct pft_report *rep)
 {
@@ -421,6 +498,8 @@ json_t *pft_report_head(const struct pft_report *rep)
 			    json_integer((json_int_t)pft_aspace_history_events(rep->as)));
 	json_object_set_new(sum, "kernel_faults_excluded",
 			    json_integer((json_int_t)rep->kernel_excluded));
+	json_object_set_new(sum, "kernel_faults_atomic",
+			    json_integer((json_int_t)rep->kernel_atomic));
 	json_object_set_new(sum, "filtered_faults", json_integer((json_int_t)rep->filtered));
 	json_object_set_new(sum, "pids", json_integer((json_int_t)rep->seen_pids.len));
 	json_object_set_new(sum, "tids", json_integer((json_int_t)rep->seen_tids.len));
@@ -449,6 +528,8 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "lost_mapping_records", json_integer((json_int_t)lost_sideband));
 	json_object_set_new(sum, "bad_pages", json_integer((json_int_t)bad_pages));
 	json_object_set_new(sum, "maps_checks", checks_json(rep));
+	json_object_set_new(sum, "symbols", symbols_json(rep));
+	json_object_set_new(sum, "stacks", stacks_json(rep));
 	json_object_set_new(doc, "summary", sum);
 	return doc;
 fail:
@@ -523,6 +604,30 @@ int pft_report_write_json(const struct pft_report *rep, FILE *out)
 	return r;
 }
 
+/* The call stack, innermost first: each frame's ip and what it is; null without one. */
+static json_t *stack_json(const struct pft_fault *f)
+{
+	json_t *arr;
+	size_t i;
+
+	if (!f->stack_depth)
+		return json_null();
+	arr = json_array();
+	for (i = 0; i < f->stack_depth; i++) {
+		const struct pft_frame *fr = &f->stack[i];
+		json_t *o = symbol_json(&fr->sym);
+
+		json_object_set_new(o, "ip", fr->ip ? pft_json_hex(fr->ip) : json_null());
+		if (!fr->ip) { /* named by the trace: where it is is not known */
+			json_object_set_new(o, "file_offset", json_null());
+			if (!fr->sym.offset)
+				json_object_set_new(o, "offset", json_null());
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 json_t *pft_fault_json(const struct pft_fault *f)
 {
 	const struct pft_event *ev = f->ev;
@@ -545,7 +650,10 @@ json_t *pft_fault_json(const struct pft_fault *f)
 			    ev->address_symbol ? pft_json_str(ev->address_symbol)
 					       : pft_json_hex(ev->address));
 	json_object_set_new(o, "ip", ev->ip_symbol ? json_null() : pft_json_hex(ev->ip));
-	json_object_set_new(o, "ip_symbol", pft_json_str(ev->ip_symbol));
+	json_object_set_new(o, "ip_symbol",
+			    ip_symbol_json(ev->ip_symbol, f->has_symbol ? &f->symbol : NULL));
+	json_object_set_new(o, "symbol",
+			    symbol_json(f->has_symbol && !ev->ip_symbol ? &f->symbol : NULL));
 	json_object_set_new(o, "error_code", pft_json_hex(ev->error_code));
 	json_object_set_new(o, "flags", flags);
 	json_object_set_new(o, "access", json_string(pft_access_name(f->access)));
@@ -558,19 +666,8 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	json_object_set_new(o, "file_offset",
 			    f->has_file_offset ? pft_json_hex(f->file_offset) : json_null());
 	json_object_set_new(o, "irq_flags", pft_json_str(ev->irq_flags));
-	for (i = 0; i < 2; i++) {
-		const struct pft_stack *st = i ? &ev->ustack : &ev->kstack;
-		json_t *arr;
-		size_t j;
-
-		if (!st->nr) {
-			json_object_set_new(o, i ? "user_stack" : "kernel_stack", json_null());
-			continue;
-		}
-		arr = json_array();
-		for (j = 0; j < st->nr; j++)
-			json_array_append_new(arr, pft_json_str(st->frames[j]));
-		json_object_set_new(o, i ? "user_stack" : "kernel_stack", arr);
-	}
+	json_object_set_new(o, "stack", stack_json(f));
+	json_object_set_new(o, "stack_truncated",
+			    f->stack_depth ? json_boolean(f->stack_truncated) : json_null());
 	return o;
 }

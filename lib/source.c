@@ -109,9 +109,9 @@ int pft_source_next(struct pft_source *src, struct pft_event *ev)
 	return src->next(src, ev);
 }
 
-int pft_source_prepare(struct pft_source *src, struct pft_aspace *as)
+int pft_source_prepare(struct pft_source *src, struct pft_aspace *as, struct pft_syms *syms)
 {
-	return src->prepare ? src->prepare(src, as) : 0;
+	return src->prepare ? src->prepare(src, as, syms) : 0;
 }
 
 int pft_source_counters(struct pft_source *src, pft_counters_cb cb, void *data)

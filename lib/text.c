@@ -20,6 +20,11 @@ static inline bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
+static inline bool is_hex_digit(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
 static inline bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -464,6 +469,15 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 	ev->name = tok;
 	if (*p)
 		p++;
+	if (!strcmp(tok, "kernel_stack") || !strcmp(tok, "user_stack")) {
+		/* trace-cmd report's stack events: "user_stack:  => 0x55e4..." carries the first
+		 * frame on its own line */
+		info->user_stack = tok[0] == 'u';
+		p = skip_space(p);
+		if (p[0] == '=' && p[1] == '>')
+			info->frame = skip_space(p + 2);
+		return PFT_LINE_STACK_START;
+	}
 	if (!strcmp(tok, "page_fault_user")) {
 		ev->type = PFT_EV_FAULT_USER;
 	} else if (!strcmp(tok, "page_fault_kernel")) {
@@ -476,6 +490,10 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 	}
 	if (!parse_fault_payload(p, ev))
 		return PFT_LINE_MALFORMED;
+	/* "d..1.": an interrupt (third column) or a preempt depth (fourth) */
+	if (ev->irq_flags && strlen(ev->irq_flags) >= 4)
+		ev->atomic = strchr("ZzHhs", ev->irq_flags[2]) ||
+			     (is_hex_digit(ev->irq_flags[3]) && ev->irq_flags[3] != '0');
 	return PFT_LINE_EVENT;
 bad:
 	return mentions_fault(line, len) ? PFT_LINE_MALFORMED : PFT_LINE_UNRECOGNIZED;
@@ -486,9 +504,27 @@ bad:
 struct frame_store {
 	char *text;
 	size_t len, cap;
-	size_t off[MAX_FRAMES];
+	size_t off[MAX_FRAMES]; /* SIZE_MAX: the frame is an address only */
 	const char *ptr[MAX_FRAMES];
+	uint64_t ips[MAX_FRAMES];
 	size_t nr;
+};
+
+/*
+ * An event waits until its stacks are known to be over: they follow it on its CPU, but a trace
+ * that merges CPUs (a `trace` file, trace-cmd report) may put other CPUs' lines between them.
+ * An event is over when its CPU shows another event, when the input is 1 ms past it, or at the
+ * end; events leave in the order they came.
+ */
+#define MAX_PENDING	64
+#define STACK_WINDOW_NS 1000000
+
+struct pending {
+	struct pft_event ev;
+	char *line; /* a copy: ev's strings point into it */
+	size_t cap;
+	struct frame_store frames[2]; /* kernel, user */
+	bool done;
 };
 
 struct text {
@@ -497,13 +533,9 @@ struct text {
 	char *buf;
 	size_t pos, end;
 	bool eof, overlong;
-	/* an event is held back until the next line shows whether a stack follows it */
-	bool pending;
-	struct pft_event pend;
-	char *pend_line[2]; /* two: the event just returned still points into the other one */
-	size_t pend_cap[2];
-	int pend_buf;
-	struct frame_store frames[2]; /* kernel, user */
+	struct pending *q[MAX_PENDING + 1]; /* a ring; the slot returned last waits for reuse */
+	size_t head, nr;
+	struct pending *target; /* where stack frames go, or NULL */
 	int cur_stack;
 };
 
@@ -563,59 +595,142 @@ static int next_line(struct text *s, char **line, size_t *len)
 	}
 }
 
-/* Copies the event's line so that it outlives the buffer, and re-points its strings into it. */
+/* Queues the event with a copy of its line, its strings re-pointed into the copy. */
 static int hold(struct text *s, const struct pft_event *ev, const char *line, size_t len)
 {
-	char *old = (char *)line, *copy;
-	const char **strs[] = {&s->pend.comm, &s->pend.irq_flags, &s->pend.name, &s->pend.ip_symbol,
-			       &s->pend.address_symbol};
-	int b = s->pend_buf ^= 1;
+	size_t at = (s->head + s->nr) % (MAX_PENDING + 1), i;
+	struct pending *p = s->q[at];
+	const char *old = line;
+	const char **strs[5];
+
+	if (!p && !(p = s->q[at] = calloc(1, sizeof(*p))))
+		return -1;
+	if (pft_grow((void **)&p->line, &p->cap, len + 1, 1) < 0)
+		return -1;
+	memcpy(p->line, line, len + 1);
+	p->ev = *ev;
+	strs[0] = &p->ev.comm;
+	strs[1] = &p->ev.irq_flags;
+	strs[2] = &p->ev.name;
+	strs[3] = &p->ev.ip_symbol;
+	strs[4] = &p->ev.address_symbol;
+	for (i = 0; i < 5; i++)
+		if (*strs[i])
+			*strs[i] = p->line + (*strs[i] - old);
+	p->frames[0].nr = p->frames[1].nr = 0;
+	p->frames[0].len = p->frames[1].len = 0;
+	p->done = false;
+	s->nr++;
+	/* frames right after the event (no "<stack trace>" line) are its */
+	s->target = p;
+	s->cur_stack = 0;
+	if (s->nr == MAX_PENDING) /* a bound: the oldest goes */
+		s->q[s->head]->done = true;
+	return 0;
+}
+
+/* A new event: which waiting ones can no longer get a stack. */
+static void settle(struct text *s, const struct pft_event *cur)
+{
 	size_t i;
 
-	if (pft_grow((void **)&s->pend_line[b], &s->pend_cap[b], len + 1, 1) < 0)
-		return -1;
-	copy = s->pend_line[b];
-	memcpy(copy, line, len + 1);
-	s->pend = *ev;
-	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
-		if (*strs[i])
-			*strs[i] = copy + (*strs[i] - old);
-	s->frames[0].nr = s->frames[1].nr = 0;
-	s->frames[0].len = s->frames[1].len = 0;
-	s->cur_stack = 0;
-	s->pending = true;
+	for (i = 0; i < s->nr; i++) {
+		struct pending *p = s->q[(s->head + i) % (MAX_PENDING + 1)];
+
+		if (cur->cpu == p->ev.cpu || cur->ts == PFT_NO_TS || p->ev.ts == PFT_NO_TS ||
+		    s->st->ts_raw || cur->ts > p->ev.ts + STACK_WINDOW_NS)
+			p->done = true;
+	}
+}
+
+/* A stack line: the stack of the last waiting event of its thread on its CPU. */
+static struct pending *stack_owner(struct text *s, const struct pft_event *cur)
+{
+	size_t i;
+
+	for (i = s->nr; i-- > 0;) {
+		struct pending *p = s->q[(s->head + i) % (MAX_PENDING + 1)];
+
+		if (!p->done && p->ev.cpu == cur->cpu && p->ev.tid == cur->tid)
+			return p;
+	}
+	return NULL;
+}
+
+/* The address a frame shows: "<00007f...>" (ftrace's user stacks), "0x7f..." (trace-cmd's),
+ * "name (ffffffff81...)" (trace-cmd's kernel stacks); 0 if none. */
+static uint64_t frame_address(const char *frame, bool *named)
+{
+	const char *open = strrchr(frame, '(');
+	uint64_t v = 0;
+	const char *end;
+
+	*named = true;
+	if (frame[0] == '<' && (end = pft_parse_hex(frame + 1, &v)) && *end == '>') {
+		*named = false;
+		return v;
+	}
+	if (frame[0] == '0' && frame[1] == 'x' && (end = pft_parse_hex(frame + 2, &v)) &&
+	    !*skip_space((char *)end)) {
+		*named = false;
+		return v;
+	}
+	if (open && open > frame && (end = pft_parse_hex(open + 1, &v)) && *end == ')')
+		return v;
 	return 0;
 }
 
 static int add_frame(struct frame_store *fs, const char *frame)
 {
 	size_t l = strlen(frame) + 1;
+	bool named;
+	uint64_t ip = frame_address(frame, &named);
 
+	if (!ip && !named)
+		return 0; /* trace-cmd pads user stacks to 8 with 0x0 */
 	if (fs->nr == MAX_FRAMES)
 		return 0; /* deeper frames are dropped; the kernel caps its stacks too */
-	if (pft_grow((void **)&fs->text, &fs->cap, fs->len + l, 1) < 0)
-		return -1;
-	memcpy(fs->text + fs->len, frame, l);
-	fs->off[fs->nr++] = fs->len;
-	fs->len += l;
+	if (named) {
+		/* the name alone: "do_user_addr_fault (ffffffff81...)" */
+		const char *open = strrchr(frame, '(');
+
+		if (ip && open)
+			l = (size_t)(open - frame);
+		while (l > 1 && is_space(frame[l - 2]))
+			l--;
+		if (pft_grow((void **)&fs->text, &fs->cap, fs->len + l, 1) < 0)
+			return -1;
+		memcpy(fs->text + fs->len, frame, l - 1);
+		fs->text[fs->len + l - 1] = '\0';
+		fs->off[fs->nr] = fs->len;
+		fs->len += l;
+	} else {
+		fs->off[fs->nr] = SIZE_MAX; /* an address: named by the symbolizer */
+	}
+	fs->ips[fs->nr++] = ip;
 	return 0;
 }
 
+/* The oldest waiting event goes: it lives until the next call. */
 static void release(struct text *s, struct pft_event *ev)
 {
+	struct pending *p = s->q[s->head];
 	int k;
 
 	for (k = 0; k < 2; k++) {
-		struct frame_store *fs = &s->frames[k];
+		struct frame_store *fs = &p->frames[k];
 		size_t i;
 
 		for (i = 0; i < fs->nr; i++)
-			fs->ptr[i] = fs->text + fs->off[i];
+			fs->ptr[i] = fs->off[i] == SIZE_MAX ? NULL : fs->text + fs->off[i];
 	}
-	*ev = s->pend;
-	ev->kstack = (struct pft_stack){s->frames[0].nr, s->frames[0].ptr};
-	ev->ustack = (struct pft_stack){s->frames[1].nr, s->frames[1].ptr};
-	s->pending = false;
+	*ev = p->ev;
+	ev->kstack = (struct pft_stack){p->frames[0].nr, p->frames[0].ips, p->frames[0].ptr};
+	ev->ustack = (struct pft_stack){p->frames[1].nr, p->frames[1].ips, p->frames[1].ptr};
+	if (s->target == p)
+		s->target = NULL;
+	s->head = (s->head + 1) % (MAX_PENDING + 1);
+	s->nr--;
 	s->st->events++;
 	if (ev->type == PFT_EV_OTHER)
 		s->st->other_events++;
@@ -651,18 +766,23 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 	struct pft_line_info info;
 	struct pft_event cur;
 	char *line;
-	size_t len, olen;
+	size_t len, olen, i;
 	int r;
 
 	for (;;) {
+		if (s->nr && s->q[s->head]->done) {
+			release(s, ev);
+			return 1;
+		}
 		r = next_line(s, &line, &len);
 		if (r < 0)
 			return -1;
 		if (!r) {
-			if (!s->pending)
+			for (i = 0; i < s->nr; i++)
+				s->q[(s->head + i) % (MAX_PENDING + 1)]->done = true;
+			if (!s->nr)
 				return 0;
-			release(s, ev);
-			return 1;
+			continue;
 		}
 		memset(&info, 0, sizeof(info));
 		/* the parser splits the line in place: keep its start for a skipped-line message */
@@ -672,20 +792,23 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 		case PFT_LINE_EVENT:
 			if (info.ts_raw)
 				s->st->ts_raw = true;
-			if (s->pending) {
-				release(s, ev);
-				if (hold(s, &cur, line, len) < 0)
-					return -1;
-				return 1;
-			}
+			settle(s, &cur);
 			if (hold(s, &cur, line, len) < 0)
 				return -1;
 			break;
 		case PFT_LINE_STACK_START:
 			s->cur_stack = info.user_stack;
+			s->target = stack_owner(s, &cur);
+			if (!s->target)
+				pft_skip(&s->st->unrecognized, s->st->lines,
+					 "a stack without its event", 25);
+			if (info.frame && s->target &&
+			    add_frame(&s->target->frames[s->cur_stack], info.frame) < 0)
+				return -1;
 			break;
 		case PFT_LINE_STACK_FRAME:
-			if (s->pending && add_frame(&s->frames[s->cur_stack], info.frame) < 0)
+			if (s->target &&
+			    add_frame(&s->target->frames[s->cur_stack], info.frame) < 0)
 				return -1;
 			break;
 		case PFT_LINE_LOST:
@@ -709,15 +832,19 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 static void text_close(struct pft_source *src)
 {
 	struct text *s = src->priv;
+	size_t i;
 
-	free(s->frames[0].text);
-	free(s->frames[1].text);
-	free(s->pend_line[0]);
-	free(s->pend_line[1]);
+	for (i = 0; i <= MAX_PENDING; i++) {
+		if (!s->q[i])
+			continue;
+		free(s->q[i]->frames[0].text);
+		free(s->q[i]->frames[1].text);
+		free(s->q[i]->line);
+		free(s->q[i]);
+	}
 	free(s->buf);
 	free(s);
 }
-
 int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n)
 {
 	struct text *s = calloc(1, sizeof(*s));

@@ -175,3 +175,49 @@ const char *pft_parse_dec(const char *p, uint64_t *out)
 	*out = v;
 	return p == s ? NULL : p;
 }
+
+static uint64_t hash_str(const char *s, size_t *len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *p = s;
+
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	*len = p - s;
+	return h;
+}
+
+int pft_strtab_put(struct pft_strtab *t, const char *s, uint32_t *id)
+{
+	size_t len;
+	uint64_t h = hash_str(s, &len), salt;
+
+	for (salt = 0;; salt++) {
+		int r = pft_hmap_put(&t->index, h, len | salt << 32, (uint32_t)t->nr, id);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			if (!strcmp(t->s[*id], s))
+				return 0;
+			continue; /* a hash collision: the next salt */
+		}
+		if (pft_grow((void **)&t->s, &t->cap, t->nr + 1, sizeof(*t->s)) < 0)
+			return -1;
+		t->s[t->nr] = strdup(s);
+		if (!t->s[t->nr])
+			return -1;
+		t->nr++;
+		return 0;
+	}
+}
+
+void pft_strtab_release(struct pft_strtab *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr; i++)
+		free(t->s[i]);
+	free(t->s);
+	pft_hmap_release(&t->index);
+}

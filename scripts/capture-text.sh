@@ -1,19 +1,21 @@
 #!/bin/bash
 # Capture an ftrace text trace of a command by hand-driving tracefs: the way pftrace's text
 # fixtures were made (and what `pftrace record` automates).
-#   scripts/capture-text.sh [-k] [-t] [-H] [-d DAT] OUT -- COMMAND [ARGS]
+#   scripts/capture-text.sh [-k] [-t] [-H] [-S] [-d DAT] OUT -- COMMAND [ARGS]
 #   -k  also page_fault_kernel      -t  options/record-tgid (TGID column)
 #   -H  also the events that tell how address spaces change (exec, exit, newtask, the mmap
 #       family's syscalls): what pftrace report replays as history from a text trace
+#   -S  options/stacktrace and userstacktrace: a kernel and a user stack after each event
 #   -d  also save the same events as DAT with `trace-cmd extract` (trace-cmd's own trace.dat)
 # Writes the instance's `trace` file to OUT. Needs root and tracefs.
 set -euo pipefail
-kernel=0 tgid=0 history=0 dat=
-while getopts ktHd: o; do
+kernel=0 tgid=0 history=0 stacks=0 dat=
+while getopts ktHSd: o; do
 	case $o in
 	k) kernel=1 ;;
 	t) tgid=1 ;;
 	H) history=1 ;;
+	S) stacks=1 ;;
 	d) dat=$OPTARG ;;
 	*) exit 2 ;;
 	esac
@@ -30,6 +32,10 @@ trap '[ ! -d "$inst" ] || { echo 0 > "$inst/tracing_on"; echo 0 > "$inst/events/
 echo 8192 > "$inst/buffer_size_kb"
 echo 1 > "$inst/options/event-fork"
 [ $tgid = 1 ] && echo 1 > "$inst/options/record-tgid"
+if [ $stacks = 1 ]; then
+	echo 1 > "$inst/options/stacktrace"
+	echo 1 > "$inst/options/userstacktrace"
+fi
 echo 1 > "$inst/events/exceptions/page_fault_user/enable"
 [ $kernel = 1 ] && echo 1 > "$inst/events/exceptions/page_fault_kernel/enable"
 if [ $history = 1 ]; then

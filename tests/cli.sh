@@ -22,7 +22,7 @@ check_eq "zero-page cow" 64 "$(vma 0x110000000000 '.by_kind.cow')"
 check_eq "zero-page protection" 64 "$(vma 0x110000000000 .protection)"
 check_eq "lost" 0 "$(j .summary.lost_events)"
 check_eq "skipped" 0 "$(j .summary.skipped_lines)"
-check_eq "json version" 1 "$(j .pftrace_json_version)"
+check_eq "json version" 2 "$(j .pftrace_json_version)"
 run_status "$PFTRACE" report --jsonl -m "$W/maps.txt" "$W/trace.txt"
 check_eq "jsonl lines = faults" 1918 "$(wc -l <<<"$out")"
 check_eq "jsonl all valid" 1918 "$(jq -c . <<<"$out" | wc -l)"
@@ -54,8 +54,11 @@ check_eq "stdin name" "<stdin>" "$(j '.source.inputs[0].name')"
 # --- seed lines: no timestamps, 4-column flags, stacks kept with their event
 run_status "$PFTRACE" report --jsonl "$FIX/seed-lines.txt"
 check_eq "seed events" 9 "$(wc -l <<<"$out")"
-check_eq "seed stack on the 6th event" '["trace_event_raw_event_x86_exceptions","do_page_fault","page_fault"]' \
-	"$(sed -n 6p <<<"$out" | jq -c .kernel_stack)"
+# the tracer's own frame (trace_event_raw_event_*) is not the fault's
+check_eq "seed stack on the 6th event" '[["do_page_fault",true],["page_fault",true]]' \
+	"$(sed -n 6p <<<"$out" | jq -c '[.stack[] | [.function, .kernel]]')"
+check_eq "seed frame named by the trace: no address, no offset" '[null,null,"[kernel]"]' \
+	"$(sed -n 6p <<<"$out" | jq -c '.stack[0] | [.ip, .file_offset, .file]')"
 check_eq "seed ts null" null "$(head -1 <<<"$out" | jq .ts)"
 check_eq "no maps: kind unknown, not no-vma" unknown "$(head -1 <<<"$out" | jq -r .kind)"
 
@@ -148,7 +151,7 @@ run_status "$PFTRACE" report
 check_eq "no file: exit" 2 "$status"
 run_status "$PFTRACE" report --by colour "$W/trace.txt"
 check_eq "bad --by: exit" 2 "$status"
-check_eq "bad --by: message" "pftrace: --by 'colour': use vma, file, page, ip, tid, pid or kind" "$err"
+check_eq "bad --by: message" "pftrace: --by 'colour': use vma, file, page, ip, sym, tid, pid or kind" "$err"
 run_status "$PFTRACE" report --top -1 "$W/trace.txt"
 check_eq "bad --top: exit" 2 "$status"
 run_status "$PFTRACE" report --json --jsonl "$W/trace.txt"

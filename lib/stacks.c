@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Call stacks: each fault's frames named (a user frame through the VMA that held it at the
+ * fault's moment, as the faulting ip is), and the tree of all stacks that folded stacks and
+ * flame graphs are drawn from.
+ *
+ * A frame past the first is a return address: it is named one byte back, inside the call (the
+ * call may be a function's last instruction). The tree's root has one child per comm; a path
+ * goes from the outermost user frame to the innermost kernel frame, and a node counts the
+ * faults whose stacks pass through it, by kind and major.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+/* Where threads start: a user stack that ends anywhere else was cut short. */
+static const char *const entries[] = {
+    "_start",
+    "__libc_start_main",
+    "__libc_start_call_main",
+    "__libc_start_main_impl",
+    "start_thread",
+    "clone",
+    "clone3",
+    "__clone",
+    "__clone3",
+    "_dl_start_user",
+    "thread_start",
+    "runtime.goexit",
+    "runtime.rt0_go",
+};
+
+static bool tracer_frame(const char *function)
+{
+	return function && (!strncmp(function, "trace_event_raw_event_", 22) ||
+			    !strncmp(function, "perf_trace_", 11) ||
+			    !strcmp(function, "__ftrace_trace_stack") ||
+			    !strcmp(function, "ftrace_trace_stack"));
+}
+
+static bool is_entry(const char *function)
+{
+	size_t i;
+
+	for (i = 0; function && i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (!strcmp(function, entries[i]))
+			return true;
+	return false;
+}
+
+/* A frame the source gave as text: "func+0x1e0/0x6a0" names func. */
+static void name_text(struct pft_report *rep, const char *text, bool kernel, struct pft_frame *fr)
+{
+	const char *plus = strchr(text, '+');
+	char buf[512];
+	uint32_t id;
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)(plus ? (size_t)(plus - text) : strlen(text)),
+		 text);
+	fr->sym = (struct pft_symbol){.module = kernel ? "[kernel]" : NULL, .kernel = kernel};
+	if (*buf && pft_strtab_put(&rep->strs, buf, &id) == 0)
+		fr->sym.function = rep->strs.s[id];
+	if (plus)
+		pft_parse_hex(plus + 1 + (plus[1] == '0' && plus[2] == 'x') * 2, &fr->sym.offset);
+}
+
+static void name_frame(struct pft_report *rep, const struct pft_fault *f,
+		       const struct pft_stack *st, size_t i, bool after_call, struct pft_frame *fr)
+{
+	const struct pft_event *ev = f->ev;
+	const struct pft_maps *maps;
+	const struct pft_vma *v = NULL;
+	uint64_t ip = st->ips ? st->ips[i] : 0;
+
+	fr->ip = ip;
+	if (st->frames && st->frames[i]) { /* the source named it */
+		name_text(rep, st->frames[i], st == &ev->kstack, fr);
+		return;
+	}
+	ip -= after_call && ip;
+	if (ip < KERNEL_HALF)
+		v = pft_aspace_lookup(rep->as, f->pid, ev->ts, ip, ev->comm, &maps);
+	pft_syms_lookup(rep->syms, v, ip, &fr->sym);
+}
+
+int pft_rep_stack(struct pft_report *rep, struct pft_fault *f)
+{
+	const struct pft_event *ev = f->ev;
+	const struct pft_stack *k = &ev->kstack, *u = &ev->ustack;
+	struct pft_stack unwound = {0};
+	size_t i, n = 0;
+
+	f->stack = NULL;
+	f->stack_depth = 0;
+	f->stack_truncated = false;
+	if (!rep->syms)
+		return 0;
+	if (!u->nr && ev->dump) {
+		int got = pft_syms_unwind(rep->syms, rep->as, f->pid, ev->ts, ev->dump,
+					  rep->unwound, PFT_MAX_FRAMES);
+
+		if (got > 0) {
+			unwound = (struct pft_stack){.nr = (size_t)got, .ips = rep->unwound};
+			u = &unwound;
+		}
+	}
+	if (!k->nr && !u->nr)
+		return 0;
+	/* the tracer's own frames (ftrace's stacktrace option) are not the fault's */
+	for (i = 0; i < k->nr; i++) {
+		name_frame(rep, f, k, i, i > 0, &rep->frames[n]);
+		n += n || !tracer_frame(rep->frames[n].sym.function);
+	}
+	for (i = 0; i < u->nr; i++)
+		name_frame(rep, f, u, i, i > 0 || k->nr || ev->type == PFT_EV_FAULT_KERNEL,
+			   &rep->frames[n++]);
+	f->stack = rep->frames;
+	f->stack_depth = n;
+	f->stack_truncated = u->nr && !is_entry(rep->frames[n - 1].sym.function);
+	rep->stacks_seen++;
+	rep->stacks_truncated += f->stack_truncated;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the tree */
+
+/* A frame's name in the tree: its function, else its file ("[libfoo.so]"): the offsets of code
+ * that cannot be named would split it into as many frames as addresses. */
+static int frame_name(struct pft_report *rep, const struct pft_frame *fr, uint32_t *id)
+{
+	const char *mod = fr->sym.module ? strrchr(fr->sym.module, '/') : NULL;
+	char buf[512];
+
+	if (fr->sym.function)
+		return pft_strtab_put(&rep->strs, fr->sym.function, id);
+	mod = mod ? mod + 1 : fr->sym.module;
+	snprintf(buf, sizeof(buf), mod && *mod == '[' ? "%s" : "[%s]", mod ? mod : "unknown");
+	return pft_strtab_put(&rep->strs, buf, id);
+}
+
+static int64_t child(struct pft_report *rep, uint32_t parent, uint32_t name, bool kernel)
+{
+	struct stack_tree *t = &rep->tree;
+	uint32_t at;
+	int r;
+
+	r = pft_hmap_put(&t->index, parent, (uint64_t)name << 1 | kernel, (uint32_t)t->nr, &at);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		struct stack_node *n;
+
+		if (pft_grow((void **)&t->nodes, &t->cap, t->nr + 1, sizeof(*t->nodes)) < 0)
+			return -1;
+		n = &t->nodes[t->nr++];
+		memset(n, 0, sizeof(*n));
+		n->parent = parent;
+		n->name = name;
+		n->kernel = kernel;
+		n->first_child = n->next = UINT32_MAX;
+		n->next = t->nodes[parent].first_child;
+		t->nodes[parent].first_child = at;
+	}
+	return at;
+}
+
+static void count(struct stack_node *n, const struct pft_fault *f)
+{
+	n->total++;
+	n->major += f->major == 1;
+	n->kind[f->kind]++;
+}
+
+int pft_rep_tree_add(struct pft_report *rep, const struct pft_fault *f)
+{
+	struct stack_tree *t = &rep->tree;
+	uint32_t name;
+	int64_t at;
+	size_t i;
+
+	if (!t->nr) { /* the root */
+		if (pft_grow((void **)&t->nodes, &t->cap, 1, sizeof(*t->nodes)) < 0)
+			return -1;
+		memset(t->nodes, 0, sizeof(*t->nodes));
+		t->nodes[0].first_child = t->nodes[0].next = UINT32_MAX;
+		t->nr = 1;
+	}
+	count(&t->nodes[0], f);
+	if (pft_strtab_put(&rep->strs, f->ev->comm ? f->ev->comm : "<...>", &name) < 0 ||
+	    (at = child(rep, 0, name, false)) < 0)
+		return -1;
+	count(&t->nodes[at], f);
+	if (!f->stack_depth || f->stack_truncated) {
+		/* said, not hidden: a stack that is not whole starts at a frame of its own */
+		if (pft_strtab_put(&rep->strs, f->stack_depth ? "[truncated]" : "[no stack]",
+				   &name) < 0 ||
+		    (at = child(rep, (uint32_t)at, name, false)) < 0)
+			return -1;
+		count(&t->nodes[at], f);
+	}
+	if (!f->stack_depth) { /* the faulting function, as the one frame known */
+		struct pft_frame fr = {f->ev->ip, f->symbol};
+
+		if (frame_name(rep, &fr, &name) < 0 ||
+		    (at = child(rep, (uint32_t)at, name, f->symbol.kernel)) < 0)
+			return -1;
+		count(&t->nodes[at], f);
+	}
+	for (i = f->stack_depth; i-- > 0;) {
+		const struct pft_frame *fr = &f->stack[i];
+
+		if (frame_name(rep, fr, &name) < 0 ||
+		    (at = child(rep, (uint32_t)at, name, fr->sym.kernel)) < 0)
+			return -1;
+		count(&t->nodes[at], f);
+	}
+	t->nodes[at].self++;
+	return 0;
+}
+
+void pft_rep_tree_release(struct stack_tree *t)
+{
+	free(t->nodes);
+	pft_hmap_release(&t->index);
+}
+
+/* ---------------------------------------------------------------- folded */
+
+static const char *node_name(const struct pft_report *rep, const struct stack_node *n)
+{
+	return rep->strs.s[n->name];
+}
+
+/* Children in name order: the output does not depend on the order faults came in. */
+static int by_name(const void *a, const void *b, void *data)
+{
+	const struct pft_report *rep = data;
+	const struct stack_node *x = &rep->tree.nodes[*(const uint32_t *)a],
+				*y = &rep->tree.nodes[*(const uint32_t *)b];
+	int c = strcmp(node_name(rep, x), node_name(rep, y));
+
+	return c ? c : (int)x->kernel - (int)y->kernel;
+}
+
+uint32_t *pft_rep_tree_children(const struct pft_report *rep, uint32_t node, size_t *n)
+{
+	const struct stack_tree *t = &rep->tree;
+	uint32_t c, *v;
+	size_t k = 0;
+
+	*n = 0;
+	for (c = t->nodes[node].first_child; c != UINT32_MAX; c = t->nodes[c].next)
+		k++;
+	v = malloc((k ? k : 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (c = t->nodes[node].first_child; c != UINT32_MAX; c = t->nodes[c].next)
+		v[(*n)++] = c;
+	qsort_r(v, *n, sizeof(*v), by_name, (void *)rep);
+	return v;
+}
+
+/* A frame as the folded format can carry it: ';' separates frames, a newline ends the line. */
+static void put_frame(const struct pft_report *rep, const struct stack_node *n, FILE *out)
+{
+	const char *s;
+
+	for (s = node_name(rep, n); *s; s++)
+		fputc(*s == ';' ? ':' : *s == '\n' ? ' ' : *s, out);
+	if (n->kernel)
+		fputs("_[k]", out);
+}
+
+static int folded(const struct pft_report *rep, uint32_t node, uint32_t *path, size_t depth,
+		  FILE *out)
+{
+	const struct stack_node *n = &rep->tree.nodes[node];
+	uint32_t *kids;
+	size_t nr, i;
+	int r = 0;
+
+	if (node)
+		path[depth++] = node;
+	if (n->self && depth) {
+		for (i = 0; i < depth; i++) {
+			if (i)
+				fputc(';', out);
+			put_frame(rep, &rep->tree.nodes[path[i]], out);
+		}
+		fprintf(out, " %" PRIu64 "\n", n->self);
+	}
+	if (!(kids = pft_rep_tree_children(rep, node, &nr)))
+		return -1;
+	for (i = 0; i < nr && r == 0; i++)
+		r = folded(rep, kids[i], path, depth, out);
+	free(kids);
+	return r;
+}
+
+int pft_report_write_folded(const struct pft_report *rep, FILE *out)
+{
+	/* comm, [truncated], the frames */
+	uint32_t *path = malloc((2 * PFT_MAX_FRAMES + 3) * sizeof(*path));
+	int r = 0;
+
+	if (!path)
+		return -1;
+	if (rep->tree.nr)
+		r = folded(rep, 0, path, 0, out);
+	free(path);
+	if (fflush(out) == EOF || ferror(out))
+		r = -1;
+	return r;
+}

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Naming code: an address in a process becomes function+offset (and file:line where debug
+ * information has it) through elfutils' libdwfl, the library perf uses.
+ *
+ * An address is named through the VMA that held it: its file, and its offset in that file. The
+ * file is one module per (file, build ID), reported on its own at its own addresses, so a
+ * library mapped at a different place in each of 100 processes is read once; the offset becomes
+ * the ELF's virtual address through its PT_LOAD headers. Every distinct (file, offset) is named
+ * once, then cached.
+ *
+ * Offline, the file is found by its build ID as the trace recorded it: at the recorded path,
+ * under --symfs (the same path, then the name alone), in /usr/lib/debug/.build-id, through
+ * debuginfod when DEBUGINFOD_URLS is set. A candidate whose build ID differs is never used: the
+ * address shows as file+0xoffset and the file is counted as mismatched (or missing), never named
+ * wrongly. Separate debug files (.debug, .build-id links, debuglink, debuginfod) are found by
+ * libdwfl's standard search.
+ *
+ * Kernel addresses are named from kallsyms: the trace's own subset, or /proc/kallsyms.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <elfutils/libdwelf.h>
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include "internal.h"
+
+#define MAX_BUILD_ID 64
+
+enum file_state {
+	FILE_UNOPENED,
+	FILE_OK,       /* found, with its symbols (or at least its segments) */
+	FILE_MISSING,  /* no candidate */
+	FILE_MISMATCH, /* candidates, all with another build ID */
+};
+
+/* One mapped file: where it was, what it should be, and its module once found. */
+struct symfile {
+	uint32_t path;	/* interned */
+	uint64_t inode; /* 0 for trace-cmd's maps */
+	enum file_state state;
+	char *found; /* where it is now */
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	GElf_Addr bias;
+	GElf_Phdr *loads; /* PT_LOAD headers: file offset -> virtual address */
+	size_t nr_loads;
+	bool has_symbols; /* a symbol table (.symtab or .dynsym) */
+};
+
+struct ksym {
+	uint64_t addr;
+	uint32_t name; /* interned */
+};
+
+struct pft_syms {
+	char *symfs;
+	struct pft_strtab strs;
+	struct symfile *files;
+	size_t nr_files, cap_files;
+	struct pft_hmap file_idx; /* (path id, inode) -> files */
+	struct pft_hmap expect;	  /* (path id, inode) -> the build ID recorded (expected) */
+	struct expected {
+		uint8_t id[MAX_BUILD_ID];
+		size_t len;
+	} * expected;
+	size_t nr_expected, cap_expected;
+	struct pft_symbol *results;
+	size_t nr_results, cap_results;
+	struct pft_hmap result_idx; /* (file, offset) -> results */
+	struct ksym *ksyms;
+	size_t nr_ksyms, cap_ksyms;
+	bool ksyms_sorted, ksyms_loaded;
+	bool ksyms_live; /* this machine's: /proc/kallsyms */
+	struct pft_syms_stats st;
+	/* debuginfod, loaded on first use when DEBUGINFOD_URLS is set */
+	void *dbgd_lib, *dbgd;
+	int (*dbgd_find_executable)(void *client, const unsigned char *id, int len, char **path);
+	bool dbgd_tried;
+	struct pft_unwinder *unw; /* unwind.c's, made on first use */
+};
+
+static char *debuginfo_path; /* libdwfl's default search path */
+static const Dwfl_Callbacks callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &debuginfo_path,
+};
+
+struct pft_syms *pft_syms_new(const char *symfs)
+{
+	struct pft_syms *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (symfs && !(s->symfs = strdup(symfs))) {
+		free(s);
+		return NULL;
+	}
+	elf_version(EV_CURRENT);
+	return s;
+}
+
+static const char *str(const struct pft_syms *s, uint32_t id)
+{
+	return s->strs.s[id];
+}
+
+/* ---------------------------------------------------------------- build IDs */
+
+int pft_syms_expect(struct pft_syms *s, const char *path, uint64_t inode, const uint8_t *id,
+		    size_t len)
+{
+	uint32_t p, at;
+	int r;
+
+	if (len == 0 || len > MAX_BUILD_ID)
+		return 0; /* nothing to check against */
+	if (pft_strtab_put(&s->strs, path, &p) < 0)
+		return -1;
+	r = pft_hmap_put(&s->expect, p, inode, (uint32_t)s->nr_expected, &at);
+	if (r < 0 || (r == 1 && pft_grow((void **)&s->expected, &s->cap_expected,
+					 s->nr_expected + 1, sizeof(*s->expected)) < 0))
+		return -1;
+	if (r == 1)
+		s->nr_expected++;
+	memcpy(s->expected[at].id, id, len);
+	s->expected[at].len = len;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- finding a file */
+
+/* A debuginfod client, if DEBUGINFOD_URLS says to use one and libdebuginfod is installed
+ * (loaded at run time: pftrace does not need it otherwise). */
+static bool debuginfod(struct pft_syms *s)
+{
+	void *(*begin)(void);
+
+	if (s->dbgd_tried)
+		return s->dbgd != NULL;
+	s->dbgd_tried = true;
+	if (!getenv("DEBUGINFOD_URLS") || !*getenv("DEBUGINFOD_URLS"))
+		return false;
+	s->dbgd_lib = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!s->dbgd_lib)
+		return false;
+	begin = (void *(*)(void))dlsym(s->dbgd_lib, "debuginfod_begin");
+	s->dbgd_find_executable = (int (*)(void *, const unsigned char *, int, char **))dlsym(
+	    s->dbgd_lib, "debuginfod_find_executable");
+	if (begin && s->dbgd_find_executable)
+		s->dbgd = begin();
+	return s->dbgd != NULL;
+}
+
+/* 1 if the file at path is the one wanted, 0 if it is another one, -1 if there is none. The one
+ * wanted has the build ID recorded; without one, at the recorded path, it is the inode the maps
+ * gave (a file rebuilt since is another file); under --symfs, the user says it is. */
+static int is_it(const char *path, const struct expected *e, uint64_t inode)
+{
+	uint8_t id[MAX_BUILD_ID];
+	struct stat st;
+	ssize_t n;
+
+	if (access(path, R_OK) < 0 || stat(path, &st) < 0)
+		return -1;
+	if (!e)
+		return !inode || st.st_ino == inode;
+	n = pft_build_id(path, id, sizeof(id));
+	return n == (ssize_t)e->len && !memcmp(id, e->id, e->len);
+}
+
+/* Where the file is now: the first candidate with the build ID the trace recorded. */
+static char *find_file(struct pft_syms *s, const struct symfile *f)
+{
+	const char *path = str(s, f->path), *base = strrchr(path, '/');
+	const struct expected *e = NULL;
+	char *cand = NULL, hex[2 * MAX_BUILD_ID + 1];
+	bool seen = false;
+	uint32_t at;
+	size_t i;
+	int r;
+
+	if (pft_hmap_get(&s->expect, f->path, f->inode, &at))
+		e = &s->expected[at];
+	for (i = 0; e && i < e->len; i++)
+		sprintf(hex + 2 * i, "%02x", e->id[i]);
+	for (int step = 0; step < 5; step++) {
+		free(cand);
+		cand = NULL;
+		switch (step) {
+		case 0:
+			cand = strdup(path);
+			break;
+		case 1:
+			if (s->symfs && asprintf(&cand, "%s%s", s->symfs, path) < 0)
+				cand = NULL;
+			break;
+		case 2:
+			if (s->symfs &&
+			    asprintf(&cand, "%s/%s", s->symfs, base ? base + 1 : path) < 0)
+				cand = NULL;
+			break;
+		case 3: /* a debug file has the symbols, and the same build ID */
+			if (e && asprintf(&cand, "/usr/lib/debug/.build-id/%.2s/%s.debug", hex,
+					  hex + 2) < 0)
+				cand = NULL;
+			break;
+		case 4:
+			if (e && debuginfod(s)) {
+				char *got = NULL;
+				int fd = s->dbgd_find_executable(s->dbgd, e->id, (int)e->len, &got);
+
+				if (fd >= 0)
+					close(fd);
+				cand = fd >= 0 ? got : (free(got), NULL);
+			}
+			break;
+		}
+		if (!cand)
+			continue;
+		r = is_it(cand, e, step == 0 ? f->inode : 0);
+		if (r > 0)
+			return cand;
+		seen |= r == 0;
+	}
+	free(cand);
+	errno = seen ? ESTALE : ENOENT;
+	return NULL;
+}
+
+/* Opens f: its module, and its PT_LOAD headers. */
+static void open_file(struct pft_syms *s, struct symfile *f)
+{
+	char *path = find_file(s, f);
+	size_t n, i;
+	Elf *elf;
+
+	s->st.files++;
+	f->state = path ? FILE_OK : errno == ESTALE ? FILE_MISMATCH : FILE_MISSING;
+	if (!path) {
+		s->st.missing += f->state == FILE_MISSING;
+		s->st.mismatched += f->state == FILE_MISMATCH;
+		return;
+	}
+	f->dwfl = dwfl_begin(&callbacks);
+	if (f->dwfl) {
+		f->mod = dwfl_report_offline(f->dwfl, str(s, f->path), path, -1);
+		dwfl_report_end(f->dwfl, NULL, NULL);
+	}
+	f->found = path;
+	elf = f->mod ? dwfl_module_getelf(f->mod, &f->bias) : NULL;
+	if (!elf || elf_getphdrnum(elf, &n) < 0) {
+		f->state = FILE_MISSING; /* not an ELF file we can read */
+		s->st.missing++;
+		return;
+	}
+	f->loads = calloc(n ? n : 1, sizeof(*f->loads));
+	for (i = 0; f->loads && i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
+			f->loads[f->nr_loads++] = ph;
+	}
+	f->has_symbols = dwfl_module_getsymtab(f->mod) > 0;
+	s->st.no_symbols += !f->has_symbols;
+}
+
+static struct symfile *file_of(struct pft_syms *s, const struct pft_vma *v)
+{
+	uint32_t p, at;
+	int r;
+
+	if (pft_strtab_put(&s->strs, v->path, &p) < 0)
+		return NULL;
+	r = pft_hmap_put(&s->file_idx, p, v->inode, (uint32_t)s->nr_files, &at);
+	if (r < 0)
+		return NULL;
+	if (r == 1) {
+		if (pft_grow((void **)&s->files, &s->cap_files, s->nr_files + 1,
+			     sizeof(*s->files)) < 0)
+			return NULL;
+		s->files[s->nr_files++] = (struct symfile){.path = p, .inode = v->inode};
+	}
+	return &s->files[at];
+}
+
+/* ---------------------------------------------------------------- naming */
+
+int pft_syms_file(struct pft_syms *s, const struct pft_vma *v, const char **path, uint64_t *bias)
+{
+	struct symfile *f = v && v->path ? file_of(s, v) : NULL;
+	size_t i;
+
+	if (!f)
+		return -1;
+	if (f->state == FILE_UNOPENED)
+		open_file(s, f);
+	if (f->state != FILE_OK)
+		return -1;
+	for (i = 0; i < f->nr_loads; i++) {
+		const GElf_Phdr *p = &f->loads[i];
+
+		if (v->offset >= p->p_offset && v->offset < p->p_offset + p->p_filesz) {
+			*path = f->found;
+			*bias = v->start - (v->offset - p->p_offset + p->p_vaddr);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The virtual address of a file offset, through the PT_LOAD that maps it. */
+static bool vaddr_of(const struct symfile *f, uint64_t off, GElf_Addr *addr)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr_loads; i++) {
+		const GElf_Phdr *p = &f->loads[i];
+
+		if (off >= p->p_offset &&
+		    off < p->p_offset + (p->p_memsz > p->p_filesz ? p->p_memsz : p->p_filesz)) {
+			*addr = off - p->p_offset + p->p_vaddr + f->bias;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int add_result(struct pft_syms *s, const struct pft_symbol *r, uint32_t *idx)
+{
+	if (pft_grow((void **)&s->results, &s->cap_results, s->nr_results + 1,
+		     sizeof(*s->results)) < 0)
+		return -1;
+	s->results[s->nr_results] = *r;
+	*idx = (uint32_t)s->nr_results++;
+	return 0;
+}
+
+/* A string of ours (interned), or NULL. */
+static const char *keep(struct pft_syms *s, const char *text)
+{
+	uint32_t id;
+
+	if (!text || pft_strtab_put(&s->strs, text, &id) < 0)
+		return NULL;
+	return str(s, id);
+}
+
+static void name_in_file(struct pft_syms *s, struct symfile *f, uint64_t off, struct pft_symbol *r)
+{
+	GElf_Addr addr, sym_off;
+	GElf_Sym sym;
+	const char *name, *src, *at;
+	Dwfl_Line *line;
+	int lineno = 0;
+	char buf[4200];
+
+	if (f->state != FILE_OK || !vaddr_of(f, off, &addr))
+		return;
+	name = dwfl_module_addrinfo(f->mod, addr, &sym_off, &sym, NULL, NULL, NULL);
+	if (!name)
+		return;
+	/* "memcpy@@GLIBC_2.14": the function is memcpy */
+	if ((at = strchr(name, '@')) && at > name) {
+		snprintf(buf, sizeof(buf), "%.*s", (int)(at - name), name);
+		name = buf;
+	}
+	r->function = keep(s, name);
+	r->offset = sym_off;
+	line = dwfl_module_getsrc(f->mod, addr);
+	src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+	if (src) {
+		snprintf(buf, sizeof(buf), "%s:%d", src, lineno);
+		r->source = keep(s, buf);
+	}
+}
+
+/* ---------------------------------------------------------------- kernel */
+
+int pft_syms_kallsyms(struct pft_syms *s, FILE *in)
+{
+	char line[512], type, name[256];
+	unsigned long long addr;
+
+	s->ksyms_loaded = true;
+	if (!in) {
+		s->ksyms_live = true; /* read when a kernel address is first named */
+		s->ksyms_loaded = false;
+		return 0;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		uint32_t id;
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || !addr ||
+		    (type != 't' && type != 'T' && type != 'w' && type != 'W'))
+			continue;
+		if (pft_strtab_put(&s->strs, name, &id) < 0 ||
+		    pft_grow((void **)&s->ksyms, &s->cap_ksyms, s->nr_ksyms + 1,
+			     sizeof(*s->ksyms)) < 0)
+			return -1;
+		s->ksyms[s->nr_ksyms++] = (struct ksym){addr, id};
+		s->ksyms_sorted = false;
+	}
+	return ferror(in) ? -1 : 0;
+}
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The symbol that holds addr: the index of the last one at or below it, or -1. */
+static ssize_t ksym_at(struct pft_syms *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->nr_ksyms;
+
+	if (!s->ksyms_sorted && s->nr_ksyms) {
+		qsort(s->ksyms, s->nr_ksyms, sizeof(*s->ksyms), by_addr);
+		s->ksyms_sorted = true;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->ksyms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (ssize_t)lo - 1;
+}
+
+static void name_kernel(struct pft_syms *s, uint64_t addr, struct pft_symbol *r)
+{
+	ssize_t i;
+
+	if (!s->ksyms_loaded && s->ksyms_live) {
+		FILE *f = fopen("/proc/kallsyms", "re");
+
+		if (f) {
+			pft_syms_kallsyms(s, f);
+			fclose(f);
+		}
+		s->ksyms_loaded = true;
+	}
+	r->kernel = true;
+	r->module = "[kernel]";
+	r->module_offset = addr;
+	i = ksym_at(s, addr);
+	if (i < 0)
+		return;
+	r->function = str(s, s->ksyms[i].name);
+	r->offset = addr - s->ksyms[i].addr;
+}
+
+int pft_kallsyms_subset(FILE *in, const uint64_t *addrs, size_t n, FILE *out)
+{
+	struct pft_syms *s = pft_syms_new(NULL);
+	bool *keep = NULL;
+	int ret = -1;
+	size_t i;
+
+	if (!s || pft_syms_kallsyms(s, in) < 0)
+		goto out;
+	keep = calloc(s->nr_ksyms ? s->nr_ksyms : 1, sizeof(*keep));
+	if (!keep)
+		goto out;
+	for (i = 0; i < n; i++) {
+		ssize_t k = ksym_at(s, addrs[i]);
+
+		if (k >= 0)
+			keep[k] = true;
+	}
+	for (i = 0; i < s->nr_ksyms; i++)
+		if (keep[i])
+			fprintf(out, "%016" PRIx64 " T %s\n", s->ksyms[i].addr,
+				str(s, s->ksyms[i].name));
+	ret = ferror(out) ? -1 : 0;
+out:
+	free(keep);
+	pft_syms_free(s);
+	return ret;
+}
+
+void pft_syms_lookup(struct pft_syms *s, const struct pft_vma *v, uint64_t addr,
+		     struct pft_symbol *out)
+{
+	struct pft_symbol r = {0};
+	struct symfile *f = NULL;
+	uint64_t key_a, key_b;
+	uint32_t idx;
+	int k;
+
+	/* the key: (file, offset in it); the kernel's by address; anonymous memory by address */
+	if (addr >= 1ull << 63) {
+		key_a = UINT64_MAX;
+		key_b = addr;
+	} else if (v && v->path && (f = file_of(s, v))) {
+		key_a = (uint64_t)(f - s->files);
+		key_b = addr - v->start + v->offset;
+	} else {
+		key_a = UINT64_MAX - 1;
+		key_b = addr;
+	}
+	s->st.lookups++;
+	k = pft_hmap_get(&s->result_idx, key_a, key_b, &idx);
+	if (k) {
+		*out = s->results[idx];
+		return;
+	}
+	if (addr >= 1ull << 63) {
+		name_kernel(s, addr, &r);
+	} else if (f) {
+		if (f->state == FILE_UNOPENED)
+			open_file(s, f);
+		r.module = str(s, f->path);
+		r.module_offset = key_b;
+		name_in_file(s, f, key_b, &r);
+	} else {
+		r.module = v ? keep(s, v->name) : NULL;
+		r.module_offset = v ? addr - v->start : addr;
+	}
+	s->st.resolved++;
+	s->st.names += r.function != NULL;
+	*out = r;
+	/* not cached if memory ran out: only asked again */
+	if (add_result(s, &r, &idx) == 0)
+		pft_hmap_set(&s->result_idx, key_a, key_b, idx);
+}
+
+const struct pft_syms_stats *pft_syms_stats(const struct pft_syms *s)
+{
+	return &s->st;
+}
+
+int pft_symbol_text(const struct pft_symbol *sym, char *buf, size_t size)
+{
+	const char *mod = sym->module ? strrchr(sym->module, '/') : NULL;
+
+	mod = mod ? mod + 1 : sym->module;
+	if (sym->function)
+		return snprintf(buf, size, "%s+0x%" PRIx64, sym->function, sym->offset);
+	if (mod)
+		return snprintf(buf, size, "%s+0x%" PRIx64, mod, sym->module_offset);
+	return snprintf(buf, size, "0x%" PRIx64, sym->module_offset);
+}
+
+struct pft_unwinder **pft_syms_unwinder(struct pft_syms *s)
+{
+	return &s->unw;
+}
+
+void pft_syms_free(struct pft_syms *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	pft_unwinder_free(s->unw); /* its Dwfls hold files found here */
+	for (i = 0; i < s->nr_files; i++) {
+		if (s->files[i].dwfl)
+			dwfl_end(s->files[i].dwfl);
+		free(s->files[i].loads);
+		free(s->files[i].found);
+	}
+	free(s->files);
+	free(s->expected);
+	free(s->results);
+	free(s->ksyms);
+	pft_hmap_release(&s->file_idx);
+	pft_hmap_release(&s->expect);
+	pft_hmap_release(&s->result_idx);
+	pft_strtab_release(&s->strs);
+	if (s->dbgd_lib) {
+		void (*end)(void *) = (void (*)(void *))dlsym(s->dbgd_lib, "debuginfod_end");
+
+		if (s->dbgd && end)
+			end(s->dbgd);
+		dlclose(s->dbgd_lib);
+	}
+	free(s->symfs);
+	free(s);
+}

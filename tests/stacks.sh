@@ -1,0 +1,177 @@
+#!/bin/bash
+# Which code faults, live and offline: symbols, call stacks, folded stacks and flame graphs of a
+# program with known functions and call chains (tests/symwork.c):
+#   main -> stage_a -> leaf   N pages written
+#   main -> stage_b -> leaf   M pages written
+#   main -> stage_b -> other  K file pages read
+# and the same from the trace.dat read elsewhere with the binary moved (--symfs), after it was
+# rebuilt differently (a build-ID mismatch: counted, never a wrong name), from saved text traces
+# and trace-cmd files with ftrace's stacks, and a kernel fault named from kallsyms.
+# Needs root and tracefs (scripts/install-deps.sh: cc, trace-cmd, python3).
+set -euo pipefail
+SUITE=stacks
+. "$(dirname "$0")/lib.sh"
+
+require_live
+N=300 M=200 K=40
+SW=$ROOT/tests/symwork
+[ -x "$SW" ] || { bad "tests/symwork is not built (make)"; finish; exit 0; }
+
+# fold FILE REGEX: the faults of the folded stacks whose frames match REGEX
+fold() {
+	awk -v re="$2" '{ n = $NF; s = $0; sub(/ [0-9]+$/, "", s); if (s ~ re) t += n } END { print t + 0 }' "$1"
+}
+# the three chains, in a folded file: "N M K"
+chains() {
+	local k=${2:-}
+	echo "$(fold "$1" ";main;stage_a;leaf$k\$") $(fold "$1" ";main;stage_b;leaf$k\$") $(fold "$1" ";main;stage_b;other$k\$")"
+}
+
+mkdir -p "$TMP/bin" "$TMP/moved" "$TMP/elsewhere"
+cp "$SW" "$TMP/bin/symwork"
+cd "$TMP"
+
+# --- symbols, live: --by sym counts each function exactly
+run_status "$PFTRACE" record -q --by sym --json -- "$TMP/bin/symwork" $N $M $K "$TMP/f"
+check_eq "by sym: exit status" 0 "$status"
+sym_faults() { jq -r --arg f "$1" '[.groups[] | select(.function == $f and (.file // "" | endswith("/symwork")))] | map(.faults) | add // 0' <<<"$out"; }
+check_eq "by sym: leaf takes N+M" $((N + M)) "$(sym_faults leaf)"
+check_eq "by sym: other takes K" $K "$(sym_faults other)"
+check_eq "by sym: the key names the function and its file" "leaf (symwork)" \
+	"$(j '.groups[] | select(.function == "leaf") | .key')"
+check_eq "by sym: the row's source file" true \
+	"$(j '[.groups[] | select(.function == "leaf") | .source | test("tests/symwork.c$")] | all')"
+check_eq "by sym: every file found" "0 0" "$(j '"\(.summary.symbols.missing) \(.summary.symbols.mismatched)"')"
+
+# --- --by ip: rows carry the pid, ip_symbol and the source line
+run_status "$PFTRACE" record -q --by ip --json -- "$TMP/bin/symwork" $N $M $K "$TMP/f"
+check_eq "by ip: leaf's row: pid, leaf+0x.., its line" true \
+	"$(j '[.groups[] | select(.ip_symbol // "" | startswith("leaf+0x"))] | length == 1 and
+	      (.[0].pid > 0) and (.[0].symbol.source | test("symwork.c:[0-9]+$")) and .[0].faults == '$((N + M)))"
+
+# --- stacks, live: the chains exactly, by frame pointers
+run_status "$PFTRACE" record -q --stacks --folded -- "$TMP/bin/symwork" $N $M $K "$TMP/f"
+echo "$out" >"$TMP/live.folded"
+check_eq "folded: main;stage_a;leaf N, main;stage_b;leaf M, main;stage_b;other K" "$N $M $K" \
+	"$(chains "$TMP/live.folded")"
+check_eq "folded: the comm is the root frame" 0 "$(grep -vc '^symwork;' "$TMP/live.folded" || true)"
+check_eq "folded: the format flamegraph.pl reads (frames ; count)" 0 \
+	"$(grep -Evc '^[^ ].* [0-9]+$' "$TMP/live.folded" || true)"
+run_status "$PFTRACE" record -q --stacks --jsonl -- "$TMP/bin/symwork" $N $M $K "$TMP/f"
+check_eq "jsonl: a leaf fault's stack, innermost first, whole" '["leaf","stage_a","main"] false' \
+	"$(jq -c 'select(.symbol.function == "leaf")' <<<"$out" | head -1 |
+		jq -r '"\([.stack[0:3][].function] | tojson) \(.stack_truncated)"')"
+check_eq "jsonl: every fault has its stack" 0 "$(jq -c 'select(.stack == null)' <<<"$out" | wc -l)"
+run_status "$PFTRACE" record -q --stacks --no-major -- true
+check_eq "--stacks with --no-major: usage" 2 "$status"
+
+# --- the trace.dat, read in another directory, the binary moved: --symfs
+"$PFTRACE" record -q --stacks -o "$TMP/s.dat" -- "$TMP/bin/symwork" $N $M $K "$TMP/f"
+cd "$TMP/elsewhere"
+"$PFTRACE" report --folded ../s.dat >"$TMP/dat.folded"
+check_eq "trace.dat: the same chains" "$N $M $K" "$(chains "$TMP/dat.folded")"
+mv "$TMP/bin/symwork" "$TMP/moved/symwork"
+run_status "$PFTRACE" report --folded ../s.dat
+echo "$out" >"$TMP/missing.folded"
+check_eq "binary moved: no name for its code" 0 "$(grep -Ec ';(leaf|stage_a|stage_b|other)( |;)' "$TMP/missing.folded" || true)"
+check_eq "binary moved: its frames are its file" true "$(grep -q '\[symwork\]' "$TMP/missing.folded" && echo true)"
+check_match "binary moved: said" "symbols: 1 file missing, 0 build-id mismatches" "$err"
+"$PFTRACE" report --symfs "$TMP/moved" --folded ../s.dat >"$TMP/symfs.folded"
+check_eq "--symfs: the same chains" "$N $M $K" "$(chains "$TMP/symfs.folded")"
+run_status "$PFTRACE" report --symfs "$TMP/moved" --by sym --json ../s.dat
+check_eq "--symfs: by sym" "$((N + M)) $K" "$(sym_faults leaf) $(sym_faults other)"
+
+# --- rebuilt differently at the recorded path: another build ID, never a wrong name
+cc -O0 -g -fno-omit-frame-pointer -DVARIANT -o "$TMP/bin/symwork" "$ROOT/tests/symwork.c"
+run_status "$PFTRACE" report --by sym --json ../s.dat
+check_eq "rebuilt: counted as a mismatch" "0 1" "$(j '"\(.summary.symbols.missing) \(.summary.symbols.mismatched)"')"
+check_eq "rebuilt: none of its functions named" 0 \
+	"$(j '[.groups[] | select((.file // "" | endswith("/symwork")) and .function != null)] | length')"
+check_eq "rebuilt: its faults grouped under its file" true \
+	"$(j '[.groups[] | select(.key == "[symwork]")] | length == 1')"
+run_status "$PFTRACE" report --by sym ../s.dat
+check_match "rebuilt: the table says so" "symbols: 0 files missing, 1 build-id mismatch" "$out"
+cd "$TMP"
+mv "$TMP/moved/symwork" "$TMP/bin/symwork"
+
+# --- DWARF: the same chains, and the caller a frameless function hides from frame pointers
+run_status "$PFTRACE" record -q --stacks=dwarf --folded -- "$TMP/bin/symwork" $N $M $K "$TMP/f"
+echo "$out" >"$TMP/dwarf.folded"
+check_eq "dwarf: the same chains" "$N $M $K" "$(chains "$TMP/dwarf.folded")"
+check_eq "dwarf: whole stacks, from _start" true \
+	"$(grep -q '^symwork;_start;__libc_start_main;__libc_start_call_main;main;stage_a;leaf ' "$TMP/dwarf.folded" && echo true)"
+check_eq "dwarf: memset's caller (a function with no frame pointer hides it)" "true 0" \
+	"$([ "$(fold "$TMP/dwarf.folded" ';main;file_map;__memset[a-z0-9_]*$')" -gt 0 ] && echo true) $(fold "$TMP/live.folded" ';file_map;')"
+"$PFTRACE" record -q --stacks=dwarf -o "$TMP/d.dat" -- "$TMP/bin/symwork" $N $M $K "$TMP/f"
+"$PFTRACE" report --folded "$TMP/d.dat" >"$TMP/dwarf-dat.folded"
+check_eq "dwarf: from its trace.dat" "$N $M $K" "$(chains "$TMP/dwarf-dat.folded")"
+
+# --- a fault in kernel code (read() into fresh pages), named from kallsyms, live and offline
+run_status "$PFTRACE" record -q -k --stacks=kernel --by sym --json -o "$TMP/k.dat" -- "$ROOT/tests/workload" kernel 64
+kfun=$(j '[.groups[] | select(.file == "[kernel]" and .faults == 64)][0].function')
+check_eq "kernel: one function took the 64 kernel-mode faults" true "$([ "$kfun" != null ] && echo true)"
+check_eq "kernel: it is in kallsyms" true "$(grep -qE " [tTwW] $kfun\$" /proc/kallsyms && echo true)"
+run_status "$PFTRACE" report -k --by sym --json "$TMP/k.dat"
+check_eq "kernel: named the same from the trace.dat's own kallsyms" "$kfun 64" \
+	"$(j '[.groups[] | select(.file == "[kernel]")][0] | "\(.function) \(.faults)"')"
+"$PFTRACE" report -k --folded "$TMP/k.dat" >"$TMP/k.folded"
+check_eq "kernel: its stacks end in it, a kernel frame" 64 "$(fold "$TMP/k.folded" ";${kfun}_\\[k\\]\$")"
+check_eq "kernel: with the system call below it" 64 "$(fold "$TMP/k.folded" ";entry_SYSCALL_64[a-z_]*_\\[k\\];.*;${kfun}_\\[k\\]\$")"
+check_eq "kernel: --stacks' own refused reads of user memory left out, and counted" true \
+	"$(j '.summary.kernel_faults_atomic > 0 and ([.groups[] | select(.function // "" | startswith("__get_user"))] | length == 0)')"
+
+# --- saved text traces and trace-cmd files with ftrace's stacks (8 user frames at most)
+"$ROOT/scripts/capture-text.sh" -S -d "$TMP/tc.dat" "$TMP/trace.txt" -- "$TMP/bin/symwork" $N $M $K "$TMP/f" "$TMP/maps.txt"
+"$PFTRACE" report -m "$TMP/maps.txt" --folded "$TMP/trace.txt" >"$TMP/text.folded"
+kpath=';asm_exc_page_fault_\[k\];exc_page_fault_\[k\]'
+check_eq "text: the same chains, over the kernel's fault entry" "$N $M $K" "$(chains "$TMP/text.folded" "$kpath")"
+check_eq "text: the tracer's own frame is dropped" 0 "$(grep -c trace_event_raw_event "$TMP/text.folded" || true)"
+"$PFTRACE" report -m "$TMP/maps.txt" --folded "$TMP/tc.dat" >"$TMP/tc.folded"
+check_eq "trace-cmd's file: the same stacks as the text" "" "$(diff "$TMP/text.folded" "$TMP/tc.folded")"
+trace-cmd report "$TMP/tc.dat" >"$TMP/tc.txt" 2>/dev/null
+"$PFTRACE" report -m "$TMP/maps.txt" --folded "$TMP/tc.txt" >"$TMP/tct.folded"
+check_eq "trace-cmd report's text: the same chains" "$N $M $K" "$(chains "$TMP/tct.folded" "$kpath")"
+
+# --- the flame graph: a self-contained SVG whose frames are the folded numbers
+run_status "$PFTRACE" record -q --stacks --flamegraph "$TMP/f.svg" --json -- "$TMP/bin/symwork" $N $M $K "$TMP/f"
+total=$(j .summary.faults)
+check_eq "flamegraph: checked" OK "$(python3 - "$TMP/f.svg" "$total" $N $M $K <<'EOF'
+import sys, re, xml.etree.ElementTree as ET
+path, total, n, m, k = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
+ns = {'s': 'http://www.w3.org/2000/svg'}
+raw = open(path).read()
+root = ET.fromstring(raw)
+def fail(msg):
+    print(msg); sys.exit(0)
+if re.search(r'(href|src)\s*=|@import|url\(', raw): fail('external reference')
+if 'http' in raw.replace('http://www.w3.org/2000/svg', ''): fail('a network address')
+frames = []
+for g in root.findall('s:g', ns):
+    if g.get('class') != 'f': continue
+    t, r = g.find('s:title', ns).text, g.find('s:rect', ns)
+    frames.append((t, float(r.get('x')), float(r.get('y')), float(r.get('width'))))
+alls = [f for f in frames if f[0].startswith('all (')]
+if len(alls) != 1 or f'({total} faults, 100.00%' not in alls[0][0]: fail(f'root: {alls}')
+W, Y = alls[0][3], alls[0][2]
+def at(name, level):
+    return [f for f in frames if f[0].startswith(name + ' (') and abs((Y - f[2]) / 17 - level) < 0.01]
+# all, symwork, __libc_start_call_main, main, stage_x, leaf/other
+leafs, others = at('leaf', 5), at('other', 5)
+if sorted(round(f[3] / W * total) for f in leafs) != sorted([n, m]): fail(f'leaf widths {leafs}')
+if [round(f[3] / W * total) for f in others] != [k]: fail(f'other width {others}')
+for name, want in (('leaf', None), ('other', k)):
+    for f in at(name, 5):
+        got = int(re.search(r'\((\d+) faults?', f[0]).group(1))
+        if abs(got / total * W - f[3]) > 0.2: fail(f'{name}: title {got} vs width {f[3]}')
+kids = [f for f in frames if abs((Y - f[2]) / 17 - 1) < 0.01]
+if abs(sum(f[3] for f in kids) - W) > 0.5: fail('the comms do not add up to the root')
+if not all(re.search(r'\d+ faults?, [\d.]+%; \d+ major', f[0]) for f in frames): fail('a title without its numbers')
+print('OK')
+EOF
+)"
+
+# --- each distinct address is named once: 20000 faults in one loop
+run_status "$PFTRACE" record -q --by sym --json -- "$ROOT/tests/workload" touch 20000
+check_eq "cache: every fault looked up, few resolved" true \
+	"$(j '.summary.symbols.lookups == .summary.faults and .summary.faults > 20000 and .summary.symbols.resolved < 200')"
+finish
