@@ -13,7 +13,8 @@ $(error missing libraries: $(MISSING) -- run scripts/install-deps.sh (Debian/Ubu
 endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libstdc++: __cxa_demangle, the C++ ABI's own demangler, for C++ function names
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lstdc++
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS    ?= -O2 -g

@@ -329,11 +329,14 @@ struct pft_report_opts out_report_opts(const struct out_opts *o)
 	/* the table shows 20 rows unless told; JSON carries every row unless told */
 	int top = o->top >= 0 ? o->top : o->out == SINK_JSON ? 0 : 20;
 
-	struct pft_report_opts ro = {o->by, top, o->pids.v, o->pids.n, o->kernel, false, false};
+	struct pft_report_opts ro = {o->by,	top,   o->pids.v, o->pids.n,
+				     o->kernel, false, false,	  false};
 	int id;
 
 	for (id = 0; id < NR_SINKS; id++)
 		ro.stack_tree |= (o->out == (enum sink_id)id || o->file[id]) && sinks[id].stacks;
+	/* the per-fault sink shows each fault's stack */
+	ro.stacks = ro.stack_tree || sinks[o->out].fault;
 	return ro;
 }
 

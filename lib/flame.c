@@ -109,7 +109,7 @@ static void kind_shade(const struct stack_node *n, const char *name, char *buf, 
 
 static const char *name_of(const struct flame *fl, uint32_t node)
 {
-	return node ? fl->rep->strs.s[fl->rep->tree.nodes[node].name] : "all";
+	return node ? fl->rep->tree.nodes[node].name : "all";
 }
 
 /* How deep the drawn frames go. */

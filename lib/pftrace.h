@@ -481,9 +481,15 @@ int pft_syms_kallsyms(struct pft_syms *s, FILE *f);
  * file is named once. *out's strings live as long as s. */
 void pft_syms_lookup(struct pft_syms *s, const struct pft_vma *vma, uint64_t addr,
 		     struct pft_symbol *out);
+/* text interned in s: one pointer per distinct text, as long as s lives; NULL on ENOMEM. */
+const char *pft_syms_intern(struct pft_syms *s, const char *text);
 /* "function+0x12", else "file+0xoffset", else "0xaddr". snprintf's return. */
 int pft_symbol_text(const struct pft_symbol *sym, char *buf, size_t size);
 const struct pft_syms_stats *pft_syms_stats(const struct pft_syms *s);
+/* Calls cb for each file that could not be used to name code: missing, or (mismatched) found
+ * only with another build ID (or inode). Stops at a negative return, which it returns. */
+int pft_syms_foreach_unusable(const struct pft_syms *s,
+			      int (*cb)(void *data, const char *path, bool mismatched), void *data);
 void pft_syms_free(struct pft_syms *s);
 /* The GNU build ID of an ELF file into id: its length (0: it has none), -1 with errno. */
 ssize_t pft_build_id(const char *path, uint8_t *id, size_t size);
@@ -545,6 +551,7 @@ struct pft_report_opts {
 	size_t nr_pids;
 	bool kernel;	  /* include page_fault_kernel */
 	bool completions; /* the source has fault completions: a fault waits for its own */
+	bool stacks;	  /* name each fault's call stack (the per-fault sink gets it) */
 	bool stack_tree;  /* keep the tree of call stacks (folded stacks, flame graphs) */
 };
 

@@ -100,7 +100,9 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 {
 	uint32_t dummy;
 
-	if (pft_rep_stack(rep, f) < 0 || (rep->opts.stack_tree && pft_rep_tree_add(rep, f) < 0))
+	if ((rep->opts.stacks || rep->opts.stack_tree) && pft_rep_stack(rep, f) < 0)
+		return -1;
+	if (rep->opts.stack_tree && pft_rep_tree_add(rep, f) < 0)
 		return -1;
 	pft_rep_count(&rep->total, f);
 	rep->major_unknown += f->major < 0;
@@ -122,22 +124,26 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 
 static struct held *held_of(struct pft_report *rep, int tid, bool create)
 {
+	struct held *h;
 	uint32_t i;
 
+	if (pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, &i))
+		return rep->held[i];
 	if (!create)
-		return pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, &i)
-			   ? &rep->held[i]
-			   : NULL;
-	if (pft_hmap_put(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, (uint32_t)rep->nr_held,
-			 &i) < 0)
 		return NULL;
-	if (i == rep->nr_held) {
-		if (pft_grow((void **)&rep->held, &rep->cap_held, rep->nr_held + 1,
-			     sizeof(*rep->held)) < 0)
-			return NULL;
-		rep->held[rep->nr_held++].used = false;
+	/* each one its own allocation: a held fault points into itself (its event, comm and
+	 * symbol), and the array of them grows */
+	if (pft_grow((void **)&rep->held, &rep->cap_held, rep->nr_held + 1, sizeof(*rep->held)) <
+		0 ||
+	    !(h = calloc(1, sizeof(*h))))
+		return NULL;
+	if (pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, (uint32_t)rep->nr_held) <
+	    0) {
+		free(h);
+		return NULL;
 	}
-	return &rep->held[i];
+	rep->held[rep->nr_held++] = h;
+	return h;
 }
 
 /* A held fault is complete: with its completion's verdict, or without one (its thread faulted
@@ -219,7 +225,7 @@ int pft_report_finish(struct pft_report *rep)
 	size_t i;
 
 	for (i = 0; i < rep->nr_held; i++)
-		if (release_held(rep, &rep->held[i]) < 0)
+		if (release_held(rep, rep->held[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -357,9 +363,11 @@ void pft_report_free(struct pft_report *rep)
 		free(rep->inputs[i].name);
 	free(rep->inputs);
 	free(rep->pids);
-	for (i = 0; i < rep->nr_held; i++)
-		if (rep->held[i].used) /* a report freed without pft_report_finish */
-			pft_vma_unref(rep->held[i].f.vma);
+	for (i = 0; i < rep->nr_held; i++) {
+		if (rep->held[i]->used) /* a report freed without pft_report_finish */
+			pft_vma_unref(rep->held[i]->f.vma);
+		free(rep->held[i]);
+	}
 	free(rep->held);
 	pft_hmap_release(&rep->held_by_tid);
 	free(rep->lat);

@@ -66,7 +66,8 @@ struct table {
 
 /* The tree of call stacks: a node per (parent, frame); the root's children are comms. */
 struct stack_node {
-	uint32_t parent, name; /* name: interned */
+	uint32_t parent;
+	const char *name; /* the symbolizer's interned string (NULL: the root) */
 	uint32_t first_child, next;
 	bool kernel;
 	uint64_t total, self, major; /* faults through it, ending at it, major ones */
@@ -76,7 +77,9 @@ struct stack_node {
 struct stack_tree {
 	struct stack_node *nodes;
 	size_t nr, cap;
-	struct pft_hmap index; /* (parent, name << 1 | kernel) -> node */
+	struct pft_hmap index; /* (parent, name pointer << 1 | kernel) -> node */
+	/* names of the faults just seen, to intern less */
+	const char *last_module, *last_bracket, *last_comm;
 };
 
 struct input {
@@ -101,7 +104,7 @@ struct pft_report {
 	pft_fault_sink sink;
 	void *sink_data;
 	struct pft_hmap held_by_tid;
-	struct held *held;
+	struct held **held;
 	size_t nr_held, cap_held;
 	uint64_t major_unknown, completions_unmatched;
 	bool have_total; /* counters of all processes as one total (older trace.dat) */

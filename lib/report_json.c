@@ -403,6 +403,19 @@ static json_t *ts_json(uint64_t ts)
 	return ts == PFT_NO_TS ? json_null() : json_integer((json_int_t)ts);
 }
 
+/* {"path", "why": "missing"|"mismatch"}, the first 100 */
+static int add_unusable(void *data, const char *path, bool mismatched)
+{
+	json_t *arr = data, *o;
+
+	if (json_array_size(arr) >= 100)
+		return -1;
+	o = json_object();
+	json_object_set_new(o, "path", pft_json_str(path));
+	json_object_set_new(o, "why", json_string(mismatched ? "mismatch" : "missing"));
+	return json_array_append_new(arr, o) < 0 ? -1 : 0;
+}
+
 /* What could not be named: null when code was not named at all. */
 static json_t *symbols_json(const struct pft_report *rep)
 {
@@ -420,6 +433,8 @@ static json_t *symbols_json(const struct pft_report *rep)
 	json_object_set_new(o, "lookups", json_integer((json_int_t)st->lookups));
 	json_object_set_new(o, "resolved", json_integer((json_int_t)st->resolved));
 	json_object_set_new(o, "named", json_integer((json_int_t)st->names));
+	json_object_set_new(o, "unusable_files", json_array());
+	pft_syms_foreach_unusable(rep->syms, add_unusable, json_object_get(o, "unusable_files"));
 	return o;
 }
 

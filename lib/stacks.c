@@ -55,13 +55,12 @@ static void name_text(struct pft_report *rep, const char *text, bool kernel, str
 {
 	const char *plus = strchr(text, '+');
 	char buf[512];
-	uint32_t id;
 
 	snprintf(buf, sizeof(buf), "%.*s", (int)(plus ? (size_t)(plus - text) : strlen(text)),
 		 text);
 	fr->sym = (struct pft_symbol){.module = kernel ? "[kernel]" : NULL, .kernel = kernel};
-	if (*buf && pft_strtab_put(&rep->strs, buf, &id) == 0)
-		fr->sym.function = rep->strs.s[id];
+	if (*buf)
+		fr->sym.function = pft_syms_intern(rep->syms, buf);
 	if (plus)
 		pft_parse_hex(plus + 1 + (plus[1] == '0' && plus[2] == 'x') * 2, &fr->sym.offset);
 }
@@ -127,26 +126,33 @@ int pft_rep_stack(struct pft_report *rep, struct pft_fault *f)
 /* ---------------------------------------------------------------- the tree */
 
 /* A frame's name in the tree: its function, else its file ("[libfoo.so]"): the offsets of code
- * that cannot be named would split it into as many frames as addresses. */
-static int frame_name(struct pft_report *rep, const struct pft_frame *fr, uint32_t *id)
+ * that cannot be named would split it into as many frames as addresses. Names are the
+ * symbolizer's interned strings: one pointer per name. NULL on ENOMEM. */
+static const char *frame_name(struct pft_report *rep, const struct pft_frame *fr)
 {
 	const char *mod = fr->sym.module ? strrchr(fr->sym.module, '/') : NULL;
 	char buf[512];
 
 	if (fr->sym.function)
-		return pft_strtab_put(&rep->strs, fr->sym.function, id);
+		return fr->sym.function;
+	if (rep->tree.last_module == fr->sym.module && rep->tree.last_bracket)
+		return rep->tree.last_bracket;
 	mod = mod ? mod + 1 : fr->sym.module;
 	snprintf(buf, sizeof(buf), mod && *mod == '[' ? "%s" : "[%s]", mod ? mod : "unknown");
-	return pft_strtab_put(&rep->strs, buf, id);
+	rep->tree.last_module = fr->sym.module;
+	return rep->tree.last_bracket = pft_syms_intern(rep->syms, buf);
 }
 
-static int64_t child(struct pft_report *rep, uint32_t parent, uint32_t name, bool kernel)
+static int64_t child(struct pft_report *rep, uint32_t parent, const char *name, bool kernel)
 {
 	struct stack_tree *t = &rep->tree;
 	uint32_t at;
 	int r;
 
-	r = pft_hmap_put(&t->index, parent, (uint64_t)name << 1 | kernel, (uint32_t)t->nr, &at);
+	if (!name)
+		return -1;
+	r = pft_hmap_put(&t->index, parent, (uint64_t)(uintptr_t)name << 1 | kernel,
+			 (uint32_t)t->nr, &at);
 	if (r < 0)
 		return -1;
 	if (r == 1) {
@@ -173,10 +179,20 @@ static void count(struct stack_node *n, const struct pft_fault *f)
 	n->kind[f->kind]++;
 }
 
+/* The comm, interned: faults in a row are mostly of one. */
+static const char *comm_name(struct pft_report *rep, const char *comm)
+{
+	struct stack_tree *t = &rep->tree;
+
+	comm = comm ? comm : "<...>";
+	if (!t->last_comm || strcmp(t->last_comm, comm))
+		t->last_comm = pft_syms_intern(rep->syms, comm);
+	return t->last_comm;
+}
+
 int pft_rep_tree_add(struct pft_report *rep, const struct pft_fault *f)
 {
 	struct stack_tree *t = &rep->tree;
-	uint32_t name;
 	int64_t at;
 	size_t i;
 
@@ -188,31 +204,31 @@ int pft_rep_tree_add(struct pft_report *rep, const struct pft_fault *f)
 		t->nr = 1;
 	}
 	count(&t->nodes[0], f);
-	if (pft_strtab_put(&rep->strs, f->ev->comm ? f->ev->comm : "<...>", &name) < 0 ||
-	    (at = child(rep, 0, name, false)) < 0)
+	if ((at = child(rep, 0, comm_name(rep, f->ev->comm), false)) < 0)
 		return -1;
 	count(&t->nodes[at], f);
 	if (!f->stack_depth || f->stack_truncated) {
 		/* said, not hidden: a stack that is not whole starts at a frame of its own */
-		if (pft_strtab_put(&rep->strs, f->stack_depth ? "[truncated]" : "[no stack]",
-				   &name) < 0 ||
-		    (at = child(rep, (uint32_t)at, name, false)) < 0)
+		if ((at = child(
+			 rep, (uint32_t)at,
+			 pft_syms_intern(rep->syms, f->stack_depth ? "[truncated]" : "[no stack]"),
+			 false)) < 0)
 			return -1;
 		count(&t->nodes[at], f);
 	}
 	if (!f->stack_depth) { /* the faulting function, as the one frame known */
 		struct pft_frame fr = {f->ev->ip, f->symbol};
 
-		if (frame_name(rep, &fr, &name) < 0 ||
-		    (at = child(rep, (uint32_t)at, name, f->symbol.kernel)) < 0)
+		/* a name the trace gave lives as long as its event */
+		fr.sym.function = pft_syms_intern(rep->syms, f->symbol.function);
+		if ((at = child(rep, (uint32_t)at, frame_name(rep, &fr), f->symbol.kernel)) < 0)
 			return -1;
 		count(&t->nodes[at], f);
 	}
 	for (i = f->stack_depth; i-- > 0;) {
 		const struct pft_frame *fr = &f->stack[i];
 
-		if (frame_name(rep, fr, &name) < 0 ||
-		    (at = child(rep, (uint32_t)at, name, fr->sym.kernel)) < 0)
+		if ((at = child(rep, (uint32_t)at, frame_name(rep, fr), fr->sym.kernel)) < 0)
 			return -1;
 		count(&t->nodes[at], f);
 	}
@@ -230,7 +246,8 @@ void pft_rep_tree_release(struct stack_tree *t)
 
 static const char *node_name(const struct pft_report *rep, const struct stack_node *n)
 {
-	return rep->strs.s[n->name];
+	(void)rep;
+	return n->name ? n->name : "all";
 }
 
 /* Children in name order: the output does not depend on the order faults came in. */

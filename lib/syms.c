@@ -32,6 +32,10 @@
 #include "internal.h"
 
 #define MAX_BUILD_ID 64
+#define VCACHE	     256
+
+/* libstdc++'s demangler (the C++ ABI's): malloc'd, status 0 on success */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 enum file_state {
 	FILE_UNOPENED,
@@ -84,6 +88,12 @@ struct pft_syms {
 	int (*dbgd_find_executable)(void *client, const unsigned char *id, int len, char **path);
 	bool dbgd_tried;
 	struct pft_unwinder *unw; /* unwind.c's, made on first use */
+	/* the file of a VMA, by the VMA (held: the pointer stays its own): a lookup does not
+	 * intern the path again */
+	struct {
+		const struct pft_vma *v;
+		uint32_t file;
+	} vcache[VCACHE];
 };
 
 static char *debuginfo_path; /* libdwfl's default search path */
@@ -275,9 +285,12 @@ static void open_file(struct pft_syms *s, struct symfile *f)
 
 static struct symfile *file_of(struct pft_syms *s, const struct pft_vma *v)
 {
+	size_t slot = ((uintptr_t)v >> 4) % VCACHE;
 	uint32_t p, at;
 	int r;
 
+	if (s->vcache[slot].v == v)
+		return &s->files[s->vcache[slot].file];
 	if (pft_strtab_put(&s->strs, v->path, &p) < 0)
 		return NULL;
 	r = pft_hmap_put(&s->file_idx, p, v->inode, (uint32_t)s->nr_files, &at);
@@ -289,6 +302,9 @@ static struct symfile *file_of(struct pft_syms *s, const struct pft_vma *v)
 			return NULL;
 		s->files[s->nr_files++] = (struct symfile){.path = p, .inode = v->inode};
 	}
+	pft_vma_unref(s->vcache[slot].v);
+	s->vcache[slot].v = pft_vma_ref(v);
+	s->vcache[slot].file = at;
 	return &s->files[at];
 }
 
@@ -344,6 +360,15 @@ static int add_result(struct pft_syms *s, const struct pft_symbol *r, uint32_t *
 	return 0;
 }
 
+const char *pft_syms_intern(struct pft_syms *s, const char *text)
+{
+	uint32_t id;
+
+	if (!text || pft_strtab_put(&s->strs, text, &id) < 0)
+		return NULL;
+	return str(s, id);
+}
+
 /* A string of ours (interned), or NULL. */
 static const char *keep(struct pft_syms *s, const char *text)
 {
@@ -359,6 +384,8 @@ static void name_in_file(struct pft_syms *s, struct symfile *f, uint64_t off, st
 	GElf_Addr addr, sym_off;
 	GElf_Sym sym;
 	const char *name, *src, *at;
+	char *plain = NULL;
+	int status = -1;
 	Dwfl_Line *line;
 	int lineno = 0;
 	char buf[4200];
@@ -373,7 +400,12 @@ static void name_in_file(struct pft_syms *s, struct symfile *f, uint64_t off, st
 		snprintf(buf, sizeof(buf), "%.*s", (int)(at - name), name);
 		name = buf;
 	}
+	/* C++ (and Rust's legacy) names as people write them */
+	if (!strncmp(name, "_Z", 2) && (plain = __cxa_demangle(name, NULL, NULL, &status)) &&
+	    status == 0)
+		name = plain;
 	r->function = keep(s, name);
+	free(plain);
 	r->offset = sym_off;
 	line = dwfl_module_getsrc(f->mod, addr);
 	src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
@@ -542,6 +574,23 @@ const struct pft_syms_stats *pft_syms_stats(const struct pft_syms *s)
 	return &s->st;
 }
 
+int pft_syms_foreach_unusable(const struct pft_syms *s,
+			      int (*cb)(void *data, const char *path, bool mismatched), void *data)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < s->nr_files; i++) {
+		const struct symfile *f = &s->files[i];
+
+		if (f->state != FILE_MISSING && f->state != FILE_MISMATCH)
+			continue;
+		if ((r = cb(data, str(s, f->path), f->state == FILE_MISMATCH)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int pft_symbol_text(const struct pft_symbol *sym, char *buf, size_t size)
 {
 	const char *mod = sym->module ? strrchr(sym->module, '/') : NULL;
@@ -566,6 +615,8 @@ void pft_syms_free(struct pft_syms *s)
 	if (!s)
 		return;
 	pft_unwinder_free(s->unw); /* its Dwfls hold files found here */
+	for (i = 0; i < VCACHE; i++)
+		pft_vma_unref(s->vcache[i].v);
 	for (i = 0; i < s->nr_files; i++) {
 		if (s->files[i].dwfl)
 			dwfl_end(s->files[i].dwfl);

@@ -14,6 +14,7 @@
  * usage: symwork N M K FILE [MAPS_OUT]   (FILE is created: K * 128 KiB; MAPS_OUT gets
  *                                        /proc/self/maps at the end, for text traces)
  * Built twice in the tests: -DVARIANT makes another binary (another build ID, other addresses).
+ * SYMWORK_DEPTH=D (benchmarks) puts D frames of descend() between main and the stages.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -134,6 +135,18 @@ static void copy_maps(const char *path)
 	close(out);
 }
 
+/* Deeper stacks, as real programs have (a frame pointer walk costs per frame). */
+NOINLINE static void descend(int depth, char *a, long n, char *b, long m, const char *map, long k)
+{
+	if (depth > 0) {
+		descend(depth - 1, a, n, b, m, map, k);
+		sink = 0;
+		return;
+	}
+	stage_a(a, n);
+	stage_b(b, m, map, k);
+}
+
 int main(int argc, char **argv)
 {
 	long n, m, k;
@@ -156,8 +169,12 @@ int main(int argc, char **argv)
 	warm[0] = 0;
 	stage_a(warm, 0);
 	stage_b(warm, 0, map, 0);
-	stage_a(a, n);
-	stage_b(b, m, map, k);
+	if (getenv("SYMWORK_DEPTH")) {
+		descend(atoi(getenv("SYMWORK_DEPTH")), a, n, b, m, map, k);
+	} else {
+		stage_a(a, n);
+		stage_b(b, m, map, k);
+	}
 	if (argc == 6)
 		copy_maps(argv[5]);
 	return 0;

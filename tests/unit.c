@@ -834,6 +834,62 @@ static void test_folded(void)
 	pft_aspace_free(as);
 }
 
+/* Faults held for their completions while many other threads fault (the table of held faults
+ * grows): each completes with its own event, comm and stack. */
+static int check_own(void *data, const struct pft_fault *f)
+{
+	int *bad = data;
+	char want[16];
+
+	snprintf(want, sizeof(want), "t%d", f->tid);
+	*bad += f->ev->address != 0x56373998e000ull + (uint64_t)f->tid * 4096 ||
+		strcmp(f->ev->comm, want) || f->stack_depth != 1 ||
+		strcmp(f->stack[0].sym.function, want);
+	nr_faults++;
+	return 0;
+}
+
+static void test_held_growth(void)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true, .stacks = true};
+	struct pft_syms *syms = pft_syms_new(NULL);
+	struct pft_report *rep;
+	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .tgid = -1, .error_code = 6};
+	struct pft_event done = {.type = PFT_EV_COMPLETION, .tgid = -1};
+	char comm[16];
+	const char *frame[1] = {comm};
+	int tid, bad = 0;
+
+	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(&o, as);
+	pft_report_set_syms(rep, syms);
+	nr_faults = 0;
+	pft_report_set_sink(rep, check_own, &bad);
+	for (tid = 1; tid <= 300; tid++) {
+		snprintf(comm, sizeof(comm), "t%d", tid);
+		ev.tid = tid;
+		ev.comm = comm;
+		ev.ts = (uint64_t)tid;
+		ev.address = 0x56373998e000ull + (uint64_t)tid * 4096;
+		CHECK(pft_report_add(rep, &ev) == 0);
+	}
+	for (tid = 1; tid <= 300; tid++) {
+		snprintf(comm, sizeof(comm), "t%d", tid);
+		done.tid = tid;
+		done.ts = 1000 + (uint64_t)tid;
+		done.address = 0x56373998e000ull + (uint64_t)tid * 4096;
+		done.ustack = (struct pft_stack){.nr = 1, .frames = frame};
+		CHECK(pft_report_add(rep, &done) == 0);
+	}
+	CHECK(nr_faults == 300 && bad == 0);
+	pft_report_free(rep);
+	pft_syms_free(syms);
+	pft_aspace_free(as);
+}
+
 int main(void)
 {
 	test_history_lines();
@@ -850,6 +906,7 @@ int main(void)
 	test_perf_stacks();
 	test_kallsyms_subset();
 	test_folded();
+	test_held_growth();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
