@@ -438,13 +438,13 @@ static json_t *symbols_json(const struct pft_report *rep)
 	return o;
 }
 
-/* How many faults had a call stack, and how many of those were cut short; null when code was
- * not named. */
+/* How many faults had a call stack, and how many of those were cut short; null when stacks
+ * were not named (no output shows them). */
 static json_t *stacks_json(const struct pft_report *rep)
 {
 	json_t *o;
 
-	if (!rep->syms)
+	if (!rep->syms || !(rep->opts.stacks || rep->opts.stack_tree))
 		return json_null();
 	o = json_object();
 	json_object_set_new(o, "with_stack", json_integer((json_int_t)rep->stacks_seen));

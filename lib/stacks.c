@@ -65,23 +65,28 @@ static void name_text(struct pft_report *rep, const char *text, bool kernel, str
 		pft_parse_hex(plus + 1 + (plus[1] == '0' && plus[2] == 'x') * 2, &fr->sym.offset);
 }
 
-static void name_frame(struct pft_report *rep, const struct pft_fault *f,
+/* Names frame i of st into fr. false if it cannot be a caller: a return address is in code,
+ * and a frame pointer walk through code without frame pointers reads data as addresses. */
+static bool name_frame(struct pft_report *rep, const struct pft_fault *f,
 		       const struct pft_stack *st, size_t i, bool after_call, struct pft_frame *fr)
 {
 	const struct pft_event *ev = f->ev;
-	const struct pft_maps *maps;
+	const struct pft_maps *maps = NULL;
 	const struct pft_vma *v = NULL;
 	uint64_t ip = st->ips ? st->ips[i] : 0;
 
 	fr->ip = ip;
 	if (st->frames && st->frames[i]) { /* the source named it */
 		name_text(rep, st->frames[i], st == &ev->kstack, fr);
-		return;
+		return true;
 	}
 	ip -= after_call && ip;
 	if (ip < KERNEL_HALF)
 		v = pft_aspace_lookup(rep->as, f->pid, ev->ts, ip, ev->comm, &maps);
+	if (after_call && ip < KERNEL_HALF && maps && (!v || v->perms[2] != 'x'))
+		return false;
 	pft_syms_lookup(rep->syms, v, ip, &fr->sym);
+	return true;
 }
 
 int pft_rep_stack(struct pft_report *rep, struct pft_fault *f)
@@ -112,9 +117,14 @@ int pft_rep_stack(struct pft_report *rep, struct pft_fault *f)
 		name_frame(rep, f, k, i, i > 0, &rep->frames[n]);
 		n += n || !tracer_frame(rep->frames[n].sym.function);
 	}
-	for (i = 0; i < u->nr; i++)
-		name_frame(rep, f, u, i, i > 0 || k->nr || ev->type == PFT_EV_FAULT_KERNEL,
-			   &rep->frames[n++]);
+	for (i = 0; i < u->nr; i++) {
+		if (!name_frame(rep, f, u, i, i > 0 || k->nr || ev->type == PFT_EV_FAULT_KERNEL,
+				&rep->frames[n]))
+			break; /* not code: what follows is not the stack either */
+		n++;
+	}
+	if (!n)
+		return 0;
 	f->stack = rep->frames;
 	f->stack_depth = n;
 	f->stack_truncated = u->nr && !is_entry(rep->frames[n - 1].sym.function);

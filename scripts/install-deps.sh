@@ -5,7 +5,8 @@
 #   tests:  jq (JSON checks), trace-cmd (interop), valgrind, clang + libclang-rt-dev (libFuzzer),
 #           bsdutils (script: a terminal for the progress line and ^C), bc (benchmark scripts),
 #           linux-perf (perf trace: the peer pftrace is checked against), python3 (workloads),
-#           procps (pgrep), perl (signals sent at once, as timeout sends them)
+#           procps (pgrep), perl (signals sent at once, as timeout sends them),
+#           debuginfod, elfutils (a local debuginfod server: naming code through DEBUGINFOD_URLS)
 # Fedora: dnf install libtracefs-devel libtraceevent-devel libtracecmd-devel jansson-devel libzstd-devel \
 #         elfutils-devel \
 #         pkgconf-pkg-config gcc make jq trace-cmd clang
@@ -18,4 +19,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	gcc make pkg-config libc6-dev \
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev \
 	libdw-dev libelf-dev \
-	jq trace-cmd valgrind clang libclang-rt-dev bsdutils bc linux-perf python3 procps perl >/dev/null
+	jq trace-cmd valgrind clang libclang-rt-dev bsdutils bc linux-perf python3 procps perl \
+	debuginfod elfutils >/dev/null

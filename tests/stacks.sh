@@ -81,6 +81,33 @@ check_eq "--symfs: the same chains" "$N $M $K" "$(chains "$TMP/symfs.folded")"
 run_status "$PFTRACE" report --symfs "$TMP/moved" --by sym --json ../s.dat
 check_eq "--symfs: by sym" "$((N + M)) $K" "$(sym_faults leaf) $(sym_faults other)"
 
+# --- debuginfod (DEBUGINFOD_URLS): a local server has the binary, nothing else does
+if command -v debuginfod >/dev/null; then
+	mkdir -p "$TMP/dbgd/srv"
+	mv "$TMP/moved/symwork" "$TMP/dbgd/srv/symwork.bin"
+	port=$((20000 + $$ % 20000))
+	debuginfod -p $port -d "$TMP/dbgd/db.sqlite" -F "$TMP/dbgd/srv" >"$TMP/dbgd/log" 2>&1 &
+	dpid=$!
+	id=$(eu-readelf -n "$TMP/dbgd/srv/symwork.bin" | awk '/Build ID/ {print $3}')
+	# served once indexed: asked until it answers (30 s at most), never a fixed wait
+	python3 -c '
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/buildid/{sys.argv[2]}/executable", timeout=5)
+        break
+    except Exception:
+        time.sleep(0.1)' $port "$id"
+	DEBUGINFOD_URLS=http://127.0.0.1:$port DEBUGINFOD_CACHE_PATH=$TMP/dbgd/cache \
+		"$PFTRACE" report --folded ../s.dat >"$TMP/dbgd.folded"
+	check_eq "debuginfod: the same chains" "$N $M $K" "$(chains "$TMP/dbgd.folded")"
+	kill $dpid
+	wait $dpid 2>/dev/null || true
+	mv "$TMP/dbgd/srv/symwork.bin" "$TMP/moved/symwork"
+else
+	bad "debuginfod is not installed (scripts/install-deps.sh)"
+fi
+
 # --- rebuilt differently at the recorded path: another build ID, never a wrong name
 cc -O0 -g -fno-omit-frame-pointer -DVARIANT -o "$TMP/bin/symwork" "$ROOT/tests/symwork.c"
 run_status "$PFTRACE" report --by sym --json ../s.dat

@@ -14,13 +14,15 @@
  * usage: symwork N M K FILE [MAPS_OUT]   (FILE is created: K * 128 KiB; MAPS_OUT gets
  *                                        /proc/self/maps at the end, for text traces)
  * Built twice in the tests: -DVARIANT makes another binary (another build ID, other addresses).
- * SYMWORK_DEPTH=D (benchmarks) puts D frames of descend() between main and the stages.
+ * SYMWORK_DEPTH=D (benchmarks) puts D frames of descend() between main and the stages;
+ * SYMWORK_TIME=1 prints how long the stages took ("symwork: 0.123456 s").
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PAGE   4096
@@ -149,6 +151,7 @@ NOINLINE static void descend(int depth, char *a, long n, char *b, long m, const 
 
 int main(int argc, char **argv)
 {
+	struct timespec t0, t1;
 	long n, m, k;
 	char *a, *b, *warm;
 	const char *map;
@@ -169,12 +172,17 @@ int main(int argc, char **argv)
 	warm[0] = 0;
 	stage_a(warm, 0);
 	stage_b(warm, 0, map, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (getenv("SYMWORK_DEPTH")) {
 		descend(atoi(getenv("SYMWORK_DEPTH")), a, n, b, m, map, k);
 	} else {
 		stage_a(a, n);
 		stage_b(b, m, map, k);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (getenv("SYMWORK_TIME"))
+		fprintf(stderr, "symwork: %.6f s\n",
+			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (argc == 6)
 		copy_maps(argv[5]);
 	return 0;
