@@ -4,6 +4,7 @@ CC        ?= cc
 prefix    ?= /usr/local
 bindir    ?= $(prefix)/bin
 mandir    ?= $(prefix)/share/man
+datadir   ?= $(prefix)/share
 PKGS      := libtracefs libtraceevent libtracecmd jansson libzstd libdw libelf
 PKG_CONFIG ?= pkg-config
 
@@ -13,8 +14,8 @@ $(error missing libraries: $(MISSING) -- run scripts/install-deps.sh (Debian/Ubu
 endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-# libstdc++: __cxa_demangle, the C++ ABI's own demangler, for C++ function names
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lstdc++
+# libstdc++: __cxa_demangle, the C++ ABI's own demangler, for C++ function names; libm: log1p
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lstdc++ -lm
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS    ?= -O2 -g
@@ -105,6 +106,8 @@ demo-offline: pftrace
 install: pftrace
 	install -D -m 0755 pftrace $(DESTDIR)$(bindir)/pftrace
 	install -D -m 0644 man/pftrace.1 $(DESTDIR)$(mandir)/man1/pftrace.1
+	install -d $(DESTDIR)$(datadir)/pftrace/schema
+	install -m 0644 man/*.schema.json $(DESTDIR)$(datadir)/pftrace/schema/
 
 format:
 	clang-format -i lib/*.[ch] cmd/*.[ch] tests/*.c

@@ -105,6 +105,16 @@ static int write_flamegraph(const struct pft_report *rep, FILE *out)
 	return pft_report_write_flamegraph(rep, out);
 }
 
+static int write_heatmap(const struct pft_report *rep, FILE *out)
+{
+	return pft_report_write_heatmap(rep, out);
+}
+
+static int write_markdown(const struct pft_report *rep, FILE *out)
+{
+	return pft_render_markdown(rep, out);
+}
+
 /* the faults went out one by one */
 static int flush_lines(const struct pft_report *rep, FILE *out)
 {
@@ -130,18 +140,133 @@ int out_jsonl(void *data, const struct pft_fault *f)
 /* Every output a report can have: a new one is an entry here and its option. */
 static const struct sink {
 	const char *option;   /* for messages */
+	const char *format;   /* its --format name (standard output), or NULL */
 	bool to_file;	      /* written to the file its option names (else standard output) */
 	bool names_code;      /* shows the code that faults: needs a symbolizer */
 	bool stacks;	      /* draws the tree of call stacks */
+	bool points;	      /* draws each fault's time and address */
 	pft_fault_sink fault; /* each fault as it completes, or NULL */
 	int (*finish)(const struct pft_report *rep, FILE *out);
 } sinks[NR_SINKS] = {
-    [SINK_TABLE] = {"(table)", false, false, false, NULL, write_table},
-    [SINK_JSON] = {"--json", false, false, false, NULL, write_json},
-    [SINK_JSONL] = {"--jsonl", false, true, false, out_jsonl, flush_lines},
-    [SINK_FOLDED] = {"--folded", false, true, true, NULL, write_folded},
-    [SINK_FLAMEGRAPH] = {"--flamegraph", true, true, true, NULL, write_flamegraph},
+    [SINK_TABLE] = {"(table)", "table", false, false, false, false, NULL, write_table},
+    [SINK_JSON] = {"--json", "json", false, false, false, false, NULL, write_json},
+    [SINK_JSONL] = {"--jsonl", "jsonl", false, true, false, false, out_jsonl, flush_lines},
+    [SINK_FOLDED] = {"--folded", "folded", false, true, true, false, NULL, write_folded},
+    [SINK_MARKDOWN] = {"--format markdown", "markdown", false, false, false, false, NULL,
+		       write_markdown},
+    [SINK_FLAMEGRAPH] = {"--flamegraph", NULL, true, true, true, false, NULL, write_flamegraph},
+    [SINK_HEATMAP] = {"--heatmap", NULL, true, false, false, true, NULL, write_heatmap},
 };
+
+int opt_format(const struct opt *o, const char *arg)
+{
+	struct opt as_sink = *o;
+	int id;
+
+	for (id = 0; id < NR_SINKS; id++)
+		if (sinks[id].format && !strcmp(sinks[id].format, arg)) {
+			as_sink.min = id;
+			return opt_sink(&as_sink, NULL);
+		}
+	fprintf(stderr, "pftrace: --format '%s': use table, json, jsonl, folded or markdown\n",
+		arg);
+	return -1;
+}
+
+int opt_fail_if(const struct opt *o, const char *arg)
+{
+	struct gates *g = o->value;
+	char err[256];
+	struct pft_gate *gate = pft_gate_parse(arg, err, sizeof(err)), **v;
+
+	if (!gate) {
+		fprintf(stderr, "pftrace: --fail-if '%s': %s\n", arg, err);
+		return -1;
+	}
+	v = realloc(g->v, (g->n + 1) * sizeof(*g->v));
+	if (!v) {
+		pft_gate_free(gate);
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		return -1;
+	}
+	g->v = v;
+	g->v[g->n++] = gate;
+	return 0;
+}
+
+unsigned int out_gate_tables(const struct gates *g)
+{
+	unsigned int mask = 0;
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (pft_gate_table(g->v[i]) >= 0)
+			mask |= 1u << pft_gate_table(g->v[i]);
+	return mask;
+}
+
+int out_gates(const struct gates *g, const json_t *doc, const struct pft_report *rep)
+{
+	int ret = 0, r;
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		int table = pft_gate_table(g->v[i]);
+		json_t *rows = NULL;
+		char err[512];
+		double v, pct;
+
+		if (table >= 0)
+			rows = rep ? pft_report_rows(rep, (enum pft_by)table)
+				   : json_incref(json_object_get(doc, "rows"));
+		if (table >= 0 && !rep &&
+		    strcmp(json_string_value(json_object_get(doc, "by")), pft_by_name(table))) {
+			fprintf(stderr,
+				"pftrace: fail-if '%s': a diff by %s has no %s rows (--by %s)\n",
+				pft_gate_text(g->v[i]),
+				json_string_value(json_object_get(doc, "by")), pft_by_name(table),
+				pft_by_name(table));
+			json_decref(rows);
+			ret = EXIT_FAIL;
+			continue;
+		}
+		r = pft_gate_eval(g->v[i], doc, rows, &v, &pct, err, sizeof(err));
+		json_decref(rows);
+		if (r < 0) {
+			fprintf(stderr, "pftrace: fail-if '%s': %s\n", pft_gate_text(g->v[i]), err);
+			ret = EXIT_FAIL;
+			continue;
+		}
+		if (*err)
+			fprintf(stderr, "pftrace: fail-if '%s': %s\n", pft_gate_text(g->v[i]), err);
+		if (r > 0) {
+			/* a diff's values are changes (signed), with their share of OLD's */
+			if (json_object_get(doc, "delta"))
+				fprintf(stderr, "pftrace: fail-if '%s': %s = %+g (%+.1f%%)\n",
+					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), v, pct);
+			else if (pft_gate_pct(g->v[i]))
+				fprintf(stderr, "pftrace: fail-if '%s': %s = %.2f%% (%g)\n",
+					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), pct, v);
+			else
+				fprintf(stderr, "pftrace: fail-if '%s': %s = %g\n",
+					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), v);
+			if (ret != EXIT_FAIL)
+				ret = EXIT_GATE;
+		}
+	}
+	return ret;
+}
+
+void gates_free(struct gates *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		pft_gate_free(g->v[i]);
+	free(g->v);
+	g->v = NULL;
+	g->n = 0;
+}
 
 int opt_sink(const struct opt *o, const char *arg)
 {
@@ -203,7 +328,9 @@ int out_finish(const struct out_opts *o, const struct pft_report *rep, bool to_s
 
 int out_syms(struct out_opts *o)
 {
-	bool need = o->by == PFT_BY_IP || o->by == PFT_BY_SYM || sinks[o->out].names_code;
+	unsigned int gated = out_gate_tables(&o->gates);
+	bool need = o->by == PFT_BY_IP || o->by == PFT_BY_SYM || sinks[o->out].names_code ||
+		    (gated & (1u << PFT_BY_IP | 1u << PFT_BY_SYM));
 	int id;
 
 	for (id = 0; id < NR_SINKS; id++)
@@ -235,6 +362,7 @@ void out_symbol_warnings(const struct out_opts *o)
 void out_free(struct out_opts *o)
 {
 	pft_syms_free(o->syms);
+	gates_free(&o->gates);
 	free(o->pids.v);
 	free(o->maps);
 }
@@ -333,10 +461,15 @@ struct pft_report_opts out_report_opts(const struct out_opts *o)
 				     o->kernel, false, false,	  false};
 	int id;
 
-	for (id = 0; id < NR_SINKS; id++)
-		ro.stack_tree |= (o->out == (enum sink_id)id || o->file[id]) && sinks[id].stacks;
+	for (id = 0; id < NR_SINKS; id++) {
+		bool used = o->out == (enum sink_id)id || o->file[id];
+
+		ro.stack_tree |= used && sinks[id].stacks;
+		ro.heatmap |= used && sinks[id].points;
+	}
 	/* the per-fault sink shows each fault's stack */
 	ro.stacks = ro.stack_tree || sinks[o->out].fault;
+	ro.tables = out_gate_tables(&o->gates);
 	return ro;
 }
 
@@ -379,4 +512,112 @@ int out_counters(struct pft_source *src, struct pft_report *rep)
 		return 0;
 	fprintf(stderr, "pftrace: %s\n", strerror(errno));
 	return -1;
+}
+
+/* ---------------------------------------------------------------- reading traces */
+
+static void open_error(const char *path)
+{
+	if (errno == EBADMSG)
+		fprintf(stderr, "pftrace: '%s': not a readable trace.dat (truncated or corrupt)\n",
+			path);
+	else
+		fprintf(stderr, "pftrace: cannot open '%s': %s\n", path, strerror(errno));
+}
+
+/* Why a source gave no trace at all, or NULL if it did. */
+static const char *empty_reason(const struct pft_source_stats *st)
+{
+	if (!strcmp(st->format, "trace.dat"))
+		return NULL; /* a recording in which nothing happened is still a recording */
+	if (st->binary && !st->events)
+		return "binary data, not an ftrace text trace or trace.dat";
+	if (!st->lines)
+		return "empty file, no trace data";
+	if (!st->events && st->unrecognized.count && !st->malformed.count)
+		return "no trace events found: not an ftrace text trace";
+	return NULL;
+}
+
+static int run_one(struct pft_report *rep, struct pft_aspace *as, struct pft_syms *syms,
+		   const char *path)
+{
+	struct pft_source *src = pft_source_open(path);
+	const char *why;
+	struct pft_event ev;
+	int r, ret = -1;
+
+	if (!src) {
+		open_error(path);
+		return -1;
+	}
+	if (pft_source_prepare(src, as, syms) < 0) {
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		goto out;
+	}
+	if (pft_source_stats(src)->completions)
+		pft_report_expect_completions(rep);
+	while ((r = pft_source_next(src, &ev)) > 0)
+		if ((r = pft_report_add(rep, &ev)) < 0)
+			break;
+	if (r < 0 && errno == EPIPE) {
+		/* a closed pipe (head, jq -n) ends the run: not an error of ours */
+		ret = 1;
+		goto out;
+	}
+	if (r < 0) {
+		fprintf(stderr, "pftrace: cannot read '%s': %s\n", path, strerror(errno));
+		goto out;
+	}
+	out_source_warnings(src);
+	if (out_counters(src, rep) < 0)
+		goto out;
+	why = empty_reason(pft_source_stats(src));
+	if (why) {
+		fprintf(stderr, "pftrace: '%s': %s\n", pft_source_name(src), why);
+		goto out;
+	}
+	if (pft_report_add_source(rep, src) < 0)
+		goto out;
+	ret = 0;
+out:
+	pft_source_close(src);
+	return ret;
+}
+
+int out_report_files(struct out_opts *o, char *const *files, int n, bool stream,
+		     struct pft_report **rep, struct pft_aspace **as)
+{
+	struct pft_report_opts ro;
+	int i, r;
+
+	*rep = NULL;
+	*as = pft_aspace_new();
+	if (!*as) {
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		return -1;
+	}
+	if (out_maps(o, *as) < 0 || out_syms(o) < 0)
+		return -1;
+	ro = out_report_opts(o);
+	*rep = pft_report_new(&ro, *as);
+	if (!*rep) {
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		return -1;
+	}
+	pft_report_set_syms(*rep, o->syms);
+	if (stream)
+		out_stream(o, *rep);
+	for (i = 0; i < n; i++) {
+		r = run_one(*rep, *as, o->syms, files[i]);
+		if (r != 0)
+			return r;
+	}
+	if (pft_report_finish(*rep) < 0) {
+		if (errno == EPIPE)
+			return 1; /* the reader went away: nothing of ours failed */
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
 }

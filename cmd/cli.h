@@ -12,9 +12,11 @@
 #define EXIT_OK	   0
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
+#define EXIT_GATE  3 /* a --fail-if condition held */
 
 int cmd_report(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* Where a report goes: one of the standard-output sinks (the table unless told), and files. */
 enum sink_id {
@@ -22,8 +24,16 @@ enum sink_id {
 	SINK_JSON,
 	SINK_JSONL,
 	SINK_FOLDED,
+	SINK_MARKDOWN,
 	SINK_FLAMEGRAPH,
+	SINK_HEATMAP,
 	NR_SINKS,
+};
+
+/* --fail-if EXPR, repeatable. */
+struct gates {
+	struct pft_gate **v;
+	size_t n;
 };
 
 /* -p PID[,PID...], repeatable. */
@@ -49,12 +59,15 @@ struct out_opts {
 	size_t nr_maps;
 	const char *symfs;     /* report --symfs */
 	struct pft_syms *syms; /* out_syms: when the output names code */
+	struct gates gates;
 };
 
 int opt_by(const struct opt *o, const char *arg);
-int opt_sink(const struct opt *o, const char *arg); /* value: struct out_opts *; min: the sink */
-int opt_pids(const struct opt *o, const char *arg); /* value: struct pidlist * */
-int opt_maps(const struct opt *o, const char *arg); /* value: struct out_opts * */
+int opt_sink(const struct opt *o, const char *arg);    /* value: struct out_opts *; min: the sink */
+int opt_pids(const struct opt *o, const char *arg);    /* value: struct pidlist * */
+int opt_maps(const struct opt *o, const char *arg);    /* value: struct out_opts * */
+int opt_format(const struct opt *o, const char *arg);  /* value: struct out_opts * */
+int opt_fail_if(const struct opt *o, const char *arg); /* value: struct gates * */
 
 /* A sink as a command-line option. */
 #define OPT_SINK(s, l, a, o, id, h)                                                                \
@@ -77,7 +90,16 @@ int opt_maps(const struct opt *o, const char *arg); /* value: struct out_opts * 
 	    OPT_SINK(0, "folded", NULL, (o), SINK_FOLDED,                                          \
 		     "the call stacks, folded (flamegraph.pl, inferno,\nspeedscope) on stdout"),   \
 	    OPT_SINK(0, "flamegraph", "FILE", (o), SINK_FLAMEGRAPH,                                \
-		     "the call stacks as a flame graph: a self-contained SVG")
+		     "the call stacks as a flame graph: a self-contained SVG"),                    \
+	    OPT_SINK(0, "heatmap", "FILE", (o), SINK_HEATMAP,                                      \
+		     "address x time, coloured by faults: a self-contained SVG"),                  \
+	    OPT_CALL(0, "format", "FMT", opt_format, (o),                                          \
+		     "stdout as table (default), json, jsonl, folded or\nmarkdown (a CI job's "    \
+		     "summary page)"),                                                             \
+	    OPT_CALL(                                                                              \
+		0, "fail-if", "EXPR", opt_fail_if, &(o)->gates,                                    \
+		"exit 3 if EXPR holds, e.g. 'major > 100',\n'sym:load_config.faults >= 1e4', "     \
+		"'no-vma > 1%'\n(repeatable)")
 
 /* Frees what the options hold (the symbolizer too: after the report that borrows it). */
 void out_free(struct out_opts *o);
@@ -100,6 +122,19 @@ int out_jsonl(void *data, const struct pft_fault *f);
 /* Writes the final report to every sink: its files, and (if to_stdout) its table, JSON... on
  * stdout; warnings on stderr. -1 after a message. */
 int out_finish(const struct out_opts *o, const struct pft_report *rep, bool to_stdout);
+/* Reads files into a new report made with o (o->syms made when the output names code), the
+ * faults streaming to the per-fault sink if stream. 0; 1 when the reader of stdout went away
+ * (nothing failed); -1 after a message. The caller frees *rep, then *as. */
+int out_report_files(struct out_opts *o, char *const *files, int n, bool stream,
+		     struct pft_report **rep, struct pft_aspace **as);
+/* The tables the gates read rows of (pft_report_opts.tables). */
+unsigned int out_gate_tables(const struct gates *g);
+/* Holds every gate against doc (a report's or a diff's), rows from rep (a report) or the diff's
+ * own: a line on stderr for each that holds. EXIT_GATE if one held, 0 if none, EXIT_FAIL if one
+ * could not be decided (said). */
+int out_gates(const struct gates *g, const json_t *doc, const struct pft_report *rep);
+void gates_free(struct gates *g);
+
 /* Warns about what a source skipped or lost. */
 void out_source_warnings(const struct pft_source *src);
 /* Gives rep the kernel's counters per process that src has. -1 (said) on ENOMEM. */

@@ -12,6 +12,7 @@ static const struct cmd {
 } cmds[] = {
     {"report", cmd_report, "analyse a saved trace (ftrace text or trace.dat)"},
     {"record", cmd_record, "trace a running process or a command, live"},
+    {"diff", cmd_diff, "compare two runs (traces or saved --json reports), for CI"},
 };
 
 static void usage(FILE *out)
@@ -23,7 +24,8 @@ static void usage(FILE *out)
 		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(out, "\n  -h, --help     this help\n  -V, --version  pftrace's version\n"
 		     "\n'pftrace <command> --help' describes a command; see also pftrace(1).\n"
-		     "Exit status: 0 ok, 1 failure, 2 usage (record -- COMMAND: the command's).\n");
+		     "Exit status: 0 ok, 1 failure, 2 usage, 3 a --fail-if condition held\n"
+		     "(record -- COMMAND: the command's, see pftrace(1)).\n");
 }
 
 int main(int argc, char **argv)

@@ -45,9 +45,10 @@ static const struct opts_usage usage = {
 	     "the command ends; the same signal again a second later ends the recording now.\n"
 	     "^Z stops the command, then pftrace. With -p, a signal ends the recording.\n"
 	     "\n"
-	     "Exit status: 0 ok, 1 failure, 2 usage; with COMMAND, the command's own status\n"
-	     "(128+N if a signal N ended it; 127 not found, 126 not executable), or 0 if the\n"
-	     "recording ended first (-d), 128+N if signal N ended it.",
+	     "Exit status: 0 ok, 1 failure, 2 usage, 3 a --fail-if condition held; with\n"
+	     "COMMAND, the command's own status (128+N if a signal N ended it; 127 not found,\n"
+	     "126 not executable), or 0 if the recording ended first (-d), 128+N if signal N\n"
+	     "ended it; 3 replaces only a status of 0 (a command that failed keeps its own).",
 };
 
 /* --stacks[=fp|dwarf][,kernel] */
@@ -227,11 +228,14 @@ static int block_signals(void)
 
 /* ---------------------------------------------------------------- the run */
 
-/* The report, or the trace.dat (and a report with --json, --jsonl, file sinks). */
+/* The report, or the trace.dat (and a report with --json, --jsonl, file sinks), then the gates:
+ * 0, EXIT_GATE if one held, -1 after a message. */
 static int finish(struct cli_rec *c, struct pft_report *rep, struct pft_source *src)
 {
 	const struct record_args *a = c->a;
 	const struct pft_source_stats *st = pft_record_stats(c->rec);
+	json_t *doc;
+	int g;
 
 	out_source_warnings(src);
 	if (out_counters(src, rep) < 0 || pft_report_add_input(rep, "live", st) < 0)
@@ -253,7 +257,12 @@ static int finish(struct cli_rec *c, struct pft_report *rep, struct pft_source *
 	    0)
 		return -1;
 	out_symbol_warnings(&a->out);
-	return 0;
+	if (!a->out.gates.n)
+		return 0;
+	doc = pft_report_json(rep);
+	g = doc ? out_gates(&a->out.gates, doc, rep) : EXIT_FAIL;
+	json_decref(doc);
+	return g == EXIT_FAIL ? -1 : g;
 }
 
 /* With -o, the raw pages wait beside the output: a full disk is the output's problem. */
@@ -266,19 +275,24 @@ static void recording_failed(const struct record_args *a)
 }
 
 /* The command's status; if the recording ended before it: 0 (a duration), or 128+N (a signal). */
+/* A gate that held (ret EXIT_GATE) is 3 where the command succeeded: a command that failed
+ * keeps its own status, the first failure a CI job should see. */
 static int exit_status(const struct record_args *a, struct pft_record *rec, int ret, int sig)
 {
-	int st = pft_record_command_status(rec);
+	int st = pft_record_command_status(rec), base;
 
 	if (ret < 0)
 		return EXIT_FAIL;
-	if (!a->argv)
-		return EXIT_OK;
-	if (st >= 0)
-		return st;
-	/* even with -q: a process left running is not a detail */
-	fprintf(stderr, "pftrace: recording ended; '%s' is still running\n", a->argv[0]);
-	return sig ? 128 + sig : EXIT_OK;
+	if (!a->argv) {
+		base = EXIT_OK;
+	} else if (st >= 0) {
+		base = st;
+	} else {
+		/* even with -q: a process left running is not a detail */
+		fprintf(stderr, "pftrace: recording ended; '%s' is still running\n", a->argv[0]);
+		base = sig ? 128 + sig : EXIT_OK;
+	}
+	return base == EXIT_OK && ret == EXIT_GATE ? EXIT_GATE : base;
 }
 
 static int run(struct record_args *a)

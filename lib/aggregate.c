@@ -99,7 +99,8 @@ static int sym_key(struct pft_report *rep, const struct pft_fault *f, struct gro
 	if (s->function)
 		snprintf(key, sizeof(key), "%s (%s)", s->function, mod ? mod : "?");
 	else
-		snprintf(key, sizeof(key), "[%s]", mod ? mod : "unknown");
+		snprintf(key, sizeof(key), mod && *mod == '[' ? "%s" : "[%s]",
+			 mod ? mod : "unknown");
 	colon = s->source ? strrchr(s->source, ':') : NULL;
 	proto->sym = (struct pft_symbol){.kernel = s->kernel};
 	if (pft_rep_set_str(rep, proto, key) < 0 ||
@@ -178,6 +179,7 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		*b = 0;
 		return 0;
 	case PFT_BY_KIND:
+	case PFT_BY_COUNT: /* not a table */
 		proto->kind = f->kind;
 		*a = f->kind;
 		*b = 0;

@@ -539,6 +539,7 @@ enum pft_by {
 	PFT_BY_KIND,
 	PFT_BY_PID,
 	PFT_BY_SYM,
+	PFT_BY_COUNT,
 };
 /* "vma" -> PFT_BY_VMA ...; -1 if unknown. */
 int pft_by_parse(const char *s);
@@ -549,10 +550,12 @@ struct pft_report_opts {
 	int top;	 /* rows per table; 0 = all */
 	const int *pids; /* only these processes (or threads); NULL = all */
 	size_t nr_pids;
-	bool kernel;	  /* include page_fault_kernel */
-	bool completions; /* the source has fault completions: a fault waits for its own */
-	bool stacks;	  /* name each fault's call stack (the per-fault sink gets it) */
-	bool stack_tree;  /* keep the tree of call stacks (folded stacks, flame graphs) */
+	bool kernel;	     /* include page_fault_kernel */
+	bool completions;    /* the source has fault completions: a fault waits for its own */
+	bool stacks;	     /* name each fault's call stack (the per-fault sink gets it) */
+	bool stack_tree;     /* keep the tree of call stacks (folded stacks, flame graphs) */
+	unsigned int tables; /* 1u << PFT_BY_x: tables kept besides --by's (--fail-if rows) */
+	bool heatmap;	     /* keep each fault's time and address (pft_report_write_heatmap) */
 };
 
 struct pft_report;
@@ -601,12 +604,65 @@ int pft_report_write_folded(const struct pft_report *rep, FILE *out);
  * legend switches). -1 on a write error. */
 int pft_report_write_flamegraph(const struct pft_report *rep, FILE *out);
 
+/* Rows of table by (--by's, the areas, the processes, or one of opts.tables), all of them, as
+ * in the document. Caller owns; NULL with errno ENOENT if the report does not keep that table. */
+json_t *pft_report_rows(const struct pft_report *rep, enum pft_by by);
+
+/* ---------------------------------------------------------------- gates */
+
+/* A condition for CI: "METRIC OP NUMBER[%]", OP one of > >= < <= == !=. METRIC is a summary
+ * value (faults, major, minor, no_vma, lost_events, ..., a kind such as cow, latency_p50/p99/max
+ * in µs) or TABLE:KEY.METRIC, the rows of a table whose key matches, summed
+ * ("file:/usr/lib/libfoo.so.major", "sym:load_config.faults"). */
+struct pft_gate;
+/* NULL and, in err, what part is bad. */
+struct pft_gate *pft_gate_parse(const char *text, char *err, size_t size);
+const char *pft_gate_text(const struct pft_gate *g);
+/* The table whose rows the gate reads (enum pft_by), or -1 for the summary. */
+int pft_gate_table(const struct pft_gate *g);
+/* Holds g against doc, a report's document (pft_report_json) or a diff's (pft_diff: values are
+ * changes, a percentage is of OLD's value; in a report, of all faults), with rows the rows of
+ * g's table (NULL if none). 1 it holds, 0 not, -1 and err if it cannot be decided; *value its
+ * value, *pct the same as a percentage (of OLD's, or of all faults). err may say something
+ * even when it returns 0 or 1 (no row matched: 0). */
+int pft_gate_eval(const struct pft_gate *g, const json_t *doc, const json_t *rows, double *value,
+		  double *pct, char *err, size_t size);
+/* The metric as written ("sym:load_config.faults"), for messages. */
+const char *pft_gate_metric(const struct pft_gate *g);
+/* Its number is a percentage. */
+bool pft_gate_pct(const struct pft_gate *g);
+void pft_gate_free(struct pft_gate *g);
+
+/* ---------------------------------------------------------------- diff */
+
+struct pft_diff_opts {
+	enum pft_by by;
+	uint64_t min_delta;   /* changes of fewer faults are folded into one row */
+	double min_delta_pct; /* or of less than this percent of OLD's */
+	int top;	      /* rows; 0 = all */
+};
+/* The difference of two report documents (pft_report_json, or saved --json documents) by
+ * o->by, rows keyed so that runs with other pids and addresses match (see pftrace(1)). A new
+ * document (caller owns), or NULL and a message in err. */
+json_t *pft_diff(const json_t *old, const json_t *new, const struct pft_diff_opts *o, char *err,
+		 size_t size);
+/* The diff as a table (markdown: GitHub's tables) on out. -1 on a write error. */
+int pft_render_diff(const json_t *diff, bool markdown, FILE *out);
+
+/* Address (the areas with the most faults, each a band) by time, each cell coloured by its
+ * faults (or, after a click on the legend, by the share of them that were major): a
+ * self-contained SVG. -1 on a write error. */
+int pft_report_write_heatmap(const struct pft_report *rep, FILE *out);
+
 /* One fault as a JSON Lines object. Caller owns the reference. */
 json_t *pft_fault_json(const struct pft_fault *f);
 
 /* Writes the people's view of the report to out: the summary, then the rows of the --by table,
  * from the same document and rows as the JSON. -1 on a write error. */
 int pft_render_table(const struct pft_report *rep, FILE *out);
+/* The same as markdown (GitHub's tables): the summary as a list, the rows as a table, for a CI
+ * job's summary page. -1 on a write error. */
+int pft_render_markdown(const struct pft_report *rep, FILE *out);
 
 /* A JSON string from bytes that may not be UTF-8: invalid bytes become U+FFFD. NULL -> json null.
  */

@@ -337,3 +337,101 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 	fflush(out);
 	return ferror(out) ? -1 : 0;
 }
+
+/* ---------------------------------------------------------------- markdown */
+
+/* A cell's text: a | would end the cell, a newline the row. */
+static void md_text(const char *s, FILE *out)
+{
+	for (; s && *s; s++)
+		fputs(*s == '|' ? "\\|" : *s == '\n' ? " " : (char[]){*s, 0}, out);
+}
+
+/* What a row is, in words. */
+static void md_name(const char *by, const json_t *r, FILE *out)
+{
+	char buf[64];
+
+	if (!strcmp(by, "vma")) {
+		md_text(str(r, "name"), out);
+		fprintf(out, " %s (%s %" JSON_INTEGER_FORMAT ")", str(r, "perms"), str(r, "comm"),
+			num(r, "pid"));
+	} else if (!strcmp(by, "pid") || !strcmp(by, "tid")) {
+		md_text(str(r, "comm"), out);
+		fprintf(out, " (%" JSON_INTEGER_FORMAT ")", num(r, by));
+	} else if (!strcmp(by, "ip")) {
+		md_text(json_is_string(json_object_get(r, "ip_symbol")) ? str(r, "ip_symbol")
+									: str(r, "location"),
+			out);
+		snprintf(buf, sizeof(buf), " (%" JSON_INTEGER_FORMAT ")", num(r, "pid"));
+		fputs(json_is_integer(json_object_get(r, "pid")) ? buf : "", out);
+	} else {
+		md_text(str(r, "key"), out);
+	}
+}
+
+static void md_count(const json_t *r, const char *k, FILE *out)
+{
+	if (json_is_number(json_object_get(r, k)))
+		fprintf(out, " %" JSON_INTEGER_FORMAT " |", num(r, k));
+	else
+		fputs(" - |", out);
+}
+
+int pft_render_markdown(const struct pft_report *rep, FILE *out)
+{
+	json_t *doc = pft_report_head(rep), *r;
+	const char *by;
+	char *text = NULL, *line, *nl;
+	size_t size = 0;
+	struct pft_rows it;
+	FILE *mem;
+
+	if (!doc || pft_rows_open(rep, PFT_ROWS_GROUPS, &it) < 0) {
+		json_decref(doc);
+		return -1;
+	}
+	by = str(json_object_get(doc, "source"), "by");
+	/* the table's summary lines, as a list */
+	if ((mem = open_memstream(&text, &size))) {
+		summary(doc, mem);
+		fclose(mem);
+	}
+	fprintf(out, "### pftrace report\n\n");
+	for (line = text; line && *line; line = nl + 1) {
+		if (!(nl = strchr(line, '\n')))
+			break;
+		*nl = '\0';
+		fputs("- ", out);
+		md_text(line, out);
+		fputc('\n', out);
+	}
+	free(text);
+	fprintf(out,
+		"\n| %s | faults | read | write | exec | major | p99 µs | pages | top kind |\n"
+		"|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+		by);
+	while ((r = pft_rows_next(&it))) {
+		const json_t *lat = json_object_get(r, "latency_ns");
+
+		fputs("| ", out);
+		md_name(by, r, out);
+		fputs(" |", out);
+		md_count(r, "faults", out);
+		md_count(r, "reads", out);
+		md_count(r, "writes", out);
+		md_count(r, "execs", out);
+		md_count(r, "major", out);
+		if (json_is_object(lat))
+			fprintf(out, " %.1f |", num(lat, "p99") / 1e3);
+		else
+			fputs(" - |", out);
+		md_count(r, "pages", out);
+		fprintf(out, " %s |\n", str(r, "top_kind"));
+		json_decref(r);
+	}
+	pft_rows_close(&it);
+	json_decref(doc);
+	fflush(out);
+	return ferror(out) ? -1 : 0;
+}

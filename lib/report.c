@@ -11,9 +11,17 @@
 #include "report.h"
 #include "live.h"
 
+/* Tables kept besides the areas, the processes and --by's. */
+static bool extra_table(const struct pft_report *rep, int by)
+{
+	return (rep->opts.tables & (1u << by)) && by != PFT_BY_VMA && by != PFT_BY_PID &&
+	       by != (int)rep->opts.by;
+}
+
 struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft_aspace *as)
 {
 	struct pft_report *rep = calloc(1, sizeof(*rep));
+	int i;
 
 	if (!rep)
 		return NULL;
@@ -22,6 +30,8 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 	rep->vmas.by = PFT_BY_VMA;
 	rep->groups.by = opts->by;
 	rep->procs.by = PFT_BY_PID;
+	for (i = 0; i < PFT_BY_COUNT; i++)
+		rep->extra[i].by = (enum pft_by)i;
 	rep->first_ts = PFT_NO_TS;
 	rep->last_pid = rep->last_tid = -1;
 	rep->last_proc = -1;
@@ -99,6 +109,8 @@ static int count_exec(struct pft_report *rep, const struct pft_event *ev)
 static int finalize(struct pft_report *rep, struct pft_fault *f)
 {
 	uint32_t dummy;
+	int64_t area;
+	int i;
 
 	if ((rep->opts.stacks || rep->opts.stack_tree) && pft_rep_stack(rep, f) < 0)
 		return -1;
@@ -113,9 +125,14 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 	     pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f->pid, 0, 0, &dummy) < 0) ||
 	    (f->tid != rep->last_tid &&
 	     pft_hmap_put(&rep->seen_tids, (uint64_t)(uint32_t)f->tid, 0, 0, &dummy) < 0) ||
-	    pft_rep_table_add(rep, &rep->vmas, f) == -1 || pft_rep_proc_add(rep, f) < 0 ||
+	    (area = pft_rep_table_add(rep, &rep->vmas, f)) == -1 || pft_rep_proc_add(rep, f) < 0 ||
 	    (rep->opts.by != PFT_BY_VMA && rep->opts.by != PFT_BY_PID &&
 	     pft_rep_table_add(rep, &rep->groups, f) == -1))
+		return -1;
+	for (i = 0; rep->opts.tables && i < PFT_BY_COUNT; i++)
+		if (extra_table(rep, i) && pft_rep_table_add(rep, &rep->extra[i], f) == -1)
+			return -1;
+	if (rep->opts.heatmap && pft_rep_heat_add(rep, f, area) < 0)
 		return -1;
 	rep->last_pid = f->pid;
 	rep->last_tid = f->tid;
@@ -356,6 +373,8 @@ void pft_report_free(struct pft_report *rep)
 	pft_rep_table_release(&rep->vmas);
 	pft_rep_table_release(&rep->groups);
 	pft_rep_table_release(&rep->procs);
+	for (i = 0; i < PFT_BY_COUNT; i++)
+		pft_rep_table_release(&rep->extra[i]);
 	pft_strtab_release(&rep->strs);
 	pft_hmap_release(&rep->seen_pids);
 	pft_hmap_release(&rep->seen_tids);
@@ -375,6 +394,7 @@ void pft_report_free(struct pft_report *rep)
 		free(rep->lat_kind[i]);
 	free(rep->frames);
 	free(rep->unwound);
+	free(rep->heat.p);
 	pft_rep_tree_release(&rep->tree);
 	free(rep);
 }

@@ -82,6 +82,21 @@ struct stack_tree {
 	const char *last_module, *last_bracket, *last_comm;
 };
 
+/* Faults as points for the heatmap: when, where, in which area row. Past a bound, every other
+ * one is dropped and each kept one stands for twice as many (stride). */
+struct heat_point {
+	uint64_t ts, addr;
+	uint32_t area;
+	bool major;
+};
+
+struct heat {
+	struct heat_point *p;
+	size_t nr, cap;
+	uint64_t stride, skip; /* keep one fault of stride */
+	uint64_t outside;      /* faults in no area */
+};
+
 struct input {
 	char *name;
 	struct pft_source_stats st;
@@ -92,6 +107,7 @@ struct pft_report {
 	int *pids;
 	struct pft_aspace *as;
 	struct table vmas, groups, procs;
+	struct table extra[PFT_BY_COUNT]; /* opts.tables: for gates on their rows */
 	struct pft_strtab strs;
 	struct pft_syms *syms; /* borrowed; NULL: code is not named */
 	struct pft_hmap seen_pids, seen_tids;
@@ -117,6 +133,7 @@ struct pft_report {
 	uint64_t *unwound;	  /* PFT_MAX_FRAMES */
 	struct stack_tree tree;
 	uint64_t stacks_seen, stacks_truncated;
+	struct heat heat;
 };
 
 /* Latency histograms. */
@@ -144,5 +161,8 @@ int pft_rep_tree_add(struct pft_report *rep, const struct pft_fault *f);
 /* The children of node, in name order (caller frees); NULL on ENOMEM. */
 uint32_t *pft_rep_tree_children(const struct pft_report *rep, uint32_t node, size_t *n);
 void pft_rep_tree_release(struct stack_tree *t);
+
+/* The fault as a heatmap point (area: its row in the areas, or negative: none). */
+int pft_rep_heat_add(struct pft_report *rep, const struct pft_fault *f, int64_t area);
 
 #endif

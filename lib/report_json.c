@@ -290,13 +290,10 @@ static int by_faults(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
-/* Rows most faults first, up to --top. */
-int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_rows *it)
+/* Rows of t most faults first, up to top (0: all). */
+static int rows_open(const struct pft_report *rep, const struct table *t, int top,
+		     struct pft_rows *it)
 {
-	const struct table *t = of == PFT_ROWS_PROCS				    ? &rep->procs
-				: of == PFT_ROWS_VMAS || rep->opts.by == PFT_BY_VMA ? &rep->vmas
-				: rep->opts.by == PFT_BY_PID			    ? &rep->procs
-										    : &rep->groups;
 	size_t i;
 
 	memset(it, 0, sizeof(*it));
@@ -309,9 +306,44 @@ int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_
 		it->order[i] = &t->rows[i];
 	qsort(it->order, t->nr, sizeof(*it->order), by_faults);
 	it->n = t->nr;
-	if (rep->opts.top > 0 && (size_t)rep->opts.top < it->n)
-		it->n = rep->opts.top;
+	if (top > 0 && (size_t)top < it->n)
+		it->n = top;
 	return 0;
+}
+
+int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_rows *it)
+{
+	const struct table *t = of == PFT_ROWS_PROCS				    ? &rep->procs
+				: of == PFT_ROWS_VMAS || rep->opts.by == PFT_BY_VMA ? &rep->vmas
+				: rep->opts.by == PFT_BY_PID			    ? &rep->procs
+										    : &rep->groups;
+
+	return rows_open(rep, t, rep->opts.top, it);
+}
+
+json_t *pft_report_rows(const struct pft_report *rep, enum pft_by by)
+{
+	const struct table *t = by == PFT_BY_VMA     ? &rep->vmas
+				: by == PFT_BY_PID   ? &rep->procs
+				: by == rep->opts.by ? &rep->groups
+				: by < PFT_BY_COUNT && (rep->opts.tables & (1u << by))
+				    ? &rep->extra[by]
+				    : NULL;
+	struct pft_rows it;
+	json_t *arr, *row;
+
+	if (!t) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (!(arr = json_array()) || rows_open(rep, t, 0, &it) < 0) {
+		json_decref(arr);
+		return NULL;
+	}
+	while ((row = pft_rows_next(&it)))
+		json_array_append_new(arr, row);
+	pft_rows_close(&it);
+	return arr;
 }
 
 json_t *pft_rows_next(struct pft_rows *it)

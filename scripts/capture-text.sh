@@ -36,20 +36,29 @@ if [ $stacks = 1 ]; then
 	echo 1 > "$inst/options/stacktrace"
 	echo 1 > "$inst/options/userstacktrace"
 fi
-echo 1 > "$inst/events/exceptions/page_fault_user/enable"
-[ $kernel = 1 ] && echo 1 > "$inst/events/exceptions/page_fault_kernel/enable"
+enable=(exceptions/page_fault_user)
+[ $kernel = 1 ] && enable+=(exceptions/page_fault_kernel)
 if [ $history = 1 ]; then
-	for e in sched/sched_process_exec sched/sched_process_exit task/task_newtask; do
-		echo 1 > "$inst/events/$e/enable"
-	done
+	enable+=(sched/sched_process_exec sched/sched_process_exit task/task_newtask)
 	for s in mmap munmap mprotect pkey_mprotect mremap brk shmdt; do
-		echo 1 > "$inst/events/syscalls/sys_enter_$s/enable"
-		echo 1 > "$inst/events/syscalls/sys_exit_$s/enable"
+		enable+=(syscalls/sys_enter_$s syscalls/sys_exit_$s)
 	done
 fi
-# the child puts itself in the filter, then execs: the trace starts at the command's first fault
-bash -c 'echo $$ > "$1/set_event_pid"; shift; exec "$@"' _ "$inst" "$@"
+# the child waits, is put in the filter, the events are enabled, then it execs: the trace has
+# the command's faults from its first, and no other process's
+gate=$(mktemp -d)
+go=$gate/go
+mkfifo "$go"
+bash -c 'read -r _ <"$1"; shift; exec "$@"' _ "$go" "$@" &
+child=$!
+echo "$child" >"$inst/set_event_pid"
+for e in "${enable[@]}"; do echo 1 >"$inst/events/$e/enable"; done
+echo go >"$go"
+rm -rf "$gate"
+status=0
+wait "$child" || status=$?
 echo 0 > "$inst/events/enable"
 cat "$inst/trace" > "$out"
 # reading `trace` does not consume the buffer: extract gets the very same events
 [ -z "$dat" ] || trace-cmd extract -B "$(basename "$inst")" -o "$dat" >/dev/null 2>&1
+exit $status

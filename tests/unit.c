@@ -890,6 +890,91 @@ static void test_held_growth(void)
 	pft_aspace_free(as);
 }
 
+/* Gates: what parses, what is said of what does not, and values against a document. */
+static void test_gates(void)
+{
+	static const char *const bad[] = {"major",    "major >> 1",	 "major > 1O",
+					  "majr > 1", "file:x.size > 1", "tbl:x.faults > 1",
+					  "> 5",      "file:.faults > 1"};
+	json_t *doc = json_pack("{s:{s:i,s:i,s:{s:i},s:{s:i,s:i,s:i}}}", "summary", "faults", 1000,
+				"major", 256, "by_kind", "cow", 7, "latency_ns", "p50", 2000, "p99",
+				50000, "max", 90000);
+	json_t *rows = json_pack("[{s:s,s:s,s:i},{s:s,s:s,s:i}]", "file", "/usr/lib/libfoo.so",
+				 "key", "/usr/lib/libfoo.so", "major", 30, "file", "/opt/libfoo.so",
+				 "key", "/opt/libfoo.so", "major", 12);
+	struct pft_gate *g;
+	char err[256];
+	double v, pct;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		g = pft_gate_parse(bad[i], err, sizeof(err));
+		CHECK(!g && *err);
+		pft_gate_free(g);
+	}
+	g = pft_gate_parse("major > 100", err, sizeof(err));
+	CHECK(g && pft_gate_eval(g, doc, NULL, &v, &pct, err, sizeof(err)) == 1 && v == 256);
+	pft_gate_free(g);
+	g = pft_gate_parse(" cow >= 1% ", err, sizeof(err));
+	CHECK(g && pft_gate_eval(g, doc, NULL, &v, &pct, err, sizeof(err)) == 0 && pct == 0.7);
+	pft_gate_free(g);
+	g = pft_gate_parse("latency_p99 == 50", err, sizeof(err));
+	CHECK(g && pft_gate_eval(g, doc, NULL, &v, &pct, err, sizeof(err)) == 1);
+	pft_gate_free(g);
+	/* a row by file name: both libfoo.so rows, summed */
+	g = pft_gate_parse("file:libfoo.so.major != 42", err, sizeof(err));
+	CHECK(g && pft_gate_table(g) == PFT_BY_FILE &&
+	      pft_gate_eval(g, doc, rows, &v, &pct, err, sizeof(err)) == 0 && v == 42 && !*err);
+	pft_gate_free(g);
+	g = pft_gate_parse("file:libbar.so.major > 0", err, sizeof(err));
+	CHECK(g && pft_gate_eval(g, doc, rows, &v, &pct, err, sizeof(err)) == 0 && *err);
+	pft_gate_free(g);
+	json_decref(doc);
+	json_decref(rows);
+}
+
+/* A diff: rows of other pids and addresses match by key; a row on one side only; the rest. */
+static void test_diff(void)
+{
+	const char *fmt = "{s:i,s:{s:s,s:n},s:{s:i,s:i},s:[],s:[],s:o}";
+	json_t *old =
+	    json_pack(fmt, "pftrace_json_version", PFT_JSON_VERSION, "source", "by", "sym", "top",
+		      "summary", "faults", 100, "major", 1, "vmas", "processes", "groups",
+		      json_pack("[{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i}]", "key", "leaf (app)",
+				"function", "leaf", "faults", 90, "major", 1, "key", "gone (app)",
+				"function", "gone", "faults", 10, "major", 0));
+	json_t *new =
+	    json_pack(fmt, "pftrace_json_version", PFT_JSON_VERSION, "source", "by", "sym", "top",
+		      "summary", "faults", 1100, "major", 1, "vmas", "processes", "groups",
+		      json_pack("[{s:s,s:s,s:i,s:i},{s:s,s:s,s:i,s:i}]", "key", "leaf (app)",
+				"function", "leaf", "faults", 1090, "major", 1, "key", "new (app)",
+				"function", "new", "faults", 10, "major", 0));
+	struct pft_diff_opts o = {.by = PFT_BY_SYM};
+	char err[256];
+	json_t *d = pft_diff(old, new, &o, err, sizeof(err)), *r;
+
+	CHECK(d && json_array_size(json_object_get(d, "rows")) == 3);
+	r = json_array_get(json_object_get(d, "rows"), 0);
+	CHECK_STR(json_string_value(json_object_get(r, "key")), "leaf (app)");
+	CHECK(json_integer_value(json_object_get(json_object_get(r, "delta"), "faults")) == 1000);
+	r = json_array_get(json_object_get(d, "rows"), 1);
+	CHECK_STR(json_string_value(json_object_get(r, "key")), "gone (app)");
+	CHECK(json_is_null(json_object_get(r, "new")));
+	CHECK(json_integer_value(json_object_get(json_object_get(d, "delta"), "faults")) == 1000);
+	json_decref(d);
+	o.min_delta = 11; /* gone -10 and new +10 are noise: one row */
+	d = pft_diff(old, new, &o, err, sizeof(err));
+	CHECK(d && json_array_size(json_object_get(d, "rows")) == 2);
+	CHECK_STR(json_string_value(
+		      json_object_get(json_array_get(json_object_get(d, "rows"), 1), "key")),
+		  "(the rest)");
+	json_decref(d);
+	o.by = PFT_BY_FILE; /* the documents are by sym */
+	CHECK(!pft_diff(old, new, &o, err, sizeof(err)) && strstr(err, "reported by sym"));
+	json_decref(old);
+	json_decref(new);
+}
+
 int main(void)
 {
 	test_history_lines();
@@ -907,6 +992,8 @@ int main(void)
 	test_kallsyms_subset();
 	test_folded();
 	test_held_growth();
+	test_gates();
+	test_diff();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

@@ -27,6 +27,9 @@
  *                                             QUIT" counts to OUT and exits 128+the last one
  *                                             (0 if none came)
  *        workload churn SECONDS               creates short-lived threads until SECONDS pass
+ *        workload major PAGES FILE            PAGES pages of FILE (made, then dropped from the
+ *                                             page cache) read at 0x120000000000: PAGES
+ *                                             major faults (PAGES a multiple of 16)
  *        workload areas                       the heap grown by sbrk 16 times 16 pages, each
  *                                             written (256 faults in [heap]); then 40 times:
  *                                             1 to 7 x 16 pages mapped at 0x160000000000 +
@@ -108,9 +111,9 @@ static int cold_file(const char *path, size_t len)
 	return fd;
 }
 
-static void file_read(const char *path)
+static void file_read(const char *path, size_t len)
 {
-	size_t len = 2ul << 20, i;
+	size_t i;
 	volatile char *p;
 	int fd = cold_file(path, len), sum = 0;
 
@@ -378,7 +381,7 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "pattern")) {
 		anon_write();
 		zero_page_cow();
-		file_read(argv[3]);
+		file_read(argv[3], 2ul << 20);
 		no_vma();
 		dump_maps(argv[2]);
 		unlink(argv[3]);
@@ -402,8 +405,13 @@ int main(int argc, char **argv)
 		return churn(atof(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "areas"))
 		return areas();
+	if (argc == 4 && !strcmp(argv[1], "major")) {
+		file_read(argv[3], strtoul(argv[2], NULL, 0) * PAGE);
+		unlink(argv[3]);
+		return 0;
+	}
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
 			"touch PAGES [MAPS_OUT] | kernel PAGES | remap FILE1 FILE2 | "
-			"signals OUT SECONDS | churn SECONDS | areas\n");
+			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE\n");
 	return 2;
 }
