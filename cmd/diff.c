@@ -15,6 +15,7 @@ struct diff_args {
 	struct out_opts out; /* how each side is read (--by, --maps, --symfs, --kernel) */
 	enum diff_out fmt;
 	const char *min_delta;
+	struct pft_diff_opts d;
 	char *old, *new;
 };
 
@@ -107,7 +108,7 @@ static int parse(int argc, char **argv, struct diff_args *a)
 	}
 	a->old = argv[first];
 	a->new = argv[first + 1];
-	return 0;
+	return a->min_delta && min_delta(a->min_delta, &a->d) < 0 ? -1 : 0;
 }
 
 /* A saved JSON document starts with '{'; a trace never does. */
@@ -156,15 +157,14 @@ static json_t *side(const struct diff_args *a, char *path)
 
 static int run(const struct diff_args *a)
 {
-	struct pft_diff_opts d = {.by = a->out.by, .top = a->out.top};
+	struct pft_diff_opts d = a->d;
 	json_t *old = NULL, *new = NULL, *diff = NULL, *all = NULL;
 	int ret = EXIT_FAIL, r;
 	char err[512];
 
-	if (d.top < 0)
-		d.top = a->fmt == DIFF_JSON ? 0 : 20;
-	if ((a->min_delta && min_delta(a->min_delta, &d) < 0) || !(old = side(a, a->old)) ||
-	    !(new = side(a, a->new)))
+	d.by = a->out.by;
+	d.top = a->out.top >= 0 ? a->out.top : a->fmt == DIFF_JSON ? 0 : 20;
+	if (!(old = side(a, a->old)) || !(new = side(a, a->new)))
 		goto out;
 	diff = pft_diff(old, new, &d, err, sizeof(err));
 	/* the gates see every row, not the ones shown */

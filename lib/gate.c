@@ -161,6 +161,8 @@ struct pft_gate *pft_gate_parse(const char *text, char *err, size_t size)
 	    !(g->shown = strdup(g->metric)))
 		return fail(g, err, size, "no metric before '%s'", at);
 	num = at + oplen;
+	while (*num == ' ' || *num == '\t')
+		num++;
 	errno = 0;
 	g->value = strtod(num, &end);
 	if (end == num || errno || !isfinite(g->value))

@@ -160,4 +160,33 @@ run_status "$PFTRACE" frobnicate
 check_eq "unknown command: exit" 2 "$status"
 run_status "$PFTRACE" report --help
 check_eq "--help: exit" 0 "$status"
+# --- diff and gates, offline
+W="-m $FIX/workload/maps.txt $FIX/workload/trace.txt"
+run_status "$PFTRACE" diff --by file --json -m "$FIX/workload/maps.txt" "$FIX/workload/trace.txt" "$FIX/workload/trace.txt"
+check_eq "diff of a trace with itself: no change" "0 0" "$status $(j '[.rows[].delta.faults | fabs] | add')"
+"$PFTRACE" report --json --by file $W >"$TMP/base.json"
+run_status "$PFTRACE" diff --by file --fail-if 'faults >= 0' "$TMP/base.json" "$FIX/workload/trace.txt" -m "$FIX/workload/maps.txt"
+check_eq "diff: a --json baseline; a gate that holds: 3" 3 "$status"
+run_status "$PFTRACE" diff --by file --fail-if 'faults > 0' "$TMP/base.json" "$FIX/workload/trace.txt" -m "$FIX/workload/maps.txt"
+check_eq "diff: a gate that does not: 0" 0 "$status"
+run_status "$PFTRACE" diff "$TMP/nope.dat" "$FIX/workload/trace.txt"
+check_eq "diff: a missing input: 1, named" "1 pftrace: cannot open '$TMP/nope.dat': No such file or directory" "$status $err"
+printf '{"pftrace_json_version": 1}' >"$TMP/v1.json"
+run_status "$PFTRACE" diff "$TMP/v1.json" "$TMP/base.json"
+check_eq "diff: another JSON version: 1" 1 "$status"
+check_match "diff: another JSON version: said" "not a pftrace report document of version 2" "$err"
+printf '{"x":' >"$TMP/cut.json"
+run_status "$PFTRACE" diff "$TMP/cut.json" "$TMP/base.json"
+check_match "diff: cut JSON: 1, said" "not a JSON document" "$status $err"
+run_status "$PFTRACE" diff --min-delta 5x "$TMP/base.json" "$TMP/base.json"
+check_eq "diff --min-delta 5x: usage" 2 "$status"
+run_status "$PFTRACE" report --fail-if 'no-vma > 5%' $W
+check_eq "report --fail-if 'no-vma > 5%': 186 of 1918 holds" "3 pftrace: fail-if 'no-vma > 5%': no-vma = 9.70% (186)" "$status $err"
+run_status "$PFTRACE" report --fail-if 'major > 0' $W
+check_eq "report --fail-if on major without completions: cannot be decided, 1" 1 "$status"
+check_match "report --fail-if on an unknown value: said" "major is not known in this input" "$err"
+run_status "$PFTRACE" report --fail-if 'cow < ' $W
+check_eq "report --fail-if without a number: usage" "2 pftrace: --fail-if 'cow < ': '' is not a number" "$status $err"
+run_status "$PFTRACE" report --format yaml $W
+check_eq "--format yaml: usage" 2 "$status"
 finish
