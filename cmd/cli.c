@@ -556,7 +556,7 @@ static int run_one(struct pft_report *rep, struct pft_aspace *as, struct pft_sym
 		goto out;
 	}
 	if (pft_source_stats(src)->completions)
-		pft_report_expect_completions(rep);
+		pft_report_expect_completions(rep, pft_source_stats(src)->major_only);
 	while ((r = pft_source_next(src, &ev)) > 0)
 		if ((r = pft_report_add(rep, &ev)) < 0)
 			break;

@@ -10,9 +10,6 @@
 #include <unistd.h>
 #include "cli.h"
 
-#define DEFAULT_BUFFER_KB     16384 /* per CPU: about 2 s of a 260K faults/s storm */
-#define DEFAULT_BUFFER_KB_STR "16384"
-
 struct record_args {
 	struct out_opts out;
 	struct pidlist targets;
@@ -20,7 +17,7 @@ struct record_args {
 	double duration;
 	long buffer_kb;
 	const char *output;
-	bool quiet, no_history, no_major;
+	bool quiet, no_history, no_major, latency;
 	unsigned int stacks; /* PFT_STACKS_* */
 };
 
@@ -93,13 +90,17 @@ static int parse(int argc, char **argv, struct record_args *a)
 	    OPT_STRING('o', "output", "FILE", &a->output,
 		       "write a trace.dat (trace-cmd's format) instead of a table"),
 	    OPT_LONG(0, "buffer-kb", "N", &a->buffer_kb, 4, 1L << 30,
-		     "ring buffer per CPU in KiB (default " DEFAULT_BUFFER_KB_STR ")"),
+		     "ring buffer per CPU in KiB (default: the kernel's, 1.4 MiB;\na resize "
+		     "costs ~20 ms at the start)"),
 	    OPT_FLAG('q', "quiet", &a->quiet, "no progress line, no notices"),
 	    OPT_FLAG(0, "no-history", &a->no_history,
 		     "do not follow exec, fork and mappings: join faults with\nmaps snapshots "
 		     "only"),
 	    OPT_FLAG(0, "no-major", &a->no_major,
 		     "do not sample fault completions (perf): no major/minor,\nno latency"),
+	    OPT_FLAG(0, "latency", &a->latency,
+		     "a completion sample of every fault, not only of major\nones: the latency of "
+		     "minor faults too (about doubles\nthe cost per fault)"),
 	    OPT_CALL(0, "stacks", "[=fp|dwarf][,kernel]", opt_stacks, &a->stacks,
 		     "the user call stack of every fault: by frame pointers\n(fp, the default: "
 		     "full depth), or unwound from an 8 KiB\ncopy of the stack (dwarf: code "
@@ -111,7 +112,6 @@ static int parse(int argc, char **argv, struct record_args *a)
 	int first;
 
 	a->out.top = -1;
-	a->buffer_kb = DEFAULT_BUFFER_KB;
 	/* the first word that is not an option starts the command */
 	first = opts_parse(table, &usage, argc, argv, true);
 	if (first < 0)
@@ -122,9 +122,9 @@ static int parse(int argc, char **argv, struct record_args *a)
 		fprintf(stderr, "pftrace: record: give either -p PID or -- COMMAND\n");
 		return -1;
 	}
-	if (a->stacks && a->no_major) {
-		fprintf(stderr,
-			"pftrace: --stacks come with the completions --no-major leaves out\n");
+	if ((a->stacks || a->latency) && a->no_major) {
+		fprintf(stderr, "pftrace: --%s comes with the completions --no-major leaves out\n",
+			a->stacks ? "stacks" : "latency");
 		return -1;
 	}
 	return 0;
@@ -308,6 +308,7 @@ static int run(struct record_args *a)
 	    .kernel = a->out.kernel,
 	    .history = !a->no_history,
 	    .completions = !a->no_major,
+	    .latency = a->latency,
 	    .stacks = a->stacks,
 	    .buffer_kb = (unsigned int)a->buffer_kb,
 	    .output = a->output,
@@ -325,6 +326,7 @@ static int run(struct record_args *a)
 	int ret = -1, r, s;
 
 	ro.completions = !a->no_major;
+	ro.major_only = !a->latency && !a->stacks;
 	c.sigfd = o.wake_fd = block_signals();
 	c.rec = pft_record_new(&o);
 	rep = as ? pft_report_new(&ro, as) : NULL;

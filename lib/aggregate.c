@@ -270,7 +270,7 @@ int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct 
 	    pft_rep_set_str(rep, &t->rows[idx], f->ev->comm ? f->ev->comm : "<...>") < 0)
 		return -1;
 	pft_rep_count(&t->rows[idx].c, f);
-	if (f->major >= 0 && t->by != PFT_BY_PAGE && t->by != PFT_BY_IP &&
+	if (f->has_latency && t->by != PFT_BY_PAGE && t->by != PFT_BY_IP &&
 	    pft_rep_lat_add(&t->rows[idx].lat, f->latency_ns) < 0)
 		return -1;
 	if (t->by == PFT_BY_PID)
@@ -308,7 +308,7 @@ int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f)
 	}
 	g = &rep->procs.rows[rep->last_proc];
 	pft_rep_count(&g->c, f);
-	if (f->major >= 0 && pft_rep_lat_add(&g->lat, f->latency_ns) < 0)
+	if (f->has_latency && pft_rep_lat_add(&g->lat, f->latency_ns) < 0)
 		return -1;
 	return 0;
 }

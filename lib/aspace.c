@@ -65,7 +65,10 @@ struct proc {
 	bool exec_pending; /* exec'd, and no snapshot of the new image applied yet */
 	bool perf_exec;	   /* a COMM exec record began the image: the exec event adds nothing */
 	uint64_t brk_start, brk_end; /* the heap: [start, end) per the brk syscalls, 0 if unknown */
-	struct area *areas;	     /* sorted by (backing, perms, start) */
+	/* the time of the trace's last exec of this process, 0 if none is known: a snapshot
+	 * without a time (--maps) was saved from the image after it, not from an earlier one */
+	uint64_t last_exec;
+	struct area *areas; /* sorted by (backing, perms, start) */
 	size_t nr_areas, cap_areas;
 };
 
@@ -514,12 +517,19 @@ static int apply(struct pft_aspace *as, struct proc *p, size_t i)
 
 /* Snapshots dated at or before ts ("valid at any time" ones at once): the latest is applied, or
  * with an exact map each is a cross-check. */
+/* A snapshot without a time fits the image of the process at ts: the last one. */
+static bool timeless_fits(const struct proc *p, uint64_t ts)
+{
+	return !p || !p->last_exec || ts > p->last_exec;
+}
+
 static void advance(struct pft_aspace *as, struct proc *p, uint64_t ts)
 {
 	size_t last = p->next;
 
 	while (last < p->nr &&
-	       (p->snaps[last].ts <= ts || p->snaps[last].ts == PFT_NO_TS || ts == PFT_NO_TS) &&
+	       (p->snaps[last].ts <= ts || ts == PFT_NO_TS ||
+		(p->snaps[last].ts == PFT_NO_TS && timeless_fits(p, ts))) &&
 	       p->snaps[last].ts != PFT_TS_PENDING) {
 		if (p->exact && p->cur)
 			check_against(as, p, &p->snaps[last]);
@@ -534,6 +544,22 @@ static void advance(struct pft_aspace *as, struct proc *p, uint64_t ts)
 }
 
 /* ---------------------------------------------------------------- tasks and images */
+
+bool pft_aspace_has_maps(const struct pft_aspace *as)
+{
+	return as->all || as->nr;
+}
+
+int pft_aspace_last_exec(struct pft_aspace *as, int pid, uint64_t ts)
+{
+	struct proc *p = proc_get(as, pid);
+
+	if (!p)
+		return -1;
+	if (ts > p->last_exec)
+		p->last_exec = ts;
+	return 0;
+}
 
 void pft_aspace_set_resolver(struct pft_aspace *as, const struct pft_resolver *r)
 {
@@ -570,9 +596,9 @@ static int ask(struct pft_aspace *as, int pid, const char *comm, bool refresh, u
 
 /* A process with no snapshot of its own starts from the maps given for every process
  * (--maps FILE), when events are to edit them. */
-static void seed(struct proc *p, struct pft_aspace *as)
+static void seed(struct proc *p, struct pft_aspace *as, bool fits)
 {
-	if (!p->cur && !p->nr && as->all)
+	if (!p->cur && !p->nr && as->all && fits)
 		p->cur = adopt(p, as->all);
 }
 
@@ -614,7 +640,7 @@ static void on_exec(struct pft_aspace *as, const struct pft_event *ev, int pid)
 	if (p->next < p->nr)
 		apply(as, p, p->next);
 	else
-		seed(p, as);
+		seed(p, as, ev->ts >= p->last_exec);
 }
 
 /* COMM: a rename, or with exec the start of a new image (before its MMAP2 records). */
@@ -897,7 +923,7 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 	if (!p)
 		return;
 	advance(as, p, ev->ts);
-	seed(p, as);
+	seed(p, as, timeless_fits(p, ev->ts));
 	/* -4095..-1 are errors: nothing changed */
 	if (!p->cur || (ev->ret < 0 && ev->ret >= -4095))
 		return;
@@ -1031,6 +1057,10 @@ static const struct pft_vma *search(struct pft_aspace *as, struct proc *p, uint6
 	const struct pft_vma *v;
 
 	advance(as, p, ts);
+	if (!p->cur && !timeless_fits(p, ts)) {
+		*maps = NULL;
+		return NULL;
+	}
 	if (!p->cur)
 		return search_snapshots(p, ts, addr, maps);
 	*maps = p->cur;
@@ -1050,8 +1080,9 @@ const struct pft_vma *pft_aspace_lookup(struct pft_aspace *as, int pid, uint64_t
 	if ((!p || (!p->nr && !p->cur)) && !as->all && ask(as, pid, comm, false, ts, addr))
 		p = proc_find(as, pid);
 	if (!p || (!p->nr && !p->cur)) {
-		*maps = as->all;
-		return pft_maps_lookup(as->all, addr);
+		/* an image the trace shows replaced by a later exec: not the one --maps shows */
+		*maps = timeless_fits(p, ts) ? as->all : NULL;
+		return pft_maps_lookup(*maps, addr);
 	}
 	v = search(as, p, ts, addr, maps);
 	if (!v && !p->history && !p->exact && ask(as, pid, comm, true, ts, addr))

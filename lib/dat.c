@@ -469,6 +469,7 @@ struct dat {
 	char *kallsyms;	 /* the kallsyms section's text */
 	bool sideband;	 /* pftrace's info: the kernel's mapping records are in the perf option */
 	int completions; /* pftrace's info: completions were recorded (-1: no info, older file) */
+	bool major_only; /* of major faults only */
 	uint64_t maps_skipped;
 };
 
@@ -697,7 +698,9 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		break;
 	case PFT_DAT_OPT_PFTRACE_INFO:
 		d->sideband = strstr(buf, "\nsideband 1\n") != NULL;
-		d->completions = strstr(buf, "\ncompletions 1\n") != NULL;
+		d->completions = strstr(buf, "\ncompletions 1\n") != NULL ||
+				 strstr(buf, "\ncompletions major\n") != NULL;
+		d->major_only = strstr(buf, "\ncompletions major\n") != NULL;
 		break;
 	case PFT_DAT_OPT_CPUCOUNT:
 		if (size >= 4)
@@ -1013,6 +1016,7 @@ int pft_dat_attach(struct pft_source *src, const char *path)
 	src->st.completions = perf_next(&d->perf) || d->perf.f;
 	if (d->completions >= 0)
 		src->st.completions = d->completions;
+	src->st.major_only = d->major_only;
 	src->st.sideband = d->sideband;
 	return 0;
 }

@@ -336,8 +336,11 @@ static void put_options(struct out *o, const struct pft_dat_input *in)
 	put_counters(o, in);
 	if (in->build_ids && *in->build_ids)
 		put_string_option(o, PFT_DAT_OPT_PFTRACE_BUILD_IDS, in->build_ids);
-	if (asprintf(&s, "pftrace %s\nsideband %d\ncompletions %d\n", PFTRACE_VERSION, in->history,
-		     in->completions) >= 0) {
+	/* "completions major": only major faults have one (a fault without is minor) */
+	if (asprintf(&s, "pftrace %s\nsideband %d\ncompletions %s\n", PFTRACE_VERSION, in->history,
+		     !in->completions ? "0"
+		     : in->major_only ? "major"
+				      : "1") >= 0) {
 		put_string_option(o, PFT_DAT_OPT_PFTRACE_INFO, s);
 		free(s);
 	}

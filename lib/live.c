@@ -14,6 +14,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <event-parse.h>
 #include <tracefs.h>
 #include "internal.h"
@@ -57,19 +60,54 @@ struct pft_live {
 	int history_missing;   /* history events this kernel does not have */
 	void
 	    *popped; /* what the event pft_live_pop returned last points to: lives until the next */
+	int lock;    /* flock on the instance's directory: "in use" to other runs */
+	pthread_t clock_thread; /* switching trace_clock, until pft_live_arm */
+	bool clock_pending;
+	int clock_err;
+	int marker; /* trace_marker, opened once (-1: not yet) */
 };
 
+/* Whether something still holds the instance: the run whose pid it is named after, or the
+ * process that removes it after that run (see destroy_instance), which holds its lock. */
 static bool instance_owner_alive(const char *name)
 {
-	char comm[64];
+	char comm[64], *path;
 	long pid = strtol(name + strlen(PFT_INSTANCE_PREFIX), NULL, 10);
+	bool locked = false;
+	int fd;
 
-	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
-		return false;
 	/* a pid can be reused: it is ours only if it still runs pftrace; a killed one that is
 	 * not reaped yet (a zombie) is gone all the same */
-	return pft_proc_comm((int)pid, comm, sizeof(comm)) == 0 && !strcmp(comm, "pftrace") &&
-	       !pft_proc_dead((int)pid);
+	if (pid > 0 && !(kill((pid_t)pid, 0) < 0 && errno == ESRCH) &&
+	    pft_proc_comm((int)pid, comm, sizeof(comm)) == 0 && !strcmp(comm, "pftrace") &&
+	    !pft_proc_dead((int)pid))
+		return true;
+	path = tracefs_instance_get_dir(NULL);
+	if (path) {
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s/instances/%s", path, name);
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		locked = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+		if (fd >= 0)
+			close(fd);
+	}
+	tracefs_put_tracing_file(path);
+	return locked;
+}
+
+/* Our instance's lock, held as long as it exists (the remover inherits it). -1 on failure. */
+static int lock_instance(struct tracefs_instance *inst)
+{
+	char *dir = tracefs_instance_get_dir(inst);
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+	tracefs_put_tracing_file(dir);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* A killed run's descriptors are closed while it is taken down: rmdir says EBUSY until then. */
@@ -81,9 +119,11 @@ static int destroy_stale(struct tracefs_instance *inst)
 	for (tries = 0; tries < 50; tries++) {
 		/* disable first: rmdir fails while events are being written on some kernels */
 		tracefs_trace_off(inst);
-		tracefs_event_disable(inst, NULL, NULL);
+		tracefs_instance_file_write(inst, "events/enable", "0");
 		if (tracefs_instance_destroy(inst) == 0)
 			return 0;
+		if (errno == ENOENT)
+			return 0; /* another run removed it meanwhile */
 		if (errno != EBUSY)
 			return -1;
 		nanosleep(&pause, NULL);
@@ -245,17 +285,54 @@ static struct tep_handle *local_tep(void)
 	return tep;
 }
 
+/* Enables one event by its own file: tracefs_event_enable() matches a regex against every event
+ * of every system, 10,000 stat() calls for the syscalls alone. -1 with errno (ENOENT: this
+ * kernel has no such event). */
+static int enable_event(struct tracefs_instance *inst, const char *sys, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "events/%s/%s/enable", sys, name);
+	if (!tracefs_file_exists(inst, path)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return tracefs_instance_file_write(inst, path, "1") < 0 ? -1 : 0;
+}
+
+static void *set_clock(void *data)
+{
+	struct pft_live *l = data;
+
+	if (tracefs_instance_file_write(l->inst, "trace_clock", "perf") < 0)
+		l->clock_err = errno ? errno : EIO;
+	return NULL;
+}
+
 struct pft_live *pft_live_open(const struct pft_live_opts *o)
 {
 	struct pft_live *l = calloc(1, sizeof(*l));
 	char name[64];
+
+	if (l)
+		l->lock = l->marker = -1;
 	int err, i;
 
 	if (!l)
 		return NULL;
 	snprintf(name, sizeof(name), PFT_INSTANCE_PREFIX "%d", (int)getpid());
+	/* ours by name, so left by a run that had our pid (still being removed): never reused */
+	if (tracefs_instance_exists(name)) {
+		struct tracefs_instance *old = tracefs_instance_alloc(NULL, name);
+
+		if (!old || destroy_stale(old) < 0) {
+			tracefs_instance_free(old);
+			goto fail;
+		}
+		tracefs_instance_free(old);
+	}
 	l->inst = tracefs_instance_create(name);
-	if (!l->inst)
+	if (!l->inst || (l->lock = lock_instance(l->inst)) < 0)
 		goto fail;
 	/* nothing is recorded until the pid filter is in place and pft_live_arm() runs */
 	if (tracefs_trace_off(l->inst) < 0)
@@ -281,23 +358,33 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 		goto fail;
 	if (o->spool_dir && spool_open(l, o->spool_dir) < 0)
 		goto fail;
-	/* perf's records come with perf's clock, local_clock(): ftrace calls it "perf" */
 	if ((o->completions || o->history || o->stacks) &&
-	    (tracefs_instance_file_write(l->inst, "trace_clock", "perf") < 0 ||
-	     !(l->perf = pft_perf_new(o->history, o->completions, o->stacks))))
+	    !(l->perf = pft_perf_new(o->history,
+				     o->all_completions ? PFT_PERF_ALL
+				     : o->completions	? PFT_PERF_MAJOR
+							: PFT_PERF_NONE,
+				     o->stacks)))
 		goto fail;
 	if (l->perf && o->spool_dir && !(l->perf_spool = spool_file(o->spool_dir)))
 		goto fail;
-	if (tracefs_event_enable(l->inst, "exceptions", "page_fault_user") < 0 ||
-	    (o->kernel && tracefs_event_enable(l->inst, "exceptions", "page_fault_kernel") < 0)) {
+	if (enable_event(l->inst, "exceptions", "page_fault_user") < 0 ||
+	    (o->kernel && enable_event(l->inst, "exceptions", "page_fault_kernel") < 0)) {
 		if (!errno)
 			errno = ENOENT;
 		goto fail;
 	}
 	for (i = 0; o->history && pft_history_events[i][0]; i++)
-		if (tracefs_event_enable(l->inst, pft_history_events[i][0],
-					 pft_history_events[i][1]) < 0)
+		if (enable_event(l->inst, pft_history_events[i][0], pft_history_events[i][1]) < 0)
 			l->history_missing++;
+	/* perf's records come with perf's clock, local_clock(): ftrace calls it "perf". The
+	 * switch waits for an RCU grace period (~25 ms here) holding the lock every tracefs
+	 * file's open and release take: a thread does it, last, while the command starts and
+	 * perf's events are opened (10 ms the first time); pft_live_arm waits for it */
+	if (l->perf) {
+		if (pthread_create(&l->clock_thread, NULL, set_clock, l) != 0)
+			goto fail;
+		l->clock_pending = true;
+	}
 	return l;
 fail:
 	err = errno ? errno : EIO;
@@ -312,14 +399,34 @@ fail:
  * Each write costs the kernel an RCU grace period (~45 ms here): tids go in one write, and a
  * tid given twice is written once.
  */
-int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n)
+/* The clock switch's outcome (see pft_live_open): 0, or -1 with errno. */
+static int clock_done(struct pft_live *l)
 {
-	char *buf = malloc(n * 12 + 1);
+	if (!l->clock_pending)
+		return 0;
+	l->clock_pending = false;
+	pthread_join(l->clock_thread, NULL);
+	if (l->clock_err) {
+		errno = l->clock_err;
+		return -1;
+	}
+	return 0;
+}
+
+/* running: the tasks may fork meanwhile. Their children must be followed by perf (inherit) and by
+ * ftrace (event-fork) alike, so the two go in back to back: not with the clock switch between
+ * them, which holds every tracefs write for ~25 ms. A task stopped (the command at its exec)
+ * forks nothing: the switch can go on while its perf events open. */
+static int add_pids(struct pft_live *l, const int *tids, size_t n, bool running)
+{
+	char *buf;
 	size_t i, len = 0;
 	uint32_t dummy;
 	int r = 0;
 
-	if (!buf)
+	if (running && clock_done(l) < 0)
+		return -1;
+	if (!(buf = malloc(n * 12 + 1)))
 		return -1;
 	for (i = 0; i < n; i++) {
 		int added = pft_hmap_put(&l->pids, (uint64_t)(uint32_t)tids[i], 0, 0, &dummy);
@@ -349,9 +456,14 @@ int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n)
 	return 0;
 }
 
+int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n)
+{
+	return add_pids(l, tids, n, true);
+}
+
 int pft_live_add_pid(struct pft_live *l, int tid)
 {
-	return pft_live_add_pids(l, &tid, 1);
+	return add_pids(l, &tid, 1, false);
 }
 
 int pft_live_arm(struct pft_live *l)
@@ -360,6 +472,8 @@ int pft_live_arm(struct pft_live *l)
 		errno = EINVAL;
 		return -1;
 	}
+	if (clock_done(l) < 0)
+		return -1;
 	if (tracefs_trace_on(l->inst) < 0)
 		return -1;
 	l->armed = true;
@@ -368,16 +482,15 @@ int pft_live_arm(struct pft_live *l)
 
 int pft_live_mark(struct pft_live *l, const char *text)
 {
-	char *path = tracefs_instance_get_file(l->inst, "trace_marker");
-	int fd = path ? open(path, O_WRONLY | O_CLOEXEC) : -1;
-	ssize_t n = -1;
+	if (l->marker < 0) {
+		char *path = tracefs_instance_get_file(l->inst, "trace_marker");
 
-	tracefs_put_tracing_file(path);
-	if (fd >= 0) {
-		n = write(fd, text, strlen(text));
-		close(fd);
+		l->marker = path ? open(path, O_WRONLY | O_CLOEXEC) : -1;
+		tracefs_put_tracing_file(path);
+		if (l->marker < 0)
+			return -1;
 	}
-	return n < 0 ? -1 : 0;
+	return write(l->marker, text, strlen(text)) < 0 ? -1 : 0;
 }
 
 static int spool_page(struct live_cpu *c, const void *page, int size)
@@ -673,6 +786,41 @@ struct tracefs_instance *pft_live_instance(const struct pft_live *l)
 	return l->inst;
 }
 
+/*
+ * Removing an instance waits for the kernel's RCU grace periods (~100 ms here): a process of its
+ * own does it, so that pftrace's exit does not wait. Its events are off and nothing of ours reads
+ * it any more; a remover killed before it is done leaves what a SIGKILLed run leaves, which the
+ * next run removes.
+ */
+static void destroy_instance(struct tracefs_instance *inst, int lock)
+{
+	pid_t child = fork();
+
+	if (child == 0) {
+		/* the remover: in a session of its own (a ^C meant for pftrace's job is not for
+		 * it), holding none of pftrace's files but the instance's lock (a pipe's reader
+		 * sees its end now; another run sees the instance is being removed) */
+		if (fork() == 0) {
+			int null = open("/dev/null", O_RDWR);
+
+			setsid();
+			if (null >= 0) {
+				dup2(null, 0);
+				dup2(null, 1);
+				dup2(null, 2);
+			}
+			if (lock >= 0 && lock != 3)
+				lock = dup2(lock, 3);
+			close_range(lock >= 0 ? 4 : 3, ~0u, 0);
+			destroy_stale(inst);
+		}
+		_exit(0);
+	}
+	if (child > 0 && waitpid(child, NULL, 0) == child)
+		return;
+	destroy_stale(inst); /* no process to do it: here, then */
+}
+
 void pft_live_close(struct pft_live *l)
 {
 	int cpu;
@@ -699,12 +847,17 @@ void pft_live_close(struct pft_live *l)
 	if (l->perf_spool)
 		fclose(l->perf_spool);
 	if (l->inst) {
-		/* the machine's tracing state as we found it: our instance gone, nothing enabled */
+		/* the machine's tracing state as we found it: nothing recorded from now on, then
+		 * (the remover) the events off and our instance gone */
+		clock_done(l);
+		if (l->marker >= 0)
+			close(l->marker);
 		tracefs_trace_off(l->inst);
-		tracefs_event_disable(l->inst, NULL, NULL);
-		tracefs_instance_destroy(l->inst);
+		destroy_instance(l->inst, l->lock);
 		tracefs_instance_free(l->inst);
 	}
+	if (l->lock >= 0)
+		close(l->lock);
 	pft_decoder_free(l->dec);
 	tep_free(l->tep);
 	free(l->page);

@@ -28,7 +28,8 @@ extern const char *const pft_history_events[][2];
 struct pft_live_opts {
 	bool kernel;		/* also page_fault_kernel */
 	bool history;		/* also exec, tasks, perf's MMAP2 and COMM, mmap-family syscalls */
-	bool completions;	/* also perf's fault completions (major/minor) */
+	bool completions;	/* also perf's fault completions: of major faults */
+	bool all_completions;	/* of every fault */
 	unsigned int stacks;	/* PFT_STACKS_*: call stacks on the completions */
 	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
 	const char *spool_dir;	/* keep raw pages (for a trace.dat) in unnamed files here */
@@ -52,9 +53,11 @@ int pft_live_tracefs(const char **dir);
 int pft_live_remove_stale(void (*cb)(void *data, const char *name, int err), void *data);
 /* Creates instance pftrace-<our pid> with tracing off and the events enabled. Caller closes. */
 struct pft_live *pft_live_open(const struct pft_live_opts *o);
-/* Adds threads to set_event_pid (and their perf events), in one write; ones added before are
- * skipped. */
+/* Adds running threads to set_event_pid (and their perf events), in one write; ones added
+ * before are skipped. */
 int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n);
+/* The same for one task that is stopped (it forks nothing until it runs): set-up that takes
+ * long can go on meanwhile. */
 int pft_live_add_pid(struct pft_live *l, int tid);
 /* Starts recording; only after at least one pft_live_add_pid (an empty filter traces all). */
 int pft_live_arm(struct pft_live *l);

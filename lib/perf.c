@@ -128,7 +128,8 @@ static int keep_fd(struct pft_perf *p, int fd)
 	return 0;
 }
 
-struct pft_perf *pft_perf_new(bool sideband, bool completions, unsigned int stacks)
+struct pft_perf *pft_perf_new(bool sideband, enum pft_perf_completions completions,
+			      unsigned int stacks)
 {
 	struct pft_perf *p = calloc(1, sizeof(*p));
 	int cpu, k;
@@ -137,7 +138,9 @@ struct pft_perf *pft_perf_new(bool sideband, bool completions, unsigned int stac
 		return NULL;
 	p->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	p->kinds[EV_SIDEBAND] = sideband;
-	p->kinds[EV_MAJ] = p->kinds[EV_MIN] = completions || stacks;
+	/* a minor fault's sample costs as much as the fault's tracepoint: only on request */
+	p->kinds[EV_MAJ] = completions != PFT_PERF_NONE || stacks;
+	p->kinds[EV_MIN] = completions == PFT_PERF_ALL || stacks;
 	p->stacks = stacks;
 	p->sample_pages = stacks & PFT_STACKS_DWARF ? DWARF_PAGES
 			  : stacks		    ? STACK_PAGES

@@ -12,9 +12,16 @@ struct pft_perf;
 /* Called with PFT_EV_COMPLETION, PFT_EV_MMAP and PFT_EV_COMM events, in each ring's time order. */
 typedef int (*pft_perf_cb)(void *data, const struct pft_event *ev);
 
-/* sideband: MMAP2 and COMM records; completions: a sample at the end of every fault, with the
- * stacks (PFT_STACKS_*) asked for. */
-struct pft_perf *pft_perf_new(bool sideband, bool completions, unsigned int stacks);
+/* Which faults get a completion sample. */
+enum pft_perf_completions {
+	PFT_PERF_NONE,
+	PFT_PERF_MAJOR, /* major ones: a fault without one is minor (or failed) */
+	PFT_PERF_ALL,	/* every one: the latency of minor faults too */
+};
+/* sideband: MMAP2 and COMM records; completions: a sample at the end of faults, with the stacks
+ * (PFT_STACKS_*) asked for (which need every fault's). */
+struct pft_perf *pft_perf_new(bool sideband, enum pft_perf_completions completions,
+			      unsigned int stacks);
 /* Starts the events of a task (and of what it starts later) on every CPU. Adding a task twice
  * is harmless. -1 with errno. */
 int pft_perf_add_task(struct pft_perf *p, int tid);

@@ -252,6 +252,8 @@ struct pft_source_stats {
 	bool ts_raw;	    /* timestamps are counter units, not ns */
 	bool binary;	    /* input had NUL bytes: not text */
 	bool completions;   /* it carries fault completions (major/minor) */
+	bool major_only;    /* only major faults have one: a fault without one is minor, unless it
+			     * failed (record's default; see pftrace(1)) */
 	bool sideband;	    /* it carries the kernel's mapping records (exact maps) */
 };
 
@@ -301,8 +303,9 @@ struct pft_record_opts {
 	bool stdout_to_stderr;	/* the command's standard output goes to its standard error */
 	bool kernel;		/* also page_fault_kernel */
 	bool history;		/* follow exec, fork and mappings (the kernel's records) */
-	bool completions;	/* major/minor and latency per fault (perf) */
-	unsigned int stacks;	/* PFT_STACKS_*: call stacks (on the completions) */
+	bool completions;	/* major/minor per fault (perf): a sample of each major fault */
+	bool latency;		/* a sample of every fault: the latency of minor ones too */
+	unsigned int stacks;	/* PFT_STACKS_*: call stacks (on every fault's sample) */
 	unsigned int buffer_kb; /* per-CPU ring buffer */
 	const char *output;	/* a trace.dat will be written there: raw pages wait beside it */
 	double duration;	/* seconds; 0: until the targets end or pft_record_stop */
@@ -411,6 +414,12 @@ const struct pft_maps_check *pft_aspace_checks(struct pft_aspace *as);
 bool pft_aspace_is_exact(const struct pft_aspace *as);
 /* Takes ownership of maps, also on failure. pid -1: the maps of every pid without its own. */
 int pft_aspace_set_maps(struct pft_aspace *as, int pid, struct pft_maps *maps);
+/* Maps were given (pft_aspace_set_maps): snapshots without a time. */
+bool pft_aspace_has_maps(const struct pft_aspace *as);
+/* The trace's last exec of pid is at ts (a source that can look ahead says so before the
+ * events): a snapshot without a time is of the image after it, so the images before it have
+ * none (their faults are unknown, not judged against another program's maps). */
+int pft_aspace_last_exec(struct pft_aspace *as, int pid, uint64_t ts);
 /* Adds a snapshot of pid's maps taken at ts (trace clock, PFT_NO_TS: any time, PFT_TS_PENDING:
  * now). Takes ownership of maps, also on failure; exe (may be NULL) is copied. Returns the
  * snapshot's id (> 0) or -1. */
@@ -513,8 +522,9 @@ struct pft_fault {
 	bool has_file_offset;
 	enum pft_access access;
 	enum pft_kind kind;
-	int major; /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
-	uint64_t latency_ns;	  /* entry to completion, when major >= 0 */
+	int major;	  /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
+	bool has_latency; /* it had its completion */
+	uint64_t latency_ns;	  /* entry to completion, when has_latency */
 	bool has_symbol;	  /* the report names code (pft_report_set_syms) */
 	struct pft_symbol symbol; /* the code that faulted: the ip */
 	/* its call stack when the source has one and the report names code: innermost first,
@@ -552,6 +562,7 @@ struct pft_report_opts {
 	size_t nr_pids;
 	bool kernel;	     /* include page_fault_kernel */
 	bool completions;    /* the source has fault completions: a fault waits for its own */
+	bool major_only;     /* of major faults only: a fault without one is minor (or failed) */
 	bool stacks;	     /* name each fault's call stack (the per-fault sink gets it) */
 	bool stack_tree;     /* keep the tree of call stacks (folded stacks, flame graphs) */
 	unsigned int tables; /* 1u << PFT_BY_x: tables kept besides --by's (--fail-if rows) */
@@ -573,8 +584,9 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev);
 /* Names the code of each fault (its ip) with syms (borrowed; NULL: none): --by ip and --by sym
  * rows, and the per-fault sink, get symbols. */
 void pft_report_set_syms(struct pft_report *rep, struct pft_syms *syms);
-/* A source has completions (see pft_source_stats): faults from now on wait for theirs. */
-void pft_report_expect_completions(struct pft_report *rep);
+/* A source has completions (see pft_source_stats), of major faults only or of all: faults from
+ * now on wait for theirs. */
+void pft_report_expect_completions(struct pft_report *rep, bool major_only);
 /* The kernel's own fault counters of process pid over the recording (pft_source_counters): the
  * report compares each with what was traced for it; pid -1 is a total for all processes. Only
  * processes the pid filter selects count. -1 on ENOMEM. */

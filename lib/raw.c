@@ -25,7 +25,7 @@ struct pft_decoder {
 	struct tep_handle *tep;
 	struct fault_fields user, kernel;
 	int print_id;
-	struct tep_format_field *print_buf;
+	struct tep_format_field *print_buf, *print_ip;
 	struct proc_event proc[2 * PFT_SYS_COUNT + 3];
 	size_t nr_proc;
 	/* ftrace's stacktrace / userstacktrace options: the stack of the event before */
@@ -171,6 +171,8 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 	print = tep_find_event_by_name(tep, "ftrace", "print");
 	if (print && (d->print_buf = tep_find_field(print, "buf")))
 		d->print_id = print->id;
+	if (print)
+		d->print_ip = tep_find_field(print, "ip");
 	find_proc_events(d);
 	find_stacks(d);
 	if (d->user.id < 0 && d->kernel.id < 0) {
@@ -204,6 +206,7 @@ static void marker_text(struct pft_decoder *d, struct tep_record *rec, struct pf
 	while (n && d->text[n - 1] == '\n')
 		d->text[--n] = '\0';
 	ev->text = d->text;
+	ev->ip = d->print_ip ? field(d->print_ip, rec) : 0;
 }
 
 /* __data_loc strings: a u32 of offset (low 16 bits) and length (high 16 bits). */

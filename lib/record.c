@@ -166,15 +166,22 @@ static struct count *count_of(struct pft_record *r, int tid)
 	return &r->counts[i];
 }
 
-/* A thread there at the start: what it had counted before we came. */
-static void count_start(struct pft_record *r, int tid)
+/* What a thread there at the start has counted so far: read when it is listed, and again
+ * once tracing is on (the counts start where the trace does). */
+static void count_reset(struct count *c)
 {
 	char task[64];
-	struct count *c;
 
-	snprintf(task, sizeof(task), "%d/task/%d", tid, tid);
-	if ((c = count_of(r, tid)))
-		pft_proc_faults(task, &c->min0, &c->maj0);
+	snprintf(task, sizeof(task), "%d/task/%d", c->tid, c->tid);
+	pft_proc_faults(task, &c->min0, &c->maj0);
+}
+
+static void count_start(struct pft_record *r, int tid)
+{
+	struct count *c = count_of(r, tid);
+
+	if (c)
+		count_reset(c);
 }
 
 /* A task exited (taskstats): its final counts. A tid the kernel reuses for another task adds
@@ -469,6 +476,7 @@ static int open_tracing(struct pft_record *r)
 	    .kernel = r->o.kernel,
 	    .history = r->o.history,
 	    .completions = r->o.completions || r->o.stacks,
+	    .all_completions = r->o.latency || r->o.stacks,
 	    .stacks = r->o.stacks,
 	    .buffer_kb = r->o.buffer_kb,
 	};
@@ -576,6 +584,9 @@ static int start_targets(struct pft_record *r)
 		fail(r, "cannot arm tracing: %s", strerror(errno));
 		return -1;
 	}
+	/* a fault between the listing and arming was counted by the kernel, never traced */
+	for (i = 0; i < r->nr_counts; i++)
+		count_reset(&r->counts[i]);
 	for (i = 0; i < r->nr_targets; i++) {
 		struct target *t = &r->targets[i];
 
@@ -891,7 +902,9 @@ static int note_code(struct pft_record *r, const struct pft_event *ev)
 
 	if (ev->type == PFT_EV_MMAP)
 		return pft_buildids_note(r->ids, ev->text, ev->args[4]);
-	if (ev->type == PFT_EV_FAULT_KERNEL && pft_buildids_note_kaddr(r->ids, ev->ip) < 0)
+	/* a marker's ip too: trace-cmd shows it (tracing_mark_write) */
+	if ((ev->type == PFT_EV_FAULT_KERNEL || (ev->type == PFT_EV_MARKER && ev->ip)) &&
+	    pft_buildids_note_kaddr(r->ids, ev->ip) < 0)
 		return -1;
 	for (i = 0; ev->kstack.ips && i < ev->kstack.nr; i++)
 		if (pft_buildids_note_kaddr(r->ids, ev->kstack.ips[i]) < 0)
@@ -924,10 +937,10 @@ static int rec_next(struct pft_source *src, struct pft_event *ev)
 		if (k < 0)
 			return -1;
 		if (k > 0) {
-			if (own_marker(r, ev))
-				continue;
 			if (note_code(r, ev) < 0)
 				return -1;
+			if (own_marker(r, ev))
+				continue;
 			src->st.events++;
 			if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)
 				src->st.other_events++;
@@ -1027,6 +1040,7 @@ struct pft_source *pft_record_source(struct pft_record *r)
 	r->src->st.cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	r->src->st.lost_events = 0;
 	r->src->st.completions = r->o.completions;
+	r->src->st.major_only = r->o.completions && !r->o.latency && !r->o.stacks;
 	r->src->st.sideband = r->o.history;
 	return r->src;
 }
@@ -1046,6 +1060,7 @@ int pft_record_write(struct pft_record *r, const char *path)
 	    .kernel = r->o.kernel,
 	    .history = r->o.history,
 	    .completions = r->o.completions,
+	    .major_only = r->o.completions && !r->o.latency && !r->o.stacks,
 	    .as = r->as,
 	};
 	struct pft_proc_counters *c = NULL;

@@ -25,13 +25,17 @@ static void verdict_line(const json_t *sum, FILE *out)
 		fprintf(out, "major/minor: unknown (no fault completions in this trace)\n");
 		return;
 	}
+	bool major_only = !strcmp(str(sum, "latency_of"), "major");
+
 	fprintf(out,
 		"major: %" JSON_INTEGER_FORMAT ", minor: %" JSON_INTEGER_FORMAT
-		" (the kernel's verdict); %" JSON_INTEGER_FORMAT " without one",
-		num(sum, "major"), num(sum, "minor"), num(sum, "major_unknown"));
+		" (the kernel's verdict%s); %" JSON_INTEGER_FORMAT " without one",
+		num(sum, "major"), num(sum, "minor"),
+		major_only ? ": majors sampled, the rest minor" : "", num(sum, "major_unknown"));
 	if (json_is_object(lat))
-		fprintf(out, "; latency p50 %.1f us, p99 %.1f us, max %.1f us",
-			num(lat, "p50") / 1e3, num(lat, "p99") / 1e3, num(lat, "max") / 1e3);
+		fprintf(out, "; latency%s p50 %.1f us, p99 %.1f us, max %.1f us",
+			major_only ? " of major faults" : "", num(lat, "p50") / 1e3,
+			num(lat, "p99") / 1e3, num(lat, "max") / 1e3);
 	fputc('\n', out);
 	kc = json_object_get(sum, "kernel_counters");
 	if (!json_is_object(kc))

@@ -118,8 +118,8 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 		return -1;
 	pft_rep_count(&rep->total, f);
 	rep->major_unknown += f->major < 0;
-	if (f->major >= 0 && (pft_rep_lat_add(&rep->lat, f->latency_ns) < 0 ||
-			      pft_rep_lat_add(&rep->lat_kind[f->kind], f->latency_ns) < 0))
+	if (f->has_latency && (pft_rep_lat_add(&rep->lat, f->latency_ns) < 0 ||
+			       pft_rep_lat_add(&rep->lat_kind[f->kind], f->latency_ns) < 0))
 		return -1;
 	if ((f->pid != rep->last_pid &&
 	     pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f->pid, 0, 0, &dummy) < 0) ||
@@ -163,8 +163,15 @@ static struct held *held_of(struct pft_report *rep, int tid, bool create)
 	return h;
 }
 
+/* The faults the kernel refuses (SIGSEGV): no completion, and not in its counters. */
+static bool failed(enum pft_kind k)
+{
+	return k == PFT_KIND_NO_VMA || k == PFT_KIND_BAD_ACCESS || k == PFT_KIND_PKEY;
+}
+
 /* A held fault is complete: with its completion's verdict, or without one (its thread faulted
- * again, exited, or the input ended: a SIGSEGV has none). */
+ * again, exited, or the input ended: a SIGSEGV has none). Where only major faults have a
+ * completion, one without is minor, as mm_account_fault() counts it, unless it failed. */
 static int release_held(struct pft_report *rep, struct held *h)
 {
 	int r;
@@ -172,6 +179,8 @@ static int release_held(struct pft_report *rep, struct held *h)
 	if (!h || !h->used)
 		return 0;
 	h->used = false;
+	if (h->f.major < 0 && rep->opts.major_only && !failed(h->f.kind))
+		h->f.major = 0;
 	r = finalize(rep, &h->f);
 	pft_vma_unref(h->f.vma);
 	return r;
@@ -229,6 +238,7 @@ static int complete(struct pft_report *rep, const struct pft_event *ev)
 		return 0;
 	}
 	h->f.major = ev->major;
+	h->f.has_latency = true;
 	h->f.latency_ns = ev->ts - h->ev.ts;
 	/* the completion's stacks are the fault's: valid while it is finalized */
 	h->ev.kstack = ev->kstack;
@@ -273,9 +283,10 @@ void pft_report_set_syms(struct pft_report *rep, struct pft_syms *syms)
 	rep->syms = syms;
 }
 
-void pft_report_expect_completions(struct pft_report *rep)
+void pft_report_expect_completions(struct pft_report *rep, bool major_only)
 {
 	rep->opts.completions = true;
+	rep->opts.major_only = major_only;
 }
 
 void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data)

@@ -556,6 +556,10 @@ json_t *pft_report_head(const struct pft_report *rep)
 			    rep->first_ts == PFT_NO_TS ? json_null() : ts_json(rep->last_ts));
 	json_object_set_new(sum, "by_kind", kinds_json(&rep->total));
 	json_object_set_new(sum, "completions", json_boolean(rep->opts.completions));
+	json_object_set_new(sum, "latency_of",
+			    !rep->opts.completions ? json_null()
+			    : rep->opts.major_only ? json_string("major")
+						   : json_string("all"));
 	json_object_set_new(sum, "major", verdict(rep->opts.completions, rep->total.major));
 	json_object_set_new(sum, "minor", verdict(rep->opts.completions, rep->total.minor));
 	json_object_set_new(sum, "major_ns", verdict(rep->opts.completions, rep->total.major_ns));
@@ -709,7 +713,7 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	json_object_set_new(o, "vma", f->vma ? vma_json(f->vma) : json_null());
 	json_object_set_new(o, "major", f->major < 0 ? json_null() : json_boolean(f->major));
 	json_object_set_new(o, "latency_ns",
-			    f->major < 0 ? json_null() : json_integer((json_int_t)f->latency_ns));
+			    f->has_latency ? json_integer((json_int_t)f->latency_ns) : json_null());
 	json_object_set_new(o, "file_offset",
 			    f->has_file_offset ? pft_json_hex(f->file_offset) : json_null());
 	json_object_set_new(o, "irq_flags", pft_json_str(ev->irq_flags));

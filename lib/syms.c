@@ -509,8 +509,13 @@ int pft_kallsyms_subset(FILE *in, const uint64_t *addrs, size_t n, FILE *out)
 	for (i = 0; i < n; i++) {
 		ssize_t k = ksym_at(s, addrs[i]);
 
-		if (k >= 0)
+		/* and the next one: where the function ends, for readers that look for it
+		 * (trace-cmd names nothing past the last symbol it has) */
+		if (k >= 0) {
 			keep[k] = true;
+			if ((size_t)k + 1 < s->nr_ksyms)
+				keep[k + 1] = true;
+		}
 	}
 	for (i = 0; i < s->nr_ksyms; i++)
 		if (keep[i])

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "internal.h"
 
 #define TEXT_BUF_SIZE (1u << 20) /* also the longest line we take */
@@ -845,6 +847,80 @@ static void text_close(struct pft_source *src)
 	free(s->buf);
 	free(s);
 }
+/* The exec lines of buf[0, len) (whole lines) told to as: each process's last exec. */
+static int note_execs(struct pft_aspace *as, char *buf, size_t len)
+{
+	static const char key[] = ": sched_process_exec: ";
+	char *at = buf, *end = buf + len, line[4096];
+
+	while ((at = memmem(at, (size_t)(end - at), key, sizeof(key) - 1))) {
+		char *start = memrchr(buf, '\n', (size_t)(at - buf)),
+		     *stop = memchr(at, '\n', (size_t)(end - at));
+		struct pft_line_info info;
+		struct pft_event ev;
+		size_t n;
+
+		start = start ? start + 1 : buf;
+		stop = stop ? stop : end;
+		n = (size_t)(stop - start);
+		at = stop;
+		if (n >= sizeof(line))
+			continue; /* the parser will count it skipped */
+		memcpy(line, start, n);
+		memset(&ev, 0, sizeof(ev));
+		if (pft_parse_line(line, n, &ev, &info) == PFT_LINE_EVENT &&
+		    ev.type == PFT_EV_EXEC && pft_aspace_last_exec(as, ev.tid, ev.ts) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Maps given without a time (--maps) are of the image each process ends with: a file (not a
+ * pipe) is looked through for its exec lines first, so that the images before a process's
+ * last exec are not judged against them. */
+static int text_prepare(struct pft_source *src, struct pft_aspace *as, struct pft_syms *syms)
+{
+	enum {
+		CHUNK = 1 << 20
+	};
+	struct text *s = src->priv;
+	size_t have = 0;
+	off_t off = 0;
+	struct stat sb;
+	int ret = 0;
+	char *buf;
+
+	(void)syms;
+	if (!pft_aspace_has_maps(as) || fstat(fileno(s->f), &sb) < 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	if (!(buf = malloc(CHUNK)))
+		return -1;
+	for (;;) {
+		ssize_t got = pread(fileno(s->f), buf + have, CHUNK - have, off);
+		char *last;
+
+		if (got < 0) {
+			ret = errno == EINTR ? 0 : -1;
+			if (ret < 0)
+				break;
+			continue;
+		}
+		off += got;
+		have += (size_t)got;
+		last = got ? memrchr(buf, '\n', have) : buf + have;
+		if (!last) {
+			have = 0; /* a line longer than a chunk: not an exec line */
+			continue;
+		}
+		if ((ret = note_execs(as, buf, (size_t)(last - buf))) < 0 || !got)
+			break;
+		have -= (size_t)(last + 1 - buf);
+		memmove(buf, last + 1, have);
+	}
+	free(buf);
+	return ret;
+}
+
 int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n)
 {
 	struct text *s = calloc(1, sizeof(*s));
@@ -868,6 +944,7 @@ int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t 
 		s->st->binary = true;
 	src->priv = s;
 	src->next = text_next;
+	src->prepare = text_prepare;
 	src->close = text_close;
 	return 0;
 }

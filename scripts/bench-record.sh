@@ -1,23 +1,51 @@
 #!/bin/bash
-# What tracing costs the traced program: a fault storm (tests/workload touch: PAGES anonymous
-# pages written once each, 1 GiB by default) untraced, under pftrace record, perf record on the
-# same tracepoint, and perf trace -F all; alternating rounds, median wall time, as ratios, with
-# the events each recorded and lost. "pftrace" is the default (history and completions),
-# "pftrace-no-major" the history alone (perf side-band records + syscall tracepoints),
-# "pftrace-no-history" the completions alone, "pftrace-bare" neither. Needs root, tracefs, perf
-# (linux-perf).
+# What recording costs the traced program, per fault. A fault storm (tests/workload touch: PAGES
+# anonymous pages written once each, 1 GiB by default) run untraced, under the bare tracepoint,
+# under pftrace record in each of its modes and under perf record, in alternating rounds (each
+# round runs every row once, so that the machine's drift falls on all of them alike); medians.
+#   loop   the workload's own fault loop, timed inside it ("touch: N pages in S s")
+#   wall   the whole command: start-up, tracing, exit, the report
+# Rows:
+#   bare-tracepoint   an instance, page_fault_user on, the pid filter, no reader: the floor
+#   pftrace-stream    record --no-major --no-history: the event streamed, nothing more
+#   pftrace-sideband  record --no-major: + the kernel's mapping records and the mmap syscalls
+#   pftrace           record (the default): + a completion sample of each major fault
+#   pftrace-latency   record --latency: a completion sample of every fault
+#   pftrace-stacks    record --stacks: + a user call stack (frame pointers) on each
+#   perf-record       perf record -e exceptions:page_fault_user
+# Needs root, tracefs, perf (linux-perf). Timings stay out of the test suite.
 #   scripts/bench-record.sh [PAGES] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pages=${1:-262144}
-rounds=${2:-5}
+rounds=${2:-6}
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs nodev $T
 make -s pftrace tests/workload
 dir=$(mktemp -d /var/tmp/pft-bench-rec.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
+bare=$T/instances/pftrace-bench-bare-$$
+trap '[ ! -d "$bare" ] || { echo 0 >"$bare/events/enable"; rmdir "$bare"; }; rm -rf "$dir"' EXIT
 WL="tests/workload touch $pages"
 
-# run NAME CMD...: appends CMD's wall seconds to wall[NAME] and the workload's own fault-loop
-# seconds (it prints "touch: N pages in S s") to loop[NAME]
+# The bare tracepoint: the child waits at a FIFO until it is in the filter and the event is on,
+# then execs the workload; nobody reads the ring buffer (it overwrites itself).
+bare_run() {
+	local gate=$dir/gate child
+	mkdir "$bare"
+	rm -f "$gate"
+	mkfifo "$gate"
+	bash -c 'read -r _ <"$1"; shift; exec "$@"' _ "$gate" "$@" &
+	child=$!
+	echo "$child" >"$bare/set_event_pid"
+	echo 1 >"$bare/events/exceptions/page_fault_user/enable"
+	echo go >"$gate"
+	wait "$child"
+	echo 0 >"$bare/events/enable"
+	rmdir "$bare"
+}
+
+declare -A wall loop
+# run NAME CMD...: the wall and loop seconds of one round
 run() {
 	local n=$1 s e
 	shift
@@ -27,52 +55,44 @@ run() {
 	wall[$n]+="$(echo "$e - $s" | bc) "
 	loop[$n]+="$(awk '/^touch:/ {print $5}' "$dir/err") "
 }
-median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-best() { sort -n | head -1; }
+med() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-declare -A wall loop
-names="untraced pftrace pftrace-no-major pftrace-no-history pftrace-bare perf-record perf-trace"
-# a VM backs guest memory lazily: the first round pays for that, whoever runs it. Discard it.
+names="untraced bare-tracepoint pftrace-stream pftrace-sideband pftrace pftrace-latency pftrace-stacks perf-record"
+# a VM backs guest memory lazily: the first runs pay for that, whoever runs them. Discard them.
 for w in 1 2; do $WL 2>/dev/null; done
 for ((i = 0; i < rounds; i++)); do
 	run untraced $WL
+	run bare-tracepoint bare_run $WL
+	run pftrace-stream ./pftrace record -q --json --no-major --no-history -- $WL
+	run pftrace-sideband ./pftrace record -q --json --no-major -- $WL
 	run pftrace ./pftrace record -q --json -- $WL
-	run pftrace-no-major ./pftrace record -q --json --no-major -- $WL
-	run pftrace-no-history ./pftrace record -q --json --no-history -- $WL
-	run pftrace-bare ./pftrace record -q --json --no-major --no-history -- $WL
+	run pftrace-latency ./pftrace record -q --json --latency -- $WL
+	run pftrace-stacks ./pftrace record -q --json --stacks -- $WL
 	run perf-record perf record -q -o "$dir/perf.data" -e exceptions:page_fault_user -- $WL
-	run perf-trace perf trace -F all --no-syscalls -o "$dir/trace.txt" -- $WL
 done
-pf_events=$(jq .summary.faults "$dir/out.pftrace")
-pf_lost=$(jq .summary.lost_events "$dir/out.pftrace")
 perf_events=$(perf report -i "$dir/perf.data" --stdio 2>/dev/null | awk '/^# Samples/ {print $3}')
 perf_lost=$(perf report -i "$dir/perf.data" --stdio 2>/dev/null | awk '/Total Lost Samples/ {print $NF}')
-pt_events=$(grep -c fault "$dir/trace.txt" || true)
-pt_lost=$(grep -ci 'lost' "$dir/trace.txt" || true)
 
-# This VM backs guest memory lazily: a run that gets pages the host has not backed yet takes
-# twice as long whatever traces it (0.35 s vs 0.75 s here). The best of the rounds is the cost
-# of tracing itself; the median is shown too.
-med() { tr ' ' '\n' <<<"$1" | grep . | median; }
-min() { tr ' ' '\n' <<<"$1" | grep . | best; }
-lbase=$(min "${loop[untraced]}")
-wbase=$(min "${wall[untraced]}")
-lmbase=$(med "${loop[untraced]}")
-echo "workload: $WL ($pages faults), $rounds alternating rounds; $(nproc) CPUs, $(uname -r)"
+lu=$(med "${loop[untraced]}")
+lb=$(med "${loop[bare-tracepoint]}")
+wu=$(med "${wall[untraced]}")
+wp=$(med "${wall[perf-record]}")
+echo "workload: $WL ($pages faults), $rounds alternating rounds, medians; $(nproc) CPUs, $(uname -r)"
 echo "loop: the workload's own fault loop; wall: the whole command (start, trace, exit, report)"
-printf '%-12s %8s %6s %13s %8s %6s %9s %8s\n' command "loop s" ratio "(median ratio)" "wall s" \
-	ratio events lost
+echo "ns/fault: what the row adds to each fault of the loop, over the untraced one"
+printf '%-17s %7s %9s %9s %9s %7s %9s %9s %8s %6s\n' row "loop s" "/untraced" "/bare" ns/fault \
+	"wall s" "/untraced" "/perf rec" events lost
 for n in $names; do
-	lm=$(min "${loop[$n]}")
-	wm=$(min "${wall[$n]}")
-	lmm=$(med "${loop[$n]}")
+	l=$(med "${loop[$n]}")
+	w=$(med "${wall[$n]}")
 	case $n in
-	untraced) ev=- lost=- ;;
-	pftrace) ev=$pf_events lost=$pf_lost ;;
-	pftrace-*) ev=$(jq .summary.faults "$dir/out.$n") lost=$(jq .summary.lost_events "$dir/out.$n") ;;
+	untraced | bare-tracepoint) ev=- lost=- ;;
 	perf-record) ev=$perf_events lost=$perf_lost ;;
-	perf-trace) ev=$pt_events lost="$pt_lost lines" ;;
+	*) ev=$(jq .summary.faults "$dir/out.$n") lost=$(jq .summary.lost_events "$dir/out.$n") ;;
 	esac
-	printf '%-12s %8.3f %5.2fx %12.2fx  %8.3f %5.2fx %9s %8s\n' "$n" "$lm" "$(echo "$lm / $lbase" | bc -l)" \
-		"$(echo "$lmm / $lmbase" | bc -l)" "$wm" "$(echo "$wm / $wbase" | bc -l)" "$ev" "$lost"
+	printf '%-17s %7.3f %8.2fx %8.2fx %9.0f %7.3f %8.2fx %8.2fx %8s %6s\n' "$n" "$l" \
+		"$(echo "$l / $lu" | bc -l)" "$(echo "$l / $lb" | bc -l)" \
+		"$(echo "($l - $lu) * 1000000000 / $pages" | bc -l)" "$w" "$(echo "$w / $wu" | bc -l)" \
+		"$(echo "$w / $wp" | bc -l)" "$ev" "$lost"
 done
+echo "faults/s under default pftrace: $(echo "$pages / $(med "${loop[pftrace]}")" | bc)"

@@ -86,9 +86,10 @@ check_eq "text runs: other pids" true "$([ "${pid[1]}" != "${pid[2]}" ] && echo 
 check_eq "text runs: other addresses (ASLR)" true \
 	"$([ "$(grep symwork m1.txt | head -1 | cut -d- -f1)" != "$(grep symwork m2.txt | head -1 | cut -d- -f1)" ] && echo true)"
 run_status "$PFTRACE" diff --by sym --json -m "${pid[1]}=m1.txt" -m "${pid[2]}=m2.txt" t1.txt t2.txt
-check_eq "text diff: symwork's functions on both sides, unchanged" \
-	'[["leaf (symwork)",800,800],["other (symwork)",20,20],["touch_stack (symwork)",63,63]]' \
-	"$(jq -c '[.rows[] | select(.key | test("^(leaf|other|touch_stack) ")) | [.key, .old.faults, .new.faults]] | sort' <<<"$out")"
+check_eq "text diff: symwork's functions matched on both sides, the deterministic ones unchanged" \
+	'[["leaf (symwork)",800,800],["other (symwork)",20,20]] true' \
+	"$(jq -c '[.rows[] | select(.key | test("^(leaf|other) ")) | [.key, .old.faults, .new.faults]] | sort' <<<"$out") $(jq '[.rows[] | select(.key == "touch_stack (symwork)") | .old != null and .new != null] == [true]' <<<"$out")"
+# (touch_stack's stack array starts at another offset in its page in each run: 62 or 63 pages)
 run_status "$PFTRACE" diff --by file --json -m "${pid[1]}=m1.txt" -m "${pid[2]}=m2.txt" t1.txt t2.txt
 check_eq "text diff by file: the program's file matches" 0 \
 	"$(j '[.rows[] | select(.key | endswith("/symwork")) | .delta.faults] | add')"

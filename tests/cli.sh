@@ -189,4 +189,16 @@ run_status "$PFTRACE" report --fail-if 'cow < ' $W
 check_eq "report --fail-if without a number: usage" "2 pftrace: --fail-if 'cow < ': '' is not a number" "$status $err"
 run_status "$PFTRACE" report --format yaml $W
 check_eq "--format yaml: usage" 2 "$status"
+# --maps is of the image a process ends with: in a text trace where the process execs twice
+# (a shell, then the workload: capture-text.sh -H of `workload remap`), the faults before its
+# last exec are unknown, not judged against the workload's maps; those after it all join
+X=$FIX/two-execs
+before=$(awk '/sched_process_exec: filename=\/work/ {exit} /page_fault_user/ {n++} END {print n}' "$X/trace.txt")
+run_status "$PFTRACE" report --json -m "$X/maps.txt" "$X/trace.txt"
+check_eq "two execs: the faults before the last one are unknown" "$before" "$(j '.summary.by_kind.unknown')"
+check_eq "two execs: after it, the one no-vma (after its munmap)" 1 "$(j '.summary.no_vma')"
+check_eq "two execs: the remapped place found" 49 "$(j '[.vmas[] | select(.start == "0x150000000000") | .faults] | add')"
+# from a pipe there is no looking ahead: the maps serve every image (the README says so)
+run_status sh -c "cat '$X/trace.txt' | '$PFTRACE' report --json -m '$X/maps.txt' -"
+check_eq "two execs from a pipe: no unknown" 0 "$(j '.summary.by_kind.unknown // 0')"
 finish

@@ -26,7 +26,7 @@ st=$?
 set -e
 check_eq "target SIGKILLed: record exits 0" 0 "$st"
 check_eq "target SIGKILLed: a complete report" true "$(jq '.summary.faults > 0' "$TMP/k.json")"
-check_eq "target SIGKILLed: no instance" "" "$(instances)"
+check_eq "target SIGKILLed: no instance" "" "$(instances_left)"
 
 # --- every signal to pftrace with -o: a valid trace.dat, or none; never a half one
 "$WL" threads 1 60 &
@@ -39,13 +39,13 @@ for sig in INT TERM HUP; do
 	wait $r || true
 	check_eq "SIG$sig -o: trace-cmd reads it" 1 "$(trace-cmd report "$TMP/$sig.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
 	check_eq "SIG$sig -o: no temporary left" "" "$(ls "$TMP" | grep pftrace-tmp || true)"
-	check_eq "SIG$sig -o: no instance" "" "$(instances)"
+	check_eq "SIG$sig -o: no instance" "" "$(instances_left)"
 done
 set +e
 "$PFTRACE" record -q --jsonl -o "$TMP/PIPE.dat" -p $wl 2>/dev/null | head -1 >/dev/null
 set -e
 check_eq "SIGPIPE -o: trace-cmd reads it" 1 "$(trace-cmd report "$TMP/PIPE.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
-check_eq "SIGPIPE -o: no instance" "" "$(instances)"
+check_eq "SIGPIPE -o: no instance" "" "$(instances_left)"
 
 # --- SIGKILLed 20 times at random moments (some while writing a trace.dat)
 for i in $(seq 1 20); do
@@ -59,11 +59,12 @@ for i in $(seq 1 20); do
 	kill -KILL $r 2>/dev/null || true
 	wait $r 2>/dev/null || true
 done
+removals_done
 left=$(instances | wc -l)
 run_status "$PFTRACE" record -q -d 0.2 -p $wl
 check_eq "after 20 SIGKILLs: the next run works" 0 "$status"
 check_eq "after 20 SIGKILLs: it removed every instance left ($left)" "$left" "$(grep -c 'left by a killed pftrace' <<<"$err" || true)"
-check_eq "after 20 SIGKILLs: no pftrace instance remains" "" "$(instances)"
+check_eq "after 20 SIGKILLs: no pftrace instance remains" "" "$(instances_left)"
 check_eq "after 20 SIGKILLs: no event enabled anywhere pftrace touched" "0" \
 	"$(cat $T/events/exceptions/page_fault_user/enable $T/events/syscalls/sys_enter_mmap/enable | sort -u | tr -d '\n')"
 for f in "$TMP"/kill*.dat; do
@@ -81,7 +82,7 @@ run_status "$PFTRACE" record -q -o "$mnt/full.dat" -- "$WL" touch 100000
 check_eq "disk full: exit" 1 "$status"
 check_match "disk full: says so, naming the file" "'$mnt/full.dat'.*No space left on device" "$err"
 check_eq "disk full: nothing under the final name, no temporary" "" "$(ls "$mnt")"
-check_eq "disk full: no instance" "" "$(instances)"
+check_eq "disk full: no instance" "" "$(instances_left)"
 
 # --- a tiny ring buffer under a fault storm: every loss counted. The loss is made certain:
 # pftrace is stopped (SIGSTOP) before the command starts its storm, and continued only once
@@ -90,13 +91,16 @@ mkfifo "$TMP/gate"
 "$PFTRACE" record -q --json --buffer-kb 4 -- sh -c 'read x <"$0"; exec "$1" touch 200000' \
 	"$TMP/gate" "$WL" >"$TMP/tiny.json" 2>"$TMP/tiny.err" &
 r=$!
-for i in $(seq 1 500); do
-	[ "$(cat $T/instances/pftrace-$r/tracing_on 2>/dev/null)" = 1 ] && break
+# recording, and the command let run: it waits at the gate (its shell blocked opening the FIFO)
+for i in $(seq 1 1000); do
+	cmd=$(pgrep -P $r || true)
+	[ -n "$cmd" ] && [ "$(cat $T/instances/pftrace-$r/tracing_on 2>/dev/null)" = 1 ] &&
+		[ "$(awk '{print $3}' /proc/$cmd/stat 2>/dev/null)" = S ] && break
 	sleep 0.01
 done
 kill -STOP $r
-echo go >"$TMP/gate"
-cmd=$(pgrep -P $r)
+# bounded: a command that never reached its gate is a failure below, not a hang
+timeout 30 sh -c 'echo go >"$0"' "$TMP/gate" || echo "drills: the command never opened its gate" >&2
 for i in $(seq 1 1000); do
 	# the command's exit stop: a ptrace stop after its last fault
 	[ "$(awk '{print $3}' /proc/$cmd/stat 2>/dev/null)" = t ] && [ "$(cat /proc/$cmd/comm)" = workload ] && break
@@ -141,7 +145,7 @@ done
 run_status "$PFTRACE" record -q -d 0.1 -- true
 check_match "a killed run, still a zombie: the next run removes its instance" \
 	"removed instance 'pftrace-$r' left by a killed pftrace" "$err"
-check_eq "a killed run, still a zombie: nothing left" "" "$(instances)"
+check_eq "a killed run, still a zombie: nothing left" "" "$(instances_left)"
 wait $r 2>/dev/null || true
 pkill -KILL -f 'kill -STOP' || true
 
@@ -161,5 +165,5 @@ for i in 0 1 2 3; do
 		"$(jq -r '[.vmas[].pid] | unique | join(",")' "$TMP/c$i.json")"
 done
 wait "${pids[@]}" || true
-check_eq "the end: no instance" "" "$(instances)"
+check_eq "the end: no instance" "" "$(instances_left)"
 finish

@@ -37,3 +37,29 @@ require_live() {
 	finish
 	exit 0
 }
+# pftrace's instances left once their removal is done: a run's instance is removed by a process
+# of its own after pftrace exits (the kernel takes ~100 ms), so this waits for them to go, up to
+# 10 s. Prints the names still there then.
+instances_left() {
+	local i left
+	for i in $(seq 200); do
+		left=$(ls /sys/kernel/tracing/instances | grep '^pftrace-[0-9]' || true)
+		[ -z "$left" ] && return 0
+		sleep 0.05
+	done
+	echo "$left"
+}
+# Waits (up to 10 s) until no pftrace instance is held: its run has ended and its removal is
+# done, so what remains is what killed runs left.
+removals_done() {
+	local i d busy
+	for i in $(seq 200); do
+		busy=0
+		for d in /sys/kernel/tracing/instances/pftrace-[0-9]*; do
+			[ -d "$d" ] || continue
+			flock -n "$d" true 2>/dev/null || busy=1
+		done
+		[ $busy = 0 ] && return 0
+		sleep 0.05
+	done
+}

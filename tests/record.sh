@@ -9,7 +9,7 @@ T=/sys/kernel/tracing
 WL=$ROOT/tests/workload
 
 require_live
-no_instance() { check_eq "$1: no pftrace instance left" "" "$(ls $T/instances | grep '^pftrace-' || true)"; }
+no_instance() { check_eq "$1: no pftrace instance left" "" "$(instances_left)"; }
 data=$(mktemp -p "$ROOT" .pft-data.XXXXXX) # a disk filesystem: its pages can leave the cache
 trap 'rm -rf "$TMP" "$data"' EXIT
 global_before=$(cat $T/events/exceptions/page_fault_user/enable $T/set_event_pid $T/tracing_on | tr '\n' ' ')

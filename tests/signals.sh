@@ -12,7 +12,7 @@ WL=$ROOT/tests/workload
 
 require_live
 set -m # background jobs in process groups of their own, as a shell's jobs are
-no_instance() { check_eq "$1: no pftrace instance left" "" "$(ls $T/instances | grep '^pftrace-' || true)"; }
+no_instance() { check_eq "$1: no pftrace instance left" "" "$(instances_left)"; }
 state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true; }
 # waits (up to 5 s) until pid's state matches; the state then
 wait_state() {
@@ -139,8 +139,16 @@ no_instance "^Z and fg"
 
 # --- ^C on a terminal: the terminal signals the whole job; pftrace does not repeat it
 rm -f "$TMP/got.ready"
-(wait_ready; printf '\003'; sleep 3) | script -qec \
-	"'$PFTRACE' record -q -o '$TMP/tty.dat' -- '$WL' signals '$TMP/got' 30; echo status=\$?" \
+# the terminal stays open until pftrace has ended (bounded: 60 s), however slow its exit
+(
+	wait_ready
+	printf '\003'
+	for i in $(seq 1 600); do
+		[ -e "$TMP/tty.done" ] && break
+		sleep 0.1
+	done
+) | script -qec \
+	"'$PFTRACE' record -q -o '$TMP/tty.dat' -- '$WL' signals '$TMP/got' 30; echo status=\$?; touch '$TMP/tty.done'" \
 	/dev/null >"$TMP/tty.out" 2>&1 || true
 check_match "^C: pftrace exits with the command's status" "status=130" "$(tr -d '\r' <"$TMP/tty.out")"
 check_eq "^C: the command got SIGINT once" "1 0 0 0" "$(got)"

@@ -110,5 +110,5 @@ check_eq "server: its 30 children, each named ls" 30 \
 	"$(jq '[.processes[] | select(.comm == "ls")] | length' "$TMP/server.json")"
 check_eq "server: the children's faults are in their own images" true \
 	"$(jq '[.vmas[] | select(.path == "/usr/bin/ls")] | length >= 30' "$TMP/server.json")"
-check_eq "no instance left" "" "$(ls $T/instances | grep '^pftrace-' || true)"
+check_eq "no instance left" "" "$(instances_left)"
 finish

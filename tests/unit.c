@@ -782,6 +782,7 @@ static void test_kallsyms_subset(void)
 
 	CHECK(pft_kallsyms_subset(in, addrs, 3, out) == 0);
 	fclose(out);
+	/* each with the next symbol: where it ends */
 	CHECK_STR(buf, "ffffffff81002000 T read_zero\nffffffff81004000 T vfs_read\n");
 	free(buf);
 	fclose(in);
