@@ -21,8 +21,17 @@ struct proc_event {
 					* group_dead; syscall entry: args; exit: ret */
 };
 
+/* A common field: offset and size, size 0 if the trace has none. */
+struct common {
+	int offset, size;
+};
+
 struct pft_decoder {
 	struct tep_handle *tep;
+	/* the file's byte order is the machine's: fields are read in place, not through
+	 * libtraceevent's per-call lookups (a third of a trace.dat report's time) */
+	bool native;
+	struct common type, pid, flags, preempt;
 	struct fault_fields user, kernel;
 	int print_id;
 	struct tep_format_field *print_buf, *print_ip;
@@ -111,7 +120,66 @@ static void find_fault(struct tep_handle *tep, const char *name, struct fault_fi
 		f->id = ev->id;
 }
 
-static uint64_t field(struct tep_format_field *f, struct tep_record *rec);
+static uint64_t field(const struct pft_decoder *d, const struct tep_format_field *f,
+		      const struct tep_record *rec);
+
+/* size bytes at p, as the machine's number (the file's order is the machine's) */
+static uint64_t native_at(const char *p, int size)
+{
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
+
+	switch (size) {
+	case 8:
+		memcpy(&v8, p, 8);
+		return v8;
+	case 4:
+		memcpy(&v4, p, 4);
+		return v4;
+	case 2:
+		memcpy(&v2, p, 2);
+		return v2;
+	default:
+		return (uint8_t)*p;
+	}
+}
+
+static void find_common(struct tep_handle *tep, struct pft_decoder *d)
+{
+	static const char *const names[] = {"common_type", "common_pid", "common_flags",
+					    "common_preempt_count"};
+	struct common *c[] = {&d->type, &d->pid, &d->flags, &d->preempt};
+	struct tep_event *ev = tep_find_event(tep, d->user.id >= 0 ? d->user.id : d->kernel.id);
+	size_t i;
+
+	d->native = ev && tep_is_file_bigendian(tep) == tep_is_local_bigendian(tep);
+	for (i = 0; ev && i < 4; i++) {
+		struct tep_format_field *f = tep_find_common_field(ev, names[i]);
+		int size = f ? f->size : 0;
+
+		if (f && f->offset >= 0 && (size == 1 || size == 2 || size == 4 || size == 8))
+			*c[i] = (struct common){f->offset, size};
+		else if (i < 2)
+			d->native = false; /* type and pid: libtraceevent's way, then */
+	}
+}
+
+/* A common field's value, -1 if the record does not hold it. */
+static int common_at(const struct common *c, const struct tep_record *rec)
+{
+	if (!c->size || c->offset + c->size > rec->size)
+		return -1;
+	return (int)native_at((const char *)rec->data + c->offset, c->size);
+}
+
+/* common_type (u16) and common_pid (i32 at 4) must be inside the record */
+static int event_type(const struct pft_decoder *d, struct tep_record *rec)
+{
+	if (rec->size < 8)
+		return -1;
+	return d->native ? common_at(&d->type, rec) : tep_data_type(d->tep, rec);
+}
 
 static void find_stacks(struct pft_decoder *d)
 {
@@ -129,7 +197,7 @@ static void find_stacks(struct pft_decoder *d)
 int pft_decode_stack(struct pft_decoder *d, struct tep_record *rec, uint64_t *ips, size_t max,
 		     bool *user)
 {
-	int type = rec->size >= 8 ? tep_data_type(d->tep, rec) : -1;
+	int type = event_type(d, rec);
 	struct tep_format_field *caller;
 	size_t n, i, room;
 	uint64_t v;
@@ -143,7 +211,7 @@ int pft_decode_stack(struct pft_decoder *d, struct tep_record *rec, uint64_t *ip
 	/* the kernel's stack has "size" entries (the record is that long); the user's, 8 that
 	 * end at the first 0; never past the record */
 	room = (size_t)(rec->size - caller->offset) / 8;
-	n = *user ? room : field(d->kstack_size, rec);
+	n = *user ? room : field(d, d->kstack_size, rec);
 	if (n > room)
 		n = room;
 	if (n > max)
@@ -175,6 +243,7 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 		d->print_ip = tep_find_field(print, "ip");
 	find_proc_events(d);
 	find_stacks(d);
+	find_common(tep, d);
 	if (d->user.id < 0 && d->kernel.id < 0) {
 		free(d);
 		errno = ENOENT;
@@ -184,12 +253,16 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 }
 
 /* A field's value; 0 where the record is too short to hold it (libtraceevent does not check). */
-static uint64_t field(struct tep_format_field *f, struct tep_record *rec)
+static uint64_t field(const struct pft_decoder *d, const struct tep_format_field *f,
+		      const struct tep_record *rec)
 {
 	unsigned long long v = 0;
 
-	if (f->offset >= 0 && f->size > 0 && f->offset + f->size <= rec->size)
-		tep_read_number_field(f, rec->data, &v);
+	if (f->offset < 0 || f->size <= 0 || f->offset + f->size > rec->size)
+		return 0;
+	if (d->native && (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8))
+		return native_at((const char *)rec->data + f->offset, f->size);
+	tep_read_number_field((struct tep_format_field *)f, rec->data, &v);
 	return v;
 }
 
@@ -206,14 +279,14 @@ static void marker_text(struct pft_decoder *d, struct tep_record *rec, struct pf
 	while (n && d->text[n - 1] == '\n')
 		d->text[--n] = '\0';
 	ev->text = d->text;
-	ev->ip = d->print_ip ? field(d->print_ip, rec) : 0;
+	ev->ip = d->print_ip ? field(d, d->print_ip, rec) : 0;
 }
 
 /* __data_loc strings: a u32 of offset (low 16 bits) and length (high 16 bits). */
 static const char *data_loc_str(struct pft_decoder *d, struct tep_format_field *f,
 				struct tep_record *rec)
 {
-	uint64_t loc = f ? field(f, rec) : 0;
+	uint64_t loc = f ? field(d, f, rec) : 0;
 	unsigned int off = loc & 0xffff, len = (loc >> 16) & 0xffff;
 
 	if (!f || off + len > (unsigned int)rec->size || len >= sizeof(d->text))
@@ -251,20 +324,20 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 		break;
 	case PFT_EV_NEWTASK:
 		ev->name = "task_newtask";
-		ev->child = p->f[0] ? (int)field(p->f[0], rec) : -1;
-		ev->clone_flags = p->f[1] ? field(p->f[1], rec) : 0;
+		ev->child = p->f[0] ? (int)field(d, p->f[0], rec) : -1;
+		ev->clone_flags = p->f[1] ? field(d, p->f[1], rec) : 0;
 		ev->text = fixed_str(d, p->f[2], rec);
 		break;
 	case PFT_EV_EXIT:
 		ev->name = "sched_process_exit";
-		ev->group_dead = p->f[1] ? field(p->f[1], rec) != 0 : true;
+		ev->group_dead = p->f[1] ? field(d, p->f[1], rec) != 0 : true;
 		break;
 	default:
 		ev->name = pft_sys_names[p->sys];
 		ev->sys = p->sys;
 		ev->sys_exit = p->sys_exit;
 		for (i = 0; i < 6 && p->f[i]; i++)
-			ev->args[i] = field(p->f[i], rec);
+			ev->args[i] = field(d, p->f[i], rec);
 		ev->ret = (int64_t)ev->args[0];
 		break;
 	}
@@ -273,7 +346,8 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 /* Preempt depth (the low nibble; the high one counts migrate-disable) or an interrupt. */
 static bool atomic(struct pft_decoder *d, struct tep_record *rec)
 {
-	int pc = tep_data_preempt_count(d->tep, rec), flags = tep_data_flags(d->tep, rec);
+	int pc = d->native ? common_at(&d->preempt, rec) : tep_data_preempt_count(d->tep, rec);
+	int flags = d->native ? common_at(&d->flags, rec) : tep_data_flags(d->tep, rec);
 
 	return (pc > 0 && (pc & 0xf)) ||
 	       (flags > 0 && (flags & (TRACE_FLAG_HARDIRQ | TRACE_FLAG_SOFTIRQ | 0x40)));
@@ -281,8 +355,7 @@ static bool atomic(struct pft_decoder *d, struct tep_record *rec)
 
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev)
 {
-	/* common_type (u16) and common_pid (i32 at 4) must be inside the record */
-	int type = rec->size >= 8 ? tep_data_type(d->tep, rec) : -1;
+	int type = event_type(d, rec);
 	struct fault_fields *f = type == d->user.id	? &d->user
 				 : type == d->kernel.id ? &d->kernel
 							: NULL;
@@ -291,14 +364,16 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 	memset(ev, 0, sizeof(*ev));
 	ev->ts = rec->ts;
 	ev->cpu = cpu;
-	ev->tid = rec->size >= 8 ? tep_data_pid(d->tep, rec) : -1;
+	ev->tid = rec->size < 8 ? -1
+		  : d->native	? common_at(&d->pid, rec)
+				: tep_data_pid(d->tep, rec);
 	ev->tgid = -1;
 	if (f && type >= 0) {
 		ev->type = f == &d->user ? PFT_EV_FAULT_USER : PFT_EV_FAULT_KERNEL;
 		ev->name = f == &d->user ? "page_fault_user" : "page_fault_kernel";
-		ev->address = field(f->address, rec);
-		ev->ip = field(f->ip, rec);
-		ev->error_code = field(f->error_code, rec);
+		ev->address = field(d, f->address, rec);
+		ev->ip = field(d, f->ip, rec);
+		ev->error_code = field(d, f->error_code, rec);
 		ev->atomic = atomic(d, rec);
 		return;
 	}

@@ -406,6 +406,15 @@ static bool mentions_fault(const char *line, size_t len)
 	return memmem(line, len, "page_fault_", 11) != NULL;
 }
 
+/* [p, end) is digits and dots only: a timestamp's characters. */
+static bool ts_chars(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (!is_digit(*p) && *p != '.')
+			return false;
+	return true;
+}
+
 enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 			     struct pft_line_info *info)
 {
@@ -433,7 +442,8 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 	/* [FLAGS] [TIMESTAMP:] EVENT: */
 	for (;;) {
 		p = skip_space(p);
-		if (parse_ftrace_syscall(p, ev) >= 0)
+		/* ftrace's own syscall lines: "sys_mmap(...)", "sys_mmap -> 0x..." */
+		if (p[0] == 's' && p[1] == 'y' && parse_ftrace_syscall(p, ev) >= 0)
 			return PFT_LINE_EVENT;
 		if (*p == '<') {
 			bool user = !strncmp(p, "<user stack trace>", 18);
@@ -457,8 +467,7 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 			continue;
 		}
 		colon = p - 1;
-		if (is_digit(*tok) && ev->ts == PFT_NO_TS &&
-		    strspn(tok, "0123456789.") == (size_t)(colon - tok)) {
+		if (is_digit(*tok) && ev->ts == PFT_NO_TS && ts_chars(tok, colon)) {
 			/* a timestamp, or a number too big to be one */
 			if (!parse_ts(tok, colon, &ev->ts, &info->ts_raw))
 				goto bad;
@@ -471,7 +480,7 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 	ev->name = tok;
 	if (*p)
 		p++;
-	if (!strcmp(tok, "kernel_stack") || !strcmp(tok, "user_stack")) {
+	if (tok[0] != 'p' && (!strcmp(tok, "kernel_stack") || !strcmp(tok, "user_stack"))) {
 		/* trace-cmd report's stack events: "user_stack:  => 0x55e4..." carries the first
 		 * frame on its own line */
 		info->user_stack = tok[0] == 'u';
@@ -597,20 +606,28 @@ static int next_line(struct text *s, char **line, size_t *len)
 	}
 }
 
-/* Queues the event with a copy of its line, its strings re-pointed into the copy. */
-static int hold(struct text *s, const struct pft_event *ev, const char *line, size_t len)
+/* The free slot after the waiting events: a line is parsed straight into its event (a copy
+ * less per event); NULL on ENOMEM. */
+static struct pending *free_slot(struct text *s)
 {
-	size_t at = (s->head + s->nr) % (MAX_PENDING + 1), i;
-	struct pending *p = s->q[at];
+	size_t at = (s->head + s->nr) % (MAX_PENDING + 1);
+
+	if (!s->q[at])
+		s->q[at] = calloc(1, sizeof(*s->q[at]));
+	return s->q[at];
+}
+
+/* Queues the free slot's event with a copy of its line, its strings re-pointed into the copy. */
+static int hold(struct text *s, const char *line, size_t len)
+{
+	struct pending *p = s->q[(s->head + s->nr) % (MAX_PENDING + 1)];
 	const char *old = line;
 	const char **strs[5];
+	size_t i;
 
-	if (!p && !(p = s->q[at] = calloc(1, sizeof(*p))))
-		return -1;
 	if (pft_grow((void **)&p->line, &p->cap, len + 1, 1) < 0)
 		return -1;
 	memcpy(p->line, line, len + 1);
-	p->ev = *ev;
 	strs[0] = &p->ev.comm;
 	strs[1] = &p->ev.irq_flags;
 	strs[2] = &p->ev.name;
@@ -766,7 +783,7 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 	struct text *s = src->priv;
 	char orig[sizeof(s->st->malformed.first_text)];
 	struct pft_line_info info;
-	struct pft_event cur;
+	struct pending *slot;
 	char *line;
 	size_t len, olen, i;
 	int r;
@@ -786,21 +803,23 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 				return 0;
 			continue;
 		}
+		if (!(slot = free_slot(s)))
+			return -1;
 		memset(&info, 0, sizeof(info));
 		/* the parser splits the line in place: keep its start for a skipped-line message */
 		olen = len < sizeof(orig) ? len : sizeof(orig);
 		memcpy(orig, line, olen);
-		switch (pft_parse_line(line, len, &cur, &info)) {
+		switch (pft_parse_line(line, len, &slot->ev, &info)) {
 		case PFT_LINE_EVENT:
 			if (info.ts_raw)
 				s->st->ts_raw = true;
-			settle(s, &cur);
-			if (hold(s, &cur, line, len) < 0)
+			settle(s, &slot->ev);
+			if (hold(s, line, len) < 0)
 				return -1;
 			break;
 		case PFT_LINE_STACK_START:
 			s->cur_stack = info.user_stack;
-			s->target = stack_owner(s, &cur);
+			s->target = stack_owner(s, &slot->ev);
 			if (!s->target)
 				pft_skip(&s->st->unrecognized, s->st->lines,
 					 "a stack without its event", 25);
