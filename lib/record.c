@@ -902,9 +902,9 @@ static int note_code(struct pft_record *r, const struct pft_event *ev)
 
 	if (ev->type == PFT_EV_MMAP)
 		return pft_buildids_note(r->ids, ev->text, ev->args[4]);
-	/* a marker's ip too: trace-cmd shows it (tracing_mark_write) */
-	if ((ev->type == PFT_EV_FAULT_KERNEL || (ev->type == PFT_EV_MARKER && ev->ip)) &&
-	    pft_buildids_note_kaddr(r->ids, ev->ip) < 0)
+	/* not a marker's ip: naming it would read all of /proc/kallsyms (~150 ms) on every run
+	 * for trace-cmd's display of pftrace's own markers */
+	if (ev->type == PFT_EV_FAULT_KERNEL && pft_buildids_note_kaddr(r->ids, ev->ip) < 0)
 		return -1;
 	for (i = 0; ev->kstack.ips && i < ev->kstack.nr; i++)
 		if (pft_buildids_note_kaddr(r->ids, ev->kstack.ips[i]) < 0)
