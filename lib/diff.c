@@ -237,7 +237,8 @@ static json_t *entry_json(const struct entry *e)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "key", json_string(e->key));
-	json_object_update(o, e->id ? e->id : json_object());
+	if (e->id) /* "(the rest)" has no key fields */
+		json_object_update(o, e->id);
 	json_object_set_new(o, "old", counts_json(e, 0));
 	json_object_set_new(o, "new", counts_json(e, 1));
 	json_object_set_new(o, "delta", delta_json(e));
