@@ -321,6 +321,9 @@ int pft_rows_open(const struct pft_report *rep, enum pft_rows_of of, struct pft_
 	return rows_open(rep, t, rep->opts.top, it);
 }
 
+/* Every row of an opened iterator as a JSON array, the iterator closed; NULL on ENOMEM. */
+static json_t *rows_array(struct pft_rows *it);
+
 json_t *pft_report_rows(const struct pft_report *rep, enum pft_by by)
 {
 	const struct table *t = by == PFT_BY_VMA     ? &rep->vmas
@@ -330,20 +333,12 @@ json_t *pft_report_rows(const struct pft_report *rep, enum pft_by by)
 				    ? &rep->extra[by]
 				    : NULL;
 	struct pft_rows it;
-	json_t *arr, *row;
 
 	if (!t) {
 		errno = ENOENT;
 		return NULL;
 	}
-	if (!(arr = json_array()) || rows_open(rep, t, 0, &it) < 0) {
-		json_decref(arr);
-		return NULL;
-	}
-	while ((row = pft_rows_next(&it)))
-		json_array_append_new(arr, row);
-	pft_rows_close(&it);
-	return arr;
+	return rows_open(rep, t, 0, &it) < 0 ? NULL : rows_array(&it);
 }
 
 json_t *pft_rows_next(struct pft_rows *it)
@@ -359,19 +354,21 @@ void pft_rows_close(struct pft_rows *it)
 	it->order = NULL;
 }
 
+static json_t *rows_array(struct pft_rows *it)
+{
+	json_t *arr = json_array(), *row;
+
+	while (arr && (row = pft_rows_next(it)))
+		json_array_append_new(arr, row);
+	pft_rows_close(it);
+	return arr;
+}
+
 static json_t *rows_json(const struct pft_report *rep, enum pft_rows_of of)
 {
 	struct pft_rows it;
-	json_t *arr = json_array(), *row;
 
-	if (!arr || pft_rows_open(rep, of, &it) < 0) {
-		json_decref(arr);
-		return NULL;
-	}
-	while ((row = pft_rows_next(&it)))
-		json_array_append_new(arr, row);
-	pft_rows_close(&it);
-	return arr;
+	return pft_rows_open(rep, of, &it) < 0 ? NULL : rows_array(&it);
 }
 
 static json_t *skipped_json(const struct pft_skipped *s)
