@@ -9,8 +9,13 @@ perf's side: anonymous memory ("//anon"), perf's own copy of the vDSO, and pftra
 
 perf keeps a thread's maps (and comm) across an exec until it sees the new image's records, and
 names some faults with the old image's files. Such a fault is told by its comm: perf prints a
-comm pftrace never saw that thread run under. Those are counted apart ("perf stale"); any other
-difference fails.
+comm pftrace never saw that thread run under. Those are counted apart ("perf stale"), and so are
+the faults on memory perf still thinks is a file after the program unmapped it: perf hears of no
+munmap and of no anonymous mmap (perf trace asks for no data mmaps), so when a compiler unmaps a
+header it had mapped and an anonymous mapping takes the place, perf names the writes there with
+the old file. Such a fault is told by its address: where perf's file page was in that process
+(from pftrace's own faults on that mapping), pftrace has a fault of the same thread on memory
+that is not that file. Any other difference fails.
 
 usage: perf-compare.py PERF_TRACE_OUTPUT PFTRACE_JSONL
 prints: "perf-named N, matched M, perf-only K (perf stale S), pftrace-only L", then up to 5 of
@@ -36,21 +41,42 @@ def perf_faults(path):
     return faults
 
 
-def pftrace_faults(path):
-    faults, comms = collections.Counter(), collections.defaultdict(set)
-    with open(path) as f:
-        for line in f:
-            fault = json.loads(line)
-            vma = fault["vma"]
-            comms[fault["tid"]].add(fault["comm"])
-            if vma and vma["path"] and fault["file_offset"]:
-                page = int(fault["file_offset"], 16) & ~0xFFF
-                faults[(fault["tid"], vma["path"], page)] += 1
-    return faults, comms
+class Ours:
+    """pftrace's faults: the multiset of (tid, file, page), and what is needed to explain perf's
+    stale names: each thread's comms, each process's mappings of a file and what pftrace
+    named each page a thread faulted on."""
+
+    def __init__(self, path):
+        self.faults, self.comms = collections.Counter(), collections.defaultdict(set)
+        self.pid = {}
+        self.mappings = collections.defaultdict(set)  # (pid, path) -> {(start, file offset)}
+        self.named = collections.defaultdict(set)  # (tid, page address) -> {path or None}
+        with open(path) as f:
+            for line in f:
+                self.add(json.loads(line))
+
+    def add(self, fault):
+        vma, tid = fault["vma"], fault["tid"]
+        self.comms[tid].add(fault["comm"])
+        self.pid[tid] = fault["pid"]
+        self.named[(tid, int(fault["page"], 16))].add(vma["path"] if vma else None)
+        if vma and vma["path"] and fault["file_offset"]:
+            page = int(fault["file_offset"], 16) & ~0xFFF
+            self.faults[(tid, vma["path"], page)] += 1
+            self.mappings[(fault["pid"], vma["path"])].add(
+                (int(vma["start"], 16), int(vma["offset"], 16)))
+
+    def unmapped(self, tid, path, page):
+        """perf's file page was, in pftrace's view, other memory when this thread faulted."""
+        for start, off in self.mappings.get((self.pid.get(tid), path), ()):
+            if page >= off and self.named.get((tid, start + page - off), {path}) - {path}:
+                return True
+        return False
 
 
 def main():
-    perf_c, (ours, comms) = perf_faults(sys.argv[1]), pftrace_faults(sys.argv[2])
+    perf_c, o = perf_faults(sys.argv[1]), Ours(sys.argv[2])
+    ours, comms = o.faults, o.comms
     perf, perf_comms = collections.Counter(), collections.defaultdict(set)
     for (tid, comm, path, page), n in perf_c.items():
         perf[(tid, path, page)] += n
@@ -59,6 +85,8 @@ def main():
     for key, n in (perf - ours).items():
         if perf_comms[key] - comms.get(key[0], set()):
             stale += n  # perf's thread was still the old image
+        elif o.unmapped(*key):
+            stale += n  # perf's file was unmapped there
         else:
             missing[key] = n
     print(
