@@ -262,9 +262,23 @@ int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct 
 
 	if (t->by == PFT_BY_VMA && !f->vma)
 		return -2; /* faults outside any VMA are in the summary, not the VMA table */
-	if (row_key(rep, t->by, f, &proto, &a, &b) < 0 ||
-	    (idx = pft_rep_row_get(t, a, b, &proto)) < 0)
-		return -1;
+	if (t->by == PFT_BY_VMA && t->last_row1 && t->last_area == f->vma->area &&
+	    t->last_pid == f->pid && t->last_start == f->vma->start && t->last_end == f->vma->end &&
+	    !memcmp(t->last_perms, f->vma->perms, 4)) {
+		idx = (int64_t)t->last_row1 - 1;
+	} else {
+		if (row_key(rep, t->by, f, &proto, &a, &b) < 0 ||
+		    (idx = pft_rep_row_get(t, a, b, &proto)) < 0)
+			return -1;
+		if (t->by == PFT_BY_VMA) {
+			t->last_row1 = (size_t)idx + 1;
+			t->last_area = f->vma->area;
+			t->last_pid = f->pid;
+			t->last_start = f->vma->start;
+			t->last_end = f->vma->end;
+			memcpy(t->last_perms, f->vma->perms, 4);
+		}
+	}
 	/* a new area row: the program it is of (interned once, not per fault) */
 	if (t->by == PFT_BY_VMA && !t->rows[idx].has_str &&
 	    pft_rep_set_str(rep, &t->rows[idx], f->ev->comm ? f->ev->comm : "<...>") < 0)
@@ -294,6 +308,14 @@ bool pft_rep_pid_selected(const struct pft_report *rep, int pid, int tid)
 	return false;
 }
 
+/* strcmp's answer for short strings (comms), without a call per fault */
+static bool same_str(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
 /* The process table: every fault once, whatever the --by; a run of one thread's faults reuses
  * its row. */
 int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f)
@@ -301,7 +323,7 @@ int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f)
 	const char *comm = f->ev->comm ? f->ev->comm : "<...>";
 	struct group *g;
 
-	if (rep->last_proc < 0 || f->pid != rep->last_pid || strcmp(comm, rep->last_comm)) {
+	if (rep->last_proc < 0 || f->pid != rep->last_pid || !same_str(comm, rep->last_comm)) {
 		rep->last_proc = pft_rep_table_add(rep, &rep->procs, f);
 		snprintf(rep->last_comm, sizeof(rep->last_comm), "%s", comm);
 		return rep->last_proc < 0 ? -1 : 0;

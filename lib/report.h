@@ -62,6 +62,12 @@ struct table {
 	struct pft_hmap pages; /* (row, pid, page) seen */
 	struct group *rows;
 	size_t nr, cap;
+	/* by VMA: the row of the last fault (+1, 0: none) and the VMA's shape then, as faults
+	 * come in runs of one area (a VMA of another shape updates the row: not this way) */
+	size_t last_row1;
+	uint64_t last_area, last_start, last_end;
+	char last_perms[4];
+	int last_pid;
 };
 
 /* The tree of call stacks: a node per (parent, frame); the root's children are comms. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
@@ -415,6 +416,8 @@ static bool ts_chars(const char *p, const char *end)
 	return true;
 }
 
+static void *(*volatile clear)(void *, int, size_t) = memset;
+
 enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 			     struct pft_line_info *info)
 {
@@ -424,16 +427,20 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 	p = skip_space(line);
 	if (!*p)
 		return PFT_LINE_BLANK;
-	if (*p == '#' || !strncmp(p, "cpus=", 5) || !strncmp(p, "version = ", 10))
+	/* the first character first: most lines are events, and a call per test is a cost */
+	if (*p == '#' || (*p == 'c' && !strncmp(p, "cpus=", 5)) ||
+	    (*p == 'v' && !strncmp(p, "version = ", 10)))
 		return PFT_LINE_HEADER;
 	if (p[0] == '=' && p[1] == '>') {
 		info->frame = skip_space(p + 2);
 		return PFT_LINE_STACK_FRAME;
 	}
-	if (!strncmp(p, "CPU:", 4) && parse_lost(p, info) == PFT_LINE_LOST)
+	if (*p == 'C' && !strncmp(p, "CPU:", 4) && parse_lost(p, info) == PFT_LINE_LOST)
 		return PFT_LINE_LOST;
 
-	memset(ev, 0, sizeof(*ev));
+	/* through a pointer: gcc's inline memset of the event (rep stos) was a tenth of the parse;
+	 * libc's is a few vector stores */
+	clear(ev, 0, sizeof(*ev));
 	ev->ts = PFT_NO_TS;
 	info->ts_raw = false;
 	if (!(p = find_cpu(line, end, ev)))
@@ -480,7 +487,9 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 	ev->name = tok;
 	if (*p)
 		p++;
-	if (tok[0] != 'p' && (!strcmp(tok, "kernel_stack") || !strcmp(tok, "user_stack"))) {
+	if (tok[0] == 'p' && !strcmp(tok, "page_fault_user")) {
+		ev->type = PFT_EV_FAULT_USER;
+	} else if (tok[0] != 'p' && (!strcmp(tok, "kernel_stack") || !strcmp(tok, "user_stack"))) {
 		/* trace-cmd report's stack events: "user_stack:  => 0x55e4..." carries the first
 		 * frame on its own line */
 		info->user_stack = tok[0] == 'u';
@@ -488,9 +497,6 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 		if (p[0] == '=' && p[1] == '>')
 			info->frame = skip_space(p + 2);
 		return PFT_LINE_STACK_START;
-	}
-	if (!strcmp(tok, "page_fault_user")) {
-		ev->type = PFT_EV_FAULT_USER;
 	} else if (!strcmp(tok, "page_fault_kernel")) {
 		ev->type = PFT_EV_FAULT_KERNEL;
 	} else {
@@ -544,6 +550,10 @@ struct text {
 	char *buf;
 	size_t pos, end;
 	bool eof, overlong;
+	/* a regular file is mapped whole (buf is the mapping, read only): no copy into a buffer,
+	 * and the look-ahead for exec lines reads the same pages */
+	bool mapped, any_event;
+	size_t dropped; /* mapped: the pages before this were given back (RSS stays small) */
 	struct pending *q[MAX_PENDING + 1]; /* a ring; the slot returned last waits for reuse */
 	size_t head, nr;
 	struct pending *target; /* where stack frames go, or NULL */
@@ -579,8 +589,55 @@ static int fill(struct text *s)
 }
 
 /* 1 and a line (NUL-terminable: one spare byte after it), 0 at the end, -1 on error. */
+#define DROP_STEP (8u << 20)
+
+/* Gives back the mapped pages before upto, once there are DROP_STEP of them: read once, they
+ * need not stay in the process's memory. */
+static void drop(struct text *s, size_t upto)
+{
+	upto &= ~(size_t)4095;
+	if (upto >= s->dropped + DROP_STEP) {
+		madvise(s->buf + s->dropped, upto - s->dropped, MADV_DONTNEED);
+		s->dropped = upto;
+	}
+}
+
+/* next_line on a mapped file: a newline is looked for a buffer's length at a time, as when
+ * reading (a longer line is skipped and counted), the pages behind given back. */
+static int next_mapped_line(struct text *s, char **line, size_t *len)
+{
+	for (;;) {
+		size_t left = s->end - s->pos, look = left < TEXT_BUF_SIZE ? left : TEXT_BUF_SIZE,
+		       l;
+		char *b = s->buf + s->pos, *nl;
+
+		if (!left)
+			return 0;
+		drop(s, s->pos);
+		nl = memchr(b, '\n', look);
+		if (!nl && look == TEXT_BUF_SIZE) {
+			s->overlong = true; /* its end is looked for from here */
+			s->pos += look;
+			continue;
+		}
+		l = nl ? (size_t)(nl - b) : left;
+		s->pos += l + (nl != NULL);
+		s->st->lines++;
+		if (s->overlong) {
+			s->overlong = false;
+			pft_skip(&s->st->unrecognized, s->st->lines, "line longer than 1 MiB", 22);
+			continue;
+		}
+		*line = b;
+		*len = l;
+		return 1;
+	}
+}
+
 static int next_line(struct text *s, char **line, size_t *len)
 {
+	if (s->mapped)
+		return next_mapped_line(s, line, len);
 	for (;;) {
 		char *b = s->buf + s->pos, *nl = memchr(b, '\n', s->end - s->pos);
 
@@ -617,25 +674,11 @@ static struct pending *free_slot(struct text *s)
 	return s->q[at];
 }
 
-/* Queues the free slot's event with a copy of its line, its strings re-pointed into the copy. */
-static int hold(struct text *s, const char *line, size_t len)
+/* Queues the free slot's event (parsed from the slot's own copy of its line). */
+static void hold(struct text *s)
 {
 	struct pending *p = s->q[(s->head + s->nr) % (MAX_PENDING + 1)];
-	const char *old = line;
-	const char **strs[5];
-	size_t i;
 
-	if (pft_grow((void **)&p->line, &p->cap, len + 1, 1) < 0)
-		return -1;
-	memcpy(p->line, line, len + 1);
-	strs[0] = &p->ev.comm;
-	strs[1] = &p->ev.irq_flags;
-	strs[2] = &p->ev.name;
-	strs[3] = &p->ev.ip_symbol;
-	strs[4] = &p->ev.address_symbol;
-	for (i = 0; i < 5; i++)
-		if (*strs[i])
-			*strs[i] = p->line + (*strs[i] - old);
 	p->frames[0].nr = p->frames[1].nr = 0;
 	p->frames[0].len = p->frames[1].len = 0;
 	p->done = false;
@@ -645,7 +688,6 @@ static int hold(struct text *s, const char *line, size_t len)
 	s->cur_stack = 0;
 	if (s->nr == MAX_PENDING) /* a bound: the oldest goes */
 		s->q[s->head]->done = true;
-	return 0;
 }
 
 /* A new event: which waiting ones can no longer get a stack. */
@@ -781,11 +823,10 @@ static void header(struct text *s, const char *p)
 static int text_next(struct pft_source *src, struct pft_event *ev)
 {
 	struct text *s = src->priv;
-	char orig[sizeof(s->st->malformed.first_text)];
 	struct pft_line_info info;
 	struct pending *slot;
 	char *line;
-	size_t len, olen, i;
+	size_t len, i;
 	int r;
 
 	for (;;) {
@@ -797,25 +838,29 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 		if (r < 0)
 			return -1;
 		if (!r) {
+			/* binary data is told only when it held no event (empty_reason) */
+			if (s->mapped && !s->any_event && s->end)
+				s->st->binary = memchr(s->buf, '\0', s->end) != NULL;
 			for (i = 0; i < s->nr; i++)
 				s->q[(s->head + i) % (MAX_PENDING + 1)]->done = true;
 			if (!s->nr)
 				return 0;
 			continue;
 		}
-		if (!(slot = free_slot(s)))
+		/* the free slot's copy of the line is parsed (split in place, the event's strings
+		 * point into it): the line itself stays whole, for a skipped-line message */
+		if (!(slot = free_slot(s)) ||
+		    pft_grow((void **)&slot->line, &slot->cap, len + 1, 1) < 0)
 			return -1;
+		memcpy(slot->line, line, len);
 		memset(&info, 0, sizeof(info));
-		/* the parser splits the line in place: keep its start for a skipped-line message */
-		olen = len < sizeof(orig) ? len : sizeof(orig);
-		memcpy(orig, line, olen);
-		switch (pft_parse_line(line, len, &slot->ev, &info)) {
+		switch (pft_parse_line(slot->line, len, &slot->ev, &info)) {
 		case PFT_LINE_EVENT:
 			if (info.ts_raw)
 				s->st->ts_raw = true;
 			settle(s, &slot->ev);
-			if (hold(s, line, len) < 0)
-				return -1;
+			hold(s);
+			s->any_event = true;
 			break;
 		case PFT_LINE_STACK_START:
 			s->cur_stack = info.user_stack;
@@ -836,15 +881,15 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 			s->st->lost_events += info.lost;
 			break;
 		case PFT_LINE_HEADER:
-			header(s, line);
+			header(s, slot->line);
 			break;
 		case PFT_LINE_BLANK:
 			break;
 		case PFT_LINE_MALFORMED:
-			pft_skip(&s->st->malformed, s->st->lines, orig, olen);
+			pft_skip(&s->st->malformed, s->st->lines, line, len);
 			break;
 		case PFT_LINE_UNRECOGNIZED:
-			pft_skip(&s->st->unrecognized, s->st->lines, orig, olen);
+			pft_skip(&s->st->unrecognized, s->st->lines, line, len);
 			break;
 		}
 	}
@@ -863,7 +908,10 @@ static void text_close(struct pft_source *src)
 		free(s->q[i]->line);
 		free(s->q[i]);
 	}
-	free(s->buf);
+	if (s->mapped)
+		munmap(s->buf, s->end);
+	else
+		free(s->buf);
 	free(s);
 }
 /* The exec lines of buf[0, len) (whole lines) told to as: each process's last exec. */
@@ -910,7 +958,29 @@ static int text_prepare(struct pft_source *src, struct pft_aspace *as, struct pf
 	char *buf;
 
 	(void)syms;
-	if (!pft_aspace_has_maps(as) || fstat(fileno(s->f), &sb) < 0 || !S_ISREG(sb.st_mode))
+	if (!pft_aspace_has_maps(as))
+		return 0;
+	if (s->mapped) {
+		/* DROP_STEP windows of whole lines (a longer line is no exec line), each given
+		 * back once read */
+		size_t at = 0;
+
+		while (at < s->end) {
+			size_t n = s->end - at < DROP_STEP ? s->end - at : DROP_STEP;
+			/* the last window ends at the end, newline or not */
+			char *last =
+			    at + n == s->end ? s->buf + s->end : memrchr(s->buf + at, '\n', n);
+
+			if (last &&
+			    (ret = note_execs(as, s->buf + at, (size_t)(last - s->buf) - at)) < 0)
+				break;
+			at = last ? (size_t)(last - s->buf) + 1 : at + n;
+			drop(s, at);
+		}
+		s->dropped = 0; /* to be read again from the start */
+		return ret;
+	}
+	if (fstat(fileno(s->f), &sb) < 0 || !S_ISREG(sb.st_mode))
 		return 0;
 	if (!(buf = malloc(CHUNK)))
 		return -1;
@@ -940,30 +1010,49 @@ static int text_prepare(struct pft_source *src, struct pft_aspace *as, struct pf
 	return ret;
 }
 
+/* The whole of f, mapped, when it is a regular file read only as far as the prefix. */
+static bool map_file(struct text *s, FILE *f, size_t n)
+{
+	struct stat sb;
+	void *map;
+
+	if (fstat(fileno(f), &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    ftello(f) != (off_t)n)
+		return false;
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+	if (map == MAP_FAILED)
+		return false; /* read as a stream, then */
+	madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	s->buf = map;
+	s->end = (size_t)sb.st_size;
+	s->eof = s->mapped = true;
+	return true;
+}
+
 int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n)
 {
 	struct text *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return -1;
-	/* +1: room for the NUL that pft_parse_line writes after a line that ends the buffer */
-	s->buf = malloc(TEXT_BUF_SIZE + 1);
-	if (!s->buf) {
-		free(s);
-		errno = ENOMEM;
-		return -1;
-	}
-	memcpy(s->buf, prefix, n);
-	s->end = n;
 	s->f = f;
 	s->st = &src->st;
 	s->st->format = "ftrace-text";
 	s->st->lost_events = 0; /* text traces mark every loss they know of: LOST lines, headers */
-	if (memchr(prefix, '\0', n))
-		s->st->binary = true;
 	src->priv = s;
 	src->next = text_next;
 	src->prepare = text_prepare;
 	src->close = text_close;
+	if (map_file(s, f, n))
+		return 0;
+	s->buf = malloc(TEXT_BUF_SIZE);
+	if (!s->buf) {
+		errno = ENOMEM;
+		return -1; /* s goes with the source */
+	}
+	memcpy(s->buf, prefix, n);
+	s->end = n;
+	if (memchr(prefix, '\0', n))
+		s->st->binary = true;
 	return 0;
 }

@@ -140,23 +140,24 @@ void pft_skip(struct pft_skipped *sk, uint64_t line, const char *text, size_t le
 	}
 }
 
+/* A character's value as a hex digit plus one, 0 if it is none: a table, as every address, ip
+ * and error code of a text trace goes through here. */
+static const uint8_t hex1[256] = {
+    ['0'] = 1,	['1'] = 2,  ['2'] = 3,	['3'] = 4,  ['4'] = 5,	['5'] = 6,  ['6'] = 7,	['7'] = 8,
+    ['8'] = 9,	['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 const char *pft_parse_hex(const char *p, uint64_t *out)
 {
 	uint64_t v = 0;
 	const char *s = p;
+	unsigned int d;
 
-	for (;; p++) {
-		unsigned int d;
-
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
-			d = (*p | 0x20) - 'a' + 10;
-		else
-			break;
+	for (; (d = hex1[(unsigned char)*p]); p++) {
 		if (p - s >= 16)
 			return NULL; /* over 64 bits */
-		v = v << 4 | d;
+		v = v << 4 | (d - 1);
 	}
 	*out = v;
 	return p == s ? NULL : p;
