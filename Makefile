@@ -5,10 +5,12 @@ prefix    ?= /usr/local
 bindir    ?= $(prefix)/bin
 mandir    ?= $(prefix)/share/man
 datadir   ?= $(prefix)/share
-PKGS      := libtracefs libtraceevent libtracecmd jansson libzstd libdw libelf
+PKGS      := libtracefs libtraceevent jansson libzstd libdw libelf
+# the tests only: libtracecmd reads the same trace.dat files, as the oracle of pftrace's reader
+TEST_PKGS := libtracecmd
 PKG_CONFIG ?= pkg-config
 
-MISSING := $(shell for p in $(PKGS); do $(PKG_CONFIG) --exists $$p || echo $$p; done)
+MISSING := $(shell for p in $(PKGS) $(TEST_PKGS); do $(PKG_CONFIG) --exists $$p || echo $$p; done)
 ifneq ($(MISSING),)
 $(error missing libraries: $(MISSING) -- run scripts/install-deps.sh (Debian/Ubuntu) or see README.md)
 endif
@@ -40,7 +42,7 @@ LIB_OBJ   := $(LIB_SRC:.c=.o)
 CMD_OBJ   := $(CMD_SRC:.c=.o)
 FUZZ_TARGETS := text maps dat report page
 REPLAY_BINS  := $(patsubst %,tests/fuzz/replay-%,$(FUZZ_TARGETS))
-TEST_BINS := tests/unit tests/workload tests/symwork $(REPLAY_BINS)
+TEST_BINS := tests/unit tests/datoracle tests/workload tests/symwork $(REPLAY_BINS)
 
 all: pftrace $(TEST_BINS)
 
@@ -59,6 +61,12 @@ Q := $(if $(V),,@)
 
 tests/unit: tests/unit.o lib/libpftrace.a .build-flags
 	$(CC) $(LDFLAGS) -o $@ $(filter-out .build-flags,$^) $(PKG_LIBS)
+
+# pftrace's trace.dat reader against libtracecmd's on the same files (tests/*.sh)
+tests/datoracle.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
+tests/datoracle: tests/datoracle.o lib/libpftrace.a .build-flags
+	$(CC) $(LDFLAGS) -o $@ $(filter-out .build-flags,$^) $(PKG_LIBS) \
+		$(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
 
 # the fuzz targets without libFuzzer: their corpus and past crashes are regression tests
 tests/fuzz/replay-%: tests/fuzz/%.o tests/fuzz/replay.o lib/libpftrace.a .build-flags
@@ -120,4 +128,4 @@ clean:
 .PHONY: all check demo demo-offline install format clean fuzz
 # objects made by pattern rules are kept (make would delete them as intermediates)
 .SECONDARY:
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d $(wildcard tests/fuzz/*.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d tests/datoracle.d $(wildcard tests/fuzz/*.d)

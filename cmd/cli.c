@@ -521,6 +521,11 @@ static void open_error(const char *path)
 	if (errno == EBADMSG)
 		fprintf(stderr, "pftrace: '%s': not a readable trace.dat (truncated or corrupt)\n",
 			path);
+	else if (errno == ENOTSUP)
+		fprintf(stderr,
+			"pftrace: '%s': a trace.dat pftrace cannot read (compressed with other "
+			"than zstd, or a 32-bit kernel's)\n",
+			path);
 	else
 		fprintf(stderr, "pftrace: cannot open '%s': %s\n", path, strerror(errno));
 }

@@ -1,412 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reading trace.dat (v6 and v7, compressed or not) through libtracecmd: events from every buffer
- * instance, merged by time. What libtracecmd does not expose (trace-cmd's PROCMAPS, pftrace's
- * maps option, CPU stats) is read from the options sections by a small walker of our own.
+ * Reading trace.dat (v6 and v7, compressed or not): the layout from datwalk.c, the event
+ * formats pftrace decodes parsed by libtraceevent, and the ring-buffer pages walked in place
+ * (raw.c), every CPU of every buffer instance merged by time. The file is mapped: a plain
+ * file's pages are read where they are; a compressed file's, one chunk at a time, so memory is
+ * a chunk per CPU, whatever the file's size.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
+#include <unistd.h>
 #include <sys/mman.h>
-#include <trace-cmd.h>
+#include <sys/stat.h>
+#include <event-parse.h>
 #include "internal.h"
 #include "dat.h"
 #include "perf.h"
-
-/* ---------------------------------------------------------------- the options walker */
-
-struct rd {
-	FILE *f;
-	int64_t size;
-	uint32_t page_size;
-	bool bad, zstd; /* zstd: v7 sections compressed with it */
-};
-
-static void get(struct rd *r, void *p, size_t n)
-{
-	if (!r->bad && fread(p, 1, n, r->f) != n)
-		r->bad = true;
-	if (r->bad)
-		memset(p, 0, n);
-}
-
-static uint64_t get_n(struct rd *r, int width)
-{
-	uint64_t v = 0;
-
-	get(r, &v, width);
-	return v;
-}
-
-static void skip(struct rd *r, uint64_t n)
-{
-	if (r->bad || n > (uint64_t)r->size || fseeko(r->f, (off_t)n, SEEK_CUR) < 0 ||
-	    ftello(r->f) > r->size)
-		r->bad = true;
-}
-
-static void skip_str(struct rd *r)
-{
-	int c;
-
-	while ((c = getc(r->f)) != EOF && c)
-		;
-	if (c == EOF)
-		r->bad = true;
-}
-
-/* A sized blob (the size may lie: it is checked against the file). */
-static void *get_blob(struct rd *r, uint64_t n)
-{
-	char *p;
-
-	if (r->bad || n > (uint64_t)(r->size - ftello(r->f)) || !(p = malloc(n + 1))) {
-		r->bad = true;
-		return NULL;
-	}
-	get(r, p, n);
-	p[n] = '\0';
-	return p;
-}
-
-/* An option: its data in buf, or, for pftrace's perf option of a v6 file (too big to load), buf
- * NULL and its place in the file at off. */
-typedef void (*option_cb)(void *data, unsigned int id, char *buf, uint32_t size, int64_t off);
-
-/*
- * libtracecmd 3.1.6 trusts the data extents of a trace.dat, and its error path for a truncated
- * file crashes (tracecmd_close on a half-made handle): the extents are checked here first.
- */
-static void check_extent(struct rd *r, uint64_t off, uint64_t size)
-{
-	if (off > (uint64_t)r->size || size > (uint64_t)r->size - off)
-		r->bad = true;
-}
-
-/* Every page must walk cleanly (raw.c): libtracecmd hands them to kbuffer, which trusts them. */
-static void check_pages(struct rd *r, uint64_t off, uint64_t size)
-{
-	char *page = NULL, *map = MAP_FAILED;
-	uint64_t p;
-
-	/* the page size is the file's word: bounded before anything is sized by it */
-	if (r->page_size < 64 || r->page_size > (1u << 24) || !(page = malloc(r->page_size)))
-		r->bad = true;
-	/* mapped, not read: the pages are looked at in place, without a copy of the file */
-	if (!r->bad && size && fileno(r->f) >= 0)
-		map = mmap(NULL, size + (off & 4095), PROT_READ, MAP_PRIVATE, fileno(r->f),
-			   (off_t)(off & ~4095ull));
-	if (!r->bad && map == MAP_FAILED && fseeko(r->f, (off_t)off, SEEK_SET) < 0)
-		r->bad = true;
-	for (p = off; p + 16 <= off + size && !r->bad; p += r->page_size) {
-		size_t n = off + size - p < r->page_size ? off + size - p : r->page_size;
-
-		if (map != MAP_FAILED)
-			memcpy(page, map + (off & 4095) + (p - off), n);
-		else
-			n = fread(page, 1, n, r->f);
-		if (n < 16)
-			r->bad = true;
-		memset(page + n, 0, r->page_size - n);
-		if (!r->bad && !pft_page_ok(page, r->page_size))
-			r->bad = true;
-	}
-	if (map != MAP_FAILED)
-		munmap(map, size + (off & 4095));
-	free(page);
-}
-
-/* v6: "flyrecord\0" (or "latency  \0") then cpus x {u64 offset, u64 size}. */
-static void check_flyrecord(struct rd *r, int cpus)
-{
-	char tag[10];
-	int cpu;
-
-	get(r, tag, sizeof(tag));
-	if (r->bad || (memcmp(tag, "flyrecord", 10) && memcmp(tag, "latency  ", 10))) {
-		r->bad = true;
-		return;
-	}
-	if (!memcmp(tag, "latency  ", 10))
-		return;
-	if (cpus < 0 || cpus > 65536) {
-		r->bad = true;
-		return;
-	}
-	for (cpu = 0; cpu < cpus && !r->bad; cpu++) {
-		uint64_t off = get_n(r, 8), size = get_n(r, 8);
-		int64_t here = ftello(r->f);
-
-		check_extent(r, off, size);
-		if (!r->bad)
-			check_pages(r, off, size);
-		fseeko(r->f, here, SEEK_SET);
-	}
-}
-
-/* v7 BUFFER option: u64 section offset, name, clock, u32 page size, u32 cpus, then per CPU
- * u32 id, u64 offset, u64 size. */
-static void check_buffer_option(struct rd *r, const char *buf, uint32_t size)
-{
-	const char *p = buf + 8, *end = buf + size;
-	uint64_t off, sz;
-	uint32_t cpus, i;
-
-	if (size < 8)
-		goto bad;
-	memcpy(&off, buf, 8);
-	check_extent(r, off, 0);
-	for (i = 0; i < 2; i++) { /* name, clock */
-		const char *nul = memchr(p, '\0', end - p);
-
-		if (!nul)
-			goto bad;
-		p = nul + 1;
-	}
-	if (end - p < 8)
-		goto bad;
-	memcpy(&cpus, p + 4, 4);
-	p += 8;
-	if ((uint64_t)(end - p) < (uint64_t)cpus * 20)
-		goto bad;
-	for (i = 0; i < cpus; i++, p += 20) {
-		memcpy(&off, p + 4, 8);
-		memcpy(&sz, p + 12, 8);
-		check_extent(r, off, sz);
-	}
-	return;
-bad:
-	r->bad = true;
-}
-
-/* Options {u16 id, u32 size, data} up to DONE (id 0); in v7 DONE holds the next section. */
-static char *v7_section(struct rd *r, uint16_t want, uint64_t *len);
-
-/* "u32 size, text": kallsyms, as both versions keep it; passed on as its text. */
-static void kallsyms_text(char *buf, uint64_t len, option_cb cb, void *data)
-{
-	uint32_t size;
-
-	if (len < 4)
-		return;
-	memcpy(&size, buf, 4);
-	if (size && size <= len - 4)
-		cb(data, PFT_DAT_OPT_KALLSYMS, buf + 4, size, -1);
-}
-
-/* v7: the option holds where the kallsyms section is. */
-static void v7_kallsyms(struct rd *r, const char *opt, option_cb cb, void *data)
-{
-	int64_t here = ftello(r->f);
-	uint64_t off, len;
-	char *sec;
-
-	memcpy(&off, opt, 8);
-	if (off >= (uint64_t)r->size || fseeko(r->f, (off_t)off, SEEK_SET) < 0)
-		return;
-	sec = v7_section(r, PFT_DAT_OPT_KALLSYMS, &len);
-	if (sec)
-		kallsyms_text(sec, len, cb, data);
-	free(sec);
-	fseeko(r->f, here, SEEK_SET);
-}
-
-static uint64_t options_in(struct rd *r, const char *buf, uint64_t len, bool v7, option_cb cb,
-			   void *data)
-{
-	uint64_t off = 0;
-
-	while (off + 6 <= len) {
-		uint16_t id;
-		uint32_t size;
-
-		memcpy(&id, buf + off, 2);
-		memcpy(&size, buf + off + 2, 4);
-		off += 6;
-		if (size > len - off) {
-			r->bad = true;
-			return 0;
-		}
-		if (id == PFT_DAT_OPT_DONE) {
-			uint64_t next = 0;
-
-			if (v7 && size >= 8)
-				memcpy(&next, buf + off, 8);
-			return next;
-		}
-		if (v7 && id == PFT_DAT_OPT_BUFFER)
-			check_buffer_option(r, buf + off, size);
-		if (v7 && id == PFT_DAT_OPT_KALLSYMS && size >= 8)
-			v7_kallsyms(r, buf + off, cb, data);
-		else
-			cb(data, id, (char *)buf + off, size, -1);
-		off += size;
-	}
-	return 0;
-}
-
-static void v6_options(struct rd *r, option_cb cb, void *data, int *cpus)
-{
-	uint64_t n, i, j, sys;
-	char tag[16], *kall = NULL;
-
-	get(r, tag, 12);
-	skip(r, get_n(r, 8)); /* header_page */
-	get(r, tag, 13);
-	skip(r, get_n(r, 8)); /* header_event */
-	n = get_n(r, 4);
-	for (i = 0; i < n && !r->bad; i++)
-		skip(r, get_n(r, 8));
-	sys = get_n(r, 4);
-	for (i = 0; i < sys && !r->bad; i++) {
-		skip_str(r);
-		n = get_n(r, 4);
-		for (j = 0; j < n && !r->bad; j++)
-			skip(r, get_n(r, 8));
-	}
-	n = get_n(r, 4); /* kallsyms: its text, for naming kernel addresses */
-	if (n && (kall = get_blob(r, n)))
-		cb(data, PFT_DAT_OPT_KALLSYMS, kall, (uint32_t)n, -1);
-	free(kall);
-	skip(r, get_n(r, 4)); /* printk formats */
-	skip(r, get_n(r, 8)); /* cmdlines */
-	*cpus = (int)get_n(r, 4);
-	get(r, tag, 10);
-	if (r->bad || memcmp(tag, "options  ", 10))
-		return;
-	/* v6 options are not in a section: read them one by one */
-	for (;;) {
-		uint16_t id = (uint16_t)get_n(r, 2);
-		uint32_t size;
-		char *buf;
-
-		if (r->bad)
-			return;
-		if (id == PFT_DAT_OPT_DONE) {
-			check_flyrecord(r, *cpus);
-			return;
-		}
-		size = (uint32_t)get_n(r, 4);
-		if (id == PFT_DAT_OPT_PFTRACE_PERF) {
-			cb(data, id, NULL, size, ftello(r->f));
-			skip(r, size);
-			continue;
-		}
-		buf = get_blob(r, size);
-		if (!buf)
-			return;
-		cb(data, id, buf, size, -1);
-		free(buf);
-	}
-}
-
-/* Options sections hold text and small binaries: a larger claim is a lie. */
-#define MAX_OPTIONS_SIZE (256u << 20)
-
-/* A v7 section's content (id want), decompressed when its flags say so. */
-static char *v7_section(struct rd *r, uint16_t want, uint64_t *len)
-{
-	uint16_t id = (uint16_t)get_n(r, 2), flags = (uint16_t)get_n(r, 2);
-	uint64_t size;
-	uint32_t csize, usize;
-	char *raw, *out;
-
-	get_n(r, 4); /* string id */
-	size = get_n(r, 8);
-	if (r->bad || id != want) {
-		r->bad = true;
-		return NULL;
-	}
-	if (!(flags & 1)) {
-		*len = size;
-		return get_blob(r, size);
-	}
-	csize = (uint32_t)get_n(r, 4);
-	usize = (uint32_t)get_n(r, 4);
-	/* the claimed size is the file's word: options are small, zstd stays under 1:1024 here */
-	if (usize > MAX_OPTIONS_SIZE || (uint64_t)usize > (uint64_t)csize * 1024 + 4096) {
-		r->bad = true;
-		return NULL;
-	}
-	if (!r->zstd || (raw = get_blob(r, csize)) == NULL || !(out = malloc(usize + 1))) {
-		r->bad = true;
-		return NULL;
-	}
-	if (ZSTD_decompress(out, usize, raw, csize) != usize) {
-		free(raw);
-		free(out);
-		r->bad = true;
-		return NULL;
-	}
-	free(raw);
-	*len = usize;
-	return out;
-}
-
-static void v7_options(struct rd *r, option_cb cb, void *data)
-{
-	char name[32] = "";
-	uint64_t next;
-	int i, hops = 0;
-
-	for (i = 0; i < (int)sizeof(name) - 1; i++) {
-		int c = getc(r->f);
-
-		if (c == EOF || !c)
-			break;
-		name[i] = (char)c;
-	}
-	skip_str(r); /* compression version */
-	r->zstd = !strcmp(name, "zstd");
-	next = get_n(r, 8);
-	/* a lying DONE chain must not loop forever */
-	while (next && !r->bad && hops++ < 64) {
-		uint64_t len;
-		char *buf;
-
-		if (next >= (uint64_t)r->size || fseeko(r->f, (off_t)next, SEEK_SET) < 0)
-			break;
-		buf = v7_section(r, 0, &len);
-		if (!buf)
-			break;
-		next = options_in(r, buf, len, true, cb, data);
-		free(buf);
-	}
-}
-
-/* Walks the options of a trace.dat. -1 if the file is not one we can walk. */
-static int walk_options(FILE *f, option_cb cb, void *data, int *cpus)
-{
-	struct rd r = {.f = f};
-	char magic[10], version[8] = "";
-	int i;
-
-	fseeko(r.f, 0, SEEK_END);
-	r.size = ftello(r.f);
-	rewind(r.f);
-	get(&r, magic, sizeof(magic));
-	for (i = 0; i < (int)sizeof(version) - 1; i++) {
-		int c = getc(r.f);
-
-		if (c == EOF || !c)
-			break;
-		version[i] = (char)c;
-	}
-	if (get_n(&r, 1) != 0) /* big endian: not from this kind of machine */
-		r.bad = true;
-	get_n(&r, 1);
-	r.page_size = (uint32_t)get_n(&r, 4);
-	if (!r.bad && atoi(version) >= 7)
-		v7_options(&r, cb, data);
-	else if (!r.bad)
-		v6_options(&r, cb, data, cpus);
-	return r.bad ? -1 : 0;
-}
-
-/* ---------------------------------------------------------------- options we use */
 
 struct dat_snapshot {
 	int pid;
@@ -415,22 +27,43 @@ struct dat_snapshot {
 	struct pft_maps *maps;
 };
 
+/* One CPU of one buffer: its pages, in the file or in a decompressed chunk. */
+struct stream {
+	int cpu;
+	uint32_t page_size;
+	enum pft_dat_comp comp; /* PFT_DAT_NONE: the pages are in the file */
+	uint64_t off, end;	/* compressed: the next chunk's place, the data's end */
+	uint32_t chunks;	/* compressed: chunks left */
+	const char *base;	/* the pages at hand */
+	size_t len, pos;
+	char *chunk;
+	size_t cap;
+	char *tail; /* a last page shorter than a page, zero-filled */
+	struct pft_page page;
+	bool in_page;
+	struct tep_record rec; /* the next record, when have */
+	bool have;
+};
+
 struct dat {
-	struct tracecmd_input *top;
-	struct tracecmd_input **handles;
-	int nr_handles;
-	struct pft_decoder **decs; /* one per buffer with page-fault events */
-	size_t nr_decs, cap_decs;
-	struct stream {
-		struct tracecmd_input *h;
-		struct pft_decoder *dec;
-		struct tep_handle *tep;
-		int cpu;
-		struct tep_record *rec;
-	} * streams;
+	const char *file; /* the whole file, mapped (or the fuzzer's buffer) */
+	size_t file_size;
+	void *map; /* unmapped on close */
+	struct tep_handle *tep;
+	struct pft_decoder *dec;
+	struct pft_dat_header hdr;
+	void *unz; /* the chunks' decompression context (hdr.comp's) */
+	struct stream *streams;
 	int nr_streams;
 	size_t cap_streams;
-	struct tep_record *returned;
+	char *recbuf; /* the returned event's record, copied: chunks move on */
+	size_t recbuf_cap;
+	int err; /* a malformed page or chunk met: the next call fails with it */
+	bool long_commit_ok;
+	/* the time of the file's events: ts * mult >> shift + offset (trace-cmd's TSC2NSEC,
+	 * DATE and OFFSET options) */
+	uint32_t ts_mult, ts_shift;
+	int64_t ts_offset;
 	struct dat_snapshot *snaps;
 	size_t nr_snaps, cap_snaps;
 	struct dat_snapshot *tc_snaps; /* trace-cmd's PROCMAPS: used only without pftrace's own */
@@ -461,8 +94,6 @@ struct dat {
 	uint64_t tmp_ips[PFT_MAX_FRAMES];
 	const char *comm; /* of comm_tid, looked up once for a run of its events */
 	int comm_tid;
-	struct tep_handle *comm_tep;
-	char *path;
 	struct pft_proc_counters *counters;
 	size_t nr_counters, cap_counters;
 	char *build_ids; /* the option's text */
@@ -472,6 +103,8 @@ struct dat {
 	bool major_only; /* of major faults only */
 	uint64_t maps_skipped;
 };
+
+/* ---------------------------------------------------------------- options we use */
 
 static void add_snap(struct dat_snapshot **v, size_t *nr, size_t *cap, int pid, uint64_t ts,
 		     const char *exe, struct pft_maps *m)
@@ -672,8 +305,20 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		d->kallsyms = strndup(buf, size);
 		return;
 	}
+	if (id == PFT_DAT_OPT_CPUCOUNT) {
+		if (size >= 4)
+			memcpy(&d->cpus, buf, 4);
+		return;
+	}
+	if (id == PFT_DAT_OPT_TSC2NSEC) { /* u32 mult, u32 shift, u64 offset (not applied) */
+		if (size >= 16) {
+			memcpy(&d->ts_mult, buf, 4);
+			memcpy(&d->ts_shift, buf + 4, 4);
+		}
+		return;
+	}
 	if (!size || buf[size - 1])
-		return; /* every option we read is NUL-terminated text */
+		return; /* every other option we read is NUL-terminated text */
 	switch (id) {
 	case PFT_DAT_OPT_PFTRACE_MAPS:
 		pftrace_maps(d, buf);
@@ -702,42 +347,250 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 				 strstr(buf, "\ncompletions major\n") != NULL;
 		d->major_only = strstr(buf, "\ncompletions major\n") != NULL;
 		break;
-	case PFT_DAT_OPT_CPUCOUNT:
-		if (size >= 4)
-			memcpy(&d->cpus, buf, 4);
+	case PFT_DAT_OPT_DATE: /* microseconds, "0x..." */
+		d->ts_offset =
+		    (int64_t)((uint64_t)d->ts_offset + (uint64_t)strtoll(buf, NULL, 0) * 1000);
+		break;
+	case PFT_DAT_OPT_OFFSET:
+		d->ts_offset = (int64_t)((uint64_t)d->ts_offset + (uint64_t)strtoll(buf, NULL, 0));
 		break;
 	}
 }
 
-/* ---------------------------------------------------------------- the source */
+/* ---------------------------------------------------------------- formats and CPU data */
 
-static int add_streams(struct dat *d, struct tracecmd_input *h)
+static const char *digits(const char *p, int max)
 {
-	struct tep_handle *tep = tracecmd_get_tep(h);
-	struct pft_decoder *dec = tep ? pft_decoder_new(tep) : NULL;
-	int cpu, max = d->cpus > 0 ? d->cpus : 1024;
+	const char *s = p;
 
-	if (!dec)
-		return 0; /* a buffer without page-fault events */
-	if (pft_grow((void **)&d->decs, &d->cap_decs, d->nr_decs + 1, sizeof(*d->decs)) < 0) {
-		pft_decoder_free(dec);
-		return -1;
-	}
-	d->decs[d->nr_decs++] = dec;
-	for (cpu = 0; cpu < max; cpu++) {
-		struct tep_record *rec = tracecmd_read_cpu_first(h, cpu);
-
-		if (!rec)
-			continue;
-		if (pft_grow((void **)&d->streams, &d->cap_streams, d->nr_streams + 1,
-			     sizeof(*d->streams)) < 0) {
-			tracecmd_free_record(rec);
-			return -1;
-		}
-		d->streams[d->nr_streams++] = (struct stream){h, dec, tep, cpu, rec};
-	}
-	return 0;
+	while (p - s < max && *p >= '0' && *p <= '9')
+		p++;
+	return p > s ? p : NULL;
 }
+
+static const char *word(const char *p, const char *chars)
+{
+	const char *s = p;
+
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+	       (*p && strchr(chars, *p)))
+		p++;
+	return p > s ? p : NULL;
+}
+
+static const char *lit(const char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	return p && !strncmp(p, s, n) ? p + n : NULL;
+}
+
+/*
+ * A format as the kernel writes it, to the end of its fields, or -1: "name: N", "ID: N",
+ * "format:", then "\tfield:DECL;\toffset:N;\tsize:N;\tsigned:N;" lines and blank ones. Its
+ * length, to put "print fmt" after. libtraceevent trusts what it parses (a malformed format
+ * crashes it), and pftrace reads fields only: the print format is never handed over.
+ */
+static long format_fields(const char *buf)
+{
+	const char *p = buf;
+
+	p = lit(p, "name: ");
+	p = p ? word(p, "_") : NULL;
+	p = lit(p, "\nID: ");
+	p = p ? digits(p, 9) : NULL;
+	p = lit(p, "\nformat:\n");
+	while (p && *p != 'p') {
+		if (*p == '\n' || ((*p == ' ' || *p == '\t') && p[1] == '\n')) {
+			p += *p == '\n' ? 1 : 2;
+			continue;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p = lit(p, "field:");
+		p = p ? word(p, "_ *[]") : NULL;
+		p = lit(p, ";\toffset:");
+		p = p ? digits(p, 6) : NULL;
+		p = lit(p, ";\tsize:");
+		p = p ? digits(p, 6) : NULL;
+		p = lit(p, ";\tsigned:");
+		p = p ? digits(p, 1) : NULL;
+		p = lit(p, ";\n");
+	}
+	return p && lit(p, "print fmt:") ? p - buf : -1;
+}
+
+/* The events raw.c decodes are parsed; the other ~2,000 formats of a trace-cmd file are not. */
+static void on_format(void *data, const char *sys, char *buf, uint64_t size)
+{
+	static const char print[] = "print fmt: \"\"\n";
+	struct dat *d = data;
+	long n = format_fields(buf);
+	char *text;
+
+	(void)size;
+	if (n < 0 || !(text = malloc((size_t)n + sizeof(print)))) {
+		d->err = n < 0 ? EBADMSG : ENOMEM;
+		return;
+	}
+	memcpy(text, buf, (size_t)n);
+	memcpy(text + n, print, sizeof(print));
+	/* a format libtraceevent cannot parse leaves that event unknown, as trace-cmd does */
+	tep_parse_event(d->tep, text, (unsigned long)n + sizeof(print) - 1, sys);
+	free(text);
+}
+
+/* The ring-buffer page header's commit is a long of the kernel's: raw.c walks 8-byte ones. */
+static void on_header_page(void *data, char *buf, uint64_t size)
+{
+	struct dat *d = data;
+	const char *c = strstr(buf, "commit;");
+	int n;
+
+	(void)size;
+	d->long_commit_ok =
+	    c && sscanf(c, "commit;%*[ \t]offset:%*d;%*[ \t]size:%d", &n) == 1 && n == 8;
+}
+
+static void on_cmdlines(void *data, char *buf, uint64_t size)
+{
+	struct dat *d = data;
+
+	(void)size;
+	tep_parse_saved_cmdlines(d->tep, buf);
+}
+
+static void on_cpu_data(void *data, const char *buffer, int cpu, uint64_t off, uint64_t size,
+			uint32_t page_size, enum pft_dat_comp comp)
+{
+	struct dat *d = data;
+	struct stream *s;
+
+	(void)buffer;
+	if (page_size < 64 || page_size > (1u << 24) ||
+	    pft_grow((void **)&d->streams, &d->cap_streams, d->nr_streams + 1,
+		     sizeof(*d->streams)) < 0) {
+		d->err = page_size < 64 || page_size > (1u << 24) ? EBADMSG : ENOMEM;
+		return;
+	}
+	s = &d->streams[d->nr_streams++];
+	*s = (struct stream){.cpu = cpu, .page_size = page_size, .off = off, .end = off + size};
+	if (comp == PFT_DAT_NONE) {
+		s->base = d->file + off;
+		s->len = size;
+		return;
+	}
+	s->comp = comp;
+	/* u32 count of chunks, then each: u32 compressed size, u32 size, data. The size trace-cmd
+	 * writes leaves the count out (and libtracecmd does not use it): the chunks are bounded by
+	 * the file. */
+	s->end = d->file_size;
+	if (size < 4) {
+		d->err = EBADMSG;
+		return;
+	}
+	memcpy(&s->chunks, d->file + off, 4);
+	s->off += 4;
+}
+
+/* The next chunk of a compressed stream into its buffer: 1, 0 at the end, -1 if malformed. */
+static int next_chunk(struct dat *d, struct stream *s)
+{
+	uint32_t csize, usize;
+
+	if (!s->comp || !s->chunks)
+		return 0;
+	if (s->end - s->off < 8)
+		return -1;
+	memcpy(&csize, d->file + s->off, 4);
+	memcpy(&usize, d->file + s->off + 4, 4);
+	s->off += 8;
+	/* sizes are the file's word: inside the data, a chunk of at most 64 MiB, zstd under
+	 * 1:1032 */
+	if (csize > s->end - s->off || usize > (64u << 20) ||
+	    (uint64_t)usize > (uint64_t)csize * 1032 + 4096)
+		return -1;
+	if (usize > s->cap) {
+		char *c = realloc(s->chunk, usize);
+
+		if (!c)
+			return -1;
+		s->chunk = c;
+		s->cap = usize;
+	}
+	if (pft_dat_decompress(s->comp, &d->unz, s->chunk, usize, d->file + s->off, csize) < 0)
+		return -1;
+	s->off += csize;
+	s->chunks--;
+	s->base = s->chunk;
+	s->len = usize;
+	s->pos = 0;
+	return 1;
+}
+
+static uint64_t file_ts(const struct dat *d, uint64_t ts)
+{
+	if (d->ts_mult)
+		ts = (uint64_t)(((unsigned __int128)ts * d->ts_mult) >> (d->ts_shift & 127));
+	return ts + (uint64_t)d->ts_offset;
+}
+
+/* s->rec := the stream's next record (s->have false at its end). -1 with d->err if the data is
+ * malformed. */
+static int advance(struct dat *d, struct stream *s)
+{
+	struct pft_page_rec pr;
+	const char *page;
+	int r;
+
+	s->have = false;
+	for (;;) {
+		if (s->in_page) {
+			r = pft_page_next(&s->page, &pr);
+			if (r > 0) {
+				s->rec = (struct tep_record){.ts = file_ts(d, pr.ts),
+							     .data = pr.data,
+							     .size = pr.size,
+							     .cpu = s->cpu};
+				s->rec.missed_events = pr.first ? s->page.lost : 0;
+				s->have = true;
+				return 1;
+			}
+			if (r < 0)
+				goto bad;
+			s->in_page = false;
+		}
+		if (s->pos >= s->len) {
+			r = next_chunk(d, s);
+			if (r <= 0) {
+				if (r < 0)
+					goto bad;
+				return 0;
+			}
+		}
+		page = s->base + s->pos;
+		if (s->len - s->pos < s->page_size) {
+			if (s->len - s->pos < 16) {
+				s->pos = s->len; /* padding at the end */
+				continue;
+			}
+			if (!s->tail && !(s->tail = malloc(s->page_size)))
+				goto bad;
+			memset(s->tail, 0, s->page_size);
+			memcpy(s->tail, page, s->len - s->pos);
+			page = s->tail;
+		}
+		if (pft_page_open(&s->page, page, s->page_size) < 0)
+			goto bad;
+		s->pos += s->page_size;
+		s->in_page = true;
+	}
+bad:
+	d->err = EBADMSG;
+	return -1;
+}
+
+/* ---------------------------------------------------------------- the source */
 
 /* ftrace's stacktrace options write the stacks of an event right after it on its CPU (trace-cmd
  * record -T, --user-stack): they are the fault's. */
@@ -746,16 +599,15 @@ static void take_stacks(struct dat *d, struct stream *s, struct pft_event *ev)
 	bool user;
 	int n;
 
-	while (s->rec &&
-	       (n = pft_decode_stack(s->dec, s->rec, d->tmp_ips, PFT_MAX_FRAMES, &user)) >= 0) {
+	while (s->have &&
+	       (n = pft_decode_stack(d->dec, &s->rec, d->tmp_ips, PFT_MAX_FRAMES, &user)) >= 0) {
 		struct pft_stack *st = user ? &ev->ustack : &ev->kstack;
 
 		memcpy(d->stack_ips[user], d->tmp_ips, (size_t)n * sizeof(*d->tmp_ips));
 		*st = (struct pft_stack){.nr = (size_t)n, .ips = d->stack_ips[user]};
 		/* the stack record is the event's, not an event of its own */
-		if (d->returned != s->rec)
-			tracecmd_free_record(s->rec);
-		s->rec = tracecmd_read_data(s->h, s->cpu);
+		if (advance(d, s) < 0)
+			return;
 	}
 }
 
@@ -763,17 +615,18 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 {
 	struct dat *d = src->priv;
 	struct stream *s = NULL;
+	struct tep_record rec;
 	int i;
 
-	if (d->returned) {
-		tracecmd_free_record(d->returned);
-		d->returned = NULL;
+	if (d->err) {
+		errno = d->err;
+		return -1;
 	}
 	for (i = 0; i < d->nr_streams; i++)
-		if (d->streams[i].rec && (!s || d->streams[i].rec->ts < s->rec->ts))
+		if (d->streams[i].have && (!s || d->streams[i].rec.ts < s->rec.ts))
 			s = &d->streams[i];
 	/* perf's completions and mappings, merged by time with the trace's events */
-	if (d->perf.valid && (!s || d->perf.ev.ts < s->rec->ts)) {
+	if (d->perf.valid && (!s || d->perf.ev.ts < s->rec.ts)) {
 		*ev = d->perf.ev;
 		ev->comm = "<...>";
 		perf_next(&d->perf); /* into the other slot */
@@ -783,19 +636,23 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 	}
 	if (!s)
 		return 0;
-	d->returned = s->rec;
-	if (s->rec->missed_events > 0 && !d->have_stats) {
-		d->lost_missed += s->rec->missed_events;
+	if (s->rec.missed_events > 0 && !d->have_stats) {
+		d->lost_missed += s->rec.missed_events;
 		src->st.lost_events = d->lost_missed;
 	}
-	pft_decode(s->dec, s->rec, s->cpu, ev);
-	s->rec = tracecmd_read_data(s->h, s->cpu);
-	if (ev->type == PFT_EV_FAULT_USER || ev->type == PFT_EV_FAULT_KERNEL)
+	/* the event's strings point into its record, which must outlive the stream's move: to
+	 * the next chunk, when this record is on the chunk's last page */
+	rec = s->rec;
+	if (s->comp != PFT_DAT_NONE && s->pos >= s->len) {
+		memcpy(d->recbuf, rec.data, (size_t)rec.size);
+		rec.data = d->recbuf;
+	}
+	pft_decode(d->dec, &rec, s->cpu, ev);
+	if (advance(d, s) > 0 && (ev->type == PFT_EV_FAULT_USER || ev->type == PFT_EV_FAULT_KERNEL))
 		take_stacks(d, s, ev);
-	if (ev->tid != d->comm_tid || s->tep != d->comm_tep) {
-		d->comm = tep_data_comm_from_pid(s->tep, ev->tid);
+	if (ev->tid != d->comm_tid || !d->comm) {
+		d->comm = tep_data_comm_from_pid(d->tep, ev->tid);
 		d->comm_tid = ev->tid;
-		d->comm_tep = s->tep;
 	}
 	ev->comm = d->comm ? d->comm : "<...>";
 	src->st.events++;
@@ -804,77 +661,143 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 	return 1;
 }
 
-static void dat_close(struct pft_source *src)
+static void dat_free(struct dat *d)
 {
-	struct dat *d = src->priv;
-	size_t i;
 	int k;
 
-	if (d->returned)
-		tracecmd_free_record(d->returned);
-	for (k = 0; k < d->nr_streams; k++)
-		if (d->streams[k].rec)
-			tracecmd_free_record(d->streams[k].rec);
+	if (!d)
+		return;
+	for (k = 0; k < d->nr_streams; k++) {
+		free(d->streams[k].chunk);
+		free(d->streams[k].tail);
+	}
 	free(d->streams);
-	for (i = 0; i < d->nr_decs; i++)
-		pft_decoder_free(d->decs[i]);
-	free(d->decs);
-	for (k = 0; k < d->nr_handles; k++)
-		tracecmd_close(d->handles[k]);
-	free(d->handles);
-	if (d->top)
-		tracecmd_close(d->top);
+	free(d->recbuf);
+	pft_dat_decompress_end(d->hdr.comp, d->unz);
+	pft_decoder_free(d->dec);
+	if (d->tep)
+		tep_free(d->tep);
+	if (d->map)
+		munmap(d->map, d->file_size);
 	free_snaps(d->snaps, d->nr_snaps);
 	free_snaps(d->tc_snaps, d->nr_tc_snaps);
 	perf_free(&d->perf);
-	free(d->path);
 	free(d->counters);
 	free(d->build_ids);
 	free(d->kallsyms);
 	free(d);
 }
 
-/* The options of the file at path; its descriptor stays open when the perf option is streamed
- * from it. */
-static int read_options(struct dat *d, const char *path)
+static void dat_close(struct pft_source *src)
 {
-	FILE *f = fopen(path, "re");
-	int r;
+	dat_free(src->priv);
+}
 
-	if (!f)
+/*
+ * Reads the layout and options of the trace.dat in f (whose bytes are file, size bytes) and
+ * readies its CPU streams. f stays open (as the perf option's stream) when the perf option is
+ * read from it. -1 with errno: EBADMSG if the file is malformed.
+ */
+static int dat_open(struct dat *d, FILE *f, const char *file, size_t size)
+{
+	struct pft_dat_walk w = {.data = d,
+				 .option = on_option,
+				 .want = pft_decoder_wants,
+				 .format = on_format,
+				 .header_page = on_header_page,
+				 .cmdlines = on_cmdlines,
+				 .cpu_data = on_cpu_data};
+	uint32_t max_page = 0;
+	int i, r;
+
+	d->file = file;
+	d->file_size = size;
+	d->perf.off = -1;
+	d->completions = -1;
+	d->tep = tep_alloc();
+	if (!d->tep)
 		return -1;
-	r = walk_options(f, on_option, d, &d->cpus);
+	tep_set_file_bigendian(d->tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(d->tep, tep_is_bigendian() ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_long_size(d->tep, 8);
+	r = pft_dat_walk(f, &w, &d->hdr);
+	tep_set_page_size(d->tep, (int)d->hdr.page_size);
 	if (perf_start(d, f) < 0)
-		r = -1;
+		return -1;
 	if (d->perf.f == f)
 		d->perf.own = f;
 	else
 		fclose(f);
-	return r;
+	if (r < 0)
+		return -1;
+	if (d->nr_streams && !d->long_commit_ok) {
+		/* a 32-bit kernel's pages: raw.c walks 64-bit ones */
+		errno = ENOTSUP;
+		return -1;
+	}
+	if (d->err) {
+		errno = d->err;
+		return -1;
+	}
+	if (!d->have_pftrace_maps) {
+		/* trace-cmd's file: its path-only maps are what there is */
+		free_snaps(d->snaps, d->nr_snaps);
+		d->snaps = d->tc_snaps;
+		d->nr_snaps = d->nr_tc_snaps;
+		d->cap_snaps = d->cap_tc_snaps;
+		d->tc_snaps = NULL;
+		d->nr_tc_snaps = 0;
+	}
+	d->dec = pft_decoder_new(d->tep);
+	if (!d->dec)
+		d->nr_streams = 0; /* no page-fault events: nothing to read */
+	for (i = 0; i < d->nr_streams; i++)
+		if (d->streams[i].page_size > max_page)
+			max_page = d->streams[i].page_size;
+	d->recbuf = malloc(max_page ? max_page : 1);
+	if (!d->recbuf)
+		return -1;
+	for (i = 0; i < d->nr_streams; i++)
+		if (advance(d, &d->streams[i]) < 0)
+			break; /* the first read fails with d->err */
+	return 0;
 }
 
-int pft_dat_check(FILE *f)
+static void set_stats(struct pft_source *src, struct dat *d)
 {
-	struct dat *d = calloc(1, sizeof(*d));
-	int n = 0;
+	src->st.cpus = d->cpus > 0 ? d->cpus : d->hdr.cpus > 0 ? d->hdr.cpus : -1;
+	/* the kernel's counts when the file has them, else the pages' missed-events marks */
+	src->st.lost_events = d->have_stats ? d->lost_stats : 0;
+	/* older files say nothing: completions are there if the perf option is */
+	src->st.completions = perf_next(&d->perf) || d->perf.f;
+	if (d->completions >= 0)
+		src->st.completions = d->completions;
+	src->st.major_only = d->major_only;
+	src->st.sideband = d->sideband;
+}
 
-	if (!d)
+int pft_dat_check(const void *buf, size_t size)
+{
+	struct pft_source src = {.priv = calloc(1, sizeof(struct dat))};
+	FILE *f = size ? fmemopen((void *)buf, size, "r") : NULL;
+	struct pft_event ev;
+	int n = 0, r;
+
+	if (!src.priv || !f) {
+		if (f)
+			fclose(f);
+		free(src.priv);
 		return -1;
-	d->perf.off = -1;
-	if (walk_options(f, on_option, d, &d->cpus) < 0)
-		n = -1;
-	if (perf_start(d, f) < 0)
-		n = -1;
-	while (perf_next(&d->perf))
-		n += n >= 0;
-	perf_free(&d->perf);
-	free_snaps(d->snaps, d->nr_snaps);
-	free_snaps(d->tc_snaps, d->nr_tc_snaps);
-	free(d->counters);
-	free(d->build_ids);
-	free(d->kallsyms);
-	free(d);
-	return n;
+	}
+	if (dat_open(src.priv, f, buf, size) < 0) {
+		dat_free(src.priv);
+		return -1;
+	}
+	set_stats(&src, src.priv);
+	while ((r = dat_next(&src, &ev)) > 0)
+		n++;
+	dat_free(src.priv);
+	return r < 0 ? -1 : n;
 }
 
 static int dat_counters(struct pft_source *src, pft_counters_cb cb, void *data)
@@ -960,63 +883,36 @@ static int dat_prepare(struct pft_source *src, struct pft_aspace *as, struct pft
 int pft_dat_attach(struct pft_source *src, const char *path)
 {
 	struct dat *d = calloc(1, sizeof(*d));
-	int i, n;
+	FILE *f;
+	struct stat st;
+	void *map;
 
 	if (!d)
 		return -1;
-	d->perf.off = -1;
-	d->completions = -1;
 	src->priv = d;
 	src->next = dat_next;
 	src->prepare = dat_prepare;
 	src->counters = dat_counters;
 	src->close = dat_close;
 	src->st.format = "trace.dat";
-	d->path = strdup(path);
-	if (!d->path)
+	f = fopen(path, "re");
+	if (!f)
 		return -1;
-	tracecmd_set_loglevel(TEP_LOG_NONE);
-	if (read_options(d, path) < 0) {
-		/* truncated, or sizes and offsets that lie: libtracecmd would not survive it */
+	if (fstat(fileno(f), &st) < 0 || st.st_size <= 0) {
+		fclose(f);
 		errno = EBADMSG;
 		return -1;
 	}
-	if (!d->have_pftrace_maps) {
-		/* trace-cmd's file: its path-only maps are what there is */
-		free_snaps(d->snaps, d->nr_snaps);
-		d->snaps = d->tc_snaps;
-		d->nr_snaps = d->nr_tc_snaps;
-		d->cap_snaps = d->cap_tc_snaps;
-		d->tc_snaps = NULL;
-		d->nr_tc_snaps = 0;
-	}
-	d->top =
-	    tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
-	if (!d->top) {
-		errno = EBADMSG;
+	/* mapped: plain pages are read in place, without a copy */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+	if (map == MAP_FAILED) {
+		fclose(f);
 		return -1;
 	}
-	n = tracecmd_buffer_instances(d->top);
-	d->handles = calloc(n > 0 ? n : 1, sizeof(*d->handles));
-	if (!d->handles || add_streams(d, d->top) < 0)
+	d->map = map;
+	d->file_size = (size_t)st.st_size;
+	if (dat_open(d, f, map, (size_t)st.st_size) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		struct tracecmd_input *h = tracecmd_buffer_instance_handle(d->top, i);
-
-		if (!h)
-			continue;
-		d->handles[d->nr_handles++] = h;
-		if (add_streams(d, h) < 0)
-			return -1;
-	}
-	src->st.cpus = d->cpus > 0 ? d->cpus : -1;
-	/* the kernel's counts when the file has them, else the pages' missed-events marks */
-	src->st.lost_events = d->have_stats ? d->lost_stats : 0;
-	/* older files say nothing: completions are there if the perf option is */
-	src->st.completions = perf_next(&d->perf) || d->perf.f;
-	if (d->completions >= 0)
-		src->st.completions = d->completions;
-	src->st.major_only = d->major_only;
-	src->st.sideband = d->sideband;
+	set_stats(src, d);
 	return 0;
 }

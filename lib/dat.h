@@ -12,8 +12,18 @@
 #define PFT_DAT_OPT_UNAME      5
 #define PFT_DAT_OPT_CPUCOUNT   8
 #define PFT_DAT_OPT_PROCMAPS   10
-/* v7: the kallsyms section's offset (pftrace passes its text on under this id, v6's too) */
-#define PFT_DAT_OPT_KALLSYMS 19
+#define PFT_DAT_OPT_DATE       1
+#define PFT_DAT_OPT_OFFSET     7
+#define PFT_DAT_OPT_TIME_SHIFT 12
+#define PFT_DAT_OPT_TSC2NSEC   14
+/* v7: where a section is */
+#define PFT_DAT_OPT_HEADER_INFO	  16
+#define PFT_DAT_OPT_FTRACE_EVENTS 17
+#define PFT_DAT_OPT_EVENT_FORMATS 18
+/* v7: the kallsyms section's offset (the walker passes its text on under this id, v6's too) */
+#define PFT_DAT_OPT_KALLSYMS	19
+#define PFT_DAT_OPT_CMDLINES	21
+#define PFT_DAT_OPT_BUFFER_TEXT 22
 /* pftrace's own option: every maps snapshot in full ("PF"; trace-cmd skips unknown ids). */
 #define PFT_DAT_OPT_PFTRACE_MAPS 0x5046
 #define PFT_DAT_MAPS_MAGIC	 "pftrace-maps 1"
@@ -21,6 +31,49 @@
 #define PFT_DAT_OPT_PFTRACE_PERF 0x5047
 
 struct pft_live;
+
+/* ---------------------------------------------------------------- reading: the layout */
+
+enum pft_dat_comp {
+	PFT_DAT_NONE,
+	PFT_DAT_ZSTD
+};
+
+/* What a trace.dat holds, handed over in file order by pft_dat_walk (datwalk.c). Pointers are
+ * the walker's, valid during the call; text is NUL-terminated. */
+struct pft_dat_walk {
+	void *data;
+	/* An option (v7: not those that point to sections, the walker reads those). pftrace's
+	 * perf option of a v6 file (too big to load): buf NULL, its place in the file at off. */
+	void (*option)(void *data, unsigned int id, char *buf, uint32_t size, int64_t off);
+	/* The event formats wanted: only those are read whole and given to format (NULL: none) */
+	bool (*want)(const char *sys, const char *name);
+	void (*format)(void *data, const char *sys, char *buf, uint64_t size);
+	void (*header_page)(void *data, char *buf, uint64_t size); /* NULL: not wanted */
+	void (*cmdlines)(void *data, char *buf, uint64_t size);	   /* NULL: not wanted */
+	/* One CPU's ring-buffer pages of a buffer ("" the top one): size bytes at off in the
+	 * file, checked to be inside it; v7 chunks compressed with comp, unless PFT_DAT_NONE
+	 * (see dat.c). */
+	void (*cpu_data)(void *data, const char *buffer, int cpu, uint64_t off, uint64_t size,
+			 uint32_t page_size, enum pft_dat_comp comp);
+};
+
+struct pft_dat_header {
+	int version;
+	uint32_t page_size;
+	int cpus; /* v6's; -1 in v7 (its CPUCOUNT option says) */
+	enum pft_dat_comp comp;
+};
+
+/* Walks the trace.dat in f (seekable). -1 with errno EBADMSG if it is malformed (truncated,
+ * sizes and offsets that lie, big endian), ENOTSUP if compressed with other than zstd. What was
+ * handed over before that stays handed over. */
+int pft_dat_walk(FILE *f, const struct pft_dat_walk *w, struct pft_dat_header *h);
+/* csize bytes at in into exactly usize at out: 0, or -1. *ctx (NULL at first) is kept for the
+ * next call, and ended with pft_dat_decompress_end. */
+int pft_dat_decompress(enum pft_dat_comp comp, void **ctx, void *out, size_t usize, const void *in,
+		       size_t csize);
+void pft_dat_decompress_end(enum pft_dat_comp comp, void *ctx);
 
 /* pftrace's own option: "pid min_flt maj_flt" lines, the kernel's counters of each process over
  * the recording (older files: one "min_flt maj_flt" for all). */

@@ -126,12 +126,11 @@ int pft_taskstats_read(struct pft_taskstats *t, pft_taskstats_cb cb, void *data)
 bool pft_taskstats_overflowed(const struct pft_taskstats *t);
 void pft_taskstats_close(struct pft_taskstats *t);
 
-/* Turns src into a trace.dat source (libtracecmd) reading path. */
+/* Turns src into a trace.dat source reading path (mapped). */
 int pft_dat_attach(struct pft_source *src, const char *path);
-/* Walks the options of a trace.dat in f and parses what pftrace reads of them (maps snapshots,
- * PROCMAPS, perf records, counters), then frees it all: the part of trace.dat reading that
- * pftrace does itself, for the fuzzer. The number of perf records read, or -1 if malformed. */
-int pft_dat_check(FILE *f);
+/* Reads the trace.dat of size bytes at buf as a report would, every event decoded, then frees
+ * it all: for the fuzzer. How many events, or -1 if the file is malformed. */
+int pft_dat_check(const void *buf, size_t size);
 /* Turns src into a text source reading f, after the n bytes at prefix (already read from f). */
 int pft_text_attach(struct pft_source *src, FILE *f, const void *prefix, size_t n);
 
@@ -173,13 +172,16 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 int pft_decode_stack(struct pft_decoder *d, struct tep_record *rec, uint64_t *ips, size_t max,
 		     bool *user);
 void pft_decoder_free(struct pft_decoder *d);
+/* The event (system, name) is one pft_decode reads: its format is needed. */
+bool pft_decoder_wants(const char *sys, const char *name);
 /* Walking a raw ring-buffer page (u64 time stamp, u64 commit, records) as libtraceevent's
  * kbuffer does, with every length checked: see raw.c. */
 struct pft_page {
 	const char *data;
 	uint32_t cap, used, next;
 	uint64_t ts;
-	bool missed; /* the kernel dropped events before this page */
+	bool missed;  /* the kernel dropped events before this page */
+	int64_t lost; /* how many: -1 if the page does not say, 0 if none */
 };
 struct pft_page_rec {
 	uint64_t ts;

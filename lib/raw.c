@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Raw ring-buffer records to events, by field name (other architectures name fields alike). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <event-parse.h>
@@ -225,6 +226,34 @@ int pft_decode_stack(struct pft_decoder *d, struct tep_record *rec, uint64_t *ip
 	return (int)i;
 }
 
+bool pft_decoder_wants(const char *sys, const char *name)
+{
+	static const char *const events[][2] = {
+	    {"exceptions", "page_fault_user"},
+	    {"exceptions", "page_fault_kernel"},
+	    {"ftrace", "print"},
+	    {"ftrace", "kernel_stack"},
+	    {"ftrace", "user_stack"},
+	    {"sched", "sched_process_exec"},
+	    {"sched", "sched_process_exit"},
+	    {"task", "task_newtask"},
+	};
+	size_t i;
+	int s;
+
+	for (i = 0; i < sizeof(events) / sizeof(*events); i++)
+		if (!strcmp(sys, events[i][0]) && !strcmp(name, events[i][1]))
+			return true;
+	if (strcmp(sys, "syscalls") ||
+	    (strncmp(name, "sys_enter_", 10) && strncmp(name, "sys_exit_", 9)))
+		return false;
+	name += name[4] == 'e' && name[5] == 'n' ? 10 : 9;
+	for (s = 0; s < PFT_SYS_COUNT; s++)
+		if (!strcmp(name, pft_sys_names[s]))
+			return true;
+	return false;
+}
+
 struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 {
 	struct pft_decoder *d = calloc(1, sizeof(*d));
@@ -436,6 +465,14 @@ int pft_page_open(struct pft_page *it, const void *page, uint32_t page_size)
 	/* kbuffer reads the missed-events count after the data */
 	if (it->used > it->cap || ((commit & MISSED_KEPT) && it->used + 8 > it->cap))
 		return -1;
+	if (commit & MISSED_KEPT) {
+		uint64_t n;
+
+		memcpy(&n, it->data + it->used, 8);
+		it->lost = n > INT64_MAX ? -1 : (int64_t)n;
+	} else {
+		it->lost = it->missed ? -1 : 0;
+	}
 	return 0;
 }
 

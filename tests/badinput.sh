@@ -43,6 +43,22 @@ run_status "$PFTRACE" report "$TMP/t.dat"
 check_eq "truncated trace.dat: exit" 1 "$status"
 check_eq "truncated trace.dat: message" "pftrace: '$TMP/t.dat': not a readable trace.dat (truncated or corrupt)" "$err"
 
+# --- a trace.dat of a kind pftrace does not read: said so, not called corrupt
+python3 - "$DAT7" "$TMP/zlib.dat" "$DAT6" "$TMP/k32.dat" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+i = d.index(b'zstd')
+open(sys.argv[2], 'wb').write(d[:i] + b'zlib' + d[i + 4:])
+d = open(sys.argv[3], 'rb').read()
+j = d.index(b'size:8', d.index(b'commit;'))
+open(sys.argv[4], 'wb').write(d[:j] + b'size:4' + d[j + 6:])
+PY
+for f in zlib k32; do
+	run_status "$PFTRACE" report "$TMP/$f.dat"
+	check_eq "$f trace.dat: exit" 1 "$status"
+	check_eq "$f trace.dat: message" "pftrace: '$TMP/$f.dat': a trace.dat pftrace cannot read (compressed with other than zstd, or a 32-bit kernel's)" "$err"
+done
+
 # --- sizes and offsets that lie (header and options), and corrupt pages (after the header)
 hdr=$(grep -abo flyrecord "$DAT6" | head -1 | cut -d: -f1)
 data=$((hdr + 4096))

@@ -201,4 +201,10 @@ check_eq "two execs: the remapped place found" 49 "$(j '[.vmas[] | select(.start
 # from a pipe there is no looking ahead: the maps serve every image (the README says so)
 run_status sh -c "cat '$X/trace.txt' | '$PFTRACE' report --json -m '$X/maps.txt' -"
 check_eq "two execs from a pipe: no unknown" 0 "$(j '.summary.by_kind.unknown // 0')"
+
+# --- trace.dat is read by pftrace itself: every event as libtracecmd reads it (v6, v7 zstd)
+for f in dat/record.dat dat/record-v7.dat python-threads/trace.dat; do
+	run_status "$ROOT/tests/datoracle" "$FIX/$f"
+	check_match "$f: the events pftrace reads are libtracecmd's" "events, identical\$" "$out"
+done
 finish

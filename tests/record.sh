@@ -53,6 +53,17 @@ a=$("$PFTRACE" report --json -m "$TMP/maps2.txt" "$TMP/tc.txt" | jq -c '[.summar
 b=$("$PFTRACE" report --json -m "$TMP/maps2.txt" "$TMP/tc.dat" | jq -c '[.summary.faults, .summary.by_kind, [.vmas[] | [.start, .faults]]]')
 check_eq "trace-cmd extract file = text of the same events" "$a" "$b"
 check_eq "trace-cmd file is v7" 7 "$(head -c 12 "$TMP/tc.dat" | tail -c 2 | tr -d '\0')"
+# pftrace reads trace.dat itself: every event the same as libtracecmd's, in trace-cmd's layouts
+# (v7 zstd, v7 uncompressed, v6) and pftrace's own
+trace-cmd convert -i "$TMP/tc.dat" -o "$TMP/tc-none.dat" --compression none >/dev/null 2>&1
+trace-cmd convert -i "$TMP/tc.dat" -o "$TMP/tc-v6.dat" --file-version 6 >/dev/null 2>&1
+for f in tc.dat tc-none.dat tc-v6.dat w.dat; do
+	run_status "$ROOT/tests/datoracle" "$TMP/$f"
+	check_match "$f: the events pftrace reads are libtracecmd's" "^$TMP/$f: [1-9][0-9]* events, identical\$" "$out"
+done
+check_eq "the same report from trace-cmd's three layouts" "$b" \
+	"$(for f in tc-none tc-v6; do "$PFTRACE" report --json -m "$TMP/maps2.txt" "$TMP/$f.dat" |
+		jq -c '[.summary.faults, .summary.by_kind, [.vmas[] | [.start, .faults]]]'; done | sort -u)"
 
 # --- JSON stays JSON: the command's stdout goes to stderr then; --kernel records kernel faults
 run_status "$PFTRACE" record -q --jsonl -- cat /etc/services

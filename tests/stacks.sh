@@ -155,6 +155,8 @@ check_eq "text: the same chains, over the kernel's fault entry" "$N $M $K" "$(ch
 check_eq "text: the tracer's own frame is dropped" 0 "$(grep -c trace_event_raw_event "$TMP/text.folded" || true)"
 "$PFTRACE" report -m "$TMP/maps.txt" --folded "$TMP/tc.dat" >"$TMP/tc.folded"
 check_eq "trace-cmd's file: the same stacks as the text" "" "$(diff "$TMP/text.folded" "$TMP/tc.folded")"
+run_status "$ROOT/tests/datoracle" "$TMP/tc.dat"
+check_match "trace-cmd's file: every event and stack as libtracecmd reads them" "events, identical\$" "$out"
 trace-cmd report "$TMP/tc.dat" >"$TMP/tc.txt" 2>/dev/null
 "$PFTRACE" report -m "$TMP/maps.txt" --folded "$TMP/tc.txt" >"$TMP/tct.folded"
 check_eq "trace-cmd report's text: the same chains" "$N $M $K" "$(chains "$TMP/tct.folded" "$kpath")"
