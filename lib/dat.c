@@ -38,7 +38,8 @@ struct stream {
 	size_t len, pos;
 	char *chunk;
 	size_t cap;
-	char *tail; /* a last page shorter than a page, zero-filled */
+	char *tail;	/* a last page shorter than a page, zero-filled */
+	size_t dropped; /* plain: the pages before base + dropped were given back */
 	struct pft_page page;
 	bool in_page;
 	struct tep_record rec; /* the next record, when have */
@@ -535,6 +536,20 @@ static uint64_t file_ts(const struct dat *d, uint64_t ts)
 	return ts + (uint64_t)d->ts_offset;
 }
 
+/* The file's pages a plain stream has read, given back to the kernel once there are 8 MiB of
+ * them: read once, they need not stay in the process's memory (a file of many GB is mapped).
+ * The page being walked stays. */
+static void drop(struct dat *d, struct stream *s)
+{
+	uintptr_t from = ((uintptr_t)s->base + s->dropped) & ~(uintptr_t)4095,
+		  to = ((uintptr_t)s->base + s->pos - s->page_size) & ~(uintptr_t)4095;
+
+	if (!d->map || s->pos < s->page_size || to < from + (8u << 20))
+		return;
+	madvise((void *)from, to - from, MADV_DONTNEED);
+	s->dropped = (size_t)(to - (uintptr_t)s->base);
+}
+
 /* s->rec := the stream's next record (s->have false at its end). -1 with d->err if the data is
  * malformed. */
 static int advance(struct dat *d, struct stream *s)
@@ -583,6 +598,8 @@ static int advance(struct dat *d, struct stream *s)
 		if (pft_page_open(&s->page, page, s->page_size) < 0)
 			goto bad;
 		s->pos += s->page_size;
+		if (s->comp == PFT_DAT_NONE)
+			drop(d, s);
 		s->in_page = true;
 	}
 bad:

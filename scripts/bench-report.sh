@@ -26,18 +26,18 @@ events=$(grep -c page_fault_user "$dir/trace.txt")
 mb=$(($(stat -c %s "$dir/trace.txt") / 1000000))
 echo "trace: $events events, $mb MB of text; $(nproc) CPUs"
 
-# best of 3 wall-clock seconds
+# the median of 5 runs' wall-clock seconds (this machine's speed wanders: not the best run)
 best() {
-	local b=999999 t s e
-	for _ in 1 2 3; do
+	local s e
+	for _ in 1 2 3 4 5; do
 		s=$(date +%s.%N)
 		"$@" >/dev/null 2>&1
 		e=$(date +%s.%N)
-		t=$(echo "$e - $s" | bc)
-		b=$(echo "if ($t < $b) $t else $b" | bc)
-	done
-	echo "$b"
+		echo "$e - $s" | bc
+	done | sort -n | sed -n 3p
 }
+# peak RSS in MB
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.0f", $1 / 1024}'; }
 cat "$dir/trace.txt" >/dev/null # warm the page cache
 t_wc=$(best wc -l "$dir/trace.txt")
 t_pft=$(best ./pftrace report -m "$dir/maps.txt" "$dir/trace.txt")
@@ -56,6 +56,9 @@ printf '%-46s %8s s  %8s MB/s  %sx of wc, %sx faster than trace-cmd\n' \
 printf '%-46s %8s s  %8s Mev/s\n' "trace-cmd report trace.dat >/dev/null" "$t_tc" "$(echo "scale=2; $events / $t_tc / 1000000" | bc)"
 printf '%-46s %8s s  %8s Mev/s  %sx faster than trace-cmd\n' "pftrace report -m maps trace.dat (trace-cmd v7)" \
 	"$t_pdat" "$(echo "scale=2; $events / $t_pdat / 1000000" | bc)" "$(r "$t_tc" "$t_pdat")"
+echo "peak RSS: pftrace on trace.txt $(rss ./pftrace report -m "$dir/maps.txt" "$dir/trace.txt") MB," \
+	"on trace.dat $(rss ./pftrace report -m "$dir/maps.txt" "$dir/trace.dat") MB," \
+	"trace-cmd report $(rss trace-cmd report "$dir/trace.dat") MB"
 echo "pftrace record -o pftrace.dat (v6, $own_events events, maps inside):"
 printf '%-46s %8s s  %8s Mev/s\n' "  trace-cmd report pftrace.dat >/dev/null" "$t_tcown" "$(echo "scale=2; $own_events / $t_tcown / 1000000" | bc)"
 printf '%-46s %8s s  %8s Mev/s  %sx faster than trace-cmd\n' "  pftrace report pftrace.dat" "$t_own" \
