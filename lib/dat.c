@@ -577,11 +577,11 @@ static int advance(struct dat *d, struct stream *s)
 		}
 		if (s->pos >= s->len) {
 			r = next_chunk(d, s);
-			if (r <= 0) {
-				if (r < 0)
-					goto bad;
+			if (r < 0)
+				goto bad;
+			if (!r)
 				return 0;
-			}
+			continue; /* an empty chunk is passed over */
 		}
 		page = s->base + s->pos;
 		if (s->len - s->pos < s->page_size) {
