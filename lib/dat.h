@@ -14,7 +14,6 @@
 #define PFT_DAT_OPT_PROCMAPS   10
 #define PFT_DAT_OPT_DATE       1
 #define PFT_DAT_OPT_OFFSET     7
-#define PFT_DAT_OPT_TIME_SHIFT 12
 #define PFT_DAT_OPT_TSC2NSEC   14
 /* v7: where a section is */
 #define PFT_DAT_OPT_HEADER_INFO	  16

@@ -370,10 +370,31 @@ bad:
 
 /* ---------------------------------------------------------------- options */
 
+/* v7: the options that hold where a section is, and the reader of each (v6 reads the same parts
+ * in file order). */
+static void (*section_reader(uint16_t id))(struct rd *)
+{
+	static const struct {
+		uint16_t id;
+		void (*read)(struct rd *);
+	} readers[] = {
+	    {PFT_DAT_OPT_HEADER_INFO, header_info},	{PFT_DAT_OPT_FTRACE_EVENTS, ftrace_formats},
+	    {PFT_DAT_OPT_EVENT_FORMATS, event_formats}, {PFT_DAT_OPT_KALLSYMS, kallsyms},
+	    {PFT_DAT_OPT_CMDLINES, cmdlines},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(readers) / sizeof(*readers); i++)
+		if (readers[i].id == id)
+			return readers[i].read;
+	return NULL;
+}
+
 /* Options {u16 id, u32 size, data} up to DONE (id 0); in v7 DONE holds the next section. */
 static uint64_t options_in(struct rd *r, const char *buf, uint64_t len)
 {
 	const struct pft_dat_walk *w = r->w;
+	void (*read)(struct rd *);
 	uint64_t off = 0;
 
 	while (off + 6 <= len && !r->bad) {
@@ -400,23 +421,11 @@ static uint64_t options_in(struct rd *r, const char *buf, uint64_t len)
 			break;
 		case PFT_DAT_OPT_BUFFER_TEXT:
 			break; /* latency text: no events */
-		case PFT_DAT_OPT_HEADER_INFO:
-			at_section(r, buf + off, size, id, header_info);
-			break;
-		case PFT_DAT_OPT_FTRACE_EVENTS:
-			at_section(r, buf + off, size, id, ftrace_formats);
-			break;
-		case PFT_DAT_OPT_EVENT_FORMATS:
-			at_section(r, buf + off, size, id, event_formats);
-			break;
-		case PFT_DAT_OPT_KALLSYMS:
-			at_section(r, buf + off, size, id, kallsyms);
-			break;
-		case PFT_DAT_OPT_CMDLINES:
-			at_section(r, buf + off, size, id, cmdlines);
-			break;
 		default:
-			w->option(w->data, id, (char *)buf + off, size, -1);
+			if ((read = section_reader(id)))
+				at_section(r, buf + off, size, id, read);
+			else
+				w->option(w->data, id, (char *)buf + off, size, -1);
 		}
 		off += size;
 	}

@@ -194,7 +194,5 @@ int pft_page_open(struct pft_page *it, const void *page, uint32_t page_size);
 /* The next data record: 1, 0 at the end of the page, -1 if the page is malformed (kbuffer could
  * loop or read outside the page on it). */
 int pft_page_next(struct pft_page *it, struct pft_page_rec *rec);
-/* The whole page walks cleanly: what kbuffer (inside libtracecmd) may be given. */
-bool pft_page_ok(const void *page, uint32_t page_size);
 
 #endif

@@ -538,19 +538,6 @@ int pft_page_next(struct pft_page *it, struct pft_page_rec *rec)
 	}
 }
 
-bool pft_page_ok(const void *page, uint32_t page_size)
-{
-	struct pft_page it;
-	struct pft_page_rec rec;
-	int r;
-
-	if (pft_page_open(&it, page, page_size) < 0)
-		return false;
-	while ((r = pft_page_next(&it, &rec)) > 0)
-		;
-	return r == 0;
-}
-
 void pft_decoder_free(struct pft_decoder *d)
 {
 	free(d);

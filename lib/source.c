@@ -36,7 +36,7 @@ struct pft_source *pft_source_text(FILE *f, const char *name)
 	return s;
 }
 
-/* libtracecmd seeks: a trace.dat on standard input is first copied to an unnamed file. */
+/* A trace.dat is mapped: one on standard input is first copied to an unnamed file. */
 static int attach_dat(struct pft_source *s, FILE *f, const char *path, bool is_stdin,
 		      const char *head, size_t n)
 {
@@ -88,7 +88,7 @@ struct pft_source *pft_source_open(const char *path)
 		if (attach_dat(s, f, path, is_stdin, head, n) < 0)
 			goto fail;
 		if (!is_stdin)
-			fclose(f); /* libtracecmd reads through its own descriptor */
+			fclose(f); /* the reader opens the file itself */
 		return s;
 	}
 	if (pft_text_attach(s, f, head, n) < 0)
