@@ -230,8 +230,10 @@ static bool parse_fault_payload(char *p, struct pft_event *ev)
 	return have_addr && have_ip && have_ec;
 }
 
-/* "key=value" in a payload that starts at start: value (NUL-terminated in place), or NULL. */
-static char *kv(char *start, const char *key)
+/* "key=value" in a payload that starts at start: value (NUL-terminated in place), or NULL;
+ * *rest (unless NULL) is where the payload goes on after it (its end, when the value was the last
+ * field). */
+static char *kv(char *start, const char *key, char **rest)
 {
 	size_t n = strlen(key);
 	char *p, *v;
@@ -245,6 +247,8 @@ static char *kv(char *start, const char *key)
 	p = v;
 	while (*p && !is_space(*p))
 		p++;
+	if (rest)
+		*rest = *p ? p + 1 : p;
 	*p = '\0';
 	return v;
 }
@@ -275,16 +279,16 @@ static bool parse_process(char *name, char *p, struct pft_event *ev)
 		return true;
 	}
 	if (!strcmp(name, "task_newtask")) {
-		char *pid = kv(p, "pid"), *flags;
+		char *after_pid, *pid = kv(p, "pid", &after_pid), *flags;
 
 		/* kv cuts in place: the other fields from after it */
-		flags = pid ? kv(pid + strlen(pid) + 1, "clone_flags") : NULL;
+		flags = pid ? kv(after_pid, "clone_flags", NULL) : NULL;
 		if (!dec_value(pid, &v) || v > INT32_MAX || !flags ||
 		    !pft_parse_hex(flags, &ev->clone_flags))
 			return false;
 		ev->type = PFT_EV_NEWTASK;
 		ev->child = (int)v;
-		s = strstr(pid + strlen(pid) + 1, "comm=");
+		s = strstr(after_pid, "comm=");
 		if (s && s < flags) {
 			ev->text = s + 5;
 			s[5 + strcspn(s + 5, " \t")] = '\0';

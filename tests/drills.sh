@@ -133,8 +133,11 @@ wait $churn 2>/dev/null || true
 "$PFTRACE" record -q -o "$TMP/z.dat" -- sh -c 'kill -STOP $$; sleep 5' >/dev/null 2>&1 &
 r=$!
 for i in $(seq 1 500); do
+	# the command (sh, exec'd: not pftrace's child before it) stopped under ptrace, and tracing on
 	c=$(pgrep -P $r || true)
-	[ -n "$c" ] && [ "$(awk '{print $3}' /proc/$c/stat 2>/dev/null)" = t ] && break
+	[ -n "$c" ] && [ "$(cat /proc/$c/comm 2>/dev/null)" = sh ] &&
+		[ "$(awk '{print $3}' /proc/$c/stat 2>/dev/null)" = t ] &&
+		[ "$(cat $T/instances/pftrace-$r/tracing_on 2>/dev/null)" = 1 ] && break
 	sleep 0.01
 done
 kill -KILL $r

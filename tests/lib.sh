@@ -4,7 +4,19 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PFTRACE=${PFTRACE:-$ROOT/pftrace}
 FIX=$ROOT/tests/fixtures
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+HELD=
+trap 'rm -rf "$TMP"; [ -z "$HELD" ] || kill $HELD 2>/dev/null' EXIT
+# A command that stops a suite (set -e) says where and why, with the tails of its captured stderr,
+# instead of the bare "printed no result line" of tests/run.sh.
+died() {
+	local f
+	echo "FAIL [$SUITE] stopped at line $2 (exit $1): $3" >&2
+	for f in "$TMP"/*.err; do
+		[ -s "$f" ] && { echo "--- ${f##*/}:" && tail -n 5 "$f"; } >&2
+	done
+	return 0
+}
+trap '[[ $- != *e* ]] || died $? $LINENO "$BASH_COMMAND"' ERR
 
 ok() { PASS=$((PASS + 1)); }
 bad() {
@@ -61,5 +73,28 @@ removals_done() {
 		done
 		[ $busy = 0 ] && return 0
 		sleep 0.05
+	done
+}
+# keep_cached FILE...: keeps every page of the files in the page cache and mapped until the suite
+# ends, so that two runs of a program take the same faults on them. Which file pages a run faults
+# on depends on what is cached (fault-around maps only cached pages; a cold page is a major fault),
+# and a machine may page cached files out when nothing maps them (this VM's DAMON does, after ~3 s).
+keep_cached() {
+	local ready=$TMP/cached.$RANDOM
+	python3 -c '
+import mmap, signal, sys
+held = []
+for path in sys.argv[2:]:
+    with open(path, "rb") as f:
+        m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+    sum(m[off] for off in range(0, len(m), mmap.PAGESIZE))  # each page read in and mapped
+    held.append(m)
+open(sys.argv[1], "w").close()
+signal.pause()
+' "$ready" "$@" &
+	HELD="$HELD $!"
+	while [ ! -e "$ready" ]; do
+		kill -0 $! 2>/dev/null || { bad "keep_cached $*: the helper failed"; return 0; }
+		sleep 0.01
 	done
 }

@@ -66,6 +66,16 @@ class Ours:
             self.mappings[(fault["pid"], vma["path"])].add(
                 (int(vma["start"], 16), int(vma["offset"], 16)))
 
+    def explain(self, tid, path, page):
+        """What pftrace knows of this thread and file, for a difference nobody explained."""
+        where = ["0x%x+0x%x: %s" % (start, off, sorted(map(str, self.named.get(
+            (tid, start + page - off), {"no fault"})))) for start, off in sorted(self.mappings.get(
+                (self.pid.get(tid), path), ())) if page >= off]
+        return "pftrace: pid %s, comms %s, %d faults of the thread on the file, there: %s" % (
+            self.pid.get(tid), sorted(self.comms.get(tid, ())),
+            sum(n for (t, p, _), n in self.faults.items() if t == tid and p == path),
+            "; ".join(where) or "file not mapped")
+
     def unmapped(self, tid, path, page):
         """perf's file page was, in pftrace's view, other memory when this thread faulted."""
         for start, off in self.mappings.get((self.pid.get(tid), path), ()):
@@ -95,7 +105,7 @@ def main():
            stale, sum((ours - perf).values()))
     )
     for key, n in list(missing.items())[:5]:
-        print("perf-only: tid %d %s page 0x%x (%d)" % (key + (n,)))
+        print("perf-only: tid %d %s page 0x%x (%d); %s" % (key + (n, o.explain(key[0], key[1], key[2]))))
     return 1 if missing else 0
 
 

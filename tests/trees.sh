@@ -69,6 +69,11 @@ run_status python3 "$ROOT/tests/perf-compare.py" "$TMP/build.perf" "$TMP/build.j
 check_match "build: every fault perf trace names with a file is pftrace's: same thread, file, page" \
 	"perf-named [0-9]{4,}, matched [0-9]+, perf-only [0-9]+ \\(perf stale [0-9]+\\), pftrace-only [0-9]+$" "$out"
 check_eq "build: (perf-compare.py exit status: no unexplained difference)" 0 "$status"
+if [ "$status" != 0 ]; then # the evidence outlives $TMP
+	keep=$(mktemp -d /var/tmp/pftrace-trees.XXXXXX)
+	cp "$TMP"/build.perf "$TMP"/build.jsonl "$TMP"/build.json "$keep/"
+	echo "trees: perf trace's and pftrace's faults kept in $keep" >&2
+fi
 check_eq "build: cc1's comm (from the kernel's COMM records, not <...>)" true \
 	"$(jq '[.processes[] | select(.comm == "cc1")] | length > 10' "$TMP/build.json")"
 
