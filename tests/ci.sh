@@ -63,8 +63,10 @@ check_match "report --format markdown: leaf's row" "\\| leaf \\(symwork\\) \\| 3
 "$PFTRACE" record -q -o m.dat -- "$WL" major 256 "$TMP/shared.data"
 run_status "$PFTRACE" report --json --by file m.dat
 check_eq "the data file has 256 major faults" 256 "$(j '.groups[] | select(.key | endswith("/shared.data")) | .major')"
-check_eq "the run has 256 major faults" 256 "$(j .summary.major)"
-major=256
+# The data file's 256 are certain; the run's total may hold one more: the kernel counts a fault
+# it had to retry (a page locked by someone else, such as this VM's DAMON) as major.
+major=$(j .summary.major)
+check_eq "the run has those 256 major faults, at least" true "$([ "$major" -ge 256 ] && echo true)"
 check_eq "the run has at least those" true "$([ "$major" -ge 256 ] && echo true)"
 run_status "$PFTRACE" report --fail-if 'major > 100' m.dat
 check_eq "report --fail-if 'major > 100': exit 3" 3 "$status"
