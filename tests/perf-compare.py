@@ -5,7 +5,9 @@ Every fault perf names with a file (from its own maps, built from MMAP2 records)
 pftrace's: the same thread, file and page of the file. perf counts a fault when it completes,
 pftrace when it is taken, so the comparison is of multisets of (tid, file, page). Left out of
 perf's side: anonymous memory ("//anon"), perf's own copy of the vDSO, and pftrace's own faults
-(its child before it execs the command, when tracing begins).
+(its child before it execs the command, when tracing begins). perf must be run with
+--sort-events: else it may take a CPU's faults after another CPU's later exec record and name
+pftrace's child, before its exec, with the command's comm.
 
 perf keeps a thread's maps (and comm) across an exec until it sees the new image's records, and
 names some faults with the old image's files. Such a fault is told by its comm: perf prints a
