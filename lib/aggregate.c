@@ -188,33 +188,68 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 	return 0;
 }
 
+/* Makes the bitmap of g (by VMA) cover page: from the lowest page seen to the top of the area's
+ * extent, in whole bytes of bits. 0 when it does, 1 when that would be over BITMAP_MAX_PAGES (the
+ * hash set takes the page: a page the bitmap covers once, it covers for good, so no page is
+ * counted in both), -1 on ENOMEM. */
+static int bitmap_cover(struct group *g, uint64_t page)
+{
+	static const uint64_t TOP = UINT64_MAX - (1ull << 40);
+	uint64_t lo = g->base, hi = g->base + (g->nbits << 12), shift = 0, npages;
+	size_t want, had = g->nbits / 8;
+	uint8_t *bits;
+
+	if (g->seen && page >= lo && page < hi)
+		return 0;
+	/* (no bitmap at the top of the address space: its ends could wrap) */
+	if (page >= TOP || g->hi >= TOP)
+		return 1;
+	if (page < lo) {
+		/* an area that grows down (a stack, mappings merged below it) */
+		shift = (((lo - page) >> 12) + 7) / 8;
+		if (shift > lo >> 15)
+			return 1;
+		lo -= shift << 15;
+	}
+	hi = g->hi > hi ? g->hi : hi;
+	hi = page + 4096 > hi ? page + 4096 : hi;
+	npages = (hi - lo) >> 12;
+	if (npages > BITMAP_MAX_PAGES)
+		return 1;
+	want = (npages + 7) / 8;
+	bits = realloc(g->seen, want);
+	if (!bits)
+		return -1;
+	memmove(bits + shift, bits, had);
+	memset(bits, 0, shift);
+	memset(bits + shift + had, 0, want - shift - had);
+	g->seen = bits;
+	g->base = lo;
+	g->nbits = want * 8;
+	return 0;
+}
+
 /* 1 if this is the row's first fault on the page, 0 if not, -1 on ENOMEM. */
 static int first_touch(struct table *t, uint32_t idx, const struct pft_fault *f)
 {
 	struct group *g = &t->rows[idx];
-	uint64_t npages, bit;
+	uint64_t bit;
 	uint32_t dummy;
+	int r;
 
 	if (t->by == PFT_BY_PAGE)
 		return g->c.pages == 0;
-	if (t->by == PFT_BY_VMA && f->page >= g->base &&
-	    (npages = ((g->hi - g->base) >> 12)) <= BITMAP_MAX_PAGES) {
-		/* the extent grows (a heap, a stack moves its start down: the hash set takes it) */
-		if (npages > g->nbits) {
-			size_t want = (npages + 7) / 8, had = (g->nbits + 7) / 8;
-			uint8_t *bits = realloc(g->seen, want);
-
-			if (!bits)
-				return -1;
-			memset(bits + had, 0, want - had);
-			g->seen = bits;
-			g->nbits = want * 8;
+	if (t->by == PFT_BY_VMA) {
+		r = bitmap_cover(g, f->page);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			bit = (f->page - g->base) >> 12;
+			if (g->seen[bit / 8] & (1u << bit % 8))
+				return 0;
+			g->seen[bit / 8] |= 1u << bit % 8;
+			return 1;
 		}
-		bit = (f->page - g->base) >> 12;
-		if (g->seen[bit / 8] & (1u << bit % 8))
-			return 0;
-		g->seen[bit / 8] |= 1u << bit % 8;
-		return 1;
 	}
 	return pft_hmap_put(&t->pages, idx | (uint64_t)(uint32_t)f->pid << 32, f->page, 0, &dummy);
 }

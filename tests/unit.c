@@ -613,6 +613,48 @@ static void test_report(void)
 	pft_aspace_free(as);
 }
 
+/* A VMA row's distinct pages, as its area grows down (a stack: its bitmap moves its base) and
+ * up past its first extent: each page once, however it is revisited. */
+static void test_pages_across_growth(void)
+{
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_VMA};
+	struct pft_report *rep = pft_report_new(&o, as);
+	struct pft_event comm = {
+	    .type = PFT_EV_COMM, .ts = 1, .tid = 7, .tgid = 7, .text = "prog", .exec = true};
+	struct pft_event maps[] = {
+	    mmap2(2, 0x7ff000000000, 0x21000, 0, 0, 3, "[stack]"),
+	    /* 1 MiB further down, then more below that: 8 and 9 pages from a byte boundary */
+	    mmap2(10, 0x7feffff00000, 0x121000, 0, 0, 3, "[stack]"),
+	    mmap2(20, 0x7fefffef7000, 0x12a000, 0, 0, 3, "[stack]"),
+	};
+	const uint64_t pages[] = {0x7ff000020000, 0x7ff000010000, 0x7ff000020000,
+				  0x7feffff00000, 0x7ff000010000, 0x7feffff80000,
+				  0x7fefffef7000, 0x7feffff00000, 0x7fefffef8000};
+	const uint64_t when[] = {3, 4, 5, 11, 12, 13, 21, 22, 23};
+	struct pft_event ev = {
+	    .type = PFT_EV_FAULT_USER, .tid = 7, .tgid = 7, .comm = "prog", .error_code = 0x6};
+	json_t *doc, *vmas;
+	size_t i, m = 0;
+
+	pft_report_add(rep, &comm);
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		while (m < sizeof(maps) / sizeof(maps[0]) && maps[m].ts < when[i])
+			CHECK(pft_report_add(rep, &maps[m++]) == 0);
+		ev.ts = when[i];
+		ev.address = pages[i] + 0x10;
+		CHECK(pft_report_add(rep, &ev) == 0);
+	}
+	doc = pft_report_json(rep);
+	vmas = json_object_get(doc, "vmas");
+	CHECK(json_array_size(vmas) == 1);
+	CHECK(json_integer_value(json_object_get(json_array_get(vmas, 0), "faults")) == 9);
+	CHECK(json_integer_value(json_object_get(json_array_get(vmas, 0), "pages")) == 6);
+	json_decref(doc);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
 /* Completions: a fault waits for its thread's next completion on its page; none -> unknown. */
 static void test_completions(void)
 {
@@ -987,6 +1029,7 @@ int main(void)
 	test_classify();
 	test_json_str();
 	test_report();
+	test_pages_across_growth();
 	test_completions();
 	test_text_stacks();
 	test_perf_stacks();
