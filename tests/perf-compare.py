@@ -17,7 +17,10 @@ munmap and of no anonymous mmap (perf trace asks for no data mmaps), so when a c
 header it had mapped and an anonymous mapping takes the place, perf names the writes there with
 the old file. Such a fault is told by its address: where perf's file page was in that process
 (from pftrace's own faults on that mapping), pftrace has a fault of the same thread on memory
-that is not that file. Any other difference fails.
+that is not that page of that file. The same blindness names a library's data with the wrong file
+offset: ld.so maps the whole file first and then its data segment over it (MAP_FIXED, at another
+file offset), and perf, which records no data mmaps, goes on reading the address through the
+first mapping. Any other difference fails.
 
 usage: perf-compare.py PERF_TRACE_OUTPUT PFTRACE_JSONL
 prints: "perf-named N, matched M, perf-only K (perf stale S), pftrace-only L", then up to 5 of
@@ -52,7 +55,8 @@ class Ours:
         self.faults, self.comms = collections.Counter(), collections.defaultdict(set)
         self.pid = {}
         self.mappings = collections.defaultdict(set)  # (pid, path) -> {(start, file offset)}
-        self.named = collections.defaultdict(set)  # (tid, page address) -> {path or None}
+        # (tid, page address) -> {(path, file page)}, both None where pftrace named no file
+        self.named = collections.defaultdict(set)
         with open(path) as f:
             for line in f:
                 self.add(json.loads(line))
@@ -61,27 +65,34 @@ class Ours:
         vma, tid = fault["vma"], fault["tid"]
         self.comms[tid].add(fault["comm"])
         self.pid[tid] = fault["pid"]
-        self.named[(tid, int(fault["page"], 16))].add(vma["path"] if vma else None)
+        name = (None, None)
         if vma and vma["path"] and fault["file_offset"]:
             page = int(fault["file_offset"], 16) & ~0xFFF
+            name = (vma["path"], page)
             self.faults[(tid, vma["path"], page)] += 1
             self.mappings[(fault["pid"], vma["path"])].add(
                 (int(vma["start"], 16), int(vma["offset"], 16)))
+        self.named[(tid, int(fault["page"], 16))].add(name)
 
     def explain(self, tid, path, page):
         """What pftrace knows of this thread and file, for a difference nobody explained."""
-        where = ["0x%x+0x%x: %s" % (start, off, sorted(map(str, self.named.get(
-            (tid, start + page - off), {"no fault"})))) for start, off in sorted(self.mappings.get(
-                (self.pid.get(tid), path), ())) if page >= off]
+        def names(addr):
+            return sorted("%s@0x%x" % n if n[0] else "no file" for n in self.named.get(
+                (tid, addr), ())) or ["no fault"]
+
+        where = ["0x%x+0x%x: %s" % (start, off, ", ".join(names(start + page - off)))
+                 for start, off in sorted(self.mappings.get((self.pid.get(tid), path), ()))
+                 if page >= off]
         return "pftrace: pid %s, comms %s, %d faults of the thread on the file, there: %s" % (
             self.pid.get(tid), sorted(self.comms.get(tid, ())),
             sum(n for (t, p, _), n in self.faults.items() if t == tid and p == path),
             "; ".join(where) or "file not mapped")
 
     def unmapped(self, tid, path, page):
-        """perf's file page was, in pftrace's view, other memory when this thread faulted."""
+        """perf's file page was, in pftrace's view, other memory (or another page of the file)
+        when this thread faulted."""
         for start, off in self.mappings.get((self.pid.get(tid), path), ()):
-            if page >= off and self.named.get((tid, start + page - off), {path}) - {path}:
+            if page >= off and self.named.get((tid, start + page - off), set()) - {(path, page)}:
                 return True
         return False
 

@@ -54,6 +54,15 @@ check_tree() {
 	done
 }
 
+# --- the comparison's own rules, on a made-up case: a match, perf's stale name of a library's data
+# (read through ld.so's first whole-file mapping: another offset of the same file), and a fault
+# nothing explains
+run_status python3 "$ROOT/tests/perf-compare.py" "$F/perfcmp.perf" "$F/perfcmp.jsonl"
+check_eq "perf-compare: a stale offset explained, the other difference not" \
+	"1 perf-named 3, matched 1, perf-only 2 (perf stale 1), pftrace-only 1" "$status $(head -1 <<<"$out")"
+run_status python3 "$ROOT/tests/perf-compare.py" <(head -2 "$F/perfcmp.perf") "$F/perfcmp.jsonl"
+check_eq "perf-compare: without it, nothing unexplained" 0 "$status"
+
 # --- make -j2 of a real multi-file C project (pftrace's own sources), under perf trace too
 mkdir "$TMP/src"
 cp -r "$ROOT/lib" "$ROOT/cmd" "$ROOT/Makefile" "$TMP/src/"
