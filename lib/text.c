@@ -592,7 +592,6 @@ static int fill(struct text *s)
 	return 0;
 }
 
-/* 1 and a line (NUL-terminable: one spare byte after it), 0 at the end, -1 on error. */
 #define DROP_STEP (8u << 20)
 
 /* Gives back the mapped pages before upto, once there are DROP_STEP of them: read once, they
@@ -638,6 +637,8 @@ static int next_mapped_line(struct text *s, char **line, size_t *len)
 	}
 }
 
+/* 1 and a line of *len bytes, not NUL-terminated (a mapped file's is read only: it is parsed in
+ * a copy), 0 at the end, -1 on error. */
 static int next_line(struct text *s, char **line, size_t *len)
 {
 	if (s->mapped)
