@@ -562,6 +562,11 @@ static int advance(struct dat *d, struct stream *s)
 	for (;;) {
 		if (s->in_page) {
 			r = pft_page_next(&s->page, &pr);
+			/* the walk hands out what kbuffer would, a length that wrapped below zero
+			 * (a type-0 record whose length word is under 4) included: no record is
+			 * that, and dat_next copies a chunk's last one by its size */
+			if (r > 0 && pr.size < 0)
+				goto bad;
 			if (r > 0) {
 				s->rec = (struct tep_record){.ts = file_ts(d, pr.ts),
 							     .data = pr.data,
