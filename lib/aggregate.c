@@ -195,7 +195,8 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 static int bitmap_cover(struct group *g, uint64_t page)
 {
 	static const uint64_t TOP = UINT64_MAX - (1ull << 40);
-	uint64_t lo = g->base, hi = g->base + (g->nbits << 12), shift = 0, npages;
+	/* whole pages: a VMA's start from a corrupt input need not be one, and a bit is a page */
+	uint64_t lo = g->base & ~0xfffull, hi = lo + (g->nbits << 12), shift = 0, npages;
 	size_t want, had = g->nbits / 8;
 	uint8_t *bits;
 
@@ -206,7 +207,7 @@ static int bitmap_cover(struct group *g, uint64_t page)
 		return 1;
 	if (page < lo) {
 		/* an area that grows down (a stack, mappings merged below it) */
-		shift = (((lo - page) >> 12) + 7) / 8;
+		shift = (((lo - page + 0xfff) >> 12) + 7) / 8;
 		if (shift > lo >> 15)
 			return 1;
 		lo -= shift << 15;
@@ -270,7 +271,7 @@ int64_t pft_rep_row_get(struct table *t, uint64_t a, uint64_t b, const struct gr
 		if (proto->vma)
 			pft_vma_ref(proto->vma);
 		t->rows[t->nr] = *proto;
-		t->rows[t->nr].base = proto->lo;
+		t->rows[t->nr].base = proto->lo & ~0xfffull; /* the page of the bitmap's bit 0 */
 		return (int64_t)t->nr++;
 	}
 	g = &t->rows[idx];

@@ -100,6 +100,7 @@ struct pft_aspace {
 	bool exact_mode;
 	int last_tid, last_pid; /* the thread of the previous lookup: usually the next one's too */
 	uint64_t history_events;
+	uint64_t bad_mappings; /* mapping records whose bounds are not whole pages: not applied */
 	struct pft_maps_check check;
 };
 
@@ -315,9 +316,15 @@ static uint64_t area_of_new(struct proc *p, const struct pft_vma *v)
 }
 
 /* Inserts a copy of t over whatever held its range; new: t is a new mapping (its area is found
- * or made), else it is what an existing one became (t->area is set). */
-static int put_vma(struct proc *p, struct pft_vma *t, bool new)
+ * or made), else it is what an existing one became (t->area is set). A VMA is whole pages: one
+ * that is not came from a damaged record (a report's page bitmaps count from its start), and is
+ * counted, not applied. */
+static int put_vma(struct pft_aspace *as, struct proc *p, struct pft_vma *t, bool new)
 {
+	if ((t->start | t->end) & ~PFT_PAGE_MASK || t->end <= t->start) {
+		as->bad_mappings++;
+		return 0;
+	}
 	if (new || !t->area)
 		t->area = area_of_new(p, t);
 	return pft_maps_insert(p->cur, t);
@@ -776,7 +783,7 @@ static void on_mmap2(struct pft_aspace *as, const struct pft_event *ev)
 		t.area = old->area;
 		new = false;
 	}
-	put_vma(p, &t, new);
+	put_vma(as, p, &t, new);
 	free(copy);
 }
 
@@ -825,10 +832,10 @@ static void do_mmap(struct pft_aspace *as, struct proc *p, const struct pending_
 		t.name = anon ? "[anon]" : "[file]";
 		t.inode = !anon;
 	}
-	put_vma(p, &t, true);
+	put_vma(as, p, &t, true);
 }
 
-static void do_mremap(struct proc *p, const struct pending_sys *s, int64_t ret)
+static void do_mremap(struct pft_aspace *as, struct proc *p, const struct pending_sys *s, int64_t ret)
 {
 	const struct pft_vma *old = pft_maps_lookup(p->cur, s->args[0]);
 	uint64_t new_len = (s->args[2] + 0xfff) & PFT_PAGE_MASK;
@@ -842,13 +849,13 @@ static void do_mremap(struct proc *p, const struct pending_sys *s, int64_t ret)
 	t.end = (uint64_t)ret + new_len;
 	pft_vma_ref(old); /* unmap drops the maps' reference; t's strings are old's */
 	pft_maps_unmap(p->cur, s->args[0], s->args[0] + ((s->args[1] + 0xfff) & PFT_PAGE_MASK));
-	put_vma(p, &t, false);
+	put_vma(as, p, &t, false);
 	pft_vma_unref(old);
 }
 
 /* brk(0) of a fresh image says where the heap starts; later ones move its end. With the
  * kernel's records, growth is recorded: only a shrink (an unmap) is left to do here. */
-static void do_brk(struct proc *p, const struct pending_sys *s, int64_t ret)
+static void do_brk(struct pft_aspace *as, struct proc *p, const struct pending_sys *s, int64_t ret)
 {
 	const struct pft_vma *heap = NULL;
 	struct pft_vma t = {0};
@@ -875,7 +882,7 @@ static void do_brk(struct proc *p, const struct pending_sys *s, int64_t ret)
 	memcpy(t.perms, "rw-p", 5);
 	t.name = "[heap]";
 	t.area = heap ? heap->area : 0;
-	put_vma(p, &t, !heap);
+	put_vma(as, p, &t, !heap);
 }
 
 /* shmdt(addr): the segment mapped at addr goes, whatever pieces mprotect made of it. */
@@ -944,10 +951,10 @@ static void on_syscall(struct pft_aspace *as, const struct pft_event *ev, int pi
 			pft_maps_protect(p->cur, s.args[0], s.args[0] + len, perms);
 		break;
 	case PFT_SYS_MREMAP:
-		do_mremap(p, &s, ev->ret);
+		do_mremap(as, p, &s, ev->ret);
 		break;
 	case PFT_SYS_BRK:
-		do_brk(p, &s, ev->ret);
+		do_brk(as, p, &s, ev->ret);
 		break;
 	case PFT_SYS_SHMDT:
 		do_shmdt(p, s.args[0]);
@@ -1014,6 +1021,11 @@ int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev)
 uint64_t pft_aspace_history_events(const struct pft_aspace *as)
 {
 	return as->history_events;
+}
+
+uint64_t pft_aspace_bad_mappings(const struct pft_aspace *as)
+{
+	return as->bad_mappings;
 }
 
 const struct pft_maps_check *pft_aspace_checks(struct pft_aspace *as)

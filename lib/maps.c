@@ -105,7 +105,8 @@ static int parse_line(char *line, struct pft_vma *v)
 	if (!(p = pft_parse_hex(p, &v->start)) || *p++ != '-' || !(p = pft_parse_hex(p, &v->end)) ||
 	    *p++ != ' ')
 		return -1;
-	if (v->end <= v->start || !valid_perms(p))
+	/* the kernel's VMAs are whole pages: bounds that are not came from a damaged file */
+	if (v->end <= v->start || (v->start | v->end) & ~PFT_PAGE_MASK || !valid_perms(p))
 		return -1;
 	memcpy(v->perms, p, 4);
 	p += 5;

@@ -432,6 +432,8 @@ unsigned int pft_aspace_next_snapshot_id(const struct pft_aspace *as);
 int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev);
 /* How many such events were applied. */
 uint64_t pft_aspace_history_events(const struct pft_aspace *as);
+/* Mapping records not applied because their bounds are not whole pages (a damaged input). */
+uint64_t pft_aspace_bad_mappings(const struct pft_aspace *as);
 /* Sets the time of snapshot id of pid, once the trace says when it was taken. */
 int pft_aspace_date_snapshot(struct pft_aspace *as, int pid, unsigned int id, uint64_t ts);
 /* Copied: *r need not outlive the call. */
