@@ -35,7 +35,9 @@ struct pft_report *pft_report_new(const struct pft_report_opts *opts, struct pft
 	rep->first_ts = PFT_NO_TS;
 	rep->last_pid = rep->last_tid = -1;
 	rep->last_proc = -1;
-	rep->frames = malloc(2 * PFT_MAX_FRAMES * sizeof(*rep->frames));
+	/* zeroed: a frame is never read before it is named, and a damaged stack must not change
+	 * that into heap garbage in the output */
+	rep->frames = calloc(2 * PFT_MAX_FRAMES, sizeof(*rep->frames));
 	rep->unwound = malloc(PFT_MAX_FRAMES * sizeof(*rep->unwound));
 	if (!rep->frames || !rep->unwound)
 		goto fail;

@@ -75,7 +75,8 @@ static bool name_frame(struct pft_report *rep, const struct pft_fault *f,
 	const struct pft_vma *v = NULL;
 	uint64_t ip = st->ips ? st->ips[i] : 0;
 
-	fr->ip = ip;
+	/* all of it set, whatever follows: a frame refused below is still in the array */
+	*fr = (struct pft_frame){.ip = ip};
 	if (st->frames && st->frames[i]) { /* the source named it */
 		name_text(rep, st->frames[i], st == &ev->kstack, fr);
 		return true;
@@ -114,7 +115,9 @@ int pft_rep_stack(struct pft_report *rep, struct pft_fault *f)
 		return 0;
 	/* the tracer's own frames (ftrace's stacktrace option) are not the fault's */
 	for (i = 0; i < k->nr; i++) {
-		name_frame(rep, f, k, i, i > 0, &rep->frames[n]);
+		/* a user-half address in a kernel stack (a damaged record) is no caller either */
+		if (!name_frame(rep, f, k, i, i > 0, &rep->frames[n]))
+			break;
 		n += n || !tracer_frame(rep->frames[n].sym.function);
 	}
 	for (i = 0; i < u->nr; i++) {
