@@ -134,6 +134,40 @@ run_status bash -c "head -c 2500 '$W/trace.txt' | '$PFTRACE' report --json -m '$
 check_eq "stdin cut mid-line: exit" 0 "$status"
 check_eq "stdin cut mid-line: counted" 1 "$(j .summary.skipped_lines)"
 
+# --- inputs that crashed pftrace (issue 15; kept in tests/fuzz/regress/ for the fuzz targets)
+RG=$ROOT/tests/fuzz/regress
+# a v7 trace.dat whose chunk's last record has a negative size: was heap corruption (abort)
+for f in "$RG"/dat/dat-crash-v7-zstd-negative-record-size-*; do
+	run_status timeout 10 "$PFTRACE" report --json "$f"
+	check_eq "negative record size $(basename "$f"): exit" 1 "$status"
+	check_eq "negative record size $(basename "$f"): message" "pftrace: cannot read '$f': Bad message" "$err"
+done
+# a VMA whose start is not a page's: was SIGSEGV in first_touch
+run_status timeout 10 "$PFTRACE" report -m "$RG/maps/maps-crash-unaligned-vma-segv" "$RG/text/text-crash-unaligned-vma-segv"
+check_eq "unaligned maps line: exit" 1 "$status"
+check_eq "unaligned maps line: refused as malformed" "pftrace: '$RG/maps/maps-crash-unaligned-vma-segv': not a maps file (line 1: 100000000002-100000400000 rw-p 00000000 00:00 0)" "$err"
+printf '100000000000-100000400000 rw-p 00000000 00:00 0\n100000400002-100000800000 rw-p 00000000 00:00 0\n' >"$TMP/unaligned2.maps"
+run_status timeout 10 "$PFTRACE" report --json -m "$TMP/unaligned2.maps" "$RG/text/text-crash-unaligned-vma-segv"
+check_eq "unaligned maps line among sound ones: exit" 0 "$status"
+check_match "unaligned maps line among sound ones: skipped and said" "unaligned2.maps: skipped 1 maps lines \(first: line 2: " "$err"
+f=$RG/dat/dat-crash-unaligned-vma-segv
+run_status timeout 10 "$PFTRACE" report --json "$f"
+check_eq "trace.dat with an unaligned mapping record: exit" 0 "$status"
+check_eq "trace.dat with an unaligned mapping record: counted" 1 "$(j .summary.lost_mapping_records)"
+for by in vma sym file; do
+	run_status timeout 10 "$PFTRACE" report --by $by "$f"
+	check_eq "trace.dat with an unaligned mapping record, --by $by: exit" 0 "$status"
+done
+
+# five changed bytes of a recording: a kernel stack frame was left unnamed (heap garbage in the
+# output; the ASan build died in strlen)
+f=$RG/dat/dat-crash-uninit-stack-frame
+run_status timeout 10 "$PFTRACE" report --jsonl "$f"
+check_eq "damaged stack: --jsonl exit" 0 "$status"
+check_eq "damaged stack: every line is JSON" "$(wc -l <<<"$out")" "$(jq -c . <<<"$out" | wc -l)"
+run_status timeout 10 "$PFTRACE" report --folded "$f"
+check_eq "damaged stack: --folded exit" 0 "$status"
+
 # --- no permission
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	cp "$W/trace.txt" "$TMP/secret.txt"

@@ -655,6 +655,66 @@ static void test_pages_across_growth(void)
 	pft_aspace_free(as);
 }
 
+/* A VMA whose start is not a page's (a damaged input): the readers refuse it, and the VMA table
+ * counts its faults without reading outside its page bitmap when one gets through. */
+static void test_unaligned_vma(void)
+{
+	struct pft_vma t = {.start = 0x100000000002, .end = 0x100000400000, .name = "[anon]"};
+	struct pft_maps *m = pft_maps_copy(NULL);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_VMA};
+	struct pft_report *rep;
+	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .ts = 1, .tid = 7, .tgid = 7,
+			       .comm = "prog", .error_code = 0x6};
+	struct pft_event comm = {
+	    .type = PFT_EV_COMM, .ts = 1, .tid = 7, .tgid = 7, .text = "prog", .exec = true};
+	struct pft_event bad = mmap2(2, 0x7ff000000800, 0x21000, 0, 0, 3, "[anon]");
+	struct pft_skipped sk = {0};
+	json_t *doc, *row;
+	FILE *f;
+
+	memcpy(t.perms, "rw-p", 5);
+	CHECK(m && pft_maps_insert(m, &t) == 0);
+	CHECK(pft_aspace_set_maps(as, -1, m) == 0);
+	rep = pft_report_new(&o, as);
+	/* the first page, below the VMA's start, then a page far above it, then the first again */
+	ev.address = 0x100000000010;
+	CHECK(pft_report_add(rep, &ev) == 0);
+	ev.address = 0x1000003ff000;
+	CHECK(pft_report_add(rep, &ev) == 0);
+	ev.address = 0x100000000ff0;
+	CHECK(pft_report_add(rep, &ev) == 0);
+	doc = pft_report_json(rep);
+	row = json_array_get(json_object_get(doc, "vmas"), 0);
+	CHECK(json_integer_value(json_object_get(row, "faults")) == 3);
+	CHECK(json_integer_value(json_object_get(row, "pages")) == 2);
+	json_decref(doc);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+
+	/* the maps parser: a malformed line */
+	f = from_string("100000000002-100000400000 rw-p 00000000 00:00 0\n"
+			"100000400000-100000800001 rw-p 00000000 00:00 0\n"
+			"100000800000-100000900000 rw-p 00000000 00:00 0\n");
+	m = pft_maps_load_file(f, &sk);
+	fclose(f);
+	CHECK(m && pft_maps_count(m) == 1 && sk.count == 2 && sk.first_line == 1);
+	pft_maps_free(m);
+
+	/* a kernel mapping record: not applied, counted as a hole in the history */
+	as = pft_aspace_new();
+	pft_aspace_set_exact(as);
+	pft_aspace_event(as, &comm);
+	bad.ts = 2;
+	pft_aspace_event(as, &bad);
+	bad = mmap2(3, 0x7ff000000000, 0x21000, 0, 0, 3, "[anon]");
+	pft_aspace_event(as, &bad);
+	CHECK(pft_aspace_bad_mappings(as) == 1);
+	CHECK(at(as, 4, 0x7ff000000000) != NULL); /* the sound record after it is applied */
+	CHECK(at(as, 4, 0x7ff000021000) == NULL);
+	pft_aspace_free(as);
+}
+
 /* Completions: a fault waits for its thread's next completion on its page; none -> unknown. */
 static void test_completions(void)
 {
@@ -933,6 +993,44 @@ static void test_held_growth(void)
 	pft_aspace_free(as);
 }
 
+static size_t last_depth;
+
+static int keep_depth(void *data, const struct pft_fault *f)
+{
+	(void)data;
+	last_depth = f->stack_depth;
+	return 0;
+}
+
+/* A kernel stack whose second frame is a user-half address in data (a damaged record): it ends
+ * the stack, as in a user stack, instead of a frame left unnamed (heap garbage in the output). */
+static void test_damaged_kstack(void)
+{
+	static const uint64_t kips[] = {0xffffffff81001000ull, 0x563739c2f000ull,
+					0xffffffff81002000ull};
+	FILE *f = from_string(maps_text);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_KIND, .stacks = true, .kernel = true};
+	struct pft_syms *syms = pft_syms_new(NULL);
+	struct pft_report *rep;
+	struct pft_event ev = {.type = PFT_EV_FAULT_KERNEL, .ts = 1, .tid = 5, .tgid = 5,
+			       .comm = "k", .address = 0x563739c2f000ull, .error_code = 2};
+
+	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(&o, as);
+	pft_report_set_syms(rep, syms);
+	pft_report_set_sink(rep, keep_depth, NULL);
+	ev.kstack = (struct pft_stack){.nr = 3, .ips = kips};
+	last_depth = 99;
+	CHECK(pft_report_add(rep, &ev) == 0);
+	pft_report_finish(rep);
+	CHECK(last_depth == 1);
+	pft_report_free(rep);
+	pft_syms_free(syms);
+	pft_aspace_free(as);
+}
+
 /* Gates: what parses, what is said of what does not, and values against a document. */
 static void test_gates(void)
 {
@@ -1030,12 +1128,14 @@ int main(void)
 	test_json_str();
 	test_report();
 	test_pages_across_growth();
+	test_unaligned_vma();
 	test_completions();
 	test_text_stacks();
 	test_perf_stacks();
 	test_kallsyms_subset();
 	test_folded();
 	test_held_growth();
+	test_damaged_kstack();
 	test_gates();
 	test_diff();
 	printf("unit: %d passed, %d failed\n", passed, failed);
