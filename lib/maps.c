@@ -163,28 +163,75 @@ static int build(struct pft_maps *m, struct parsed *ps, size_t n, struct pft_ski
 	return 0;
 }
 
+/* Bounds of a maps file: a line is some 75 bytes of fields and a path the kernel cuts at
+ * PATH_MAX; a JVM's maps are ~100k lines, some 10 MB. Past them it is not a maps file (/dev/zero
+ * would be read for ever, into one line). */
+#define MAPS_LINE_MAX 8192
+#define MAPS_SIZE_MAX (64ull << 20)
+
+/* The next line of f into buf (cap bytes, NUL-terminated, without its newline; the rest of a
+ * longer line is read and dropped, *overlong set): its length, -1 at the end, -2 once *total
+ * (bytes read so far) passes MAPS_SIZE_MAX. *nul: the line held a NUL byte (with stop_at_nul,
+ * the line ends there). */
+static ssize_t read_line(FILE *f, char *buf, size_t cap, uint64_t *total, bool *overlong,
+			 bool *nul, bool stop_at_nul)
+{
+	size_t len = 0;
+	int c;
+
+	*overlong = *nul = false;
+	while ((c = getc_unlocked(f)) != EOF) {
+		if (++*total > MAPS_SIZE_MAX)
+			return -2;
+		if (c == '\n')
+			break;
+		*nul |= c == '\0';
+		if (*nul && stop_at_nul)
+			break;
+		if (len + 1 < cap)
+			buf[len++] = (char)c;
+		else
+			*overlong = true;
+	}
+	buf[len] = '\0';
+	return c == EOF && !len && !*overlong ? -1 : (ssize_t)len;
+}
+
 struct pft_maps *pft_maps_load_file(FILE *f, struct pft_skipped *skipped)
 {
 	struct pft_maps *m = calloc(1, sizeof(*m));
 	struct parsed *ps = NULL;
-	size_t n = 0, cap = 0, blen = 0, i;
-	char *buf = NULL;
-	uint64_t lineno = 0;
+	size_t n = 0, cap = 0, i;
+	char *buf = malloc(MAPS_LINE_MAX);
+	uint64_t lineno = 0, total = 0;
 	struct pft_vma tmp;
+	bool overlong, nul;
 	ssize_t len;
 
-	if (!m)
+	if (!m || !buf)
 		goto fail;
-	while ((len = getline(&buf, &blen, f)) >= 0) {
+	while ((len = read_line(f, buf, MAPS_LINE_MAX, &total, &overlong, &nul, !n)) != -1) {
+		if (len == -2) {
+			errno = EFBIG;
+			goto fail;
+		}
 		lineno++;
-		if (len && buf[len - 1] == '\n')
-			buf[--len] = '\0';
-		if (!len)
+		if (nul && !n) {
+			/* binary data from the start: not read on */
+			pft_skip(skipped, lineno, "binary data (NUL bytes)", 23);
+			errno = EINVAL;
+			goto fail;
+		}
+		if (!len && !overlong)
 			continue;
 		if (pft_grow((void **)&ps, &cap, n + 1, sizeof(*ps)) < 0)
 			goto fail;
-		if (strlen(buf) != (size_t)len || parse_line(buf, &tmp) < 0) {
-			pft_skip(skipped, lineno, buf, len);
+		if (overlong) {
+			pft_skip(skipped, lineno, "line longer than 8 KiB", 22);
+			continue;
+		}
+		if (nul || parse_line(buf, &tmp) < 0) {
+			pft_skip(skipped, lineno, buf, (size_t)len);
 			continue;
 		}
 		if (!(ps[n].vma = pft_vma_new(&tmp)))

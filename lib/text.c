@@ -16,6 +16,9 @@
 #include "internal.h"
 
 #define TEXT_BUF_SIZE (1u << 20) /* also the longest line we take */
+/* NUL bytes and no event in this much of the input: binary data, not read on (/dev/zero or
+ * /dev/urandom would be read for ever) */
+#define BINARY_PROBE TEXT_BUF_SIZE
 #define MAX_FRAMES    256
 
 static inline bool is_space(char c)
@@ -558,6 +561,7 @@ struct text {
 	 * and the look-ahead for exec lines reads the same pages */
 	bool mapped, any_event;
 	size_t dropped; /* mapped: the pages before this were given back (RSS stays small) */
+	uint64_t taken; /* bytes read from the stream so far */
 	struct pending *q[MAX_PENDING + 1]; /* a ring; the slot returned last waits for reuse */
 	size_t head, nr;
 	struct pending *target; /* where stack frames go, or NULL */
@@ -589,6 +593,7 @@ static int fill(struct text *s)
 	if (memchr(s->buf + s->end, '\0', n))
 		s->st->binary = true;
 	s->end += n;
+	s->taken += n;
 	return 0;
 }
 
@@ -605,6 +610,13 @@ static void drop(struct text *s, size_t upto)
 	}
 }
 
+/* Binary from the start: it ends here, said so (empty_reason), not read to an end that may never
+ * come (no event is waiting). */
+static bool binary_from_start(const struct text *s)
+{
+	return !s->any_event && s->st->binary && (s->mapped ? s->pos : s->taken) >= BINARY_PROBE;
+}
+
 /* next_line on a mapped file: a newline is looked for a buffer's length at a time, as when
  * reading (a longer line is skipped and counted), the pages behind given back. */
 static int next_mapped_line(struct text *s, char **line, size_t *len)
@@ -614,7 +626,7 @@ static int next_mapped_line(struct text *s, char **line, size_t *len)
 		       l;
 		char *b = s->buf + s->pos, *nl;
 
-		if (!left)
+		if (!left || binary_from_start(s))
 			return 0;
 		drop(s, s->pos);
 		nl = memchr(b, '\n', look);
@@ -661,7 +673,7 @@ static int next_line(struct text *s, char **line, size_t *len)
 			*len = l;
 			return 1;
 		}
-		if (s->eof)
+		if (s->eof || binary_from_start(s))
 			return 0;
 		if (fill(s) < 0)
 			return -1;
@@ -809,7 +821,12 @@ static void header(struct text *s, const char *p)
 	uint64_t in, written, n;
 
 	p += strspn(p, " \t");
+	if (!strncmp(p, "version = ", 10))
+		s->st->trace_header = true;
+	if (!strncmp(p, "# tracer: ", 10))
+		s->st->trace_header = true;
 	if (!strncmp(p, "cpus=", 5) && pft_parse_dec(p + 5, &n)) {
+		s->st->trace_header = true;
 		s->st->cpus = (int)n;
 		s->st->format = "trace-cmd-text";
 		return;
@@ -819,6 +836,7 @@ static void header(struct text *s, const char *p)
 	q += 17;
 	if (!(q = pft_parse_dec(q, &in)) || *q++ != '/' || !(q = pft_parse_dec(q, &written)))
 		return;
+	s->st->trace_header = true;
 	if (written > in)
 		s->st->lost_events += written - in;
 	if ((q = strstr(q, "#P:")) && pft_parse_dec(q + 3, &n))
@@ -883,6 +901,7 @@ static int text_next(struct pft_source *src, struct pft_event *ev)
 				return -1;
 			break;
 		case PFT_LINE_LOST:
+			s->st->trace_header = true;
 			s->st->lost_events += info.lost;
 			break;
 		case PFT_LINE_HEADER:
@@ -1031,6 +1050,7 @@ static bool map_file(struct text *s, FILE *f, size_t n)
 	s->buf = map;
 	s->end = (size_t)sb.st_size;
 	s->eof = s->mapped = true;
+	s->st->binary = memchr(map, '\0', s->end < BINARY_PROBE ? s->end : BINARY_PROBE) != NULL;
 	return true;
 }
 
