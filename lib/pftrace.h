@@ -251,6 +251,8 @@ struct pft_source_stats {
 	int cpus;	    /* -1 when unknown */
 	bool ts_raw;	    /* timestamps are counter units, not ns */
 	bool binary;	    /* input had NUL bytes: not text */
+	bool trace_header;  /* text: a line only a trace has (ftrace's "# tracer:" header,
+			     * trace-cmd's, a LOST line): a trace even with no event */
 	bool completions;   /* it carries fault completions (major/minor) */
 	bool major_only;    /* only major faults have one: a fault without one is minor, unless it
 			     * failed (record's default; see pftrace(1)) */
