@@ -168,6 +168,67 @@ check_eq "damaged stack: every line is JSON" "$(wc -l <<<"$out")" "$(jq -c . <<<
 run_status timeout 10 "$PFTRACE" report --folded "$f"
 check_eq "damaged stack: --folded exit" 0 "$status"
 
+# --- endless or huge inputs (issue 15.11): refused as what they are, within the time limit
+for z in /dev/zero /dev/urandom; do
+	run_status timeout 20 "$PFTRACE" report "$z"
+	check_eq "report $z: exit" 1 "$status"
+	check_eq "report $z: refused as binary" "pftrace: '$z': binary data, not an ftrace text trace or trace.dat" "$(tail -1 <<<"$err")"
+	run_status timeout 20 "$PFTRACE" report -m "$z" "$W/trace.txt"
+	check_eq "report -m $z: exit" 1 "$status"
+	check_match "report -m $z: refused" "^pftrace: '$z': not a maps file \(line 1: " "$err"
+done
+run_status timeout 20 bash -c "'$PFTRACE' report - </dev/zero"
+check_eq "report - </dev/zero: exit" 1 "$status"
+check_eq "report - </dev/zero: refused as binary" "pftrace: '<stdin>': binary data, not an ftrace text trace or trace.dat" "$err"
+# under a memory limit: said as what it is, never "empty maps file"
+run_status timeout 20 bash -c "ulimit -v 2000000; '$PFTRACE' report -m /dev/zero '$W/trace.txt'"
+check_eq "report -m /dev/zero under ulimit -v: exit" 1 "$status"
+check_eq "report -m /dev/zero under ulimit -v: refused as binary" "pftrace: '/dev/zero': not a maps file (line 1: binary data (NUL bytes))" "$err"
+# a maps file past 64 MB (text without a newline, and many lines): refused, memory stays small
+head -c $((65 << 20)) /dev/zero | tr '\0' 'a' >"$TMP/big.maps"
+set +e
+/usr/bin/time -f "%M" -o "$TMP/rss" timeout 20 "$PFTRACE" report -m "$TMP/big.maps" "$W/trace.txt" >/dev/null 2>"$TMP/err"
+status=$?
+set -e
+check_eq "65 MB maps line: exit" 1 "$status"
+check_eq "65 MB maps line: message" "pftrace: cannot read maps '$TMP/big.maps': File too large" "$(cat "$TMP/err")"
+check_eq "65 MB maps line: memory stays small (RSS under 32 MB)" 1 "$(($(tail -1 "$TMP/rss") < 32768))"
+{ yes "7f0000000000-7f0000001000 r--p 00000000 00:00 0" || true; } | head -c $((65 << 20)) >"$TMP/big.maps"
+run_status timeout 20 "$PFTRACE" report -m "$TMP/big.maps" "$W/trace.txt"
+check_eq "65 MB of maps lines: exit" 1 "$status"
+rm -f "$TMP/big.maps"
+# a line longer than the kernel writes: skipped and said, the rest read
+{
+	printf '7f0000000000-7f0000001000 r--p 00000000 fe:00 7 /%09000d\n' 0
+	cat "$W/maps.txt"
+} >"$TMP/long.maps"
+run_status timeout 20 "$PFTRACE" report --json -m "$TMP/long.maps" "$W/trace.txt"
+check_eq "overlong maps line: exit" 0 "$status"
+check_match "overlong maps line: skipped and said" "long.maps: skipped 1 maps lines \(first: line 1: line longer than 8 KiB\)" "$err"
+# a text trace through a FIFO is a stream: still read whole
+mkfifo "$TMP/fifo"
+cat "$W/trace.txt" >"$TMP/fifo" &
+run_status timeout 20 "$PFTRACE" report --json -m "$W/maps.txt" "$TMP/fifo"
+wait
+check_eq "text trace through a FIFO: exit" 0 "$status"
+check_eq "text trace through a FIFO: all of it" "$("$PFTRACE" report --json -m "$W/maps.txt" "$W/trace.txt" | jq .summary.faults)" "$(j .summary.faults)"
+
+# --- only blank lines and comments: no trace line (exit 1, as the man page says); ftrace's own
+# header of an empty buffer is a trace with no event (exit 0)
+printf '\n   \n\n' >"$TMP/blank.txt"
+printf '# a note\n\n#\n' >"$TMP/hash.txt"
+for f in blank hash; do
+	run_status "$PFTRACE" report "$TMP/$f.txt"
+	check_eq "only blank lines and comments ($f): exit" 1 "$status"
+	check_eq "only blank lines and comments ($f): message" "pftrace: '$TMP/$f.txt': no trace line found (only blank lines and comments): not an ftrace text trace" "$err"
+done
+printf '# tracer: nop\n#\n# entries-in-buffer/entries-written: 0/0   #P:8\n#\n' >"$TMP/header.txt"
+run_status "$PFTRACE" report "$TMP/header.txt"
+check_eq "ftrace header of an empty buffer: exit" 0 "$status"
+printf 'cpus=2\n' >"$TMP/tc.txt"
+run_status "$PFTRACE" report "$TMP/tc.txt"
+check_eq "trace-cmd header with no event: exit" 0 "$status"
+
 # --- no permission
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	cp "$W/trace.txt" "$TMP/secret.txt"
