@@ -49,8 +49,14 @@ all: pftrace $(TEST_BINS)
 pftrace: $(CMD_OBJ) lib/libpftrace.a .build-flags
 	$(CC) $(LDFLAGS) -o $@ $(filter-out .build-flags,$^) $(PKG_LIBS)
 
-lib/libpftrace.a: $(LIB_OBJ)
+lib/libpftrace.a: $(LIB_OBJ) build/schemas.o
 	$(AR) rcs $@ $^
+
+# the report's JSON Schema built in (diff checks baselines with it): no file looked up at run time
+build/schemas.c: man/pftrace-report.schema.json
+	@mkdir -p build
+	{ echo '/* made by make from $< */'; echo 'const char pft_report_schema_text[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; } >$@
 
 # V=1 shows the whole command lines
 Q := $(if $(V),,@)
@@ -76,11 +82,14 @@ tests/fuzz/replay-%: tests/fuzz/%.o tests/fuzz/replay.o lib/libpftrace.a .build-
 FUZZ_CC    ?= clang
 FUZZ_FLAGS := -std=gnu11 $(DEFINES) -g -O1 $(PKG_CFLAGS) -fno-omit-frame-pointer \
 	      -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_OBJ   := $(patsubst lib/%.c,build/fuzz/%.o,$(LIB_SRC))
+FUZZ_OBJ   := $(patsubst lib/%.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/schemas.o
 FUZZ_BINS  := $(patsubst %,build/fuzz/fuzz-%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
 
 build/fuzz/%.o: lib/%.c
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build/fuzz/schemas.o: build/schemas.c
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

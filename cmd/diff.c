@@ -135,10 +135,18 @@ static json_t *side(const struct diff_args *a, char *path)
 	int r;
 
 	if (is_json(path)) {
+		char err[400];
+
 		doc = json_load_file(path, 0, &jerr);
 		if (!doc)
 			fprintf(stderr, "pftrace: '%s': not a JSON document: %s (line %d)\n", path,
 				jerr.text, jerr.line);
+		/* from anywhere: in the shape pftrace writes, or not used */
+		if (doc && pft_diff_check_doc(doc, err, sizeof(err)) < 0) {
+			fprintf(stderr, "pftrace: '%s': %s\n", path, err);
+			json_decref(doc);
+			doc = NULL;
+		}
 		return doc;
 	}
 	/* every row: the diff decides what is shown */

@@ -155,6 +155,15 @@ static int add_side(struct acc *a, enum pft_by by, const json_t *rows, int side)
 	return 0;
 }
 
+/* A count or change as JSON: an integer where it is one, a real past 64 bits (sums of many
+ * large counts), never a conversion out of range. */
+static json_t *int_json(double d)
+{
+	if (d >= -0x1p63 && d < 0x1p63)
+		return json_integer((json_int_t)d);
+	return json_real(d);
+}
+
 static json_t *counts_json(const struct entry *e, int side)
 {
 	json_t *o;
@@ -165,8 +174,7 @@ static json_t *counts_json(const struct entry *e, int side)
 	o = json_object();
 	for (m = 0; m < NR_METRICS; m++)
 		json_object_set_new(o, metrics[m],
-				    e->known[side][m] ? json_integer((json_int_t)e->c[side][m])
-						      : json_null());
+				    e->known[side][m] ? int_json(e->c[side][m]) : json_null());
 	return o;
 }
 
@@ -187,7 +195,7 @@ static json_t *delta_json(const struct entry *e)
 
 	for (m = 0; m < NR_METRICS; m++)
 		json_object_set_new(o, metrics[m],
-				    delta_of(e, m, &d) ? json_integer((json_int_t)d) : json_null());
+				    delta_of(e, m, &d) ? int_json(d) : json_null());
 	delta_of(e, 0, &d);
 	json_object_set_new(o, "faults_pct",
 			    e->c[0][0] > 0 ? json_real(100 * d / e->c[0][0]) : json_null());
@@ -255,17 +263,20 @@ static json_t *numbers_delta(const json_t *old, const json_t *new)
 	json_object_foreach((json_t *)new, k, nv)
 	{
 		const json_t *ov = json_object_get(old, k);
+		json_int_t di;
+		double dr;
 
 		if (json_is_string(nv) || json_is_boolean(nv) || json_is_array(nv))
 			continue;
 		if (json_is_object(nv) && json_is_object(ov))
 			json_object_set_new(o, k, numbers_delta(ov, nv));
-		else if (json_is_integer(nv) && json_is_integer(ov))
-			json_object_set_new(
-			    o, k, json_integer(json_integer_value(nv) - json_integer_value(ov)));
-		else if (json_is_number(nv) && json_is_number(ov))
-			json_object_set_new(
-			    o, k, json_real(json_number_value(nv) - json_number_value(ov)));
+		else if (json_is_integer(nv) && json_is_integer(ov) &&
+			 !__builtin_sub_overflow(json_integer_value(nv), json_integer_value(ov), &di))
+			json_object_set_new(o, k, json_integer(di));
+		else if (json_is_number(nv) && json_is_number(ov) &&
+			 isfinite(dr = json_number_value(nv) - json_number_value(ov)))
+			/* (64-bit integers whose difference is not: as a real) */
+			json_object_set_new(o, k, json_real(dr));
 		else
 			json_object_set_new(o, k, json_null());
 	}
@@ -291,6 +302,30 @@ static void acc_free(struct acc *a)
 	}
 	free(a->e);
 	json_decref(a->index);
+}
+
+int pft_diff_check_doc(const json_t *doc, char *err, size_t size)
+{
+	json_int_t v = json_integer_value(json_object_get(doc, "pftrace_json_version"));
+	json_t *schema;
+	int r;
+
+	if (v != PFT_JSON_VERSION) {
+		snprintf(err, size, "not a pftrace report document of version %d (it says %lld)",
+			 PFT_JSON_VERSION, (long long)v);
+		errno = EINVAL;
+		return -1;
+	}
+	schema = json_loads(pft_report_schema_text, 0, NULL);
+	if (!schema) {
+		/* the built-in schema is checked by the tests: only memory can fail here */
+		snprintf(err, size, "out of memory");
+		errno = ENOMEM;
+		return -1;
+	}
+	r = pft_json_check(schema, doc, err, size);
+	json_decref(schema);
+	return r;
 }
 
 json_t *pft_diff(const json_t *old, const json_t *new, const struct pft_diff_opts *o, char *err,

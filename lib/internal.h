@@ -195,4 +195,15 @@ int pft_page_open(struct pft_page *it, const void *page, uint32_t page_size);
  * loop or read outside the page on it). */
 int pft_page_next(struct pft_page *it, struct pft_page_rec *rec);
 
+/*
+ * Checks doc against schema, in the part of JSON Schema 2020-12 that pftrace's schemas use
+ * (type, const, enum, required, properties, additionalProperties, propertyNames, items, maxItems,
+ * minimum, pattern, allOf, anyOf, oneOf, and $ref within the schema); a schema with any other
+ * keyword is an error. 0 if doc holds; else -1 (errno EINVAL, ENOMEM) and err says where and
+ * what: "summary.faults: expected a non-negative integer". Neither argument is kept.
+ */
+int pft_json_check(const json_t *schema, const json_t *doc, char *err, size_t size);
+/* man/pftrace-report.schema.json, built in (build/schemas.c, made by make from the file). */
+extern const char pft_report_schema_text[];
+
 #endif

@@ -662,6 +662,11 @@ struct pft_diff_opts {
  * document (caller owns), or NULL and a message in err. */
 json_t *pft_diff(const json_t *old, const json_t *new, const struct pft_diff_opts *o, char *err,
 		 size_t size);
+/* Checks doc, a saved report document (a baseline from anywhere), against the report's JSON
+ * Schema (man/pftrace-report.schema.json, built in) before pft_diff uses it: 0 if it holds, else
+ * -1 and err names the field and what it should be ("summary.faults: expected a non-negative
+ * integer"). */
+int pft_diff_check_doc(const json_t *doc, char *err, size_t size);
 /* The diff as a table (markdown: GitHub's tables) on out. -1 on a write error. */
 int pft_render_diff(const json_t *diff, bool markdown, FILE *out);
 
