@@ -229,6 +229,61 @@ printf 'cpus=2\n' >"$TMP/tc.txt"
 run_status "$PFTRACE" report "$TMP/tc.txt"
 check_eq "trace-cmd header with no event: exit" 0 "$status"
 
+# --- diff baselines from anywhere (issue 15.12): checked against the report's JSON Schema, the
+# field named; exit 1, never a bogus diff
+"$PFTRACE" report --json -m "$W/maps.txt" "$W/trace.txt" >"$TMP/base.json"
+"$PFTRACE" report --by file --json -m "$W/maps.txt" "$W/trace.txt" >"$TMP/basef.json"
+run_status "$PFTRACE" diff "$TMP/base.json" "$TMP/base.json"
+check_eq "sound baseline: exit" 0 "$status"
+while IFS='|' read -r by edit field; do
+	base=$TMP/base.json
+	[ "$by" = vma ] || base=$TMP/basef.json
+	jq "$edit" "$base" >"$TMP/bad.json"
+	run_status "$PFTRACE" diff --by "$by" "$TMP/bad.json" "$base"
+	check_eq "baseline $edit: exit" 1 "$status"
+	check_eq "baseline $edit: the field named" "pftrace: '$TMP/bad.json': $field" "$err"
+	run_status "$PFTRACE" diff --by "$by" "$base" "$TMP/bad.json"
+	check_eq "baseline $edit as NEW: exit" 1 "$status"
+done <<'BAD'
+vma|.groups = {}|groups: expected an array
+vma|.summary = []|summary: expected an object
+vma|.summary.faults = -1|summary.faults: expected a non-negative integer
+vma|.vmas[0].faults = -5|vmas[0].faults: expected a non-negative integer
+vma|.vmas[0].faults = 1e300|vmas[0].faults: expected a non-negative integer
+vma|.vmas[1].pages = "7"|vmas[1].pages: expected a non-negative integer or null
+vma|del(.summary.faults)|summary.faults: missing
+vma|.summary.extra = 1|summary.extra: not a field of this object
+vma|.summary.by_kind.bogus = 1|summary.by_kind.bogus: expected one of "anon-first-touch", "file-read", "file-write", "cow", "write-protect", "exec", "stack-growth", "no-vma", "bad-access", "pkey", "other", "unknown"
+vma|.vmas[0].perms = "rwxq"|vmas[0].perms: expected a string matching ^[r-][w-][x-][ps-]$
+vma|.source.by = 5|source.by: expected one of "vma", "file", "page", "ip", "tid", "kind", "pid", "sym"
+vma|.summary.latency_ns = {"p50": 1}|summary.latency_ns.p99: missing
+vma|.pftrace_json_version = 1|not a pftrace report document of version 2 (it says 1)
+file|.groups[0].file = 5|groups[0].file: expected a string
+file|.groups[1].faults = -3|groups[1].faults: expected a non-negative integer
+file|.groups[0].bogus = 1|groups[0].bogus: not a field of this object
+BAD
+# every document pftrace writes is one its diff takes (each --by, text and trace.dat)
+for by in vma file page ip tid kind pid sym; do
+	for inp in "-m $W/maps.txt $W/trace.txt" "$DAT6" "$DAT7"; do
+		# shellcheck disable=SC2086
+		"$PFTRACE" report -k --by "$by" --json $inp >"$TMP/own.json" 2>/dev/null
+		d=$by
+		[ "$by" != page ] || d=vma
+		run_status "$PFTRACE" diff --by "$d" "$TMP/own.json" "$TMP/own.json"
+		check_eq "own --by $by document of ${inp##*/} as a baseline: exit" 0 "$status"
+	done
+done
+# counts whose sum is past 64 bits, 64-bit times whose difference is: no conversion out of range
+# (jq keeps numbers as doubles: the exact ones are put in with sed)
+jq '.vmas[1] = .vmas[0] | .vmas[0].faults = 1111 | .vmas[1].faults = 2222 |
+    .summary.first_ts = 3333' "$TMP/base.json" |
+	sed 's/: 1111,/: 9223372036854775807,/; s/: 2222,/: 9223372036854775807,/; s/: 3333,/: -9223372036854775807,/' >"$TMP/huge.json"
+jq '.summary.first_ts = 3333' "$TMP/base.json" | sed 's/: 3333,/: 9223372036854775807,/' >"$TMP/huge2.json"
+run_status "$PFTRACE" diff --json "$TMP/huge.json" "$TMP/huge2.json"
+check_eq "huge counts: exit" 0 "$status"
+check_eq "huge counts: OLD's sum stays positive" true "$(j '[.rows[] | .old.faults // 0] | max > 1e19')"
+check_eq "huge times: their difference stays positive" true "$(j '.delta.first_ts > 1e19')"
+
 # --- no permission
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	cp "$W/trace.txt" "$TMP/secret.txt"

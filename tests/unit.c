@@ -1031,6 +1031,83 @@ static void test_damaged_kstack(void)
 	pft_aspace_free(as);
 }
 
+/* The schema checker: its messages, the forms of anyOf, and a keyword it does not know. */
+static void test_json_check(void)
+{
+	static const char schema_text[] =
+	    "{\"type\": \"object\", \"required\": [\"n\"], \"additionalProperties\": false,"
+	    " \"properties\": {\"n\": {\"$ref\": \"#/$defs/count\"},"
+	    "  \"rows\": {\"type\": \"array\", \"maxItems\": 2, \"items\": {\"anyOf\": ["
+	    "   {\"required\": [\"a\"], \"properties\": {\"a\": {\"type\": \"string\"}}},"
+	    "   {\"required\": [\"b\"], \"properties\": {\"b\": {\"$ref\": \"#/$defs/count\"}}}]}},"
+	    "  \"h\": {\"oneOf\": [{\"type\": \"string\", \"pattern\": \"^0x[0-9a-f]+$\"},"
+	    "                    {\"type\": \"string\"}]}},"
+	    " \"$defs\": {\"count\": {\"type\": \"integer\", \"minimum\": 0}}}";
+	static const struct {
+		const char *doc, *err;
+	} cases[] = {
+	    {"{\"n\": 1, \"rows\": [{\"a\": \"x\"}, {\"b\": 2}]}", NULL},
+	    {"[]", "(the document): expected an object"},
+	    {"{}", "n: missing"},
+	    {"{\"n\": -1}", "n: expected a non-negative integer"},
+	    {"{\"n\": 1.0}", "n: expected a non-negative integer"},
+	    {"{\"n\": 1, \"x\": 1}", "x: not a field of this object"},
+	    /* the second form went further: its error */
+	    {"{\"n\": 1, \"rows\": [{\"b\": -2}]}", "rows[0].b: expected a non-negative integer"},
+	    {"{\"n\": 1, \"rows\": [{}, {}, {}]}", "rows: expected at most 2 items"},
+	    {"{\"n\": 1, \"h\": \"0x1f\"}", "h: matches more than one of its forms"},
+	};
+	json_t *schema = json_loads(schema_text, 0, NULL), *doc, *report;
+	char err[400];
+	size_t i;
+
+	CHECK(schema != NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		doc = json_loads(cases[i].doc, JSON_DECODE_ANY, NULL);
+		err[0] = '\0';
+		CHECK(pft_json_check(schema, doc, err, sizeof(err)) == (cases[i].err ? -1 : 0));
+		if (cases[i].err && strcmp(err, cases[i].err)) {
+			fprintf(stderr, "case %zu: %s\n", i, err);
+			CHECK(!"the error expected");
+		}
+		json_decref(doc);
+	}
+	json_decref(schema);
+	/* a keyword outside the subset fails, not passed over */
+	schema = json_loads("{\"type\": \"integer\", \"maximum\": 3}", 0, NULL);
+	doc = json_integer(9);
+	CHECK(pft_json_check(schema, doc, err, sizeof(err)) == -1);
+	CHECK(!strcmp(err, "(the document): schema: keyword 'maximum' is not supported"));
+	json_decref(schema);
+	json_decref(doc);
+	/* the built-in schema holds the report's own document */
+	schema = json_loads(pft_report_schema_text, 0, NULL);
+	CHECK(schema != NULL);
+	{
+		struct pft_aspace *as = pft_aspace_new();
+		struct pft_report_opts o = {.by = PFT_BY_SYM, .stacks = true, .kernel = true};
+		struct pft_syms *syms = pft_syms_new(NULL);
+		struct pft_report *rep = pft_report_new(&o, as);
+		static const uint64_t kips[] = {0xffffffff81001000ull};
+		struct pft_event ev = {.type = PFT_EV_FAULT_KERNEL, .ts = 1, .tid = 5, .tgid = 5,
+				       .comm = "k", .address = 0x1000, .error_code = 2};
+
+		pft_report_set_syms(rep, syms);
+		ev.kstack = (struct pft_stack){.nr = 1, .ips = kips};
+		CHECK(pft_report_add(rep, &ev) == 0);
+		pft_report_finish(rep);
+		report = pft_report_json(rep);
+		CHECK(json_object_get(json_object_get(report, "summary"), "stacks") != json_null());
+		CHECK(pft_json_check(schema, report, err, sizeof(err)) == 0);
+		CHECK(pft_diff_check_doc(report, err, sizeof(err)) == 0);
+		json_decref(report);
+		pft_report_free(rep);
+		pft_syms_free(syms);
+		pft_aspace_free(as);
+	}
+	json_decref(schema);
+}
+
 /* Gates: what parses, what is said of what does not, and values against a document. */
 static void test_gates(void)
 {
@@ -1138,6 +1215,7 @@ int main(void)
 	test_damaged_kstack();
 	test_gates();
 	test_diff();
+	test_json_check();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
