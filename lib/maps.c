@@ -6,8 +6,11 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "internal.h"
 
 struct vma_obj {
@@ -277,12 +280,48 @@ struct pft_maps *pft_maps_load_path(const char *path, struct pft_skipped *skippe
 	return m;
 }
 
+/* A file really named "x (deleted)" reads in maps as the deleted file x: the kernel writes both
+ * alike. While the process lives, a file by the whole name, seen from its root, with the
+ * mapping's inode and device, says it is the name. (A saved maps file or a trace.dat cannot tell:
+ * there the kernel's reading stands.) */
+static int undelete_named(struct pft_maps *m, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < m->nr; i++) {
+		struct vma_obj *o = (struct vma_obj *)m->v[i];
+		char full[4200], *name;
+		struct stat sb;
+
+		if (!o->v.deleted || !o->v.path || !o->v.inode)
+			continue;
+		snprintf(full, sizeof(full), "/proc/%d/root%s (deleted)", pid, o->v.path);
+		if (stat(full, &sb) < 0 || sb.st_ino != o->v.inode ||
+		    major(sb.st_dev) != o->v.dev_major || minor(sb.st_dev) != o->v.dev_minor)
+			continue;
+		if (asprintf(&name, "%s (deleted)", o->v.name) < 0)
+			return -1;
+		/* the VMAs are new, this set's only: changed in place */
+		free((char *)o->v.name);
+		o->v.name = o->v.path = name;
+		o->v.deleted = false;
+	}
+	return 0;
+}
+
 struct pft_maps *pft_maps_load_pid(int pid)
 {
+	struct pft_maps *m;
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	return pft_maps_load_path(path, NULL);
+	m = pft_maps_load_path(path, NULL);
+	if (m && undelete_named(m, pid) < 0) {
+		pft_maps_free(m);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return m;
 }
 
 /* Binary search: the index of the first VMA that starts above addr (m->nr if none). */

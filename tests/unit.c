@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of libpftrace: parsers, decoder, classifier, aggregation. Real lines throughout. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "../lib/pftrace.h"
 #include "../lib/internal.h"
 #include "../lib/perf.h"
@@ -1108,6 +1111,60 @@ static void test_json_check(void)
 	json_decref(schema);
 }
 
+/* Maps one page of a new file named name in dir (unlinked after if unlink_it): its address. */
+static void *map_file_named(const char *dir, const char *name, bool unlink_it)
+{
+	char path[256];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, 4096) < 0)
+		return NULL;
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (unlink_it)
+		unlink(path);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* A file really named "x (deleted)" in a live process's maps is that file, not a deleted x; a
+ * deleted file stays deleted, even beside a file named like its maps line. */
+static void test_named_deleted(void)
+{
+	char dir[] = "/tmp/pftrace-unit-XXXXXX", want[300];
+	void *named, *gone, *gone2;
+	struct pft_maps *m;
+	const struct pft_vma *v;
+
+	CHECK(mkdtemp(dir) != NULL);
+	named = map_file_named(dir, "x (deleted)", false);
+	gone = map_file_named(dir, "y", true);
+	gone2 = map_file_named(dir, "z", true);
+	/* another file (another inode) now has the name the kernel shows for the deleted z */
+	CHECK(map_file_named(dir, "z (deleted)", false) != NULL);
+	CHECK(named && gone && gone2);
+	m = pft_maps_load_pid(getpid());
+	CHECK(m != NULL);
+	v = pft_maps_lookup(m, (uint64_t)(uintptr_t)named);
+	snprintf(want, sizeof(want), "%s/x (deleted)", dir);
+	CHECK(v && !v->deleted);
+	CHECK(v && !strcmp(v->path, want));
+	CHECK(v && !strcmp(v->name, want));
+	v = pft_maps_lookup(m, (uint64_t)(uintptr_t)gone);
+	snprintf(want, sizeof(want), "%s/y", dir);
+	CHECK(v && v->deleted);
+	CHECK(v && !strcmp(v->path, want));
+	v = pft_maps_lookup(m, (uint64_t)(uintptr_t)gone2);
+	snprintf(want, sizeof(want), "%s/z", dir);
+	CHECK(v && v->deleted);
+	CHECK(v && !strcmp(v->path, want));
+	pft_maps_free(m);
+	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
+	CHECK(system(want) == 0);
+}
+
 /* Gates: what parses, what is said of what does not, and values against a document. */
 static void test_gates(void)
 {
@@ -1216,6 +1273,7 @@ int main(void)
 	test_gates();
 	test_diff();
 	test_json_check();
+	test_named_deleted();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
