@@ -542,7 +542,8 @@ static const char *empty_reason(const struct pft_source_stats *st)
 	if (!st->events && st->unrecognized.count && !st->malformed.count)
 		return "no trace events found: not an ftrace text trace";
 	if (!st->events && !st->malformed.count && !st->trace_header)
-		return "no trace line found (only blank lines and comments): not an ftrace text trace";
+		return "no trace line found (only blank lines and comments): not an ftrace text "
+		       "trace";
 	return NULL;
 }
 

@@ -835,7 +835,8 @@ static void do_mmap(struct pft_aspace *as, struct proc *p, const struct pending_
 	put_vma(as, p, &t, true);
 }
 
-static void do_mremap(struct pft_aspace *as, struct proc *p, const struct pending_sys *s, int64_t ret)
+static void do_mremap(struct pft_aspace *as, struct proc *p, const struct pending_sys *s,
+		      int64_t ret)
 {
 	const struct pft_vma *old = pft_maps_lookup(p->cur, s->args[0]);
 	uint64_t new_len = (s->args[2] + 0xfff) & PFT_PAGE_MASK;

@@ -194,8 +194,7 @@ static json_t *delta_json(const struct entry *e)
 	size_t m;
 
 	for (m = 0; m < NR_METRICS; m++)
-		json_object_set_new(o, metrics[m],
-				    delta_of(e, m, &d) ? int_json(d) : json_null());
+		json_object_set_new(o, metrics[m], delta_of(e, m, &d) ? int_json(d) : json_null());
 	delta_of(e, 0, &d);
 	json_object_set_new(o, "faults_pct",
 			    e->c[0][0] > 0 ? json_real(100 * d / e->c[0][0]) : json_null());
@@ -271,7 +270,8 @@ static json_t *numbers_delta(const json_t *old, const json_t *new)
 		if (json_is_object(nv) && json_is_object(ov))
 			json_object_set_new(o, k, numbers_delta(ov, nv));
 		else if (json_is_integer(nv) && json_is_integer(ov) &&
-			 !__builtin_sub_overflow(json_integer_value(nv), json_integer_value(ov), &di))
+			 !__builtin_sub_overflow(json_integer_value(nv), json_integer_value(ov),
+						 &di))
 			json_object_set_new(o, k, json_integer(di));
 		else if (json_is_number(nv) && json_is_number(ov) &&
 			 isfinite(dr = json_number_value(nv) - json_number_value(ov)))

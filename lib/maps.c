@@ -176,8 +176,8 @@ static int build(struct pft_maps *m, struct parsed *ps, size_t n, struct pft_ski
  * longer line is read and dropped, *overlong set): its length, -1 at the end, -2 once *total
  * (bytes read so far) passes MAPS_SIZE_MAX. *nul: the line held a NUL byte (with stop_at_nul,
  * the line ends there). */
-static ssize_t read_line(FILE *f, char *buf, size_t cap, uint64_t *total, bool *overlong,
-			 bool *nul, bool stop_at_nul)
+static ssize_t read_line(FILE *f, char *buf, size_t cap, uint64_t *total, bool *overlong, bool *nul,
+			 bool stop_at_nul)
 {
 	size_t len = 0;
 	int c;

@@ -574,8 +574,9 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "kernel_counters", counters_json(rep));
 	json_object_set_new(sum, "exact_maps", json_boolean(pft_aspace_is_exact(rep->as)));
 	/* a mapping record too damaged to apply is a hole in the history like a lost one */
-	json_object_set_new(sum, "lost_mapping_records",
-			    json_integer((json_int_t)(lost_sideband + pft_aspace_bad_mappings(rep->as))));
+	json_object_set_new(
+	    sum, "lost_mapping_records",
+	    json_integer((json_int_t)(lost_sideband + pft_aspace_bad_mappings(rep->as))));
 	json_object_set_new(sum, "bad_pages", json_integer((json_int_t)bad_pages));
 	json_object_set_new(sum, "maps_checks", checks_json(rep));
 	json_object_set_new(sum, "symbols", symbols_json(rep));

@@ -2,9 +2,9 @@
 /*
  * JSON documents checked against pftrace's own JSON Schemas (man/pftrace-report.schema.json, for
  * diff's baselines), the schema files themselves being the rules: a document from another
- * machine is taken only in the shape pftrace writes. What is checked is the part of JSON Schema 2020-12 those
- * files use; a keyword outside it is an error, not a rule passed over, so a schema that starts
- * to use one fails the tests instead of checking less.
+ * machine is taken only in the shape pftrace writes. What is checked is the part of JSON Schema
+ * 2020-12 those files use; a keyword outside it is an error, not a rule passed over, so a schema
+ * that starts to use one fails the tests instead of checking less.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,12 +55,12 @@ static int failf(struct check *c, const char *fmt, ...)
 static size_t push_key(struct check *c, const char *key)
 {
 	size_t old = c->len;
-	int n = snprintf(c->path + c->len, sizeof(c->path) - c->len, "%s%s", c->len ? "." : "",
-			 key);
+	int n =
+	    snprintf(c->path + c->len, sizeof(c->path) - c->len, "%s%s", c->len ? "." : "", key);
 
 	if (n > 0)
-		c->len = c->len + (size_t)n < sizeof(c->path) ? c->len + (size_t)n
-							     : sizeof(c->path) - 1;
+		c->len =
+		    c->len + (size_t)n < sizeof(c->path) ? c->len + (size_t)n : sizeof(c->path) - 1;
 	return old;
 }
 
@@ -70,8 +70,8 @@ static size_t push_index(struct check *c, size_t i)
 	int n = snprintf(c->path + c->len, sizeof(c->path) - c->len, "[%zu]", i);
 
 	if (n > 0)
-		c->len = c->len + (size_t)n < sizeof(c->path) ? c->len + (size_t)n
-							     : sizeof(c->path) - 1;
+		c->len =
+		    c->len + (size_t)n < sizeof(c->path) ? c->len + (size_t)n : sizeof(c->path) - 1;
 	return old;
 }
 
@@ -105,7 +105,8 @@ static bool is_type(const json_t *v, const char *t)
 /* What the schema's type (and minimum) asks for, in words: "a non-negative integer or null". */
 static void expected(const json_t *schema, char *buf, size_t size)
 {
-	const json_t *type = json_object_get(schema, "type"), *min = json_object_get(schema, "minimum");
+	const json_t *type = json_object_get(schema, "type"),
+		     *min = json_object_get(schema, "minimum");
 	const json_t *t;
 	size_t i, o = 0;
 
@@ -118,17 +119,19 @@ static void expected(const json_t *schema, char *buf, size_t size)
 		name = json_string_value(t);
 		if (!name)
 			continue;
-		word = !strcmp(name, "object")	? "an object"
-		       : !strcmp(name, "array") ? "an array"
+		word = !strcmp(name, "object")	 ? "an object"
+		       : !strcmp(name, "array")	 ? "an array"
 		       : !strcmp(name, "string") ? "a string"
-		       : !strcmp(name, "integer") ? (json_is_number(min) && json_number_value(min) == 0
-							 ? "a non-negative integer"
-							 : "an integer")
+		       : !strcmp(name, "integer")
+			   ? (json_is_number(min) && json_number_value(min) == 0
+				  ? "a non-negative integer"
+				  : "an integer")
 		       : !strcmp(name, "number")  ? "a number"
 		       : !strcmp(name, "boolean") ? "true or false"
 		       : !strcmp(name, "null")	  ? "null"
 						  : name;
-		o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s", o ? " or " : "", word);
+		o += (size_t)snprintf(buf + o, o < size ? size - o : 0, "%s%s", o ? " or " : "",
+				      word);
 		if (o >= size)
 			return;
 	}
@@ -322,11 +325,13 @@ static int check_array(struct check *c, const json_t *schema, const json_t *v)
 /* The keywords known: the ones that check, and those that only say (ignored). */
 static bool known_keyword(const char *k)
 {
-	static const char *const words[] = {
-	    "type",	  "const",    "enum",	 "required", "properties", "additionalProperties",
-	    "propertyNames", "items",	 "maxItems", "minimum",	 "pattern",    "allOf",
-	    "anyOf",	  "oneOf",    "$ref",	 "$schema",	 "$id",	       "$defs",
-	    "title",	  "description", "$comment"};
+	static const char *const words[] = {"type",	     "const",	    "enum",
+					    "required",	     "properties",  "additionalProperties",
+					    "propertyNames", "items",	    "maxItems",
+					    "minimum",	     "pattern",	    "allOf",
+					    "anyOf",	     "oneOf",	    "$ref",
+					    "$schema",	     "$id",	    "$defs",
+					    "title",	     "description", "$comment"};
 	size_t i;
 
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)

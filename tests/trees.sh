@@ -63,9 +63,10 @@ check_eq "perf-compare: a stale offset explained, the other difference not" \
 run_status python3 "$ROOT/tests/perf-compare.py" <(head -2 "$F/perfcmp.perf") "$F/perfcmp.jsonl"
 check_eq "perf-compare: without it, nothing unexplained" 0 "$status"
 
-# --- make -j2 of a real multi-file C project (pftrace's own sources), under perf trace too
+# --- make -j2 of a real multi-file C project (pftrace's own sources; man/ holds the schema built
+# in), under perf trace too
 mkdir "$TMP/src"
-cp -r "$ROOT/lib" "$ROOT/cmd" "$ROOT/Makefile" "$TMP/src/"
+cp -r "$ROOT/lib" "$ROOT/cmd" "$ROOT/man" "$ROOT/Makefile" "$TMP/src/"
 rm -f "$TMP"/src/lib/*.[oda] "$TMP"/src/cmd/*.[od]
 # --sort-events: unsorted, perf takes a CPU's late faults after another CPU's exec record and names
 # pftrace's own child, before it execs make, "make" (its faults are left out of the comparison)

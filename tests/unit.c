@@ -667,8 +667,12 @@ static void test_unaligned_vma(void)
 	struct pft_aspace *as = pft_aspace_new();
 	struct pft_report_opts o = {.by = PFT_BY_VMA};
 	struct pft_report *rep;
-	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .ts = 1, .tid = 7, .tgid = 7,
-			       .comm = "prog", .error_code = 0x6};
+	struct pft_event ev = {.type = PFT_EV_FAULT_USER,
+			       .ts = 1,
+			       .tid = 7,
+			       .tgid = 7,
+			       .comm = "prog",
+			       .error_code = 0x6};
 	struct pft_event comm = {
 	    .type = PFT_EV_COMM, .ts = 1, .tid = 7, .tgid = 7, .text = "prog", .exec = true};
 	struct pft_event bad = mmap2(2, 0x7ff000000800, 0x21000, 0, 0, 3, "[anon]");
@@ -1016,8 +1020,13 @@ static void test_damaged_kstack(void)
 	struct pft_report_opts o = {.by = PFT_BY_KIND, .stacks = true, .kernel = true};
 	struct pft_syms *syms = pft_syms_new(NULL);
 	struct pft_report *rep;
-	struct pft_event ev = {.type = PFT_EV_FAULT_KERNEL, .ts = 1, .tid = 5, .tgid = 5,
-			       .comm = "k", .address = 0x563739c2f000ull, .error_code = 2};
+	struct pft_event ev = {.type = PFT_EV_FAULT_KERNEL,
+			       .ts = 1,
+			       .tid = 5,
+			       .tgid = 5,
+			       .comm = "k",
+			       .address = 0x563739c2f000ull,
+			       .error_code = 2};
 
 	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
 	fclose(f);
@@ -1092,8 +1101,13 @@ static void test_json_check(void)
 		struct pft_syms *syms = pft_syms_new(NULL);
 		struct pft_report *rep = pft_report_new(&o, as);
 		static const uint64_t kips[] = {0xffffffff81001000ull};
-		struct pft_event ev = {.type = PFT_EV_FAULT_KERNEL, .ts = 1, .tid = 5, .tgid = 5,
-				       .comm = "k", .address = 0x1000, .error_code = 2};
+		struct pft_event ev = {.type = PFT_EV_FAULT_KERNEL,
+				       .ts = 1,
+				       .tid = 5,
+				       .tgid = 5,
+				       .comm = "k",
+				       .address = 0x1000,
+				       .error_code = 2};
 
 		pft_report_set_syms(rep, syms);
 		ev.kstack = (struct pft_stack){.nr = 1, .ips = kips};
