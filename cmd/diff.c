@@ -111,17 +111,21 @@ static int parse(int argc, char **argv, struct diff_args *a)
 	return a->min_delta && min_delta(a->min_delta, &a->d) < 0 ? -1 : 0;
 }
 
-/* A saved JSON document starts with '{'; a trace never does. */
-static bool is_json(const char *path)
+/* A saved JSON document starts with '{'; a trace never does. The document is read from the
+ * same stream (a pipe, <(...), cannot be opened again from its start): f, at its '{', or NULL
+ * (a trace, or a file that does not open: the report's reader says why). */
+static FILE *open_json(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	int c = ' ';
 
 	while (f && (c = fgetc(f)) != EOF && (c == ' ' || c == '\n' || c == '\t' || c == '\r'))
 		;
+	if (f && c == '{' && ungetc(c, f) == c)
+		return f;
 	if (f)
 		fclose(f);
-	return c == '{';
+	return NULL;
 }
 
 /* One side's report document. NULL after a message. */
@@ -132,12 +136,14 @@ static json_t *side(const struct diff_args *a, char *path)
 	struct pft_aspace *as = NULL;
 	json_error_t jerr;
 	json_t *doc = NULL;
+	FILE *f;
 	int r;
 
-	if (is_json(path)) {
+	if ((f = open_json(path))) {
 		char err[400];
 
-		doc = json_load_file(path, 0, &jerr);
+		doc = json_loadf(f, 0, &jerr);
+		fclose(f);
 		if (!doc)
 			fprintf(stderr, "pftrace: '%s': not a JSON document: %s (line %d)\n", path,
 				jerr.text, jerr.line);
