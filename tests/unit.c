@@ -837,6 +837,10 @@ static void test_folded(void)
 	static const char *const kframes[] = {"exc_page_fault", "asm_exc_page_fault"};
 	static const char *const whole[] = {"leaf+0x12", "main+0x40", "_start+0x25"};
 	static const char *const cut[] = {"leaf+0x12", "main+0x40"};
+	/* whole, though the last frame is not the entry: Go's ABI suffix; a frame pointer walk
+	 * that went on past libc's start code (which keeps no frame pointer) */
+	static const char *const go[] = {"main.work+0x12", "runtime.goexit.abi0+0x1"};
+	static const char *const past[] = {"leaf+0x12", "__libc_start_call_main+0x7a", "junk"};
 	struct pft_aspace *as = pft_aspace_new();
 	struct pft_report_opts o = {.by = PFT_BY_SYM, .stack_tree = true};
 	struct pft_syms *syms = pft_syms_new(NULL);
@@ -862,6 +866,10 @@ static void test_folded(void)
 	ev.kstack.nr = 0;
 	ev.ustack = (struct pft_stack){.nr = 2, .frames = cut};
 	CHECK(pft_report_add(rep, &ev) == 0);
+	ev.ustack = (struct pft_stack){.nr = 2, .frames = go};
+	CHECK(pft_report_add(rep, &ev) == 0);
+	ev.ustack = (struct pft_stack){.nr = 3, .frames = past};
+	CHECK(pft_report_add(rep, &ev) == 0);
 	ev.ustack.nr = 0;
 	CHECK(pft_report_add(rep, &ev) == 0);
 	CHECK(pft_report_finish(rep) == 0);
@@ -870,7 +878,9 @@ static void test_folded(void)
 	fclose(out);
 	CHECK_STR(buf, "app;[no stack];[unknown] 1\n"
 		       "app;[truncated];main;leaf 1\n"
-		       "app;_start;main;leaf;asm_exc_page_fault_[k];exc_page_fault_[k] 2\n");
+		       "app;_start;main;leaf;asm_exc_page_fault_[k];exc_page_fault_[k] 2\n"
+		       "app;junk;__libc_start_call_main;leaf 1\n"
+		       "app;runtime.goexit.abi0;main.work 1\n");
 	free(buf);
 	pft_report_free(rep);
 	pft_syms_free(syms);
