@@ -807,6 +807,29 @@ static void test_perf_stacks(void)
 	free(buf);
 }
 
+/* Names as perf and gdb show them: C++, Rust legacy (its hash left out) and Rust v0; a C name
+ * and a mangled-looking one that is not stay as they are. */
+static void test_demangle(void)
+{
+	static const char *const cases[][2] = {
+	    {"_ZNSt6vectorIiSaIiEE9push_backERKi",
+	     "std::vector<int, std::allocator<int> >::push_back(int const&)"},
+	    {"_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17h0123456789abcdefE",
+	     "hashbrown::raw::RawTable<T,A>::reserve_rehash"},
+	    {"_RNvCs15kBYyAo9fc_7mycrate7example", "mycrate::example"},
+	    {"main", NULL},
+	    {"_ZN3foo", NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = pft_demangle(cases[i][0]);
+
+		CHECK(cases[i][1] ? got && !strcmp(got, cases[i][1]) : !got);
+		free(got);
+	}
+}
+
 /* The kallsyms a trace.dat keeps: the entries that name its addresses, no more. */
 static void test_kallsyms_subset(void)
 {
@@ -1044,6 +1067,7 @@ int main(void)
 	test_text_stacks();
 	test_perf_stacks();
 	test_kallsyms_subset();
+	test_demangle();
 	test_folded();
 	test_held_growth();
 	test_gates();
