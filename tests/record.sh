@@ -88,6 +88,14 @@ check_match "progress line on a tty" "pftrace: [0-9.]+ s, [0-9]+ faults, [0-9]+/
 run_status "$PFTRACE" record -d 0.6 -n 1 -p $wl
 check_eq "no progress line when stderr is not a tty" "" "$err"
 kill $wl; wait $wl 2>/dev/null || true
+# never on the line a traced process writes to: a command's output (its stderr is pftrace's), or
+# a running process's stdout on the same terminal ("... 0 lostline 2")
+script -qec "'$PFTRACE' record -n 1 -- sh -c 'for i in 1 2 3; do echo line \$i; sleep 0.6; done'" /dev/null >"$TMP/tty.out" 2>&1 || true
+check_eq "progress line: not beside a command's output" "0 line 1|line 2|line 3" \
+	"$(grep -c 'pftrace: [0-9.]* s,' "$TMP/tty.out") $(tr -d '\r' <"$TMP/tty.out" | grep '^line' | paste -sd'|')"
+script -qec "sh -c '\"$WL\" threads 1 3 & \"$PFTRACE\" record -d 1.2 -n 1 -p \$!; kill \$!'" /dev/null >"$TMP/tty.out" 2>&1 || true
+check_eq "progress line: not when a process traced with -p writes to the terminal" 0 \
+	"$(grep -c 'pftrace: [0-9.]* s,' "$TMP/tty.out")"
 
 # --- every trace.dat variant trace-cmd writes: v7 zstd (the fixture), v6, v7 uncompressed
 P=$FIX/python-threads
