@@ -152,6 +152,13 @@ check_eq "areas: the heap grown 16 times: one row with every fault" "1 256" \
 	"$(j '[.vmas[] | select(.name == "[heap]")] | "\(length) \(map(.faults) | add)"')"
 check_eq "areas: 40 overlapping mappings at one place: one row, its pages" "1 2480 120" \
 	"$(j '[.vmas[] | select(.start == "0x160000000000")] | "\(length) \(.[0].faults) \(.[0].pages)"')"
+# the heap in pieces (MADV_HUGEPAGE, then grown), shrunk by brk below both splits: the write
+# to a page of the first piece above the new end is the program's SIGSEGV, not a heap fault
+run_status "$PFTRACE" record -q --json -o "$TMP/hs.dat" -- "$WL" heapshrink "$TMP/hs.maps"
+check_eq "heap shrunk below its splits: the SIGSEGV is a no-vma fault" 1 "$(j .summary.no_vma)"
+check_eq "heap shrunk below its splits: the maps at the end agree" 0 "$(j .summary.maps_checks.disagreed)"
+run_status "$PFTRACE" report --json "$TMP/hs.dat"
+check_eq "heap shrunk below its splits, from its trace.dat: no-vma" 1 "$(j .summary.no_vma)"
 run_status "$PFTRACE" record -q --jsonl -- "$WL" areas
 check_eq "areas, per fault: each mapping as it was (7 sizes at 3 places)" 21 \
 	"$(jq -s '[.[] | select(.page | startswith("0x1600")) | .vma.start + .vma.end] | unique | length' <<<"$out")"

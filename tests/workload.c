@@ -32,6 +32,11 @@
  *        workload major PAGES FILE            PAGES pages of FILE (made, then dropped from the
  *                                             page cache) read at 0x120000000000: PAGES
  *                                             major faults (PAGES a multiple of 16)
+ *        workload heapshrink MAPS_OUT         the heap grown by 32 pages, pages 16-31 made
+ *                                             MADV_HUGEPAGE, grown by 32 more, each page
+ *                                             written, shrunk by brk to 8 pages, then page 20
+ *                                             written: 64 [heap] faults and 1 no-vma (caught);
+ *                                             then its maps to MAPS_OUT
  *        workload areas                       the heap grown by sbrk 16 times 16 pages, each
  *                                             written (256 faults in [heap]); then 40 times:
  *                                             1 to 7 x 16 pages mapped at 0x160000000000 +
@@ -327,6 +332,35 @@ static int areas(void)
 	return base == (void *)-1;
 }
 
+/* The heap in pieces, as numpy's allocations leave it: grown by 32 pages, its top 16 marked
+ * MADV_HUGEPAGE (a VMA of their own), grown by 32 more (another VMA: the flags differ), each page
+ * written; then shrunk by brk to 8 pages, below both splits. Page 20 is gone with the rest: a
+ * write there is a SIGSEGV (caught). */
+static int heapshrink(const char *maps_out)
+{
+	char *cur = sbrk(0), *base = (char *)(((unsigned long)cur + PAGE - 1) & ~(PAGE - 1));
+	struct sigaction sa = {.sa_handler = on_segv};
+	size_t i;
+
+	if (cur == (void *)-1 || sbrk(base - cur + 32 * PAGE) == (void *)-1)
+		die("sbrk");
+	if (madvise(base + 16 * PAGE, 16 * PAGE, MADV_HUGEPAGE) < 0)
+		die("madvise");
+	if (sbrk(32 * PAGE) == (void *)-1)
+		die("sbrk");
+	for (i = 0; i < 64; i++)
+		base[i * PAGE] = 1;
+	if (brk(base + 8 * PAGE) < 0)
+		die("brk");
+	/* nothing that may malloc before the write: glibc would grow the heap back over it */
+	sigaction(SIGSEGV, &sa, NULL);
+	if (!sigsetjmp(segv_jmp, 1))
+		base[20 * PAGE] = 1;
+	signal(SIGSEGV, SIG_DFL);
+	dump_maps(maps_out);
+	return 0;
+}
+
 static volatile sig_atomic_t got[4], last;
 
 static void on_sig(int sig)
@@ -414,6 +448,8 @@ int main(int argc, char **argv)
 		unlink(argv[3]);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "heapshrink"))
+		return heapshrink(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "threads"))
 		return threads(atoi(argv[2]), atof(argv[3]));
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "remap")) {
@@ -439,6 +475,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
 			"touch PAGES [MAPS_OUT] | kernel PAGES | remap FILE1 FILE2 | "
-			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE\n");
+			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE | "
+			"heapshrink MAPS_OUT\n");
 	return 2;
 }
