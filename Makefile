@@ -16,8 +16,9 @@ $(error missing libraries: $(MISSING) -- run scripts/install-deps.sh (Debian/Ubu
 endif
 
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-# libstdc++: __cxa_demangle, the C++ ABI's own demangler, for C++ function names; libm: log1p
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lstdc++ -lm
+# libiberty (binutils' and GCC's demangler, no pkg-config file): C++ and Rust function names;
+# libm: log1p
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -liberty -lm
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS    ?= -O2 -g

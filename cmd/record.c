@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
@@ -295,6 +296,28 @@ static int exit_status(const struct record_args *a, struct pft_record *rec, int 
 	return base == EXIT_OK && ret == EXIT_GATE ? EXIT_GATE : base;
 }
 
+/* The progress line redraws one line of stderr's terminal: it is drawn only where no traced
+ * process writes to that terminal, or their lines and it would share one ("... 0 lostline 2").
+ * A command writes to it (its stderr is pftrace's); a running process's stdout and stderr are
+ * looked at. */
+static bool progress_line(const struct record_args *a)
+{
+	struct stat tty, st;
+	char path[64];
+	size_t i;
+	int fd;
+
+	if (a->quiet || !isatty(STDERR_FILENO) || fstat(STDERR_FILENO, &tty) < 0 || a->argv)
+		return false;
+	for (i = 0; i < a->targets.n; i++)
+		for (fd = 1; fd <= 2; fd++) {
+			snprintf(path, sizeof(path), "/proc/%d/fd/%d", a->targets.v[i], fd);
+			if (!stat(path, &st) && S_ISCHR(st.st_mode) && st.st_rdev == tty.st_rdev)
+				return false;
+		}
+	return true;
+}
+
 static int run(struct record_args *a)
 {
 	struct pft_report_opts ro = out_report_opts(&a->out);
@@ -338,7 +361,7 @@ static int run(struct record_args *a)
 		goto out;
 	pft_report_set_syms(rep, a->out.syms);
 	pft_report_set_sink(rep, on_fault, &c);
-	c.progress = !a->quiet && isatty(STDERR_FILENO);
+	c.progress = progress_line(a);
 	clock_gettime(CLOCK_MONOTONIC, &c.start);
 	c.last_tick = c.start;
 	s = pft_record_start(c.rec);

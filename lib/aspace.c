@@ -858,20 +858,24 @@ static void do_mremap(struct pft_aspace *as, struct proc *p, const struct pendin
  * kernel's records, growth is recorded: only a shrink (an unmap) is left to do here. */
 static void do_brk(struct pft_aspace *as, struct proc *p, const struct pending_sys *s, int64_t ret)
 {
-	const struct pft_vma *heap = NULL;
+	const struct pft_vma *heap = NULL, *v;
 	struct pft_vma t = {0};
-	uint64_t end = ((uint64_t)ret + 0xfff) & PFT_PAGE_MASK;
+	uint64_t end = ((uint64_t)ret + 0xfff) & PFT_PAGE_MASK, lo = UINT64_MAX;
 	size_t i;
 
 	p->brk_end = (uint64_t)ret;
+	/* the heap may be in pieces (madvise, mprotect split it): from the lowest to the last */
 	for (i = 0; i < pft_maps_count(p->cur); i++)
-		if (!strcmp(pft_maps_at(p->cur, i)->name, "[heap]"))
-			heap = pft_maps_at(p->cur, i);
+		if (!strcmp((v = pft_maps_at(p->cur, i))->name, "[heap]")) {
+			heap = v;
+			lo = v->start < lo ? v->start : lo;
+		}
 	/* brk(0) with no heap yet returns where it will start (glibc's first call) */
 	if (!s->args[0] && !heap)
 		p->brk_start = (uint64_t)ret;
+	/* a shrink unmaps all of [new end, old end), every piece of the heap there */
 	if (heap && end < heap->end) {
-		pft_maps_unmap(p->cur, end > heap->start ? end : heap->start, heap->end);
+		pft_maps_unmap(p->cur, end > lo ? end : lo, heap->end);
 		return;
 	}
 	if (s->recorded || (p->exact && !heap))

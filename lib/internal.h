@@ -61,6 +61,10 @@ int pft_maps_insert(struct pft_maps *m, const struct pft_vma *tmpl);
 /* New permissions "rwx" (3 chars) for [start, end). */
 int pft_maps_protect(struct pft_maps *m, uint64_t start, uint64_t end, const char *rwx);
 
+/* A C++ or Rust (legacy and v0) symbol's name as people write it, malloc'd (the caller frees),
+ * or NULL if name is not mangled or cannot be demangled. */
+char *pft_demangle(const char *name);
+
 /* Records one skipped line. */
 void pft_skip(struct pft_skipped *sk, uint64_t line, const char *text, size_t len);
 

@@ -30,6 +30,7 @@ static const char *const entries[] = {
     "thread_start",
     "runtime.goexit",
     "runtime.rt0_go",
+    "runtime.mstart",
 };
 
 static bool tracer_frame(const char *function)
@@ -40,12 +41,29 @@ static bool tracer_frame(const char *function)
 			    !strcmp(function, "ftrace_trace_stack"));
 }
 
+/* Go's assembly functions carry their ABI as a suffix (runtime.goexit.abi0). */
 static bool is_entry(const char *function)
+{
+	size_t i, len;
+
+	for (i = 0; function && i < sizeof(entries) / sizeof(entries[0]); i++) {
+		len = strlen(entries[i]);
+		if (!strncmp(function, entries[i], len) &&
+		    (!function[len] || !strncmp(function + len, ".abi", 4)))
+			return true;
+	}
+	return false;
+}
+
+/* A user stack is whole when one of its frames is where threads start: a frame pointer walk
+ * goes on past it (libc's start code keeps no frame pointer, so the next "frame" is whatever
+ * its register held), which does not make it cut short. */
+static bool reaches_entry(const struct pft_frame *frames, size_t from, size_t n)
 {
 	size_t i;
 
-	for (i = 0; function && i < sizeof(entries) / sizeof(entries[0]); i++)
-		if (!strcmp(function, entries[i]))
+	for (i = n; i > from; i--)
+		if (is_entry(frames[i - 1].sym.function))
 			return true;
 	return false;
 }
@@ -95,7 +113,7 @@ int pft_rep_stack(struct pft_report *rep, struct pft_fault *f)
 	const struct pft_event *ev = f->ev;
 	const struct pft_stack *k = &ev->kstack, *u = &ev->ustack;
 	struct pft_stack unwound = {0};
-	size_t i, n = 0;
+	size_t i, n = 0, user;
 
 	f->stack = NULL;
 	f->stack_depth = 0;
@@ -120,6 +138,7 @@ int pft_rep_stack(struct pft_report *rep, struct pft_fault *f)
 			break;
 		n += n || !tracer_frame(rep->frames[n].sym.function);
 	}
+	user = n;
 	for (i = 0; i < u->nr; i++) {
 		if (!name_frame(rep, f, u, i, i > 0 || k->nr || ev->type == PFT_EV_FAULT_KERNEL,
 				&rep->frames[n]))
@@ -130,7 +149,7 @@ int pft_rep_stack(struct pft_report *rep, struct pft_fault *f)
 		return 0;
 	f->stack = rep->frames;
 	f->stack_depth = n;
-	f->stack_truncated = u->nr && !is_entry(rep->frames[n - 1].sym.function);
+	f->stack_truncated = u->nr && !reaches_entry(rep->frames, user, n);
 	rep->stacks_seen++;
 	rep->stacks_truncated += f->stack_truncated;
 	return 0;

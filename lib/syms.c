@@ -29,13 +29,12 @@
 #include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
+#include <libiberty/demangle.h>
 #include "internal.h"
 
 #define MAX_BUILD_ID 64
 #define VCACHE	     256
 
-/* libstdc++'s demangler (the C++ ABI's): malloc'd, status 0 on success */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 enum file_state {
 	FILE_UNOPENED,
@@ -379,13 +378,21 @@ static const char *keep(struct pft_syms *s, const char *text)
 	return str(s, id);
 }
 
+char *pft_demangle(const char *name)
+{
+	/* C++ and Rust (legacy, _ZN...17h<hash>E, and v0, _R...) as people write them, as
+	 * perf and gdb show them: libiberty's demangler, which the toolchain's own tools use */
+	if (strncmp(name, "_Z", 2) && strncmp(name, "_R", 2))
+		return NULL;
+	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_AUTO);
+}
+
 static void name_in_file(struct pft_syms *s, struct symfile *f, uint64_t off, struct pft_symbol *r)
 {
 	GElf_Addr addr, sym_off;
 	GElf_Sym sym;
 	const char *name, *src, *at;
 	char *plain = NULL;
-	int status = -1;
 	Dwfl_Line *line;
 	int lineno = 0;
 	char buf[4200];
@@ -400,9 +407,7 @@ static void name_in_file(struct pft_syms *s, struct symfile *f, uint64_t off, st
 		snprintf(buf, sizeof(buf), "%.*s", (int)(at - name), name);
 		name = buf;
 	}
-	/* C++ (and Rust's legacy) names as people write them */
-	if (!strncmp(name, "_Z", 2) && (plain = __cxa_demangle(name, NULL, NULL, &status)) &&
-	    status == 0)
+	if ((plain = pft_demangle(name)))
 		name = plain;
 	r->function = keep(s, name);
 	free(plain);

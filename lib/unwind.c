@@ -194,6 +194,7 @@ int pft_syms_unwind(struct pft_syms *s, struct pft_aspace *as, int pid, uint64_t
 	struct pft_unwinder **up = pft_syms_unwinder(s);
 	struct unw_ctx c = {s, as, pid, ts, dump, ips, 0, max, false, false};
 	struct unw_proc *p;
+	size_t n;
 	int tries;
 
 	if (!*up && !(*up = calloc(1, sizeof(**up))))
@@ -208,9 +209,14 @@ int pft_syms_unwind(struct pft_syms *s, struct pft_aspace *as, int pid, uint64_t
 			continue;
 		}
 		dwfl_getthread_frames(p->dwfl, pid, frame, p->ctx);
-		if (p->ctx->stale)
-			drop(p); /* the next fault of pid begins again */
-		return (int)p->ctx->n;
+		n = p->ctx->n; /* drop() frees the context */
+		if (!p->ctx->stale)
+			return (int)n;
+		/* a caller's module is another file now (a dlclose, then a dlopen at the same
+		 * address): the walk stopped there, so it begins again with a new Dwfl */
+		drop(p);
+		if (tries)
+			return (int)n;
 	}
 	return -1;
 }

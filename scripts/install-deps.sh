@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what pftrace needs to build and test (Debian/Ubuntu, as root).
 #   build:  libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev
-#           libdw-dev libelf-dev (elfutils: naming code) pkg-config gcc make
+#           libdw-dev libelf-dev (elfutils: naming code) libiberty-dev (demangling C++ and Rust)
+#           pkg-config gcc make
 #   tests:  jq (JSON checks), trace-cmd (interop), valgrind, clang + libclang-rt-dev (libFuzzer),
 #           bsdutils (script: a terminal for the progress line and ^C), bc (benchmark scripts),
 #           linux-perf (perf trace: the peer pftrace is checked against), python3 (workloads),
@@ -10,7 +11,7 @@
 #           python3-jsonschema (the JSON Schemas against real output), clickhouse-server and
 #           clickhouse-client (the fleet example)
 # Fedora: dnf install libtracefs-devel libtraceevent-devel libtracecmd-devel jansson-devel libzstd-devel \
-#         elfutils-devel \
+#         elfutils-devel binutils-devel \
 #         pkgconf-pkg-config gcc make jq trace-cmd clang
 set -e
 SUDO=
@@ -20,6 +21,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
 	gcc make pkg-config libc6-dev \
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev \
-	libdw-dev libelf-dev \
+	libdw-dev libelf-dev libiberty-dev \
 	jq trace-cmd valgrind clang libclang-rt-dev bsdutils bc linux-perf python3 procps perl \
 	debuginfod elfutils python3-jsonschema clickhouse-server clickhouse-client >/dev/null

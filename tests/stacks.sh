@@ -133,6 +133,26 @@ check_eq "dwarf: memset's caller (a function with no frame pointer hides it)" "t
 "$PFTRACE" report --folded "$TMP/d.dat" >"$TMP/dwarf-dat.folded"
 check_eq "dwarf: from its trace.dat" "$N $M $K" "$(chains "$TMP/dwarf-dat.folded")"
 
+# --- DWARF after a dlclose and a dlopen of another library at the same address: the walk of a
+# fault in memset (libc, the same module) whose caller is in the new library meets the old one's
+# module (-z noseparate-code: the loader's read of the new library's symbols maps its code by
+# fault-around, so no fault in the library itself comes first). The unwinder read its freed
+# context there (exit 139); each of the 64 faults is named whole, live and from the trace.dat.
+DL=$FIX/dlswap
+for x in a:first_lib b:second_lib; do
+	cc -O1 -shared -fPIC -DNAME=${x#*:} -Wl,-z,noseparate-code -o "$TMP/lib${x%%:*}.so" "$DL/lib.c"
+done
+cc -O1 -o "$TMP/dlmain" "$DL/main.c" -ldl
+dlwhole=';_start;__libc_start_main;__libc_start_call_main;main;run;second_lib;__memset[a-z0-9_]*$'
+run_status "$PFTRACE" record -q --stacks=dwarf --folded -o "$TMP/dl.dat" -- "$TMP/dlmain" "$TMP/liba.so" "$TMP/libb.so"
+check_eq "dwarf, a library replaced at its address: exit status" 0 "$status"
+echo "$out" >"$TMP/dl-live.folded"
+check_eq "dwarf, a library replaced at its address: 64 whole stacks through it" 64 "$(fold "$TMP/dl-live.folded" "$dlwhole")"
+run_status "$PFTRACE" report --folded "$TMP/dl.dat"
+check_eq "dwarf, a library replaced at its address, offline: exit status" 0 "$status"
+echo "$out" >"$TMP/dl-dat.folded"
+check_eq "dwarf, a library replaced at its address, offline: 64 whole stacks" 64 "$(fold "$TMP/dl-dat.folded" "$dlwhole")"
+
 # --- a fault in kernel code (read() into fresh pages), named from kallsyms, live and offline
 run_status "$PFTRACE" record -q -k --stacks=kernel --by sym --json -o "$TMP/k.dat" -- "$ROOT/tests/workload" kernel 64
 kfun=$(j '[.groups[] | select(.file == "[kernel]" and .faults == 64)][0].function')

@@ -874,6 +874,29 @@ static void test_perf_stacks(void)
 	free(buf);
 }
 
+/* Names as perf and gdb show them: C++, Rust legacy (its hash left out) and Rust v0; a C name
+ * and a mangled-looking one that is not stay as they are. */
+static void test_demangle(void)
+{
+	static const char *const cases[][2] = {
+	    {"_ZNSt6vectorIiSaIiEE9push_backERKi",
+	     "std::vector<int, std::allocator<int> >::push_back(int const&)"},
+	    {"_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17h0123456789abcdefE",
+	     "hashbrown::raw::RawTable<T,A>::reserve_rehash"},
+	    {"_RNvCs15kBYyAo9fc_7mycrate7example", "mycrate::example"},
+	    {"main", NULL},
+	    {"_ZN3foo", NULL},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = pft_demangle(cases[i][0]);
+
+		CHECK(cases[i][1] ? got && !strcmp(got, cases[i][1]) : !got);
+		free(got);
+	}
+}
+
 /* The kallsyms a trace.dat keeps: the entries that name its addresses, no more. */
 static void test_kallsyms_subset(void)
 {
@@ -904,6 +927,10 @@ static void test_folded(void)
 	static const char *const kframes[] = {"exc_page_fault", "asm_exc_page_fault"};
 	static const char *const whole[] = {"leaf+0x12", "main+0x40", "_start+0x25"};
 	static const char *const cut[] = {"leaf+0x12", "main+0x40"};
+	/* whole, though the last frame is not the entry: Go's ABI suffix; a frame pointer walk
+	 * that went on past libc's start code (which keeps no frame pointer) */
+	static const char *const go[] = {"main.work+0x12", "runtime.goexit.abi0+0x1"};
+	static const char *const past[] = {"leaf+0x12", "__libc_start_call_main+0x7a", "junk"};
 	struct pft_aspace *as = pft_aspace_new();
 	struct pft_report_opts o = {.by = PFT_BY_SYM, .stack_tree = true};
 	struct pft_syms *syms = pft_syms_new(NULL);
@@ -929,6 +956,10 @@ static void test_folded(void)
 	ev.kstack.nr = 0;
 	ev.ustack = (struct pft_stack){.nr = 2, .frames = cut};
 	CHECK(pft_report_add(rep, &ev) == 0);
+	ev.ustack = (struct pft_stack){.nr = 2, .frames = go};
+	CHECK(pft_report_add(rep, &ev) == 0);
+	ev.ustack = (struct pft_stack){.nr = 3, .frames = past};
+	CHECK(pft_report_add(rep, &ev) == 0);
 	ev.ustack.nr = 0;
 	CHECK(pft_report_add(rep, &ev) == 0);
 	CHECK(pft_report_finish(rep) == 0);
@@ -937,7 +968,9 @@ static void test_folded(void)
 	fclose(out);
 	CHECK_STR(buf, "app;[no stack];[unknown] 1\n"
 		       "app;[truncated];main;leaf 1\n"
-		       "app;_start;main;leaf;asm_exc_page_fault_[k];exc_page_fault_[k] 2\n");
+		       "app;_start;main;leaf;asm_exc_page_fault_[k];exc_page_fault_[k] 2\n"
+		       "app;junk;__libc_start_call_main;leaf 1\n"
+		       "app;runtime.goexit.abi0;main.work 1\n");
 	free(buf);
 	pft_report_free(rep);
 	pft_syms_free(syms);
@@ -1281,6 +1314,7 @@ int main(void)
 	test_text_stacks();
 	test_perf_stacks();
 	test_kallsyms_subset();
+	test_demangle();
 	test_folded();
 	test_held_growth();
 	test_damaged_kstack();

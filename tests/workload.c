@@ -6,6 +6,8 @@
  *   0x100000000000  anon rw-p, 4 MiB: every page written once      -> 1024 anon-first-touch (write)
  *   0x110000000000  anon rw-p, 64 pages: read, then written        ->   64 anon-first-touch (read)
  *                                                                       + 64 cow (zero page)
+ *                   (or 0 cow where the kernel allocates at the read: MAPS_OUT.zero has the
+ *                    fault counts of the reads and of the writes, as the kernel counted them)
  *   0x120000000000  DATAFILE r--p, 2 MiB, dropped from the page cache, MADV_RANDOM, every page read
  *                                                                  ->  512 file-read
  *   0x130000000000  one page mapped, unmapped, then touched        ->    1 no-vma (SIGSEGV, caught)
@@ -30,6 +32,11 @@
  *        workload major PAGES FILE            PAGES pages of FILE (made, then dropped from the
  *                                             page cache) read at 0x120000000000: PAGES
  *                                             major faults (PAGES a multiple of 16)
+ *        workload heapshrink MAPS_OUT         the heap grown by 32 pages, pages 16-31 made
+ *                                             MADV_HUGEPAGE, grown by 32 more, each page
+ *                                             written, shrunk by brk to 8 pages, then page 20
+ *                                             written: 64 [heap] faults and 1 no-vma (caught);
+ *                                             then its maps to MAPS_OUT
  *        workload areas                       the heap grown by sbrk 16 times 16 pages, each
  *                                             written (256 faults in [heap]); then 40 times:
  *                                             1 to 7 x 16 pages mapped at 0x160000000000 +
@@ -44,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,17 +87,38 @@ static void anon_write(void)
 		p[i] = 1;
 }
 
-static void zero_page_cow(void)
+static long minflt(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		die("getrusage");
+	return ru.ru_minflt;
+}
+
+/* Reads 64 fresh pages, then writes them. Most kernels map the shared zero page for the reads,
+ * and each write copies it; some allocate a page at the read (no zero page: the writes take no
+ * fault). What this kernel did goes to OUT as "READ_FAULTS WRITE_FAULTS", its own counts, so
+ * that the tests expect what the kernel did, not what one kernel does. */
+static void zero_page_cow(const char *out)
 {
 	size_t len = 64 * PAGE, i;
 	volatile char *p =
 	    map_at(0x110000000000ul, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	long before, mid, after;
 	int sum = 0;
+	FILE *f;
 
+	before = minflt();
 	for (i = 0; i < len; i += PAGE)
 		sum += p[i]; /* maps the shared zero page read-only */
+	mid = minflt();
 	for (i = 0; i < len; i += PAGE)
 		p[i] = (char)sum + 1; /* write-protection fault: copy on write */
+	after = minflt();
+	if (!(f = fopen(out, "w")) || fprintf(f, "%ld %ld\n", mid - before, after - mid) < 0 ||
+	    fclose(f))
+		die(out);
 }
 
 /* A file of len bytes of 'x', out of the page cache: each read of it is a real page-in, and
@@ -303,6 +332,35 @@ static int areas(void)
 	return base == (void *)-1;
 }
 
+/* The heap in pieces, as numpy's allocations leave it: grown by 32 pages, its top 16 marked
+ * MADV_HUGEPAGE (a VMA of their own), grown by 32 more (another VMA: the flags differ), each page
+ * written; then shrunk by brk to 8 pages, below both splits. Page 20 is gone with the rest: a
+ * write there is a SIGSEGV (caught). */
+static int heapshrink(const char *maps_out)
+{
+	char *cur = sbrk(0), *base = (char *)(((unsigned long)cur + PAGE - 1) & ~(PAGE - 1));
+	struct sigaction sa = {.sa_handler = on_segv};
+	size_t i;
+
+	if (cur == (void *)-1 || sbrk(base - cur + 32 * PAGE) == (void *)-1)
+		die("sbrk");
+	if (madvise(base + 16 * PAGE, 16 * PAGE, MADV_HUGEPAGE) < 0)
+		die("madvise");
+	if (sbrk(32 * PAGE) == (void *)-1)
+		die("sbrk");
+	for (i = 0; i < 64; i++)
+		base[i * PAGE] = 1;
+	if (brk(base + 8 * PAGE) < 0)
+		die("brk");
+	/* nothing that may malloc before the write: glibc would grow the heap back over it */
+	sigaction(SIGSEGV, &sa, NULL);
+	if (!sigsetjmp(segv_jmp, 1))
+		base[20 * PAGE] = 1;
+	signal(SIGSEGV, SIG_DFL);
+	dump_maps(maps_out);
+	return 0;
+}
+
 static volatile sig_atomic_t got[4], last;
 
 static void on_sig(int sig)
@@ -379,14 +437,19 @@ static int churn(double secs)
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pattern")) {
+		char zero_out[4096];
+
+		snprintf(zero_out, sizeof(zero_out), "%s.zero", argv[2]);
 		anon_write();
-		zero_page_cow();
+		zero_page_cow(zero_out);
 		file_read(argv[3], 2ul << 20);
 		no_vma();
 		dump_maps(argv[2]);
 		unlink(argv[3]);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "heapshrink"))
+		return heapshrink(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "threads"))
 		return threads(atoi(argv[2]), atof(argv[3]));
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "remap")) {
@@ -412,6 +475,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
 			"touch PAGES [MAPS_OUT] | kernel PAGES | remap FILE1 FILE2 | "
-			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE\n");
+			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE | "
+			"heapshrink MAPS_OUT\n");
 	return 2;
 }
