@@ -367,12 +367,21 @@ void out_free(struct out_opts *o)
 	free(o->maps);
 }
 
+void out_say(const char *msg)
+{
+	fputs("pftrace: ", stderr);
+	pft_put_text(stderr, msg, PFT_TEXT_TERM, 0);
+	fputc('\n', stderr);
+}
+
 static void warn_skipped(const char *name, const char *what, const struct pft_skipped *sk)
 {
-	if (sk->count)
-		fprintf(stderr,
-			"pftrace: %s: skipped %" PRIu64 " %s (first: line %" PRIu64 ": %s)\n", name,
-			sk->count, what, sk->first_line, sk->first_text);
+	if (!sk->count)
+		return;
+	fprintf(stderr, "pftrace: %s: skipped %" PRIu64 " %s (first: line %" PRIu64 ": ", name,
+		sk->count, what, sk->first_line);
+	pft_put_text(stderr, sk->first_text, PFT_TEXT_TERM, 0);
+	fputs(")\n", stderr);
 }
 
 /* Without --maps: today's /proc/PID/maps, for a pid that is alive and still runs the comm the
@@ -386,19 +395,19 @@ static int live_snapshot(void *data, struct pft_aspace *as, int pid, const char 
 	if (pft_proc_comm(pid, now, sizeof(now)) < 0)
 		return -1;
 	if (strcmp(now, comm)) {
-		fprintf(stderr,
-			"pftrace: pid %d is alive but runs '%s', not '%s' as in the trace: "
-			"its maps are not used\n",
-			pid, now, comm);
+		fprintf(stderr, "pftrace: pid %d is alive but runs '", pid);
+		pft_put_text(stderr, now, PFT_TEXT_TERM, 0);
+		fputs("', not '", stderr);
+		pft_put_text(stderr, comm, PFT_TEXT_TERM, 0);
+		fputs("' as in the trace: its maps are not used\n", stderr);
 		return -1;
 	}
 	m = pft_maps_load_pid(pid);
 	if (!m)
 		return -1;
-	fprintf(
-	    stderr,
-	    "pftrace: no --maps: using today's /proc/%d/maps (%s), not the maps at trace time\n",
-	    pid, comm);
+	fprintf(stderr, "pftrace: no --maps: using today's /proc/%d/maps (", pid);
+	pft_put_text(stderr, comm, PFT_TEXT_TERM, 0);
+	fputs("), not the maps at trace time\n", stderr);
 	return pft_aspace_add_snapshot(as, pid, PFT_NO_TS, m, NULL) < 0 ? -1 : 0;
 }
 
@@ -422,8 +431,10 @@ int out_maps(const struct out_opts *o, struct pft_aspace *as)
 		struct pft_maps *m = pft_maps_load_path(o->maps[i].path, &sk);
 
 		if (!m && errno == EINVAL) {
-			fprintf(stderr, "pftrace: '%s': not a maps file (line %" PRIu64 ": %s)\n",
-				o->maps[i].path, sk.first_line, sk.first_text);
+			fprintf(stderr, "pftrace: '%s': not a maps file (line %" PRIu64 ": ",
+				o->maps[i].path, sk.first_line);
+			pft_put_text(stderr, sk.first_text, PFT_TEXT_TERM, 0);
+			fputs(")\n", stderr);
 			return -1;
 		}
 		/* what `cat /proc/PID/maps` gives once the process is gone: every fault would be

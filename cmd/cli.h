@@ -135,6 +135,10 @@ unsigned int out_gate_tables(const struct gates *g);
 int out_gates(const struct gates *g, const json_t *doc, const struct pft_report *rep);
 void gates_free(struct gates *g);
 
+/* "pftrace: MSG" on stderr, MSG escaped for a terminal: the library's messages quote comms and
+ * paths that traced processes chose. */
+void out_say(const char *msg);
+
 /* Warns about what a source skipped or lost. */
 void out_source_warnings(const struct pft_source *src);
 /* Gives rep the kernel's counters per process that src has. -1 (said) on ENOMEM. */

@@ -193,7 +193,7 @@ static void on_notice(void *data, const char *msg)
 
 	if (!c->a->quiet || !strncmp(msg, "removed instance", 16) ||
 	    !strncmp(msg, "cannot remove instance", 22))
-		fprintf(stderr, "pftrace: %s\n", msg);
+		out_say(msg);
 }
 
 /* Each fault, once complete: counted for the progress line, and streamed (--jsonl). */
@@ -366,12 +366,12 @@ static int run(struct record_args *a)
 	c.last_tick = c.start;
 	s = pft_record_start(c.rec);
 	if (s > 0) { /* the command could not run: its status says why (127, 126) */
-		fprintf(stderr, "pftrace: %s\n", pft_record_error(c.rec));
+		out_say(pft_record_error(c.rec));
 		ret = 0;
 		goto out;
 	}
 	if (s < 0) {
-		fprintf(stderr, "pftrace: %s\n", pft_record_error(c.rec));
+		out_say(pft_record_error(c.rec));
 		goto out;
 	}
 	src = pft_record_source(c.rec);

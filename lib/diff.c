@@ -440,29 +440,34 @@ int pft_render_diff(const json_t *d, bool md, FILE *out)
 	const char *by = json_string_value(json_object_get(d, "by"));
 	size_t i;
 
-	if (md)
-		fprintf(
-		    out,
-		    "### pftrace diff by %s\n\n| | old | new | change |\n|---|---:|---:|---:|\n",
-		    by);
-	else
-		fprintf(out, "diff by %s: OLD %s, NEW %s\n", by,
-			str(json_array_get(inputs[0], 0), "name")
-			    ? str(json_array_get(inputs[0], 0), "name")
-			    : "?",
-			str(json_array_get(inputs[1], 0), "name")
-			    ? str(json_array_get(inputs[1], 0), "name")
-			    : "?");
+	/* names came from the runs (and a baseline from another machine): escaped for the sink */
+	if (md) {
+		fputs("### pftrace diff by ", out);
+		pft_put_text(out, by, PFT_TEXT_MD, 0);
+		fputs("\n\n| | old | new | change |\n|---|---:|---:|---:|\n", out);
+	} else {
+		fputs("diff by ", out);
+		pft_put_text(out, by, PFT_TEXT_TERM, 0);
+		for (i = 0; i < 2; i++) {
+			const char *name = str(json_array_get(inputs[i], 0), "name");
+
+			fputs(i ? ", NEW " : ": OLD ", out);
+			pft_put_text(out, name ? name : "?", PFT_TEXT_TERM, 0);
+		}
+		fputc('\n', out);
+	}
 	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		summary_line(d, lines[i], md, out);
-	if (md)
-		fprintf(out,
-			"\n| %s | old faults | new faults | change | %% | old major | new major | "
-			"major change |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
-			by);
-	else
+	if (md) {
+		fputs("\n| ", out);
+		pft_put_text(out, by, PFT_TEXT_MD, 0);
+		fputs(" | old faults | new faults | change | % | old major | new major | "
+		      "major change |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
+		      out);
+	} else {
 		fprintf(out, "\n%9s %9s %9s %8s %8s %8s %8s  %s\n", "OLD", "NEW", "DELTA", "%",
 			"MAJ-OLD", "MAJ-NEW", "MAJ-DLT", "KEY");
+	}
 	json_array_foreach(rows, i, row)
 	{
 		const json_t *o = json_object_get(row, "old"), *n = json_object_get(row, "new"),
@@ -472,8 +477,7 @@ int pft_render_diff(const json_t *d, bool md, FILE *out)
 
 		if (md) {
 			fputs("| ", out);
-			for (; key && *key; key++) /* a | would end the cell */
-				fputs(*key == '|' ? "\\|" : (char[]){*key, 0}, out);
+			pft_put_text(out, key, PFT_TEXT_MD, 0);
 			fputs(" | ", out);
 		}
 		put_num(out, json_object_get(o, "faults"), false, md ? 0 : 9);
@@ -492,10 +496,13 @@ int pft_render_diff(const json_t *d, bool md, FILE *out)
 		put_num(out, json_object_get(n, "major"), false, md ? 0 : 8);
 		fputs(md ? " | " : " ", out);
 		put_num(out, json_object_get(dl, "major"), true, md ? 0 : 8);
-		if (md)
+		if (md) {
 			fputs(" |\n", out);
-		else
-			fprintf(out, "  %s\n", str(row, "key"));
+		} else {
+			fputs("  ", out);
+			pft_put_text(out, key, PFT_TEXT_TERM, 0);
+			fputc('\n', out);
+		}
 	}
 	fflush(out);
 	return ferror(out) ? -1 : 0;

@@ -45,29 +45,6 @@ struct flame {
 	double height;
 };
 
-static void put_escaped(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			/* control bytes are not XML */
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
-		}
-	}
-}
-
 static enum pft_kind top_kind(const struct stack_node *n)
 {
 	int k, best = 0;
@@ -135,13 +112,13 @@ static void frame(struct flame *fl, uint32_t node, double x, int depth)
 	const struct stack_node *n = &fl->rep->tree.nodes[node];
 	double w = (double)n->total * fl->scale, y = fl->height - PAD - (depth + 1) * FRAME_H;
 	const char *name = name_of(fl, node);
-	size_t fit = (size_t)((w - 6) / CHAR_W), len = strlen(name);
+	size_t fit = (size_t)((w - 6) / CHAR_W), len = pft_text_cols(name, PFT_TEXT_XML);
 	char major[8], kind[8];
 
 	major_colour(n, major, sizeof(major));
 	kind_shade(n, name, kind, sizeof(kind));
 	fprintf(fl->out, "<g class=\"f\"><title>");
-	put_escaped(fl->out, name);
+	pft_put_text(fl->out, name, PFT_TEXT_XML, 0);
 	fprintf(fl->out,
 		"%s (%" PRIu64 " fault%s, %.2f%%; %" PRIu64 " major; most %s)</title>"
 		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
@@ -152,13 +129,10 @@ static void frame(struct flame *fl, uint32_t node, double x, int depth)
 	if (fit >= 3) {
 		fprintf(fl->out, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + 12);
 		if (len > fit) {
-			char cut[512];
-
-			snprintf(cut, sizeof(cut), "%.*s..", (int)(fit - 2 < 500 ? fit - 2 : 500),
-				 name);
-			put_escaped(fl->out, cut);
+			pft_put_text(fl->out, name, PFT_TEXT_XML, fit - 2);
+			fputs("..", fl->out);
 		} else {
-			put_escaped(fl->out, name);
+			pft_put_text(fl->out, name, PFT_TEXT_XML, 0);
 		}
 		fputs("</text>", fl->out);
 	}

@@ -74,22 +74,6 @@ static void major_ramp(double share, char *buf, size_t size)
 		 (int)(245 - 215 * share));
 }
 
-static void put_escaped(FILE *out, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '&')
-			fputs("&amp;", out);
-		else if (*s == '<')
-			fputs("&lt;", out);
-		else if (*s == '>')
-			fputs("&gt;", out);
-		else if (*s == '"')
-			fputs("&quot;", out);
-		else
-			fputc((unsigned char)*s < 0x20 ? '?' : *s, out);
-	}
-}
-
 struct heatmap {
 	const struct pft_report *rep;
 	uint32_t bands[BANDS]; /* area row of each band */
@@ -169,6 +153,10 @@ static void bin(struct heatmap *hm)
 		ab = p->addr >= g->lo && p->addr < g->hi
 			 ? (int)((double)(p->addr - g->lo) / (double)span * ABINS)
 			 : 0;
+		/* a double has 53 bits: past them (a span over ~104 days of ns, an area over
+		 * 8 PiB) the quotient of the last point rounds up to 1 */
+		tb = tb < TBINS ? tb : TBINS - 1;
+		ab = ab < ABINS ? ab : ABINS - 1;
 		hm->count[b][ab][tb] += (uint32_t)h->stride;
 		hm->major[b][ab][tb] += p->major ? (uint32_t)h->stride : 0;
 		hm->shown += h->stride;
@@ -203,18 +191,21 @@ static void band(const struct heatmap *hm, int b, FILE *out)
 
 	fprintf(out, "<text x=\"10\" y=\"%.1f\" class=\"name\">", y + 14);
 	/* a long path: its end says more than its start */
-	if (strlen(g->vma->name) > NAME_MAX_CHARS) {
+	if (pft_text_cols(g->vma->name, PFT_TEXT_XML) > NAME_MAX_CHARS) {
 		fputs("...", out);
-		put_escaped(out, g->vma->name + strlen(g->vma->name) - (NAME_MAX_CHARS - 3));
+		pft_put_text(out, pft_text_tail(g->vma->name, NAME_MAX_CHARS - 3), PFT_TEXT_XML, 0);
 	} else {
-		put_escaped(out, g->vma->name);
+		pft_put_text(out, g->vma->name, PFT_TEXT_XML, 0);
 	}
+	fprintf(out, "</text>\n<text x=\"10\" y=\"%.1f\">", y + 30);
+	pft_put_text(out, g->vma->perms, PFT_TEXT_XML, 0);
+	fputc(' ', out);
+	pft_put_text(out, comm, PFT_TEXT_XML, 0);
 	fprintf(out,
-		"</text>\n<text x=\"10\" y=\"%.1f\">%s %s %d, %" PRIu64 " faults</text>\n"
+		" %d, %" PRIu64 " faults</text>\n"
 		"<text x=\"10\" y=\"%.1f\" class=\"addr\">0x%" PRIx64 "-0x%" PRIx64 "</text>\n"
 		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"band\"/>\n",
-		y + 30, g->vma->perms, comm, g->pid, g->c.faults, y + 46, g->lo, g->hi, LEFT, y,
-		PLOT_W, BAND_H);
+		g->pid, g->c.faults, y + 46, g->lo, g->hi, LEFT, y, PLOT_W, BAND_H);
 	for (ab = 0; ab < ABINS; ab++)
 		for (tb = 0; tb < TBINS; tb++) {
 			uint32_t n = hm->count[b][ab][tb], m = hm->major[b][ab][tb];

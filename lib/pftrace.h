@@ -691,4 +691,26 @@ json_t *pft_json_str(const char *s);
 /* "0x..." hex string for an address. */
 json_t *pft_json_hex(uint64_t v);
 
+/* ---------------------------------------------------------------- untrusted text */
+
+/* Names chosen by traced processes or other machines (comms, paths, symbols) written for the
+ * sink that shows them: every output of such a string goes through here (escape.c says what
+ * each sink escapes). */
+enum pft_text {
+	PFT_TEXT_TERM,	 /* the table, text lines on a terminal */
+	PFT_TEXT_XML,	 /* SVG text and attribute values */
+	PFT_TEXT_MD,	 /* a GitHub-flavoured markdown table cell or list item */
+	PFT_TEXT_FOLDED, /* a frame of a folded stack */
+};
+/* Writes s escaped for how to out (nothing if out is NULL), whole characters only, at most
+ * max_cols columns of the result (0: no limit). Returns the columns written (a character of
+ * UTF-8 counts one). */
+size_t pft_put_text(FILE *out, const char *s, enum pft_text how, size_t max_cols);
+/* The columns s takes, escaped for how. */
+size_t pft_text_cols(const char *s, enum pft_text how);
+/* s escaped, then spaces up to width columns; cut: at most width columns of s. */
+void pft_put_padded(FILE *out, const char *s, enum pft_text how, size_t width, bool cut);
+/* The last chars characters of s (a byte that is not UTF-8 counts as one): never inside one. */
+const char *pft_text_tail(const char *s, size_t chars);
+
 #endif

@@ -64,13 +64,16 @@ static void checks_line(const json_t *sum, FILE *out)
 		return;
 	fprintf(out, "maps checked against /proc: %" JSON_INTEGER_FORMAT " snapshot%s, ",
 		num(c, "snapshots"), num(c, "snapshots") == 1 ? "" : "s");
-	if (!num(c, "disagreed"))
+	if (!num(c, "disagreed")) {
 		fprintf(out, "all agree\n");
-	else
+	} else {
 		fprintf(out,
 			"%" JSON_INTEGER_FORMAT " disagree (%" JSON_INTEGER_FORMAT
-			" pages; first: %s)\n",
-			num(c, "disagreed"), num(c, "pages"), str(c, "first"));
+			" pages; first: ",
+			num(c, "disagreed"), num(c, "pages"));
+		pft_put_text(out, str(c, "first"), PFT_TEXT_TERM, 0);
+		fputs(")\n", out);
+	}
 }
 
 /* Code that could not be named, and why: never a wrong name instead. */
@@ -111,13 +114,20 @@ static void summary(const json_t *doc, FILE *out)
 
 	fprintf(out, "%" JSON_INTEGER_FORMAT " events from", num(sum, "events"));
 	json_array_foreach(inputs, i, in)
-	    fprintf(out, "%s %s (%s)", i ? "," : "", str(in, "name"), str(in, "format"));
+	{
+		fputs(i ? ", " : " ", out);
+		pft_put_text(out, str(in, "name"), PFT_TEXT_TERM, 0);
+		fprintf(out, " (%s)", str(in, "format"));
+	}
 	in = json_array_get(inputs, 0);
 	if (json_is_integer(first) && json_is_integer(last)) {
 		if (!strcmp(str(in, "ts_unit"), "ns"))
-			fprintf(out, ", %.6f s to %.6f s (%.3f s)", json_integer_value(first) / 1e9,
-				json_integer_value(last) / 1e9,
-				(json_integer_value(last) - json_integer_value(first)) / 1e9);
+			/* in doubles: the difference of two timestamps from a trace may not fit */
+			fprintf(
+			    out, ", %.6f s to %.6f s (%.3f s)", json_integer_value(first) / 1e9,
+			    json_integer_value(last) / 1e9,
+			    ((double)json_integer_value(last) - (double)json_integer_value(first)) /
+				1e9);
 		else
 			fprintf(out, ", clock %" JSON_INTEGER_FORMAT " to %" JSON_INTEGER_FORMAT,
 				json_integer_value(first), json_integer_value(last));
@@ -208,25 +218,30 @@ static void vma_lead(const json_t *r, FILE *out)
 	char range[40];
 
 	snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2, str(r, "end") + 2);
-	fprintf(out, "%-33s %-4s %7" JSON_INTEGER_FORMAT " %-15.15s", range, str(r, "perms"),
-		num(r, "pid"), str(r, "comm"));
+	fprintf(out, "%-33s ", range);
+	pft_put_padded(out, str(r, "perms"), PFT_TEXT_TERM, 4, false);
+	fprintf(out, " %7" JSON_INTEGER_FORMAT " ", num(r, "pid"));
+	pft_put_padded(out, str(r, "comm"), PFT_TEXT_TERM, 15, true);
 }
 
 static void vma_tail(const json_t *r, FILE *out)
 {
-	fprintf(out, " %s%s", str(r, "name"),
-		json_is_true(json_object_get(r, "deleted")) ? " (deleted)" : "");
+	fputc(' ', out);
+	pft_put_text(out, str(r, "name"), PFT_TEXT_TERM, 0);
+	fputs(json_is_true(json_object_get(r, "deleted")) ? " (deleted)" : "", out);
 }
 
 static void tid_lead(const json_t *r, FILE *out)
 {
-	fprintf(out, "%7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " %-16s", num(r, "tid"),
-		num(r, "pid"), str(r, "comm"));
+	fprintf(out, "%7" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT " ", num(r, "tid"),
+		num(r, "pid"));
+	pft_put_padded(out, str(r, "comm"), PFT_TEXT_TERM, 16, false);
 }
 
 static void pid_lead(const json_t *r, FILE *out)
 {
-	fprintf(out, "%7" JSON_INTEGER_FORMAT " %-16s", num(r, "pid"), str(r, "comm"));
+	fprintf(out, "%7" JSON_INTEGER_FORMAT " ", num(r, "pid"));
+	pft_put_padded(out, str(r, "comm"), PFT_TEXT_TERM, 16, false);
 }
 
 static void pid_tail(const json_t *r, FILE *out)
@@ -251,7 +266,8 @@ static void page_lead(const json_t *r, FILE *out)
 
 static void page_tail(const json_t *r, FILE *out)
 {
-	fprintf(out, " %s", str(r, "vma"));
+	fputc(' ', out);
+	pft_put_text(out, str(r, "vma"), PFT_TEXT_TERM, 0);
 }
 
 /* a kernel symbol of the trace's own has no pid and no ip */
@@ -268,21 +284,27 @@ static void ip_tail(const json_t *r, FILE *out)
 {
 	const json_t *sym = json_object_get(r, "symbol");
 
-	fprintf(out, " %s",
-		json_is_string(json_object_get(r, "ip_symbol")) ? str(r, "ip_symbol")
-								: str(r, "location"));
-	if (json_is_string(json_object_get(sym, "source")))
-		fprintf(out, " (%s)", str(sym, "source"));
+	fputc(' ', out);
+	pft_put_text(out,
+		     json_is_string(json_object_get(r, "ip_symbol")) ? str(r, "ip_symbol")
+								     : str(r, "location"),
+		     PFT_TEXT_TERM, 0);
+	if (json_is_string(json_object_get(sym, "source"))) {
+		fputs(" (", out);
+		pft_put_text(out, str(sym, "source"), PFT_TEXT_TERM, 0);
+		fputc(')', out);
+	}
 }
 
 static void key_lead(const json_t *r, FILE *out)
 {
-	fprintf(out, "%-40s", str(r, "key"));
+	pft_put_padded(out, str(r, "key"), PFT_TEXT_TERM, 40, false);
 }
 
 static void key_tail(const json_t *r, FILE *out)
 {
-	fprintf(out, " %s", str(r, "key"));
+	fputc(' ', out);
+	pft_put_text(out, str(r, "key"), PFT_TEXT_TERM, 0);
 }
 
 static const struct layout {
@@ -344,11 +366,9 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 
 /* ---------------------------------------------------------------- markdown */
 
-/* A cell's text: a | would end the cell, a newline the row. */
 static void md_text(const char *s, FILE *out)
 {
-	for (; s && *s; s++)
-		fputs(*s == '|' ? "\\|" : *s == '\n' ? " " : (char[]){*s, 0}, out);
+	pft_put_text(out, s, PFT_TEXT_MD, 0);
 }
 
 /* What a row is, in words. */
@@ -358,8 +378,11 @@ static void md_name(const char *by, const json_t *r, FILE *out)
 
 	if (!strcmp(by, "vma")) {
 		md_text(str(r, "name"), out);
-		fprintf(out, " %s (%s %" JSON_INTEGER_FORMAT ")", str(r, "perms"), str(r, "comm"),
-			num(r, "pid"));
+		fputc(' ', out);
+		md_text(str(r, "perms"), out);
+		fputs(" (", out);
+		md_text(str(r, "comm"), out);
+		fprintf(out, " %" JSON_INTEGER_FORMAT ")", num(r, "pid"));
 	} else if (!strcmp(by, "pid") || !strcmp(by, "tid")) {
 		md_text(str(r, "comm"), out);
 		fprintf(out, " (%" JSON_INTEGER_FORMAT ")", num(r, by));
@@ -431,7 +454,9 @@ int pft_render_markdown(const struct pft_report *rep, FILE *out)
 		else
 			fputs(" - |", out);
 		md_count(r, "pages", out);
-		fprintf(out, " %s |\n", str(r, "top_kind"));
+		fputc(' ', out);
+		md_text(str(r, "top_kind"), out);
+		fputs(" |\n", out);
 		json_decref(r);
 	}
 	pft_rows_close(&it);

@@ -429,7 +429,8 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 
 static json_t *ts_json(uint64_t ts)
 {
-	return ts == PFT_NO_TS ? json_null() : json_integer((json_int_t)ts);
+	/* past 2^63 ns is no clock's (a damaged trace.dat): not a negative number */
+	return ts == PFT_NO_TS || ts > INT64_MAX ? json_null() : json_integer((json_int_t)ts);
 }
 
 /* {"path", "why": "missing"|"mismatch"}, the first 100 */

@@ -311,13 +311,11 @@ uint32_t *pft_rep_tree_children(const struct pft_report *rep, uint32_t node, siz
 	return v;
 }
 
-/* A frame as the folded format can carry it: ';' separates frames, a newline ends the line. */
+/* A frame as the folded format can carry it (';' separates frames, a newline ends the line)
+ * and a terminal shows it. */
 static void put_frame(const struct pft_report *rep, const struct stack_node *n, FILE *out)
 {
-	const char *s;
-
-	for (s = node_name(rep, n); *s; s++)
-		fputc(*s == ';' ? ':' : *s == '\n' ? ' ' : *s, out);
+	pft_put_text(out, node_name(rep, n), PFT_TEXT_FOLDED, 0);
 	if (n->kernel)
 		fputs("_[k]", out);
 }

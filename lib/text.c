@@ -71,9 +71,10 @@ static bool parse_ts(const char *p, const char *end, uint64_t *ts, bool *raw)
 	if (p == s)
 		return false;
 	*raw = p == end;
+	/* no clock runs past 2^63 ns (292 years), and JSON's integers are signed 64-bit */
 	if (*raw) {
 		*ts = sec;
-		return true;
+		return sec <= INT64_MAX;
 	}
 	if (*p++ != '.')
 		return false;
@@ -85,7 +86,7 @@ static bool parse_ts(const char *p, const char *end, uint64_t *ts, bool *raw)
 	for (; digits < 9; digits++)
 		frac *= 10;
 	*ts = sec * 1000000000ull + frac;
-	return true;
+	return *ts <= INT64_MAX;
 }
 
 /* Reads "(  1234)" or "(-----)" ending at close; returns the '(' or NULL. */

@@ -897,6 +897,62 @@ static void test_demangle(void)
 	}
 }
 
+/* s written for the sink how, with max columns, as a string. */
+static char *escaped(const char *s, enum pft_text how, size_t max, size_t *cols)
+{
+	static char buf[512];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	*cols = pft_put_text(f, s, how, max);
+	fclose(f);
+	return buf;
+}
+
+/* Names chosen by traced processes, escaped for each sink; cut only between characters. */
+static void test_escape(void)
+{
+	static const struct {
+		const char *in;
+		enum pft_text how;
+		size_t max;
+		const char *out;
+		size_t cols;
+	} cases[] = {
+	    {"plain", PFT_TEXT_TERM, 0, "plain", 5},
+	    {"\x1b]0;t\a\r\n", PFT_TEXT_TERM, 0, "\\x1b]0;t\\x07\\x0d\\x0a", 20},
+	    {"a\\b", PFT_TEXT_TERM, 0, "a\\\\b", 4},
+	    {"caf\xc3\xa9", PFT_TEXT_TERM, 0, "caf\xc3\xa9", 4},
+	    /* a name the kernel cut mid-character, bytes that are not UTF-8, an overlong '/' */
+	    {"\xc3\xa9\xc3", PFT_TEXT_TERM, 0, "\xc3\xa9\\xc3", 5},
+	    {"\xff\xc0\xaf", PFT_TEXT_XML, 0, "\\xff\\xc0\\xaf", 12},
+	    /* C1 (CSI) and a right-to-left override */
+	    {"\xc2\x9b"
+	     "2J\xe2\x80\xae",
+	     PFT_TEXT_TERM, 0, "\\u009b2J\\u202e", 14},
+	    {"<script>&\"'", PFT_TEXT_XML, 0, "&lt;script&gt;&amp;&quot;&apos;", 11},
+	    {"a|b ![i](http://x) <b>", PFT_TEXT_MD, 0, "a\\|b \\!\\[i\\](http\\://x) \\<b\\>",
+	     22},
+	    {"f;g\n", PFT_TEXT_FOLDED, 0, "f\\x3bg\\x0a", 10},
+	    /* cut to 4 columns: never inside a character or an escape */
+	    {"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", PFT_TEXT_TERM, 4,
+	     "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 4},
+	    {"ab\x1b", PFT_TEXT_TERM, 4, "ab", 2},
+	};
+	static const char five[] = "a\xc3\xa9\xe2\x82\xac\xffz";
+	size_t i, cols;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = escaped(cases[i].in, cases[i].how, cases[i].max, &cols);
+
+		CHECK(!strcmp(got, cases[i].out) && cols == cases[i].cols);
+		if (strcmp(got, cases[i].out) || cols != cases[i].cols)
+			fprintf(stderr, "  case %zu: '%s' (%zu columns)\n", i, got, cols);
+	}
+	CHECK(pft_text_tail(five, 3) == five + 3); /* the euro sign, the stray byte, z */
+	CHECK(pft_text_tail(five, 9) == five);
+	CHECK(pft_text_cols(five, PFT_TEXT_TERM) == 8); /* a, e, euro, \xff, z */
+}
+
 /* The kallsyms a trace.dat keeps: the entries that name its addresses, no more. */
 static void test_kallsyms_subset(void)
 {
@@ -1315,6 +1371,7 @@ int main(void)
 	test_perf_stacks();
 	test_kallsyms_subset();
 	test_demangle();
+	test_escape();
 	test_folded();
 	test_held_growth();
 	test_damaged_kstack();
