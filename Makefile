@@ -41,7 +41,7 @@ LIB_SRC   := $(wildcard lib/*.c)
 CMD_SRC   := $(wildcard cmd/*.c)
 LIB_OBJ   := $(LIB_SRC:.c=.o)
 CMD_OBJ   := $(CMD_SRC:.c=.o)
-FUZZ_TARGETS := text maps dat report page
+FUZZ_TARGETS := text maps dat report page sinks diff
 REPLAY_BINS  := $(patsubst %,tests/fuzz/replay-%,$(FUZZ_TARGETS))
 TEST_BINS := tests/unit tests/datoracle tests/workload tests/symwork $(REPLAY_BINS)
 
@@ -94,8 +94,10 @@ build/fuzz/schemas.o: build/schemas.c
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build/fuzz/fuzz-%: tests/fuzz/%.c $(FUZZ_OBJ)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+# PFT_LIBFUZZER: a target's custom mutator (it calls libFuzzer's own, absent from the replays)
+build/fuzz/fuzz-%: tests/fuzz/%.c $(FUZZ_OBJ) $(wildcard tests/fuzz/*.h)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DPFT_LIBFUZZER -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) \
+		$(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -356,7 +356,8 @@ json_t *pft_diff(const json_t *old, const json_t *new, const struct pft_diff_opt
 	if (!(a.index = json_object()) || add_side(&a, o->by, ro, 0) < 0 ||
 	    add_side(&a, o->by, rn, 1) < 0)
 		goto nomem;
-	qsort(a.e, a.nr, sizeof(*a.e), by_change);
+	if (a.nr) /* no rows on either side: no array to sort (qsort's is nonnull) */
+		qsort(a.e, a.nr, sizeof(*a.e), by_change);
 	doc = json_object();
 	rows = json_array();
 	json_object_set_new(doc, "pftrace_json_version", json_integer(PFT_JSON_VERSION));

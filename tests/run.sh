@@ -25,7 +25,7 @@ for t in tests/unit tests/cli.sh tests/badinput.sh tests/hostile.sh tests/docs.s
 	count "$out" "$t"
 done
 # every fuzz target over its corpus and the inputs that once crashed it
-for t in text maps dat report page; do
+for t in text maps dat report page sinks diff; do
 	"tests/fuzz/replay-$t" "tests/fuzz/corpus/$t" "tests/fuzz/regress/$t" |
 		sed "s/^fuzz-replay:/replay-$t:/" >"$out" || true
 	cat "$out"
