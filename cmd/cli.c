@@ -232,13 +232,16 @@ int out_gates(const struct gates *g, const json_t *doc, const struct pft_report 
 		}
 		r = pft_gate_eval(g->v[i], doc, rows, &v, &pct, err, sizeof(err));
 		json_decref(rows);
+		if (*err) { /* the message may quote a row's key: escaped */
+			char line[1024];
+
+			snprintf(line, sizeof(line), "fail-if '%s': %s", pft_gate_text(g->v[i]), err);
+			out_say(line);
+		}
 		if (r < 0) {
-			fprintf(stderr, "pftrace: fail-if '%s': %s\n", pft_gate_text(g->v[i]), err);
 			ret = EXIT_FAIL;
 			continue;
 		}
-		if (*err)
-			fprintf(stderr, "pftrace: fail-if '%s': %s\n", pft_gate_text(g->v[i]), err);
 		if (r > 0) {
 			/* a diff's values are changes (signed), with their share of OLD's */
 			if (json_object_get(doc, "delta"))

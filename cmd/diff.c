@@ -128,6 +128,19 @@ static FILE *open_json(const char *path)
 	return NULL;
 }
 
+/* "pftrace: 'path': msg" ("diff: msg" without a path), escaped: a baseline's messages quote
+ * its fields and keys. */
+static void say_about(const char *path, const char *msg)
+{
+	char line[1024];
+
+	if (path)
+		snprintf(line, sizeof(line), "'%s': %s", path, msg);
+	else
+		snprintf(line, sizeof(line), "diff: %s", msg);
+	out_say(line);
+}
+
 /* One side's report document. NULL after a message. */
 static json_t *side(const struct diff_args *a, char *path)
 {
@@ -149,7 +162,7 @@ static json_t *side(const struct diff_args *a, char *path)
 				jerr.text, jerr.line);
 		/* from anywhere: in the shape pftrace writes, or not used */
 		if (doc && pft_diff_check_doc(doc, err, sizeof(err)) < 0) {
-			fprintf(stderr, "pftrace: '%s': %s\n", path, err);
+			say_about(path, err);
 			json_decref(doc);
 			doc = NULL;
 		}
@@ -185,7 +198,7 @@ static int run(const struct diff_args *a)
 	if (diff && a->out.gates.n)
 		all = pft_diff(old, new, &(struct pft_diff_opts){.by = d.by}, err, sizeof(err));
 	if (!diff || (a->out.gates.n && !all)) {
-		fprintf(stderr, "pftrace: diff: %s\n", err);
+		say_about(NULL, err);
 		goto out;
 	}
 	if (a->fmt == DIFF_JSON)
