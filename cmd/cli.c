@@ -235,7 +235,8 @@ int out_gates(const struct gates *g, const json_t *doc, const struct pft_report 
 		if (*err) { /* the message may quote a row's key: escaped */
 			char line[1024];
 
-			snprintf(line, sizeof(line), "fail-if '%s': %s", pft_gate_text(g->v[i]), err);
+			snprintf(line, sizeof(line), "fail-if '%s': %s", pft_gate_text(g->v[i]),
+				 err);
 			out_say(line);
 		}
 		if (r < 0) {
@@ -300,25 +301,48 @@ void out_stream(const struct out_opts *o, struct pft_report *rep)
 		pft_report_set_sink(rep, sinks[o->out].fault, NULL);
 }
 
+void out_cannot_write(const char *path, const char *why)
+{
+	fprintf(stderr, "pftrace: cannot write '%s': %s\n", path, why ? why : strerror(errno));
+}
+
+int out_check_files(const struct out_opts *o, const char *also)
+{
+	const char *why;
+	int id;
+
+	for (id = 0; id <= NR_SINKS; id++) {
+		const char *path = id < NR_SINKS ? o->file[id] : also;
+
+		if (path && pft_outfile_check(path, &why) < 0) {
+			out_cannot_write(path, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int out_finish(const struct out_opts *o, const struct pft_report *rep, bool to_stdout)
 {
 	int id;
 
 	for (id = 0; id < NR_SINKS; id++) {
-		FILE *f;
-		int r;
+		struct pft_outfile *f;
+		const char *why;
 
 		if (!o->file[id])
 			continue;
-		if (!(f = fopen(o->file[id], "we"))) {
-			fprintf(stderr, "pftrace: cannot write '%s': %s\n", o->file[id],
-				strerror(errno));
+		if (!(f = pft_outfile_open(o->file[id], 0666, &why))) {
+			out_cannot_write(o->file[id], why);
 			return -1;
 		}
-		r = sinks[id].finish(rep, f);
-		if (fclose(f) == EOF || r < 0) {
-			fprintf(stderr, "pftrace: cannot write '%s': %s\n", o->file[id],
-				strerror(errno));
+		if (sinks[id].finish(rep, pft_outfile_file(f)) < 0) {
+			pft_outfile_abort(f);
+			out_cannot_write(o->file[id], NULL);
+			return -1;
+		}
+		if (pft_outfile_commit(f) < 0) {
+			out_cannot_write(o->file[id], NULL);
 			return -1;
 		}
 	}
@@ -353,13 +377,18 @@ void out_symbol_warnings(const struct out_opts *o)
 	const struct pft_syms_stats *st = o->syms ? pft_syms_stats(o->syms) : NULL;
 
 	/* the table's summary says it */
-	if (!st || (!st->missing && !st->mismatched) || o->out == SINK_TABLE)
+	if (!st || (!st->missing && !st->mismatched && !st->unreadable && !st->not_regular) ||
+	    o->out == SINK_TABLE)
 		return;
 	fprintf(stderr,
-		"pftrace: symbols: %" PRIu64 " file%s missing, %" PRIu64
-		" build-id mismatch%s (shown as file+offset%s)\n",
+		"pftrace: symbols: %" PRIu64 " file%s missing, %" PRIu64 " build-id mismatch%s",
 		st->missing, st->missing == 1 ? "" : "s", st->mismatched,
-		st->mismatched == 1 ? "" : "es", o->symfs ? "" : "; see --symfs");
+		st->mismatched == 1 ? "" : "es");
+	if (st->unreadable)
+		fprintf(stderr, ", %" PRIu64 " not readable", st->unreadable);
+	if (st->not_regular)
+		fprintf(stderr, ", %" PRIu64 " not regular files (not opened)", st->not_regular);
+	fprintf(stderr, " (shown as file+offset%s)\n", o->symfs ? "" : "; see --symfs");
 }
 
 void out_free(struct out_opts *o)
@@ -567,6 +596,7 @@ static int run_one(struct pft_report *rep, struct pft_aspace *as, struct pft_sym
 	struct pft_source *src = pft_source_open(path);
 	const char *why;
 	struct pft_event ev;
+	bool adding = false;
 	int r, ret = -1;
 
 	if (!src) {
@@ -580,15 +610,20 @@ static int run_one(struct pft_report *rep, struct pft_aspace *as, struct pft_sym
 	if (pft_source_stats(src)->completions)
 		pft_report_expect_completions(rep, pft_source_stats(src)->major_only);
 	while ((r = pft_source_next(src, &ev)) > 0)
-		if ((r = pft_report_add(rep, &ev)) < 0)
+		if ((r = pft_report_add(rep, &ev)) < 0) {
+			adding = true; /* where faults go out (--jsonl): writing, not reading */
 			break;
+		}
 	if (r < 0 && errno == EPIPE) {
 		/* a closed pipe (head, jq -n) ends the run: not an error of ours */
 		ret = 1;
 		goto out;
 	}
 	if (r < 0) {
-		fprintf(stderr, "pftrace: cannot read '%s': %s\n", path, strerror(errno));
+		if (adding)
+			fprintf(stderr, "pftrace: cannot write the report: %s\n", strerror(errno));
+		else
+			fprintf(stderr, "pftrace: cannot read '%s': %s\n", path, strerror(errno));
 		goto out;
 	}
 	out_source_warnings(src);

@@ -119,6 +119,11 @@ pft_fault_sink out_fault_sink(const struct out_opts *o);
 /* Prints one fault as a JSON line (the per-fault sink of --jsonl). -1 on a write error (EPIPE
  * included). */
 int out_jsonl(void *data, const struct pft_fault *f);
+/* "pftrace: cannot write 'PATH': WHY" (errno's text without a why). */
+void out_cannot_write(const char *path, const char *why);
+/* Checks, before any work, that every output file (the file sinks, and also if not NULL) can
+ * be written: 0, or -1 after a message. */
+int out_check_files(const struct out_opts *o, const char *also);
 /* Writes the final report to every sink: its files, and (if to_stdout) its table, JSON... on
  * stdout; warnings on stderr. -1 after a message. */
 int out_finish(const struct out_opts *o, const struct pft_report *rep, bool to_stdout);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pftrace: which memory areas of a process take page faults, how and how often. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,21 @@ static void usage(FILE *out)
 		     "(record -- COMMAND: the command's, see pftrace(1)).\n");
 }
 
-int main(int argc, char **argv)
+/* What standard output was given went out, or it is a failure: a full disk is not a success
+ * (a reader that went away is: EPIPE). */
+static int flushed(int status)
+{
+	/* a run that failed has said why already */
+	if (status != EXIT_OK && status != EXIT_GATE)
+		return status;
+	if ((fflush(stdout) == EOF || ferror(stdout)) && errno != EPIPE) {
+		fprintf(stderr, "pftrace: cannot write to standard output: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return status;
+}
+
+static int run(int argc, char **argv)
 {
 	size_t i;
 
@@ -52,4 +67,9 @@ int main(int argc, char **argv)
 	fprintf(stderr, "pftrace: '%s' is not a command\n", argv[1]);
 	usage(stderr);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	return flushed(run(argc, argv));
 }

@@ -357,7 +357,8 @@ static int run(struct record_args *a)
 		fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		goto out;
 	}
-	if (out_syms(&a->out) < 0)
+	/* before the command runs: a recording must not be lost to an output it cannot write */
+	if (out_check_files(&a->out, a->output) < 0 || out_syms(&a->out) < 0)
 		goto out;
 	pft_report_set_syms(rep, a->out.syms);
 	pft_report_set_sink(rep, on_fault, &c);

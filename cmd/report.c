@@ -53,10 +53,13 @@ static int run(struct report_args *a)
 {
 	struct pft_report *rep = NULL;
 	struct pft_aspace *as = NULL;
-	int r = out_report_files(&a->out, a->files, a->nr_files, true, &rep, &as);
-	int ret = EXIT_FAIL;
+	int ret = EXIT_FAIL, r;
 	json_t *doc;
 
+	/* an output that cannot be written is said before the input is read */
+	if (out_check_files(&a->out, NULL) < 0)
+		return EXIT_FAIL;
+	r = out_report_files(&a->out, a->files, a->nr_files, true, &rep, &as);
 	if (r != 0) { /* r > 0: the reader went away, nothing of ours failed */
 		ret = r > 0 ? EXIT_OK : EXIT_FAIL;
 		goto out;

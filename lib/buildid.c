@@ -12,19 +12,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <elfutils/libdwelf.h>
 #include <gelf.h>
 #include "internal.h"
 
 ssize_t pft_build_id(const char *path, uint8_t *id, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a path from a trace: a FIFO there would block the open, a device is no ELF file */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	const void *bits;
 	ssize_t len = -1;
+	struct stat st;
 	Elf *elf;
 
 	if (fd < 0)
 		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = ENOEXEC;
+		return -1;
+	}
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf) {

@@ -428,29 +428,14 @@ static void put_header(struct out *o, const struct pft_dat_input *in)
 int pft_dat_write(const struct pft_dat_input *in)
 {
 	struct out o = {0};
-	char *tmp_path;
-	int fd, err = 0;
-	mode_t mask;
+	struct pft_outfile *file;
+	const char *why;
 
-	if (asprintf(&tmp_path, "%s.pftrace-tmp-XXXXXX", in->path) < 0)
+	/* 0600: it can hold kernel addresses (-k, kernel stacks) and what every process mapped */
+	file = pft_outfile_open(in->path, 0600, &why);
+	if (!file)
 		return -1;
-	fd = mkstemp(tmp_path);
-	if (fd < 0) {
-		err = errno;
-		free(tmp_path);
-		errno = err;
-		return -1;
-	}
-	/* mkstemp makes it 0600: give it the mode any new file of the user gets */
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	o.f = fdopen(fd, "w");
-	if (!o.f) {
-		err = errno;
-		close(fd);
-		goto fail;
-	}
+	o.f = pft_outfile_file(file);
 	put_header(&o, in);
 	if (put_formats(&o, in) < 0 && !o.err)
 		o.err = errno ? errno : EIO;
@@ -461,22 +446,10 @@ int pft_dat_write(const struct pft_dat_input *in)
 	put_options(&o, in);
 	if (!o.err)
 		put_flyrecord(&o, in);
-	if (!o.err && (fflush(o.f) == EOF || fsync(fileno(o.f)) < 0))
-		o.err = errno;
-	if (fclose(o.f) == EOF && !o.err)
-		o.err = errno;
-	err = o.err;
-	if (err)
-		goto fail;
-	if (rename(tmp_path, in->path) < 0) {
-		err = errno;
-		goto fail;
+	if (o.err) {
+		pft_outfile_abort(file);
+		errno = o.err;
+		return -1;
 	}
-	free(tmp_path);
-	return 0;
-fail:
-	unlink(tmp_path);
-	free(tmp_path);
-	errno = err ? err : EIO;
-	return -1;
+	return pft_outfile_commit(file);
 }

@@ -469,13 +469,15 @@ struct pft_symbol {
 
 /* What could not be named: files that are not there (or not with the build ID recorded). */
 struct pft_syms_stats {
-	uint64_t files;	     /* files looked for */
-	uint64_t missing;    /* no candidate */
-	uint64_t mismatched; /* candidates, all with another build ID: never used */
-	uint64_t no_symbols; /* found, without a symbol table */
-	uint64_t lookups;    /* addresses asked for */
-	uint64_t resolved;   /* distinct ones looked up (the rest came from the cache) */
-	uint64_t names;	     /* of those, named with a function */
+	uint64_t files;	      /* files looked for */
+	uint64_t missing;     /* no candidate */
+	uint64_t mismatched;  /* candidates, all with another build ID: never used */
+	uint64_t unreadable;  /* a candidate the caller may not read (run as another user) */
+	uint64_t not_regular; /* a FIFO, device or directory by the name: never opened */
+	uint64_t no_symbols;  /* found, without a symbol table */
+	uint64_t lookups;     /* addresses asked for */
+	uint64_t resolved;    /* distinct ones looked up (the rest came from the cache) */
+	uint64_t names;	      /* of those, named with a function */
 };
 
 struct pft_syms;
@@ -499,10 +501,11 @@ const char *pft_syms_intern(struct pft_syms *s, const char *text);
 /* "function+0x12", else "file+0xoffset", else "0xaddr". snprintf's return. */
 int pft_symbol_text(const struct pft_symbol *sym, char *buf, size_t size);
 const struct pft_syms_stats *pft_syms_stats(const struct pft_syms *s);
-/* Calls cb for each file that could not be used to name code: missing, or (mismatched) found
- * only with another build ID (or inode). Stops at a negative return, which it returns. */
+/* Calls cb for each file that could not be used to name code, with why: "missing", "mismatch"
+ * (found only with another build ID or inode), "unreadable" or "not-regular". Stops at a
+ * negative return, which it returns. */
 int pft_syms_foreach_unusable(const struct pft_syms *s,
-			      int (*cb)(void *data, const char *path, bool mismatched), void *data);
+			      int (*cb)(void *data, const char *path, const char *why), void *data);
 void pft_syms_free(struct pft_syms *s);
 /* The GNU build ID of an ELF file into id: its length (0: it has none), -1 with errno. */
 ssize_t pft_build_id(const char *path, uint8_t *id, size_t size);
@@ -712,5 +715,25 @@ size_t pft_text_cols(const char *s, enum pft_text how);
 void pft_put_padded(FILE *out, const char *s, enum pft_text how, size_t width, bool cut);
 /* The last chars characters of s (a byte that is not UTF-8 counts as one): never inside one. */
 const char *pft_text_tail(const char *s, size_t chars);
+
+/* ---------------------------------------------------------------- output files */
+
+/* A file written whole or not at all (outfile.c): a regular file through a temporary next to it,
+ * renamed over it at commit; a device, FIFO or socket in place; a symbolic link followed only if
+ * the caller or root owns it; a directory and a block device refused. */
+struct pft_outfile;
+/* Whether path can be written so, before any work is done: 0, or -1 with errno and *why (a
+ * static phrase saying what path is, or NULL: errno says it). */
+int pft_outfile_check(const char *path, const char **why);
+/* Opens path for writing, a new file with mode (less the umask). NULL with errno and *why as
+ * pft_outfile_check's. The caller ends it with pft_outfile_commit or pft_outfile_abort. */
+struct pft_outfile *pft_outfile_open(const char *path, mode_t mode, const char **why);
+/* Its stream, owned by it. */
+FILE *pft_outfile_file(struct pft_outfile *o);
+/* Flushes and syncs the data and puts the file in place: 0, or -1 with errno, and then neither
+ * a partial file nor the temporary is left (an old file stays as it was). Frees o. */
+int pft_outfile_commit(struct pft_outfile *o);
+/* Drops what was written (the temporary removed). Frees o; NULL is a no-op. */
+void pft_outfile_abort(struct pft_outfile *o);
 
 #endif

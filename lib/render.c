@@ -81,13 +81,20 @@ static void symbols_line(const json_t *sum, FILE *out)
 {
 	const json_t *s = json_object_get(sum, "symbols");
 
-	if (!json_is_object(s) || (!num(s, "missing") && !num(s, "mismatched")))
+	if (!json_is_object(s) || (!num(s, "missing") && !num(s, "mismatched") &&
+				   !num(s, "unreadable") && !num(s, "not_regular")))
 		return;
 	fprintf(out,
 		"symbols: %" JSON_INTEGER_FORMAT " file%s missing, %" JSON_INTEGER_FORMAT
-		" build-id mismatch%s (their code shown as file+offset)\n",
+		" build-id mismatch%s",
 		num(s, "missing"), num(s, "missing") == 1 ? "" : "s", num(s, "mismatched"),
 		num(s, "mismatched") == 1 ? "" : "es");
+	if (num(s, "unreadable"))
+		fprintf(out, ", %" JSON_INTEGER_FORMAT " not readable", num(s, "unreadable"));
+	if (num(s, "not_regular"))
+		fprintf(out, ", %" JSON_INTEGER_FORMAT " not regular files (not opened)",
+			num(s, "not_regular"));
+	fputs(" (their code shown as file+offset)\n", out);
 }
 
 static void stacks_line(const json_t *sum, FILE *out)

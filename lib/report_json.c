@@ -433,8 +433,8 @@ static json_t *ts_json(uint64_t ts)
 	return ts == PFT_NO_TS || ts > INT64_MAX ? json_null() : json_integer((json_int_t)ts);
 }
 
-/* {"path", "why": "missing"|"mismatch"}, the first 100 */
-static int add_unusable(void *data, const char *path, bool mismatched)
+/* {"path", "why": "missing"|"mismatch"|"unreadable"|"not-regular"}, the first 100 */
+static int add_unusable(void *data, const char *path, const char *why)
 {
 	json_t *arr = data, *o;
 
@@ -442,7 +442,7 @@ static int add_unusable(void *data, const char *path, bool mismatched)
 		return -1;
 	o = json_object();
 	json_object_set_new(o, "path", pft_json_str(path));
-	json_object_set_new(o, "why", json_string(mismatched ? "mismatch" : "missing"));
+	json_object_set_new(o, "why", json_string(why));
 	return json_array_append_new(arr, o) < 0 ? -1 : 0;
 }
 
@@ -459,6 +459,8 @@ static json_t *symbols_json(const struct pft_report *rep)
 	json_object_set_new(o, "files", json_integer((json_int_t)st->files));
 	json_object_set_new(o, "missing", json_integer((json_int_t)st->missing));
 	json_object_set_new(o, "mismatched", json_integer((json_int_t)st->mismatched));
+	json_object_set_new(o, "unreadable", json_integer((json_int_t)st->unreadable));
+	json_object_set_new(o, "not_regular", json_integer((json_int_t)st->not_regular));
 	json_object_set_new(o, "no_symbols", json_integer((json_int_t)st->no_symbols));
 	json_object_set_new(o, "lookups", json_integer((json_int_t)st->lookups));
 	json_object_set_new(o, "resolved", json_integer((json_int_t)st->resolved));

@@ -35,12 +35,13 @@
 #define MAX_BUILD_ID 64
 #define VCACHE	     256
 
-
 enum file_state {
 	FILE_UNOPENED,
-	FILE_OK,       /* found, with its symbols (or at least its segments) */
-	FILE_MISSING,  /* no candidate */
-	FILE_MISMATCH, /* candidates, all with another build ID */
+	FILE_OK,	  /* found, with its symbols (or at least its segments) */
+	FILE_MISSING,	  /* no candidate */
+	FILE_MISMATCH,	  /* candidates, all with another build ID */
+	FILE_UNREADABLE,  /* a candidate the caller may not read */
+	FILE_NOT_REGULAR, /* a FIFO, device or directory by that name: never opened */
 };
 
 /* One mapped file: where it was, what it should be, and its module once found. */
@@ -169,34 +170,42 @@ static bool debuginfod(struct pft_syms *s)
 	return s->dbgd != NULL;
 }
 
-/* 1 if the file at path is the one wanted, 0 if it is another one, -1 if there is none. The one
- * wanted has the build ID recorded; without one, at the recorded path, it is the inode the maps
- * gave (a file rebuilt since is another file); under --symfs, the user says it is. */
-static int is_it(const char *path, const struct expected *e, uint64_t inode)
+/* FILE_OK if the file at path is the one wanted, FILE_MISMATCH if it is another one, else why
+ * there is none. The one wanted has the build ID recorded; without one, at the recorded path, it
+ * is the inode the maps gave (a file rebuilt since is another file); under --symfs, the user
+ * says it is. A path comes from the trace: what is there may be a FIFO (its open would wait
+ * forever) or a device, never opened. */
+static enum file_state is_it(const char *path, const struct expected *e, uint64_t inode)
 {
 	uint8_t id[MAX_BUILD_ID];
 	struct stat st;
 	ssize_t n;
 
-	if (access(path, R_OK) < 0 || stat(path, &st) < 0)
-		return -1;
+	if (stat(path, &st) < 0)
+		return FILE_MISSING;
+	if (!S_ISREG(st.st_mode))
+		return FILE_NOT_REGULAR;
+	if (access(path, R_OK) < 0)
+		return FILE_UNREADABLE;
 	if (!e)
-		return !inode || st.st_ino == inode;
+		return !inode || st.st_ino == inode ? FILE_OK : FILE_MISMATCH;
 	n = pft_build_id(path, id, sizeof(id));
-	return n == (ssize_t)e->len && !memcmp(id, e->id, e->len);
+	return n == (ssize_t)e->len && !memcmp(id, e->id, e->len) ? FILE_OK : FILE_MISMATCH;
 }
 
-/* Where the file is now: the first candidate with the build ID the trace recorded. */
-static char *find_file(struct pft_syms *s, const struct symfile *f)
+/* Where the file is now: the first candidate with the build ID the trace recorded. Else NULL,
+ * and in *why the most telling reason of the candidates' (a mismatch, then no permission, then
+ * not a file, then none). */
+static char *find_file(struct pft_syms *s, const struct symfile *f, enum file_state *why)
 {
 	const char *path = str(s, f->path), *base = strrchr(path, '/');
 	const struct expected *e = NULL;
 	char *cand = NULL, hex[2 * MAX_BUILD_ID + 1];
-	bool seen = false;
+	enum file_state r;
 	uint32_t at;
 	size_t i;
-	int r;
 
+	*why = FILE_MISSING;
 	if (pft_hmap_get(&s->expect, f->path, f->inode, &at))
 		e = &s->expected[at];
 	for (i = 0; e && i < e->len; i++)
@@ -236,34 +245,64 @@ static char *find_file(struct pft_syms *s, const struct symfile *f)
 		if (!cand)
 			continue;
 		r = is_it(cand, e, step == 0 ? f->inode : 0);
-		if (r > 0)
+		if (r == FILE_OK)
 			return cand;
-		seen |= r == 0;
+		if (r == FILE_MISMATCH || (r == FILE_UNREADABLE && *why != FILE_MISMATCH) ||
+		    (r == FILE_NOT_REGULAR && *why == FILE_MISSING))
+			*why = r;
 	}
 	free(cand);
-	errno = seen ? ESTALE : ENOENT;
 	return NULL;
+}
+
+/* path opened to read, if it is still a regular file (it may have become a FIFO since it was
+ * looked at): the descriptor, or -1. */
+static int open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The count of files unusable for this reason. */
+static void count_unusable(struct pft_syms *s, enum file_state why)
+{
+	s->st.missing += why == FILE_MISSING;
+	s->st.mismatched += why == FILE_MISMATCH;
+	s->st.unreadable += why == FILE_UNREADABLE;
+	s->st.not_regular += why == FILE_NOT_REGULAR;
 }
 
 /* Opens f: its module, and its PT_LOAD headers. */
 static void open_file(struct pft_syms *s, struct symfile *f)
 {
-	char *path = find_file(s, f);
+	enum file_state why;
+	char *path = find_file(s, f, &why);
 	size_t n, i;
+	int fd = path ? open_regular(path) : -1;
 	Elf *elf;
 
 	s->st.files++;
-	f->state = path ? FILE_OK : errno == ESTALE ? FILE_MISMATCH : FILE_MISSING;
-	if (!path) {
-		s->st.missing += f->state == FILE_MISSING;
-		s->st.mismatched += f->state == FILE_MISMATCH;
+	f->state = fd >= 0 ? FILE_OK : path ? FILE_NOT_REGULAR : why;
+	if (fd < 0) {
+		count_unusable(s, f->state);
+		free(path);
 		return;
 	}
+	/* libdwfl reads the descriptor checked here (it owns it), never the path again */
 	f->dwfl = dwfl_begin(&callbacks);
 	if (f->dwfl) {
-		f->mod = dwfl_report_offline(f->dwfl, str(s, f->path), path, -1);
+		f->mod = dwfl_report_offline(f->dwfl, str(s, f->path), path, fd);
 		dwfl_report_end(f->dwfl, NULL, NULL);
 	}
+	/* consumed on success only (libdwfl.h); still ours if it failed */
+	if (!f->mod && fcntl(fd, F_GETFD) != -1)
+		close(fd);
 	f->found = path;
 	elf = f->mod ? dwfl_module_getelf(f->mod, &f->bias) : NULL;
 	if (!elf || elf_getphdrnum(elf, &n) < 0) {
@@ -585,17 +624,21 @@ const struct pft_syms_stats *pft_syms_stats(const struct pft_syms *s)
 }
 
 int pft_syms_foreach_unusable(const struct pft_syms *s,
-			      int (*cb)(void *data, const char *path, bool mismatched), void *data)
+			      int (*cb)(void *data, const char *path, const char *why), void *data)
 {
+	static const char *const why[] = {[FILE_MISSING] = "missing",
+					  [FILE_MISMATCH] = "mismatch",
+					  [FILE_UNREADABLE] = "unreadable",
+					  [FILE_NOT_REGULAR] = "not-regular"};
 	size_t i;
 	int r;
 
 	for (i = 0; i < s->nr_files; i++) {
 		const struct symfile *f = &s->files[i];
 
-		if (f->state != FILE_MISSING && f->state != FILE_MISMATCH)
+		if (f->state == FILE_OK || f->state == FILE_UNOPENED)
 			continue;
-		if ((r = cb(data, str(s, f->path), f->state == FILE_MISMATCH)) < 0)
+		if ((r = cb(data, str(s, f->path), why[f->state])) < 0)
 			return r;
 	}
 	return 0;
