@@ -147,9 +147,14 @@ static void on_wake(void *data)
 	struct cli_rec *c = data;
 	struct signalfd_siginfo si;
 
-	while (read(c->sigfd, &si, sizeof(si)) == sizeof(si))
+	while (read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		/* a file-size limit met by pftrace's own write: that write failed (EFBIG) and
+		 * says so; not a signal to pass on */
+		if (si.ssi_signo == SIGXFSZ && si.ssi_code == SI_KERNEL)
+			continue;
 		if (si.ssi_signo != SIGCHLD)
 			pft_record_signal(c->rec, (int)si.ssi_signo, si.ssi_code);
+	}
 }
 
 /* ^Z: stop as a job does, with SIGTSTP unblocked for the moment; SIGCONT resumes here. */
@@ -215,7 +220,12 @@ static int on_fault(void *data, const struct pft_fault *f)
 
 static int block_signals(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGCONT, SIGCHLD};
+	/* every signal whose default ends a process, but those of a fault (SEGV, BUS, FPE, ILL,
+	 * TRAP, SYS) and SIGPIPE (ignored: a write says EPIPE): each ends the recording cleanly
+	 * or is passed on to the command (pft_record_signal) */
+	static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,	SIGTSTP,   SIGCONT,
+				   SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM,	SIGVTALRM, SIGPROF,
+				   SIGXCPU, SIGXFSZ, SIGPWR,  SIGSTKFLT};
 	sigset_t set;
 	size_t i;
 

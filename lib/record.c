@@ -450,7 +450,9 @@ static int check_tracefs(struct pft_record *r)
 	if (pft_live_tracefs(&tdir) == 0)
 		return 0;
 	if (errno == ENOENT)
-		fail(r, "this kernel has no exceptions:page_fault_user tracepoint (x86 only)");
+		fail(r,
+		     "this kernel's tracefs has no exceptions/page_fault_user event (x86 kernels "
+		     "with tracing have it; riscv since 2025): nothing to trace faults with");
 	else if (errno == EACCES || errno == EPERM)
 		fail(r, "no permission to use tracefs (%s): run as root", tdir);
 	else
@@ -563,6 +565,16 @@ static int start_command(struct pft_record *r)
 	return 0;
 }
 
+/* A target could not be followed: it exited (a pid given with -p can go at any moment), or
+ * errno says why. */
+static void target_failed(struct pft_record *r, int pid)
+{
+	if (pft_proc_dead(pid))
+		fail(r, "process %d exited before tracing began", pid);
+	else
+		fail(r, "cannot trace process %d: %s", pid, strerror(errno));
+}
+
 static int start_targets(struct pft_record *r)
 {
 	size_t i;
@@ -576,11 +588,17 @@ static int start_targets(struct pft_record *r)
 
 		r->targets[i].pid = tgid > 0 ? tgid : r->o.pids[i];
 		if (add_threads(r, r->targets[i].pid) < 0) {
-			fail(r, "cannot trace process %d: %s", r->targets[i].pid, strerror(errno));
+			target_failed(r, r->targets[i].pid);
 			return -1;
 		}
 	}
 	if (pft_live_arm(r->live) < 0) {
+		/* a target that exited meanwhile makes set_event_pid refuse its pid: say that */
+		for (i = 0; i < r->nr_targets; i++)
+			if (pft_proc_dead(r->targets[i].pid)) {
+				fail(r, "process %d exited before tracing began", r->targets[i].pid);
+				return -1;
+			}
 		fail(r, "cannot arm tracing: %s", strerror(errno));
 		return -1;
 	}
@@ -592,7 +610,7 @@ static int start_targets(struct pft_record *r)
 
 		/* threads born between the listing and arming: event-fork covers the later ones */
 		if (add_threads(r, t->pid) < 0 || snapshot_start(r, t->pid) < 0) {
-			fail(r, "cannot trace process %d: %s", t->pid, strerror(errno));
+			target_failed(r, t->pid);
 			return -1;
 		}
 		t->seized = pft_ptrace_seize(t->pid) == 0;
@@ -603,11 +621,35 @@ static int start_targets(struct pft_record *r)
 	return 0;
 }
 
+/* The tracing filter (set_event_pid) and the events hold the kernel's pids: from inside a PID
+ * namespace other than the first (a container, unshare -p) pftrace's pids are not those, and
+ * a mounted /proc of its own does not show them: refused rather than tracing nothing. */
+static int check_pid_namespace(struct pft_record *r)
+{
+	/* the initial PID namespace's inode number (PROC_PID_INIT_INO) */
+	static const char init_ns[] = "pid:[4026531836]";
+	char ns[64];
+	ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+
+	if (n < 0 || (size_t)n != sizeof(init_ns) - 1 || memcmp(ns, init_ns, (size_t)n)) {
+		ns[n > 0 ? n : 0] = '\0';
+		fail(r,
+		     "running in a PID namespace of its own (%s): tracing filters by the "
+		     "kernel's pids, which are not seen from here; run it on the host (a "
+		     "container: --pid=host), where a container's processes are traced by their "
+		     "host pids",
+		     n > 0 ? ns : "unknown");
+		errno = ENOTSUP;
+		return -1;
+	}
+	return 0;
+}
+
 int pft_record_start(struct pft_record *r)
 {
 	int s;
 
-	if (check_tracefs(r) < 0)
+	if (check_tracefs(r) < 0 || check_pid_namespace(r) < 0)
 		return -1;
 	/* the targets' own words first: a dead pid is said as such, not as a tracing error */
 	for (size_t i = 0; i < r->o.nr_pids; i++)

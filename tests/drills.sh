@@ -31,12 +31,22 @@ check_eq "target SIGKILLed: no instance" "" "$(instances_left)"
 # --- every signal to pftrace with -o: a valid trace.dat, or none; never a half one
 "$WL" threads 1 60 &
 wl=$!
-for sig in INT TERM HUP; do
+# (each signal whose default would end pftrace, SIGUSR1 and SIGALRM included: it ends a -p
+# recording as ^C does, the trace.dat written, exit 0)
+for sig in INT TERM HUP QUIT USR1 USR2 ALRM VTALRM PROF XCPU PWR; do
 	"$PFTRACE" record -q -o "$TMP/$sig.dat" -p $wl 2>/dev/null &
 	r=$!
-	sleep 0.6
+	for i in $(seq 1 500); do
+		[ "$(cat $T/instances/pftrace-$r/tracing_on 2>/dev/null)" = 1 ] && break
+		sleep 0.01
+	done
+	sleep 0.3 # the workload faults all the time: some faults recorded
 	kill -$sig $r
-	wait $r || true
+	set +e
+	wait $r
+	st=$?
+	set -e
+	check_eq "SIG$sig -p -o: the recording ends, exit 0" 0 "$st"
 	check_eq "SIG$sig -o: trace-cmd reads it" 1 "$(trace-cmd report "$TMP/$sig.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
 	check_eq "SIG$sig -o: no temporary left" "" "$(ls "$TMP" | grep pftrace-tmp || true)"
 	check_eq "SIG$sig -o: no instance" "" "$(instances_left)"
@@ -44,6 +54,15 @@ done
 set +e
 "$PFTRACE" record -q --jsonl -o "$TMP/PIPE.dat" -p $wl 2>/dev/null | head -1 >/dev/null
 set -e
+# a file-size limit (ulimit -f): SIGXFSZ killed pftrace, leaving its instance and no message;
+# now its write fails (EFBIG), said, and neither a partial file nor a temporary is left
+set +e
+(ulimit -f 256 && exec "$PFTRACE" record -q -o "$TMP/fsize.dat" -p $wl -d 3) 2>"$TMP/fsize.err"
+st=$?
+set -e
+check_eq "ulimit -f: fails, says why" "1 true" "$st $(grep -q "cannot write '$TMP/fsize.dat': File too large" "$TMP/fsize.err" && echo true)"
+check_eq "ulimit -f: no partial file, no temporary" "" "$(ls "$TMP" | grep -E 'fsize.dat|pftrace-tmp' || true)"
+check_eq "ulimit -f: no instance" "" "$(instances_left)"
 check_eq "SIGPIPE -o: trace-cmd reads it" 1 "$(trace-cmd report "$TMP/PIPE.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
 check_eq "SIGPIPE -o: no instance" "" "$(instances_left)"
 
