@@ -49,17 +49,21 @@ require_live() {
 	finish
 	exit 0
 }
-# pftrace's instances left once their removal is done: a run's instance is removed by a process
-# of its own after pftrace exits (the kernel takes ~100 ms), so this waits for them to go, up to
-# 10 s. Prints the names still there then.
+# pftrace's instances left behind: those no run holds (each run flocks its instance, and its
+# remover keeps the lock until the instance is gone), so another pftrace running on the machine
+# meanwhile (another suite, a user) is not counted. Waits up to 10 s for them to go (a remover
+# takes ~100 ms); prints the names still there then.
 instances_left() {
-	local i left
+	local i d left
 	for i in $(seq 200); do
-		left=$(ls /sys/kernel/tracing/instances | grep '^pftrace-[0-9]' || true)
+		left=
+		for d in /sys/kernel/tracing/instances/pftrace-[0-9]*; do
+			[ -d "$d" ] && flock -n "$d" true 2>/dev/null && left="$left ${d##*/}"
+		done
 		[ -z "$left" ] && return 0
 		sleep 0.05
 	done
-	echo "$left"
+	echo $left
 }
 # Waits (up to 10 s) until no pftrace instance is held: its run has ended and its removal is
 # done, so what remains is what killed runs left.

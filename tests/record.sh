@@ -97,6 +97,14 @@ script -qec "sh -c '\"$WL\" threads 1 3 & \"$PFTRACE\" record -d 1.2 -n 1 -p \$!
 check_eq "progress line: not when a process traced with -p writes to the terminal" 0 \
 	"$(grep -c 'pftrace: [0-9.]* s,' "$TMP/tty.out")"
 
+# --- the limit of ptrace (man page): the command is seized until its exit (the maps check at its
+# exit stop), so its own PTRACE_TRACEME fails with EPERM, as under any debugger; run alone it
+# succeeds
+tm='import ctypes; l = ctypes.CDLL(None, use_errno=True); print(l.ptrace(0, 0, 0, 0), ctypes.get_errno())'
+check_eq "PTRACE_TRACEME alone: 0" "0 0" "$(python3 -c "$tm")"
+run_status "$PFTRACE" record -q -o "$TMP/tm.dat" -- python3 -c "$tm"
+check_eq "PTRACE_TRACEME under record: EPERM, as documented; the run goes on" "0 -1 1" "$status $(head -1 <<<"$out")"
+
 # --- every trace.dat variant trace-cmd writes: v7 zstd (the fixture), v6, v7 uncompressed
 P=$FIX/python-threads
 trace-cmd convert -i "$P/trace.dat" -o "$TMP/tc6.dat" --file-version 6 >/dev/null 2>&1
@@ -245,7 +253,7 @@ check_eq "--jsonl into head: one valid line" 1 "$(jq -c .kind <<<"$out" | wc -l)
 no_instance "SIGPIPE"
 run_status "$PFTRACE" record -o /nonexistent/dir/x.dat -p $wl
 check_eq "bad -o: exit" 1 "$status"
-check_eq "bad -o: message" "pftrace: cannot write '/nonexistent/dir/x.dat': No such file or directory" "$err"
+check_eq "bad -o: message" "pftrace: cannot write '/nonexistent/dir/x.dat': its directory does not exist" "$err"
 no_instance "bad -o"
 "$PFTRACE" record -q -p $wl >/dev/null 2>&1 &
 r=$!
