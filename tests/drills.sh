@@ -36,10 +36,7 @@ wl=$!
 for sig in INT TERM HUP QUIT USR1 USR2 ALRM VTALRM PROF XCPU PWR; do
 	"$PFTRACE" record -q -o "$TMP/$sig.dat" -p $wl 2>/dev/null &
 	r=$!
-	for i in $(seq 1 500); do
-		[ "$(cat $T/instances/pftrace-$r/tracing_on 2>/dev/null)" = 1 ] && break
-		sleep 0.01
-	done
+	armed $r
 	sleep 0.3 # the workload faults all the time: some faults recorded
 	kill -$sig $r
 	set +e

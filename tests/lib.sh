@@ -65,6 +65,16 @@ instances_left() {
 	done
 	echo $left
 }
+# armed PID: waits until the run of pftrace PID has armed its instance (tracing_on), or has
+# ended; 60 s at most (a loaded machine takes seconds to arm).
+armed() {
+	local i
+	for i in $(seq 6000); do
+		[ "$(cat /sys/kernel/tracing/instances/pftrace-"$1"/tracing_on 2>/dev/null)" = 1 ] && return 0
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.01
+	done
+}
 # Waits (up to 10 s) until no pftrace instance is held: its run has ended and its removal is
 # done, so what remains is what killed runs left.
 removals_done() {
