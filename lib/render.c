@@ -106,7 +106,8 @@ static void stacks_line(const json_t *sum, FILE *out)
 	fprintf(out,
 		"stacks: %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
 		" faults; %" JSON_INTEGER_FORMAT
-		" truncated (they end before the thread's entry: no frame pointers)\n",
+		" truncated (they end before the thread's entry: code without frame pointers; "
+		"--stacks=dwarf walks through it where fp was used)\n",
 		num(s, "with_stack"), num(sum, "faults"), num(s, "truncated"));
 }
 
