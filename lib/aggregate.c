@@ -115,6 +115,17 @@ static int sym_key(struct pft_report *rep, const struct pft_fault *f, struct gro
 	return 0;
 }
 
+/* A process is named by its main thread (its comm as the trace has told it by now, an exec
+ * or a rename included), not by whichever thread faulted: a JVM is "java", not "C1
+ * CompilerThre", and the same live and in replay. The fault's own comm where the trace never
+ * named the main thread. */
+static const char *proc_comm(const struct pft_report *rep, const struct pft_fault *f)
+{
+	const char *comm = pft_aspace_comm(rep->as, f->pid);
+
+	return comm ? comm : f->ev->comm ? f->ev->comm : "<...>";
+}
+
 /* The row key of a fault in a table: (a, b) pairs that cannot collide across row types. */
 static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_fault *f,
 		   struct group *proto, uint64_t *a, uint64_t *b)
@@ -173,7 +184,7 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		*b = 0;
 		return 0;
 	case PFT_BY_PID:
-		if (pft_rep_set_str(rep, proto, ev->comm) < 0)
+		if (pft_rep_set_str(rep, proto, proc_comm(rep, f)) < 0)
 			return -1;
 		*a = (uint64_t)(uint32_t)f->pid;
 		*b = 0;
@@ -317,7 +328,7 @@ int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct 
 	}
 	/* a new area row: the program it is of (interned once, not per fault) */
 	if (t->by == PFT_BY_VMA && !t->rows[idx].has_str &&
-	    pft_rep_set_str(rep, &t->rows[idx], f->ev->comm ? f->ev->comm : "<...>") < 0)
+	    pft_rep_set_str(rep, &t->rows[idx], proc_comm(rep, f)) < 0)
 		return -1;
 	pft_rep_count(&t->rows[idx].c, f);
 	if (f->has_latency && t->by != PFT_BY_PAGE && t->by != PFT_BY_IP &&
@@ -356,7 +367,7 @@ static bool same_str(const char *a, const char *b)
  * its row. */
 int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f)
 {
-	const char *comm = f->ev->comm ? f->ev->comm : "<...>";
+	const char *comm = proc_comm(rep, f);
 	struct group *g;
 
 	if (rep->last_proc < 0 || f->pid != rep->last_pid || !same_str(comm, rep->last_comm)) {

@@ -97,6 +97,20 @@ script -qec "sh -c '\"$WL\" threads 1 3 & \"$PFTRACE\" record -d 1.2 -n 1 -p \$!
 check_eq "progress line: not when a process traced with -p writes to the terminal" 0 \
 	"$(grep -c 'pftrace: [0-9.]* s,' "$TMP/tty.out")"
 
+# --- a process is named by its main thread, not by the thread that faulted (a JVM is java, not
+# "C1 CompilerThre"), the same live and in replay; --by tid keeps the threads' own names
+run_status "$PFTRACE" record -q --json -o "$TMP/thr.dat" -- python3 "$FIX/threads/named.py"
+check_eq "named threads: the memory areas are the process's, named python3" "" \
+	"$(j '[.vmas[] | select(.comm | startswith("worker"))] | length' | grep -v '^0$' || true)"
+check_eq "named threads: the process row" python3 \
+	"$(j '.processes | max_by(.faults) | .comm')"
+run_status "$PFTRACE" report --json --by tid "$TMP/thr.dat"
+check_eq "named threads: --by tid keeps the threads' names" "worker-0 worker-1" \
+	"$(j '[.groups[] | select(.comm | startswith("worker")) | .comm] | sort | join(" ")')"
+run_status "$PFTRACE" report --json "$TMP/thr.dat"
+check_eq "named threads, replayed: the same names" "" \
+	"$(j '[.vmas[] | select(.comm | startswith("worker"))] | length' | grep -v '^0$' || true)"
+
 # --- the limit of ptrace (man page): the command is seized until its exit (the maps check at its
 # exit stop), so its own PTRACE_TRACEME fails with EPERM, as under any debugger; run alone it
 # succeeds
