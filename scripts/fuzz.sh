@@ -4,7 +4,9 @@
 # tests/fuzz/regress/T/ so that `make check` replays it forever. Prints, per target, executions
 # and libFuzzer's final coverage (cov: edges, ft: features).
 # FUZZ_MERGE=1 merges what the run found into the committed corpus, minimized; FUZZ_ONLY="dat"
-# runs just the targets named; FUZZ_JOBS=N runs N targets at once (default 1: CI's 30 s each).
+# runs just the targets named; FUZZ_JOBS=N runs N targets at once (default 1: CI's 30 s each);
+# FUZZ_TIMEOUT=S is the seconds an input may take (default 10; more for long runs on a machine
+# loaded with them, where a stall of the machine is no hang of pftrace's).
 #   scripts/fuzz.sh [SECONDS]        (make fuzz FUZZ_SECONDS=N builds and calls this)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,7 @@ one() {
 	log=$work.log
 	cp tests/fuzz/corpus/$t/* "$work/" 2>/dev/null
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp \
-		build/fuzz/fuzz-$t -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		build/fuzz/fuzz-$t -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 \
 		-max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="tests/fuzz/crashes/$t-" \
 		"$work" >"$log" 2>&1
 	rc=$?
