@@ -86,7 +86,7 @@ static int keep(struct pft_report *rep, const char *text, size_t len, const char
 }
 
 /* A function and the file it is in, across processes; code that cannot be named is grouped by
- * its file ("[libfoo.so]"), or as "[unknown]". The row's source is the function's file. */
+ * its file ("[/usr/lib/libfoo.so]"), or as "[unknown]". The row's source is the function's file. */
 static int sym_key(struct pft_report *rep, const struct pft_fault *f, struct group *proto,
 		   uint64_t *a, uint64_t *b)
 {
@@ -98,9 +98,9 @@ static int sym_key(struct pft_report *rep, const struct pft_fault *f, struct gro
 	mod = mod ? mod + 1 : s->module;
 	if (s->function)
 		snprintf(key, sizeof(key), "%s (%s)", s->function, mod ? mod : "?");
-	else
-		snprintf(key, sizeof(key), mod && *mod == '[' ? "%s" : "[%s]",
-			 mod ? mod : "unknown");
+	else /* code not named: its whole file, as two files may share a name (two [git]s) */
+		snprintf(key, sizeof(key), s->module && *s->module == '[' ? "%s" : "[%s]",
+			 s->module ? s->module : "unknown");
 	colon = s->source ? strrchr(s->source, ':') : NULL;
 	proto->sym = (struct pft_symbol){.kernel = s->kernel};
 	if (pft_rep_set_str(rep, proto, key) < 0 ||

@@ -328,7 +328,8 @@ static const struct layout {
     {"page", "PAGE                   PID", " VMA", page_lead, page_tail},
     {"ip", "    PID IP                ", " CODE", ip_lead, ip_tail},
     {"sym", "", " FUNCTION (FILE)", NULL, key_tail},
-    {"file", "FILE                                    ", "", key_lead, NULL},
+    /* a path can be long: last, as a VMA's name is */
+    {"file", "", " FILE", NULL, key_tail},
     {"kind", "KIND                                    ", "", key_lead, NULL},
 };
 

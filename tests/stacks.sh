@@ -115,7 +115,7 @@ check_eq "rebuilt: counted as a mismatch" "0 1" "$(j '"\(.summary.symbols.missin
 check_eq "rebuilt: none of its functions named" 0 \
 	"$(j '[.groups[] | select((.file // "" | endswith("/symwork")) and .function != null)] | length')"
 check_eq "rebuilt: its faults grouped under its file" true \
-	"$(j '[.groups[] | select(.key == "[symwork]")] | length == 1')"
+	"$(j '[.groups[] | select(.key | test("^\\[/.*/symwork\\]$"))] | length == 1')"
 run_status "$PFTRACE" report --by sym ../s.dat
 check_match "rebuilt: the table says so" "symbols: 0 files missing, 1 build-id mismatch" "$out"
 cd "$TMP"
