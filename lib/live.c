@@ -96,14 +96,16 @@ static bool instance_owner_alive(const char *name)
 	return locked;
 }
 
-/* Our instance's lock, held as long as it exists (the remover inherits it). -1 on failure. */
+/* Our instance's lock, held as long as it exists (the remover inherits it). -1 on failure. It
+ * waits: the instance is new, so whoever holds the lock is another run looking whether it is a
+ * leftover (flock -n, released at once), never an owner. */
 static int lock_instance(struct tracefs_instance *inst)
 {
 	char *dir = tracefs_instance_get_dir(inst);
 	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 
 	tracefs_put_tracing_file(dir);
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
 		close(fd);
 		return -1;
 	}
