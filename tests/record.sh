@@ -111,6 +111,13 @@ run_status "$PFTRACE" report --json "$TMP/thr.dat"
 check_eq "named threads, replayed: the same names" "" \
 	"$(j '[.vmas[] | select(.comm | startswith("worker"))] | length' | grep -v '^0$' || true)"
 
+# --- inside a PID namespace of its own the kernel's pids are not seen: refused, said, nothing
+# left (it traced 0 faults and exited 0, and leaked its instance)
+run_status unshare -fp --mount-proc "$PFTRACE" record -q -- true
+check_eq "a PID namespace of its own: refused" "1 true" \
+	"$status $(grep -q 'running in a PID namespace of its own' <<<"$err" && echo true)"
+no_instance "a PID namespace of its own"
+
 # --- the limit of ptrace (man page): the command is seized until its exit (the maps check at its
 # exit stop), so its own PTRACE_TRACEME fails with EPERM, as under any debugger; run alone it
 # succeeds
