@@ -83,7 +83,8 @@ int opt_fail_if(const struct opt *o, const char *arg); /* value: struct gates * 
 	    OPT_INT('n', "top", "N", &(o)->top, 0, INT32_MAX,                                      \
 		    "rows to show (table: 20; JSON: all; 0 = all)"),                               \
 	    OPT_FLAG('k', "kernel", &(o)->kernel,                                                  \
-		     "also page_fault_kernel: the kernel's faults on user\nmemory"),               \
+		     "also the kernel's faults on kernel addresses (those\non the program's "      \
+		     "memory are always in)"),                                                     \
 	    OPT_SINK('j', "json", NULL, (o), SINK_JSON, "one JSON document on stdout"),            \
 	    OPT_SINK(0, "jsonl", NULL, (o), SINK_JSONL,                                            \
 		     "one JSON object per fault on stdout, as they come"),                         \

@@ -92,7 +92,7 @@ static int parse(int argc, char **argv, struct diff_args *a)
 		     "'sym:load_config.faults > 0'\n(% of OLD's; repeatable)"),
 	    OPT_CALL('m', "maps", "[PID=]FILE", opt_maps, &a->out,
 		     "a saved /proc/PID/maps for text traces (both sides)"),
-	    OPT_FLAG('k', "kernel", &a->out.kernel, "also page_fault_kernel"),
+	    OPT_FLAG('k', "kernel", &a->out.kernel, "also the kernel's faults on kernel addresses"),
 	    OPT_STRING(0, "symfs", "DIR", &a->out.symfs, "where the recorded files are now"),
 	    OPT_END,
 	};

@@ -339,7 +339,9 @@ static int run(struct record_args *a)
 	    .argv = a->argv,
 	    /* JSON on stdout stays JSON: the command's own output goes to stderr then */
 	    .stdout_to_stderr = a->out.out != SINK_TABLE,
-	    .kernel = a->out.kernel,
+	    /* the kernel's faults on the program's memory are the program's (the report keeps
+	     * those on kernel addresses out unless --kernel) */
+	    .kernel = true,
 	    .history = !a->no_history,
 	    .completions = !a->no_major,
 	    .latency = a->latency,

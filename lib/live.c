@@ -124,7 +124,7 @@ static int destroy_stale(struct tracefs_instance *inst)
 		tracefs_instance_file_write(inst, "events/enable", "0");
 		if (tracefs_instance_destroy(inst) == 0)
 			return 0;
-		if (errno == ENOENT)
+		if (errno == ENOENT || errno == ENODEV)
 			return 0; /* another run removed it meanwhile */
 		if (errno != EBUSY)
 			return -1;

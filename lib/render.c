@@ -144,10 +144,15 @@ static void summary(const json_t *doc, FILE *out)
 		"\nfaults: %" JSON_INTEGER_FORMAT " in %" JSON_INTEGER_FORMAT
 		" process%s, %" JSON_INTEGER_FORMAT " thread%s: %" JSON_INTEGER_FORMAT
 		" read, %" JSON_INTEGER_FORMAT " write, %" JSON_INTEGER_FORMAT
-		" exec; %" JSON_INTEGER_FORMAT " protection\n",
+		" exec; %" JSON_INTEGER_FORMAT " protection",
 		num(sum, "faults"), num(sum, "pids"), num(sum, "pids") == 1 ? "" : "es",
 		num(sum, "tids"), num(sum, "tids") == 1 ? "" : "s", num(sum, "reads"),
 		num(sum, "writes"), num(sum, "execs"), num(sum, "protection"));
+	if (num(sum, "kernel_mode"))
+		fprintf(out,
+			"; %" JSON_INTEGER_FORMAT " taken by the kernel on the program's memory",
+			num(sum, "kernel_mode"));
+	fputc('\n', out);
 	kinds = json_object_get(sum, "by_kind");
 	fprintf(out, "kinds:");
 	json_object_foreach((json_t *)kinds, k, v)
@@ -169,7 +174,9 @@ static void summary(const json_t *doc, FILE *out)
 		fprintf(out, "; lost events: unknown");
 	fprintf(out, "; other events: %" JSON_INTEGER_FORMAT "\n", num(sum, "other_events"));
 	if (num(sum, "kernel_faults_excluded"))
-		fprintf(out, "excluded: %" JSON_INTEGER_FORMAT " page_fault_kernel (--kernel)\n",
+		fprintf(out,
+			"excluded: %" JSON_INTEGER_FORMAT
+			" faults on kernel addresses (page_fault_kernel: --kernel)\n",
 			num(sum, "kernel_faults_excluded"));
 	if (num(sum, "kernel_faults_atomic"))
 		fprintf(out,

@@ -119,6 +119,7 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 	if (rep->opts.stack_tree && pft_rep_tree_add(rep, f) < 0)
 		return -1;
 	pft_rep_count(&rep->total, f);
+	rep->kernel_mode += f->ev->type == PFT_EV_FAULT_KERNEL;
 	rep->major_unknown += f->major < 0;
 	if (f->has_latency && (pft_rep_lat_add(&rep->lat, f->latency_ns) < 0 ||
 			       pft_rep_lat_add(&rep->lat_kind[f->kind], f->latency_ns) < 0))
@@ -320,7 +321,11 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 		rep->other_events++;
 		return 0;
 	}
-	if (ev->type == PFT_EV_FAULT_KERNEL && !rep->opts.kernel) {
+	/* the kernel's faults on the program's memory (copy_to_user into a fresh buffer) are the
+	 * program's: the kernel counts them in its min_flt. Those on kernel addresses are not,
+	 * and stay out unless asked for */
+	if (ev->type == PFT_EV_FAULT_KERNEL && !rep->opts.kernel &&
+	    (ev->address_symbol || ev->address >= KERNEL_HALF)) {
 		rep->kernel_excluded++;
 		return 0;
 	}

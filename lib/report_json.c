@@ -543,6 +543,7 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "other_events", json_integer((json_int_t)rep->other_events));
 	json_object_set_new(sum, "history_events",
 			    json_integer((json_int_t)pft_aspace_history_events(rep->as)));
+	json_object_set_new(sum, "kernel_mode", json_integer((json_int_t)rep->kernel_mode));
 	json_object_set_new(sum, "kernel_faults_excluded",
 			    json_integer((json_int_t)rep->kernel_excluded));
 	json_object_set_new(sum, "kernel_faults_atomic",
@@ -700,6 +701,9 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	json_object_set_new(
 	    o, "event",
 	    json_string(ev->type == PFT_EV_FAULT_KERNEL ? "page_fault_kernel" : "page_fault_user"));
+	/* who touched the memory: the program, or the kernel for it (copy_to_user) */
+	json_object_set_new(o, "mode",
+			    json_string(ev->type == PFT_EV_FAULT_KERNEL ? "kernel" : "user"));
 	json_object_set_new(o, "address",
 			    ev->address_symbol ? pft_json_str(ev->address_symbol)
 					       : pft_json_hex(ev->address));

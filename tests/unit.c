@@ -591,14 +591,20 @@ static void test_report(void)
 	CHECK(pft_report_add(rep, &ev) == 0);
 	flt = last_fault;
 	CHECK(flt.has_file_offset && flt.file_offset == 0x3123);
+	/* the kernel's fault on the program's memory is the program's; one on a kernel address
+	 * is out without --kernel */
 	ev.type = PFT_EV_FAULT_KERNEL;
-	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 11); /* --kernel not given */
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 12);
+	ev.address = 0xffff888000001000ull;
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 12);
 	ev.type = PFT_EV_OTHER;
-	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 11);
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 12);
 	doc = pft_report_json(rep);
 	CHECK(json_integer_value(json_object_get(doc, "pftrace_json_version")) == 2);
-	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "faults")) == 11);
-	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "events")) == 13);
+	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "faults")) == 12);
+	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "kernel_mode")) ==
+	      1);
+	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"), "events")) == 14);
 	CHECK(json_integer_value(
 		  json_object_get(json_object_get(doc, "summary"), "kernel_faults_excluded")) == 1);
 	vmas = json_object_get(doc, "vmas");
@@ -930,8 +936,7 @@ static void test_escape(void)
 	     "2J\xe2\x80\xae",
 	     PFT_TEXT_TERM, 0, "\\u009b2J\\u202e", 14},
 	    {"<script>&\"'", PFT_TEXT_XML, 0, "&lt;script&gt;&amp;&quot;&apos;", 11},
-	    {"a|b ![i](http://x) <b>", PFT_TEXT_MD, 0, "a\\|b \\!\\[i\\](http\\://x) \\<b\\>",
-	     22},
+	    {"a|b ![i](http://x) <b>", PFT_TEXT_MD, 0, "a\\|b \\!\\[i\\](http\\://x) \\<b\\>", 22},
 	    {"f;g\n", PFT_TEXT_FOLDED, 0, "f\\x3bg\\x0a", 10},
 	    /* cut to 4 columns: never inside a character or an escape */
 	    {"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", PFT_TEXT_TERM, 4,
