@@ -18,9 +18,7 @@
 #include <string.h>
 #include "internal.h"
 
-/* The valid UTF-8 sequence at s (at most n bytes): its length, and its code point in *cp; 0 if
- * it is none (a stray byte, cut short, overlong, a surrogate, past U+10FFFF). */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+size_t pft_utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	size_t len, i;
 	uint32_t c;
@@ -75,7 +73,7 @@ static size_t put_char(FILE *out, const char *s, size_t n, enum pft_text how, si
 	const unsigned char *u = (const unsigned char *)s;
 	char buf[16];
 	uint32_t cp;
-	size_t len = utf8_seq(u, n, &cp);
+	size_t len = pft_utf8_len(u, n, &cp);
 
 	if (!len || u[0] < 0x20 || u[0] == 0x7f) {
 		len = len ? len : 1;
@@ -150,9 +148,9 @@ const char *pft_text_tail(const char *s, size_t chars)
 	uint32_t cp;
 
 	/* count the characters, then step past all but the last chars of them */
-	for (i = 0; i < n; i += utf8_seq((const unsigned char *)s + i, n - i, &cp) ?: 1)
+	for (i = 0; i < n; i += pft_utf8_len((const unsigned char *)s + i, n - i, &cp) ?: 1)
 		total++;
 	for (i = 0; total > chars; total--)
-		i += utf8_seq((const unsigned char *)s + i, n - i, &cp) ?: 1;
+		i += pft_utf8_len((const unsigned char *)s + i, n - i, &cp) ?: 1;
 	return s + i;
 }

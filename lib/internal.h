@@ -65,6 +65,10 @@ int pft_maps_protect(struct pft_maps *m, uint64_t start, uint64_t end, const cha
  * or NULL if name is not mangled or cannot be demangled. */
 char *pft_demangle(const char *name);
 
+/* The valid UTF-8 sequence at s (at most n bytes, n > 0): its length (1-4), and its code point
+ * in *cp; 0 if it is none (a stray byte, cut short, overlong, a surrogate, past U+10FFFF). */
+size_t pft_utf8_len(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* Records one skipped line. */
 void pft_skip(struct pft_skipped *sk, uint64_t line, const char *text, size_t len);
 
