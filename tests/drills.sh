@@ -157,10 +157,11 @@ for i in $(seq 1 500); do
 	sleep 0.01
 done
 kill -KILL $r
-# a zombie, and its other threads gone too: the leader shows Z while a thread still in a slow
-# tracefs write (the trace clock's) holds the files, the instance's lock among them
+# a zombie whose files are closed: SIGKILL waits for a tracefs write in progress (an RCU grace
+# period, seconds on a loaded machine), and until then the run holds its instance's lock
 for i in $(seq 1 3000); do
-	[ "$(awk '{print $3}' /proc/$r/stat 2>/dev/null)" = Z ] && [ "$(ls /proc/$r/task 2>/dev/null | wc -l)" -le 1 ] && break
+	[ "$(awk '{print $3}' /proc/$r/stat 2>/dev/null)" = Z ] && [ "$(ls /proc/$r/task 2>/dev/null | wc -l)" -le 1 ] &&
+		flock -n "$T/instances/pftrace-$r" true 2>/dev/null && break
 	sleep 0.01
 done
 run_status "$PFTRACE" record -q -d 0.1 -- true
