@@ -101,6 +101,12 @@ static int follow(const char *path, struct dest *d, const char **why)
 	ssize_t n;
 
 	*d = (struct dest){.fd = -1};
+	/* "dir/" names a directory, never a file "dir" to be made (basename drops the slash) */
+	if (!*path || path[strlen(path) - 1] == '/') {
+		free(cur);
+		errno = *path ? EISDIR : ENOENT;
+		return -1;
+	}
 	for (hops = 0; cur && hops <= MAX_LINKS; hops++) {
 		if (split(cur, &dir, &base) < 0)
 			break;

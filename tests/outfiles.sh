@@ -84,6 +84,8 @@ wait
 check_eq "a FIFO: written to its reader, still a FIFO" "0 1 true" "$status $(grep -c '^<svg' "$TMP/from-fifo") $([ -p "$TMP/out.fifo" ] && echo true)"
 run_status svg "$TMP"
 check_eq "a directory: refused" "1 true" "$status $(grep -q 'Is a directory' <<<"$err" && echo true)"
+run_status svg "$TMP/newdir/"
+check_eq "a name ending in /: refused, no file made" "1 false" "$status $([ -e "$TMP/newdir" ] && echo true || echo false)"
 
 # --- a full disk: an error, the old file as it was, no partial file or temporary
 mnt=$TMP/full
@@ -119,6 +121,16 @@ if "$ROOT/tests/live-ok.sh"; then
 	check_match "record -o into no directory: says why" "cannot write '$TMP/nodir/x.dat': its directory does not exist" "$err"
 	run_status "$PFTRACE" record -q --heatmap "$TMP" -- touch "$TMP/ran"
 	check_eq "record --heatmap onto a directory: fails before the command" "1 false" "$status $([ -e "$TMP/ran" ] && echo true || echo false)"
+	run_status "$PFTRACE" record -q -o "$TMP" -- touch "$TMP/ran"
+	check_eq "record -o onto a directory: fails before the command, said" "1 false true" "$status $([ -e "$TMP/ran" ] && echo true || echo false) $(grep -q "cannot write '$TMP': Is a directory" <<<"$err" && echo true)"
+	# a trace.dat on a full disk: said, exit 1, the old file as it was, no temporary
+	mount -t tmpfs -o size=64k pftrace-outfiles "$mnt"
+	echo old >"$mnt/t.dat"
+	dd if=/dev/zero of="$mnt/fill" bs=4k count=14 2>/dev/null || true
+	run_status "$PFTRACE" record -q -o "$mnt/t.dat" -- true
+	check_eq "record -o on a full disk: fails, said" "1 true" "$status $(grep -q "No space left on device" <<<"$err" && echo true)"
+	check_eq "record -o on a full disk: the old file as it was, nothing else" "old fill t.dat" "$(cat "$mnt/t.dat") $(ls -A "$mnt" | tr '\n' ' ' | sed 's/ $//')"
+	umount "$mnt"
 	run_status "$PFTRACE" record -q -o "$TMP/w.dat" -- true
 	check_eq "trace.dat: only its owner reads it (kernel addresses, every mapping)" 600 "$(stat -c %a "$TMP/w.dat")"
 	# whatever the umask (it may only take more away)
