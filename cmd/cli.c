@@ -332,6 +332,8 @@ int out_finish(const struct out_opts *o, const struct pft_report *rep, bool to_s
 
 		if (!o->file[id])
 			continue;
+		/* what standard output holds goes first: the file may be it (/dev/stdout) */
+		fflush(stdout);
 		if (!(f = pft_outfile_open(o->file[id], 0666, &why))) {
 			out_cannot_write(o->file[id], why);
 			return -1;

@@ -36,7 +36,10 @@ static int flushed(int status)
 	/* a run that failed has said why already */
 	if (status != EXIT_OK && status != EXIT_GATE)
 		return status;
-	if ((fflush(stdout) == EOF || ferror(stdout)) && errno != EPIPE) {
+	/* the close too: a file system may say only then that the data did not fit (NFS); a
+	 * standard output that was never open (>&-) and got nothing is no failure */
+	if (((fflush(stdout) == EOF || ferror(stdout)) && errno != EPIPE) ||
+	    (fclose(stdout) == EOF && errno != EPIPE && errno != EBADF)) {
 		fprintf(stderr, "pftrace: cannot write to standard output: %s\n", strerror(errno));
 		return EXIT_FAIL;
 	}

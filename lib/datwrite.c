@@ -22,12 +22,16 @@
 struct out {
 	FILE *f;
 	int err;
+	/* bytes written: the file's offsets count from its start, which is not the stream's
+	 * position on a pipe (none) or a shell's `>> file` (its end) */
+	uint64_t pos;
 };
 
 static void put(struct out *o, const void *p, size_t n)
 {
 	if (!o->err && n && fwrite(p, 1, n, o->f) != n)
 		o->err = errno ? errno : EIO;
+	o->pos += n;
 }
 
 static void put16(struct out *o, uint16_t v)
@@ -379,7 +383,7 @@ static int put_flyrecord(struct out *o, const struct pft_dat_input *in)
 	snprintf(bracket, sizeof(bracket), "[%s]", clock);
 	for (cpu = 0; cpu < cpus; cpu++)
 		pft_live_spool_fd(in->live, cpu, &size[cpu]);
-	pos = (uint64_t)ftello(o->f) + 10 + 16ull * cpus + 8 + strlen(bracket);
+	pos = o->pos + 10 + 16ull * cpus + 8 + strlen(bracket);
 	for (cpu = 0; cpu < cpus; cpu++) {
 		off[cpu] = (pos + psize - 1) & ~(uint64_t)(psize - 1);
 		pos = off[cpu] + size[cpu];
@@ -392,7 +396,7 @@ static int put_flyrecord(struct out *o, const struct pft_dat_input *in)
 	put64(o, strlen(bracket));
 	put(o, bracket, strlen(bracket));
 	for (cpu = 0; cpu < cpus && !o->err; cpu++) {
-		uint64_t here = (uint64_t)ftello(o->f), s;
+		uint64_t here = o->pos, s;
 		static const char zeros[4096];
 		int spool = pft_live_spool_fd(in->live, cpu, &s);
 

@@ -101,6 +101,16 @@ int pft_syms_file(struct pft_syms *s, const struct pft_vma *v, const char **path
 int pft_syms_unwind(struct pft_syms *s, struct pft_aspace *as, int pid, uint64_t ts,
 		    const struct pft_stack_dump *dump, uint64_t *ips, size_t max);
 
+/* path opened to read if it is a regular file (never a FIFO that would block the open, nor a
+ * device): the descriptor, or -1 with errno (ENOEXEC: not a regular file). For paths a trace
+ * names. */
+int pft_open_regular(const char *path);
+#ifdef _LIBDWFL_H
+/* libdwfl's callbacks for files read offline (syms.c, unwind.c): a separate debug file by build
+ * ID under /usr/lib/debug, or by its debuglink name, each opened only if regular. */
+extern const Dwfl_Callbacks pft_dwfl_offline;
+#endif
+
 /* unwind.c's state, kept in the symbolizer (made on first use, freed with it). */
 struct pft_unwinder;
 struct pft_unwinder **pft_syms_unwinder(struct pft_syms *s);

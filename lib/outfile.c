@@ -7,13 +7,21 @@
  *
  * Where the target is (or will be) a regular file, the data goes to a new file next to it
  * (O_CREAT|O_EXCL|O_NOFOLLOW: a name nobody had) and is renamed over it once complete: a full
- * disk, a file-size limit or a crash leaves the old file as it was and no partial one. rename
- * replaces a directory entry without following it, so a link planted after the check is
- * replaced, not written through. A target that is a character device, FIFO or socket
- * (/dev/null, /dev/stdout of a pipe) is written in place: it is not a file to replace. A
- * symbolic link is followed only if the caller (or root) owns it, as fs.protected_symlinks
- * does in sticky directories; a block device and a directory are refused.
+ * disk, a file-size limit or a crash leaves the old file as it was and no partial one. The
+ * temporary is made and renamed through a descriptor of the directory, so both are in the same
+ * one whatever is renamed on the way; rename replaces a directory entry without following it,
+ * so a link planted after the check is replaced, not written through.
+ *
+ * A target that is not a file to replace is written in place: a descriptor of pftrace's own
+ * (/dev/stdout, /dev/fd/N: links of /proc's to what the shell opened) through a copy of it, at
+ * its offset, whatever it is open to (a pipe, a socket, a tty, or a regular file: renaming over
+ * that one would leave the shell's descriptor, and all else on standard output, writing to a
+ * file no name has); a character device or FIFO by its name (opened without following a link,
+ * and refused if it has become a regular file since). A block device and a directory are
+ * refused. Each symbolic link on the way to the target is followed only if the caller (or root)
+ * owns it, as fs.protected_symlinks does in sticky directories.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -24,112 +32,182 @@
 #include <unistd.h>
 #include "internal.h"
 
+#define MAX_LINKS 40 /* the kernel's limit on links in one lookup */
+
 struct pft_outfile {
 	FILE *f;
-	char *tmp;    /* the temporary, NULL when written in place */
-	char *target; /* what the temporary is renamed to */
+	int dir;    /* the target's directory; -1 when written in place */
+	char *tmp;  /* the temporary's name in dir */
+	char *name; /* the target's name in dir */
 };
 
-/* A link of the caller's to nothing: the file it names is made (in the directory it names). */
-static int dangling(const char *link, char **target, const char **why)
-{
-	char to[PATH_MAX], *copy;
-	ssize_t n = readlink(link, to, sizeof(to) - 1);
-	struct stat ls;
+/* Where a path leads. */
+struct dest {
+	char *path; /* the last path on the way, no link (malloc'd); NULL for an own descriptor */
+	int fd;	    /* a descriptor of ours path names (/dev/stdout), else -1 */
+	bool exists;
+	struct stat st; /* what path is, if it exists */
+};
 
-	if (n < 0)
-		return -1;
-	to[n] = '\0';
-	if (to[0] == '/') {
-		*target = strdup(to);
-	} else if ((copy = strdup(link))) {
-		if (asprintf(target, "%s/%s", dirname(copy), to) < 0)
-			*target = NULL;
-		free(copy);
-	}
-	if (!*target)
-		return -1;
-	/* what it names is no link either (a chain ends at the first) */
-	if (lstat(*target, &ls) == 0 || errno != ENOENT) {
-		*why = "a symbolic link to a symbolic link: not followed";
-		free(*target);
-		*target = NULL;
-		errno = ELOOP;
-		return -1;
-	}
-	return 0;
+/* A copy of path's directory and of its last component. */
+static int split(const char *path, char **dir, char **base)
+{
+	char *a = strdup(path), *b = strdup(path);
+
+	*dir = a ? strdup(dirname(a)) : NULL;
+	*base = b ? strdup(basename(b)) : NULL;
+	free(a);
+	free(b);
+	if (*dir && *base)
+		return 0;
+	free(*dir);
+	free(*base);
+	return -1;
 }
 
-/* Where the data goes: the final path of a regular file (malloc'd) in *target, or in *in_place
- * true for a device, FIFO or socket. -1 with errno and *why saying what the path is. */
-static int resolve(const char *path, char **target, bool *in_place, const char **why)
+/* The descriptor of ours that path is the /proc link of (path in /proc/<our pid>/fd or
+ * /proc/<our pid>/task/<tid>/fd, as /dev/fd and /proc/self/fd are), or -1. */
+static int own_fd(const char *dir, const char *base)
 {
-	struct stat ls, st;
+	char real[PATH_MAX], mine[32], *end;
+	const char *p;
+	int len;
+	long fd;
 
-	*target = NULL;
-	*in_place = false;
-	*why = NULL;
-	if (lstat(path, &ls) < 0) {
-		if (errno != ENOENT)
+	if (!isdigit((unsigned char)*base) || !realpath(dir, real))
+		return -1;
+	fd = strtol(base, &end, 10);
+	if (*end || fd > INT_MAX)
+		return -1;
+	len = snprintf(mine, sizeof(mine), "/proc/%d/", (int)getpid());
+	if (strncmp(real, mine, (size_t)len))
+		return -1;
+	p = real + len;
+	if (!strncmp(p, "task/", 5)) {
+		for (p += 5; isdigit((unsigned char)*p); p++)
+			;
+		if (*p++ != '/')
 			return -1;
-		*target = strdup(path); /* a new file */
-		return *target ? 0 : -1;
 	}
-	if (S_ISLNK(ls.st_mode)) {
-		if (ls.st_uid != geteuid() && ls.st_uid != 0) {
+	return strcmp(p, "fd") ? -1 : (int)fd;
+}
+
+/* Follows path to where the data would go, link by link: each link owned by the caller or
+ * root. -1 with errno and *why if a link is refused (or memory, or a loop). */
+static int follow(const char *path, struct dest *d, const char **why)
+{
+	char *cur = strdup(path), *dir = NULL, *base = NULL, to[PATH_MAX];
+	int hops;
+	ssize_t n;
+
+	*d = (struct dest){.fd = -1};
+	/* "dir/" names a directory, never a file "dir" to be made (basename drops the slash) */
+	if (!*path || path[strlen(path) - 1] == '/') {
+		free(cur);
+		errno = *path ? EISDIR : ENOENT;
+		return -1;
+	}
+	for (hops = 0; cur && hops <= MAX_LINKS; hops++) {
+		if (split(cur, &dir, &base) < 0)
+			break;
+		if ((d->fd = own_fd(dir, base)) >= 0) {
+			free(cur);
+			cur = NULL;
+			goto done;
+		}
+		if (lstat(cur, &d->st) < 0) {
+			if (errno != ENOENT)
+				goto fail;
+			goto done; /* a new file */
+		}
+		if (!S_ISLNK(d->st.st_mode)) {
+			d->exists = true;
+			goto done;
+		}
+		if (d->st.st_uid != geteuid() && d->st.st_uid != 0) {
 			*why = "a symbolic link another user owns: not followed (give the file it "
 			       "names)";
 			errno = EPERM;
+			goto fail;
+		}
+		if ((n = readlink(cur, to, sizeof(to) - 1)) < 0)
+			goto fail;
+		to[n] = '\0';
+		free(cur);
+		cur = NULL;
+		if (to[0] == '/')
+			cur = strdup(to);
+		else if (asprintf(&cur, "%s/%s", dir, to) < 0)
+			cur = NULL;
+		free(dir);
+		free(base);
+		dir = base = NULL;
+	}
+	if (cur)
+		errno = ELOOP;
+	goto fail;
+done:
+	free(dir);
+	free(base);
+	d->path = cur;
+	return 0;
+fail:
+	free(dir);
+	free(base);
+	free(cur);
+	return -1;
+}
+
+/* Whether what d leads to can be written, and how: 0 with *in_place (its descriptor or its
+ * device), or -1 with errno and *why. */
+static int judge(const struct dest *d, bool *in_place, const char **why)
+{
+	int fl;
+
+	*in_place = true;
+	if (d->fd >= 0) {
+		if ((fl = fcntl(d->fd, F_GETFL)) < 0)
+			return -1; /* EBADF: not open */
+		if ((fl & O_ACCMODE) == O_RDONLY) {
+			*why = "a descriptor open only to read";
+			errno = EBADF;
 			return -1;
 		}
-		if (stat(path, &st) < 0)
-			return errno == ENOENT ? dangling(path, target, why) : -1;
-	} else {
-		st = ls;
+		return 0;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	*in_place = false;
+	if (!d->exists || S_ISREG(d->st.st_mode))
+		return 0;
+	if (S_ISDIR(d->st.st_mode)) {
 		errno = EISDIR;
 		return -1;
 	}
-	if (S_ISBLK(st.st_mode)) {
+	if (S_ISBLK(d->st.st_mode)) {
 		*why = "a block device: not written";
 		errno = EPERM;
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		*in_place = true;
-		return 0;
-	}
-	/* a regular file: replaced where it really is (a link of the caller's is followed) */
-	*target = S_ISLNK(ls.st_mode) ? realpath(path, NULL) : strdup(path);
-	return *target ? 0 : -1;
-}
-
-/* The directory of path (a copy). */
-static char *dir_of(const char *path)
-{
-	char *copy = strdup(path), *dir;
-
-	if (!copy)
-		return NULL;
-	dir = strdup(dirname(copy));
-	free(copy);
-	return dir;
+	*in_place = true; /* a character device, FIFO or socket */
+	return 0;
 }
 
 int pft_outfile_check(const char *path, const char **why)
 {
-	char *target, *dir = NULL;
+	struct dest d;
 	bool in_place;
+	char *dir = NULL, *base = NULL;
 	int ret = -1;
 
-	if (resolve(path, &target, &in_place, why) < 0)
+	*why = NULL;
+	if (follow(path, &d, why) < 0)
 		return -1;
+	if (judge(&d, &in_place, why) < 0)
+		goto out;
 	if (in_place) {
-		ret = access(path, W_OK);
+		ret = d.fd >= 0 ? 0 : access(d.path, W_OK);
 		goto out;
 	}
-	if (!(dir = dir_of(target)))
+	if (split(d.path, &dir, &base) < 0)
 		goto out;
 	/* the temporary is made there */
 	if (access(dir, W_OK | X_OK) < 0) {
@@ -139,50 +217,98 @@ int pft_outfile_check(const char *path, const char **why)
 	ret = 0;
 out:
 	free(dir);
-	free(target);
+	free(base);
+	free(d.path);
 	return ret;
+}
+
+/* A device or FIFO by its name: not through a link put there since it was looked at, and not
+ * if a regular file has taken its place (it would be overwritten from its start). */
+static int open_in_place(const char *path, const char **why)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+		close(fd);
+		*why = "it changed while it was looked at: not written";
+		errno = EAGAIN;
+		return -1;
+	}
+	return fd;
+}
+
+/* A new file in o->dir with a name nobody had, next to o->name's: never a link, never another's
+ * file. */
+static int open_temporary(struct pft_outfile *o, mode_t mode)
+{
+	/* a temporary's name fits where the target's does (NAME_MAX) */
+	int keep = (int)strnlen(o->name, NAME_MAX - 32), fd = -1;
+	unsigned int n;
+
+	for (n = 0; n < 100 && fd < 0; n++) {
+		free(o->tmp);
+		if (asprintf(&o->tmp, "%.*s.pftrace-tmp-%d-%u", keep, o->name, (int)getpid(), n) <
+		    0) {
+			o->tmp = NULL;
+			return -1;
+		}
+		fd = openat(o->dir, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    mode);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		free(o->tmp);
+		o->tmp = NULL;
+	}
+	return fd;
+}
+
+static void release(struct pft_outfile *o)
+{
+	if (o->dir >= 0)
+		close(o->dir);
+	free(o->tmp);
+	free(o->name);
+	free(o);
 }
 
 struct pft_outfile *pft_outfile_open(const char *path, mode_t mode, const char **why)
 {
 	struct pft_outfile *o = calloc(1, sizeof(*o));
-	unsigned int n;
+	struct dest d = {.fd = -1};
+	char *dir = NULL;
 	bool in_place;
 	int fd = -1, err;
 
-	if (!o || resolve(path, &o->target, &in_place, why) < 0)
+	*why = NULL;
+	if (!o)
+		return NULL;
+	o->dir = -1;
+	if (follow(path, &d, why) < 0 || judge(&d, &in_place, why) < 0)
 		goto fail;
-	if (in_place) {
-		fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	} else {
-		/* a name nobody had, next to the target: never a link, never another's file */
-		for (n = 0; n < 100 && fd < 0; n++) {
-			free(o->tmp);
-			if (asprintf(&o->tmp, "%s.pftrace-tmp-%d-%u", o->target, (int)getpid(), n) <
-			    0) {
-				o->tmp = NULL;
-				goto fail;
-			}
-			fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				  mode);
-			if (fd < 0 && errno != EEXIST)
-				break;
-		}
-	}
+	if (in_place && d.fd >= 0)
+		fd = fcntl(d.fd, F_DUPFD_CLOEXEC, 3);
+	else if (in_place)
+		fd = open_in_place(d.path, why);
+	else if (split(d.path, &dir, &o->name) == 0 &&
+		 (o->dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		fd = open_temporary(o, mode);
 	if (fd < 0 || !(o->f = fdopen(fd, "w")))
 		goto fail;
+	free(dir);
+	free(d.path);
 	return o;
 fail:
 	err = errno;
 	if (fd >= 0)
 		close(fd);
-	if (o && o->tmp && fd >= 0)
-		unlink(o->tmp);
-	if (o) {
-		free(o->tmp);
-		free(o->target);
-		free(o);
-	}
+	if (o->tmp)
+		unlinkat(o->dir, o->tmp, 0);
+	free(dir);
+	free(d.path);
+	release(o);
 	errno = err;
 	return NULL;
 }
@@ -190,13 +316,6 @@ fail:
 FILE *pft_outfile_file(struct pft_outfile *o)
 {
 	return o->f;
-}
-
-static void release(struct pft_outfile *o)
-{
-	free(o->tmp);
-	free(o->target);
-	free(o);
 }
 
 int pft_outfile_commit(struct pft_outfile *o)
@@ -210,10 +329,12 @@ int pft_outfile_commit(struct pft_outfile *o)
 		err = errno;
 	if (fclose(o->f) == EOF && !err)
 		err = errno;
-	if (!err && o->tmp && rename(o->tmp, o->target) < 0)
+	if (!err && o->tmp && renameat(o->dir, o->tmp, o->dir, o->name) < 0)
 		err = errno;
 	if (err && o->tmp)
-		unlink(o->tmp);
+		unlinkat(o->dir, o->tmp, 0);
+	else if (o->tmp)
+		fsync(o->dir); /* the new name on disk too; the data is whole either way */
 	release(o);
 	errno = err;
 	return err ? -1 : 0;
@@ -221,10 +342,13 @@ int pft_outfile_commit(struct pft_outfile *o)
 
 void pft_outfile_abort(struct pft_outfile *o)
 {
+	int err = errno; /* the caller's reason to abort is still to be said */
+
 	if (!o)
 		return;
 	fclose(o->f);
 	if (o->tmp)
-		unlink(o->tmp);
+		unlinkat(o->dir, o->tmp, 0);
 	release(o);
+	errno = err;
 }

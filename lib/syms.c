@@ -13,8 +13,9 @@
  * under --symfs (the same path, then the name alone), in /usr/lib/debug/.build-id, through
  * debuginfod when DEBUGINFOD_URLS is set. A candidate whose build ID differs is never used: the
  * address shows as file+0xoffset and the file is counted as mismatched (or missing), never named
- * wrongly. Separate debug files (.debug, .build-id links, debuglink, debuginfod) are found by
- * libdwfl's standard search.
+ * wrongly. Separate debug files are found by build ID (/usr/lib/debug/.build-id) or by their
+ * debuglink name (find_debuginfo). Every path a trace names is opened only if it is a regular
+ * file, without blocking: a FIFO or a device there is counted as not_regular, never read.
  *
  * Kernel addresses are named from kallsyms: the trace's own subset, or /proc/kallsyms.
  */
@@ -96,10 +97,145 @@ struct pft_syms {
 	} vcache[VCACHE];
 };
 
-static char *debuginfo_path; /* libdwfl's default search path */
-static const Dwfl_Callbacks callbacks = {
+/* ---------------------------------------------------------------- opening files */
+
+int pft_open_regular(const char *path)
+{
+	/* O_NONBLOCK: the open of a FIFO returns at once (to be refused), never waits */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = ENOEXEC;
+		return -1;
+	}
+	return fd;
+}
+
+/* The CRC-32 a .gnu_debuglink gives of its debug file, of what fd holds: 0 and *crc, or -1. */
+static int crc32_fd(int fd, uint32_t *crc)
+{
+	static uint32_t table[256];
+	unsigned char buf[1 << 16];
+	uint32_t c = 0xffffffff;
+	off_t off = 0;
+	ssize_t n, i;
+
+	if (!table[1])
+		for (uint32_t b = 0; b < 256; b++) {
+			uint32_t v = b;
+
+			for (int k = 0; k < 8; k++)
+				v = v & 1 ? 0xedb88320 ^ (v >> 1) : v >> 1;
+			table[b] = v;
+		}
+	/* pread: libdwfl reads the descriptor from its start */
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		for (i = 0; i < n; i++)
+			c = table[(c ^ buf[i]) & 0xff] ^ (c >> 8);
+		off += n;
+	}
+	*crc = ~c;
+	return n < 0 ? -1 : 0;
+}
+
+/* Whether fd is mod's debug file, as libdwfl judges: by build ID if mod has one, else by the
+ * CRC its debuglink gives. */
+static bool is_debug_of(Dwfl_Module *mod, int fd, GElf_Word crc)
+{
+	const unsigned char *want;
+	const void *have;
+	GElf_Addr vaddr;
+	int len = dwfl_module_build_id(mod, &want, &vaddr);
+	ssize_t n = -1;
+	uint32_t got;
+	Elf *elf;
+
+	if (len <= 0)
+		return crc32_fd(fd, &got) == 0 && got == crc;
+	if ((elf = elf_begin(fd, ELF_C_READ_MMAP, NULL))) {
+		n = dwelf_elf_gnu_build_id(elf, &have);
+		n = n == len && !memcmp(have, want, (size_t)len) ? n : -1;
+		elf_end(elf);
+	}
+	return n > 0;
+}
+
+/*
+ * A module's separate debug file. libdwfl's standard search opens each candidate as it is
+ * named (blocking), beside the file a trace named: a FIFO there with the name the file's
+ * .gnu_debuglink gives, or a debuglink of "../x", would hang pftrace or read a device. Here:
+ * by build ID under /usr/lib/debug first (libdwfl's, root's directories only), then by the
+ * debuglink name (a name, not a path) beside the file, in its .debug/ and under
+ * /usr/lib/debug/DIR/, each opened only if regular and used only if it is the module's (its
+ * build ID, or the CRC the debuglink gives). A dwz file (given with no CRC) is found by build
+ * ID only.
+ */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			  const char *file_name, const char *debuglink, GElf_Word crc, char **found)
+{
+	int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink,
+					      crc, found);
+	char *real = NULL, *dirs[2] = {NULL, NULL}, *cand = NULL;
+	struct stat main_st;
+
+	if (fd >= 0 || !file_name || !debuglink || !crc || !*debuglink || strchr(debuglink, '/') ||
+	    !strcmp(debuglink, "..") || stat(file_name, &main_st) < 0)
+		return fd;
+	/* beside the file as named, and as it is (a link's target's directory) */
+	dirs[0] = strdup(file_name);
+	real = realpath(file_name, NULL);
+	if (real && strcmp(real, file_name))
+		dirs[1] = real;
+	else
+		free(real);
+	for (int d = 0; d < 2 && fd < 0; d++) {
+		char *slash = dirs[d] ? strrchr(dirs[d], '/') : NULL;
+		const char *dir = dirs[d];
+
+		if (!dir)
+			continue;
+		if (slash)
+			*slash = '\0';
+		else
+			dir = ".";
+		for (int where = 0; where < 3 && fd < 0; where++) {
+			struct stat st;
+
+			free(cand);
+			cand = NULL;
+			if ((where == 0 && asprintf(&cand, "%s/%s", dir, debuglink) < 0) ||
+			    (where == 1 && asprintf(&cand, "%s/.debug/%s", dir, debuglink) < 0) ||
+			    (where == 2 && (dir[0] != '/' || asprintf(&cand, "/usr/lib/debug%s/%s",
+								      dir, debuglink) < 0)))
+				cand = NULL;
+			if (!cand || (fd = pft_open_regular(cand)) < 0)
+				continue;
+			/* the file itself by another name is not its debug file */
+			if (fstat(fd, &st) < 0 ||
+			    (st.st_dev == main_st.st_dev && st.st_ino == main_st.st_ino) ||
+			    !is_debug_of(mod, fd, crc)) {
+				close(fd);
+				fd = -1;
+			}
+		}
+	}
+	free(dirs[0]);
+	free(dirs[1]);
+	if (fd >= 0) {
+		*found = cand;
+		return fd;
+	}
+	free(cand);
+	errno = 0; /* none: not an error */
+	return -1;
+}
+
+static char *debuginfo_path; /* libdwfl's default search path (for build IDs) */
+const Dwfl_Callbacks pft_dwfl_offline = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = find_debuginfo,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &debuginfo_path,
 };
@@ -255,20 +391,6 @@ static char *find_file(struct pft_syms *s, const struct symfile *f, enum file_st
 	return NULL;
 }
 
-/* path opened to read, if it is still a regular file (it may have become a FIFO since it was
- * looked at): the descriptor, or -1. */
-static int open_regular(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	struct stat st;
-
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* The count of files unusable for this reason. */
 static void count_unusable(struct pft_syms *s, enum file_state why)
 {
@@ -284,7 +406,7 @@ static void open_file(struct pft_syms *s, struct symfile *f)
 	enum file_state why;
 	char *path = find_file(s, f, &why);
 	size_t n, i;
-	int fd = path ? open_regular(path) : -1;
+	int fd = path ? pft_open_regular(path) : -1;
 	Elf *elf;
 
 	s->st.files++;
@@ -295,7 +417,7 @@ static void open_file(struct pft_syms *s, struct symfile *f)
 		return;
 	}
 	/* libdwfl reads the descriptor checked here (it owns it), never the path again */
-	f->dwfl = dwfl_begin(&callbacks);
+	f->dwfl = dwfl_begin(&pft_dwfl_offline);
 	if (f->dwfl) {
 		f->mod = dwfl_report_offline(f->dwfl, str(s, f->path), path, fd);
 		dwfl_report_end(f->dwfl, NULL, NULL);

@@ -12,8 +12,10 @@
  */
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "internal.h"
 
 #define MAX_PROCS 64 /* Dwfls kept; all are dropped when more processes unwind */
@@ -42,14 +44,6 @@ struct pft_unwinder {
 	int nr;
 };
 
-static char *debuginfo_path;
-static const Dwfl_Callbacks offline = {
-    .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = &debuginfo_path,
-};
-
 /* The module that holds pc: reported now if it is not yet. false if the maps have no file
  * there, the file cannot be used, or the Dwfl's module there is another file. */
 static bool module_at(Dwfl *dwfl, struct unw_ctx *c, uint64_t pc)
@@ -60,6 +54,7 @@ static bool module_at(Dwfl *dwfl, struct unw_ctx *c, uint64_t pc)
 	const char *path, *mainfile = NULL;
 	uint64_t bias;
 	Dwarf_Addr mbias;
+	int fd;
 
 	if (!v || pft_syms_file(c->syms, v, &path, &bias) < 0)
 		return false;
@@ -71,9 +66,16 @@ static bool module_at(Dwfl *dwfl, struct unw_ctx *c, uint64_t pc)
 		c->stale = true;
 		return false;
 	}
+	/* the file the symbolizer checked may be another thing by now (a FIFO whose open would
+	 * block): libdwfl is given a descriptor of a regular file, never the path to open */
+	if ((fd = pft_open_regular(path)) < 0)
+		return false;
 	dwfl_report_begin_add(dwfl);
-	m = dwfl_report_elf(dwfl, v->path, path, -1, bias, false);
+	m = dwfl_report_elf(dwfl, v->path, path, fd, bias, false);
 	dwfl_report_end(dwfl, NULL, NULL);
+	/* consumed on success only (libdwfl.h); still ours if it failed */
+	if (!m && fcntl(fd, F_GETFD) != -1)
+		close(fd);
 	return m != NULL;
 }
 
@@ -171,7 +173,7 @@ static struct unw_proc *proc_of(struct pft_unwinder *u, struct unw_ctx *c)
 	}
 	p = &u->procs[u->nr];
 	*p = (struct unw_proc){.pid = c->pid};
-	p->dwfl = dwfl_begin(&offline);
+	p->dwfl = dwfl_begin(&pft_dwfl_offline);
 	p->ctx = malloc(sizeof(*p->ctx));
 	if (!p->dwfl || !p->ctx) {
 		drop(p);

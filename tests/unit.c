@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "../lib/pftrace.h"
 #include "../lib/internal.h"
@@ -1273,6 +1274,53 @@ static void test_named_deleted(void)
 	CHECK(system(want) == 0);
 }
 
+/* The unwinder opens a file the symbolizer found only if it is still regular: one that became a
+ * FIFO since (a path from a trace, in a directory its owner writes) is not opened to wait for a
+ * writer (libdwfl opened it by name: pftrace hung there). */
+static void test_unwind_fifo(void)
+{
+	char dir[] = "/tmp/pftrace-unit-XXXXXX", prog[300], moved[300], cmd[700], line[512];
+	static uint8_t stack[64];
+	struct pft_stack_dump dump = {.data = stack, .size = sizeof(stack)};
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_syms *syms = pft_syms_new(NULL);
+	struct pft_skipped sk = {0};
+	const struct pft_maps *maps;
+	struct pft_maps *m;
+	const struct pft_vma *v;
+	const char *path;
+	uint64_t bias, ips[8];
+	struct stat st;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	snprintf(moved, sizeof(moved), "%s/prog.old", dir);
+	snprintf(cmd, sizeof(cmd), "cp /proc/%d/exe '%s'", (int)getpid(), prog);
+	CHECK(system(cmd) == 0 && stat(prog, &st) == 0);
+	/* its first PT_LOAD (offset 0) at 0x555555554000 */
+	snprintf(line, sizeof(line), "555555554000-555555555000 r--p 00000000 fe:00 %lu %s\n",
+		 (unsigned long)st.st_ino, prog);
+	f = fmemopen(line, strlen(line), "r");
+	m = pft_maps_load_file(f, &sk);
+	fclose(f);
+	CHECK(m && as && syms && pft_aspace_set_maps(as, 7, m) == 0); /* as owns m */
+	v = pft_aspace_lookup(as, 7, 0, 0x555555554010, NULL, &maps);
+	/* found and checked now, while it is a file */
+	CHECK(v && pft_syms_file(syms, v, &path, &bias) == 0 && !strcmp(path, prog));
+	CHECK(rename(prog, moved) == 0 && mkfifo(prog, 0600) == 0);
+	dump.regs[8] = 0x555555554010; /* ip */
+	dump.regs[7] = 0x7ffc00000000; /* sp */
+	/* a hang here is a failure, not a stuck suite */
+	alarm(20);
+	CHECK(pft_syms_unwind(syms, as, 7, 0, &dump, ips, 8) == -1);
+	alarm(0);
+	pft_syms_free(syms);
+	pft_aspace_free(as);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
 /* Gates: what parses, what is said of what does not, and values against a document. */
 static void test_gates(void)
 {
@@ -1384,6 +1432,7 @@ int main(void)
 	test_diff();
 	test_json_check();
 	test_named_deleted();
+	test_unwind_fifo();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
