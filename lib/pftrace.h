@@ -357,9 +357,6 @@ void pft_record_free(struct pft_record *r);
 
 /* Tgid of a live thread from /proc/TID/status; -1 with errno if it is gone. */
 int pft_proc_tgid(int tid);
-/* Calls cb with each process whose parent is pid (every process's stat read: for kernels
- * without /proc/PID/task/TID/children). Stops at a negative return, which it returns. */
-int pft_proc_children(int pid, int (*cb)(void *data, int child), void *data);
 /* Copies /proc/TID/comm (without newline) into buf; -1 with errno if it is gone. */
 int pft_proc_comm(int tid, char *buf, size_t size);
 /* The pid is gone, or a zombie (dead, not yet reaped). */

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Thin readers of /proc for live processes. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,27 +89,4 @@ int pft_proc_faults(const char *task, uint64_t *min_flt, uint64_t *maj_flt)
 	*min_flt = v[0];
 	*maj_flt = v[2];
 	return 0;
-}
-
-int pft_proc_children(int pid, int (*cb)(void *data, int child), void *data)
-{
-	DIR *dir = opendir("/proc");
-	struct dirent *d;
-	char buf[512], *p;
-	int ppid, r = 0;
-
-	if (!dir)
-		return -1;
-	while (r >= 0 && (d = readdir(dir))) {
-		int child = atoi(d->d_name);
-
-		if (child <= 0 || read_proc(child, "stat", buf, sizeof(buf)) < 0 ||
-		    !(p = strrchr(buf, ')')))
-			continue;
-		/* ") S PPID ..." */
-		if (sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == pid)
-			r = cb(data, child);
-	}
-	closedir(dir);
-	return r < 0 ? r : 0;
 }

@@ -575,86 +575,18 @@ static void target_failed(struct pft_record *r, int pid)
 		fail(r, "cannot trace process %d: %s", pid, strerror(errno));
 }
 
-static struct target *target_of(struct pft_record *r, int pid);
-
-/* pid, a new target (if it is not one already). -1 on ENOMEM. */
-static int add_target(struct pft_record *r, int pid)
-{
-	struct target *t;
-
-	if (target_of(r, pid))
-		return 0;
-	if (!(t = realloc(r->targets, (r->nr_targets + 1) * sizeof(*t))))
-		return -1;
-	r->targets = t;
-	r->targets[r->nr_targets++] = (struct target){.pid = pid};
-	return 0;
-}
-
-static int add_target_cb(void *r, int pid)
-{
-	return add_target(r, pid);
-}
-
-/* The children of each thread of pid as targets (the kernel's children lists, or every
- * process's parent where it keeps none). -1 on ENOMEM. */
-static int add_children(struct pft_record *r, int pid)
-{
-	char path[96];
-	struct dirent *d;
-	DIR *dir;
-	FILE *f;
-	int child, ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	if (!(dir = opendir(path)))
-		return 0; /* gone */
-	while (ret == 0 && (d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/children", pid, d->d_name);
-		if (!(f = fopen(path, "re"))) {
-			if (errno != ENOENT || access("/proc/self/task", F_OK) < 0)
-				continue;
-			/* no children lists (CONFIG_PROC_CHILDREN): every process's parent */
-			closedir(dir);
-			return pft_proc_children(pid, add_target_cb, r);
-		}
-		while (ret == 0 && fscanf(f, "%d", &child) == 1)
-			ret = add_target(r, child);
-		fclose(f);
-	}
-	closedir(dir);
-	return ret;
-}
-
-/* Every descendant of the targets, as targets: -p of a server's master takes its workers,
- * already running (those started later come by the tracer's event-fork, their maps by the fork
- * records; listed again after arming, a child born since would be both). -1 on ENOMEM. */
-static int add_descendants(struct pft_record *r)
-{
-	size_t i;
-
-	/* the list grows as it is walked: children's children are visited in turn */
-	for (i = 0; i < r->nr_targets; i++)
-		if (add_children(r, r->targets[i].pid) < 0)
-			return -1;
-	return 0;
-}
-
 static int start_targets(struct pft_record *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->o.nr_pids; i++) {
+	r->targets = calloc(r->o.nr_pids, sizeof(*r->targets));
+	if (!r->targets)
+		return -1;
+	r->nr_targets = r->o.nr_pids;
+	for (i = 0; i < r->nr_targets; i++) {
 		int tgid = pft_proc_tgid(r->o.pids[i]);
 
-		if (add_target(r, tgid > 0 ? tgid : r->o.pids[i]) < 0)
-			return -1;
-	}
-	if (add_descendants(r) < 0)
-		return -1;
-	for (i = 0; i < r->nr_targets; i++) {
+		r->targets[i].pid = tgid > 0 ? tgid : r->o.pids[i];
 		if (add_threads(r, r->targets[i].pid) < 0) {
 			target_failed(r, r->targets[i].pid);
 			return -1;
@@ -664,8 +596,7 @@ static int start_targets(struct pft_record *r)
 		/* a target that exited meanwhile makes set_event_pid refuse its pid: say that */
 		for (i = 0; i < r->nr_targets; i++)
 			if (pft_proc_dead(r->targets[i].pid)) {
-				fail(r, "process %d exited before tracing began",
-				     r->targets[i].pid);
+				fail(r, "process %d exited before tracing began", r->targets[i].pid);
 				return -1;
 			}
 		fail(r, "cannot arm tracing: %s", strerror(errno));

@@ -124,20 +124,5 @@ check_eq "server: its 30 children, each named ls" 30 \
 	"$(jq '[.processes[] | select(.comm == "ls")] | length' "$TMP/server.json")"
 check_eq "server: the children's faults are in their own images" true \
 	"$(jq '[.vmas[] | select(.path == "/usr/bin/ls")] | length >= 30' "$TMP/server.json")"
-
-# --- -p of a prefork server's master: its workers were running before pftrace came, and take
-# every fault (5000 pages each) once it is armed
-python3 "$F/prefork.py" "$TMP/pf.ready" "$TMP/pf.go" 5000 &
-master=$!
-for i in $(seq 1 500); do [ -e "$TMP/pf.ready" ] && break; sleep 0.01; done
-"$PFTRACE" record -q --json --by pid -p $master >"$TMP/prefork.json" 2>"$TMP/prefork.err" &
-rec=$!
-armed $rec
-touch "$TMP/pf.go"
-wait $rec
-wait $master
-check_eq "prefork: the master and its two workers" 3 "$(jq .summary.pids "$TMP/prefork.json")"
-check_eq "prefork: each worker's 5000 pages" "2" \
-	"$(jq '[.groups[] | select(.pid != '$master' and .faults >= 5000)] | length' "$TMP/prefork.json")"
 check_eq "no instance left" "" "$(instances_left)"
 finish
