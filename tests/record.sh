@@ -337,6 +337,30 @@ check_match "zombie: message" "is a zombie" "$err"
 wait $zp || true
 run_status "$PFTRACE" record
 check_eq "no target: exit" 2 "$status"
+# a -p target that exits between pftrace's look at it and the arming of tracing (it said
+# "cannot arm tracing: Invalid argument"). Made certain: a leftover instance held busy keeps
+# pftrace retrying its removal (20 ms naps, after the look), the target is killed and reaped in
+# a nap, then the leftover is let go
+mkdir "$T/instances/pftrace-4194302"
+exec 9<"$T/instances/pftrace-4194302/trace"
+sleep 30 &
+victim=$!
+"$PFTRACE" record -q -p $victim >/dev/null 2>"$TMP/race.err" &
+rec=$!
+for i in $(seq 1 3000); do
+	[ "$(cut -d' ' -f1 /proc/$rec/syscall 2>/dev/null)" = 230 ] && break
+	sleep 0.01
+done
+kill -KILL $victim
+wait $victim 2>/dev/null || true
+exec 9<&-
+set +e
+wait $rec
+st=$?
+set -e
+check_eq "target gone before arming: said as such" "1 true" \
+	"$st $(grep -q "process $victim exited before tracing began" "$TMP/race.err" && echo true)"
+rmdir "$T/instances/pftrace-4194302" 2>/dev/null || true
 
 check_eq "the machine's own tracing state is untouched" "$global_before" \
 	"$(cat $T/events/exceptions/page_fault_user/enable $T/set_event_pid $T/tracing_on | tr '\n' ' ')"
