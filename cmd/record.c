@@ -239,41 +239,56 @@ static int block_signals(void)
 
 /* ---------------------------------------------------------------- the run */
 
+/* The trace.dat; a file-size limit that cut it short (*cut, the first moment left out) is said
+ * here, and fails the run once the rest is done. */
+static int write_dat(struct cli_rec *c, const struct pft_source_stats *st, uint64_t *cut)
+{
+	const struct record_args *a = c->a;
+
+	if (pft_record_write(c->rec, a->output, cut) < 0) {
+		fprintf(stderr, "pftrace: cannot write '%s': %s\n", a->output, strerror(errno));
+		return -1;
+	}
+	if (*cut)
+		fprintf(stderr,
+			"pftrace: cannot write all of '%s': %s (ulimit -f): it holds the recording "
+			"up to %.6f s\n",
+			a->output, strerror(EFBIG), *cut / 1e9);
+	else if (!a->quiet)
+		fprintf(stderr,
+			"pftrace: wrote '%s': %" PRIu64 " events, %" PRIu64 " faults, %" PRId64
+			" lost\n",
+			a->output, st->events, c->faults, st->lost_events);
+	return 0;
+}
+
 /* The report, or the trace.dat (and a report with --json, --jsonl, file sinks), then the gates:
  * 0, EXIT_GATE if one held, -1 after a message. */
 static int finish(struct cli_rec *c, struct pft_report *rep, struct pft_source *src)
 {
 	const struct record_args *a = c->a;
 	const struct pft_source_stats *st = pft_record_stats(c->rec);
+	uint64_t cut = 0;
 	json_t *doc;
 	int g;
 
 	out_source_warnings(src);
 	if (out_counters(src, rep) < 0 || pft_report_add_input(rep, "live", st) < 0)
 		return -1;
-	if (a->output) {
-		if (pft_record_write(c->rec, a->output) < 0) {
-			fprintf(stderr, "pftrace: cannot write '%s': %s\n", a->output,
-				strerror(errno));
-			return -1;
-		}
-		if (!a->quiet)
-			fprintf(stderr,
-				"pftrace: wrote '%s': %" PRIu64 " events, %" PRIu64
-				" faults, %" PRId64 " lost\n",
-				a->output, st->events, c->faults, st->lost_events);
-	}
+	if (a->output && write_dat(c, st, &cut) < 0)
+		return -1;
 	/* -o writes the trace.dat instead of the table; any other output is still wanted */
 	if (out_finish(&a->out, rep, !c->pipe_closed && !(a->output && a->out.out == SINK_TABLE)) <
 	    0)
 		return -1;
 	out_symbol_warnings(&a->out);
 	if (!a->out.gates.n)
-		return 0;
+		return cut ? -1 : 0;
 	doc = pft_report_json(rep);
 	g = doc ? out_gates(&a->out.gates, doc, rep) : EXIT_FAIL;
 	json_decref(doc);
-	return g == EXIT_FAIL ? -1 : g;
+	/* a trace.dat cut short is a failure the gates do not undo */
+	return g == EXIT_FAIL || cut ? -1 : g;
 }
 
 /* With -o, the raw pages wait beside the output: a full disk is the output's problem. */

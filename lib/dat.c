@@ -101,6 +101,7 @@ struct dat {
 	char *kallsyms;	 /* the kallsyms section's text */
 	bool sideband;	 /* pftrace's info: the kernel's mapping records are in the perf option */
 	int completions; /* pftrace's info: completions were recorded (-1: no info, older file) */
+	uint64_t cut;	 /* pftrace's info: the file stops before this moment (0: it does not) */
 	bool major_only; /* of major faults only */
 	uint64_t maps_skipped;
 };
@@ -296,6 +297,7 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 {
 	struct dat *d = data;
 	uint64_t n;
+	const char *cut;
 
 	if (id == PFT_DAT_OPT_PFTRACE_PERF) {
 		perf_found(d, buf, size, off);
@@ -347,6 +349,8 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		d->completions = strstr(buf, "\ncompletions 1\n") != NULL ||
 				 strstr(buf, "\ncompletions major\n") != NULL;
 		d->major_only = strstr(buf, "\ncompletions major\n") != NULL;
+		cut = strstr(buf, "\ncut ");
+		d->cut = cut ? strtoull(cut + 5, NULL, 10) : 0;
 		break;
 	case PFT_DAT_OPT_DATE: /* microseconds, "0x..." */
 		d->ts_offset =
@@ -644,9 +648,14 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 		errno = d->err;
 		return -1;
 	}
-	for (i = 0; i < d->nr_streams; i++)
+	for (i = 0; i < d->nr_streams; i++) {
+		/* a file cut short (ulimit -f) keeps whole pages: what they hold past the cut
+		 * has lost its side-band records and completions, and is not read */
+		if (d->cut && d->streams[i].rec.ts >= file_ts(d, d->cut))
+			d->streams[i].have = false;
 		if (d->streams[i].have && (!s || d->streams[i].rec.ts < s->rec.ts))
 			s = &d->streams[i];
+	}
 	/* perf's completions and mappings, merged by time with the trace's events */
 	if (d->perf.valid && (!s || d->perf.ev.ts < s->rec.ts)) {
 		*ev = d->perf.ev;
@@ -796,6 +805,7 @@ static void set_stats(struct pft_source *src, struct dat *d)
 		src->st.completions = d->completions;
 	src->st.major_only = d->major_only;
 	src->st.sideband = d->sideband;
+	src->st.cut_ts = d->cut;
 }
 
 int pft_dat_check(const void *buf, size_t size)

@@ -109,7 +109,9 @@ struct pft_dat_input {
 };
 
 /* Writes the recording as a v6 trace.dat: under a temporary name in the same directory, renamed
- * to in->path once complete. -1 with errno; the temporary is removed. */
-int pft_dat_write(const struct pft_dat_input *in);
+ * to in->path once complete. -1 with errno; the temporary is removed. A file that would pass the
+ * file-size limit (ulimit -f) holds what came before a moment instead, and says so: *cut is that
+ * moment (the first left out), 0 when the file holds everything. */
+int pft_dat_write(const struct pft_dat_input *in, uint64_t *cut);
 
 #endif

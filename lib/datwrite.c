@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -18,9 +19,10 @@
 #include "internal.h"
 #include "dat.h"
 #include "live.h"
+#include "perf.h"
 
 struct out {
-	FILE *f;
+	FILE *f; /* NULL: only count the bytes (the size the file would have) */
 	int err;
 	/* bytes written: the file's offsets count from its start, which is not the stream's
 	 * position on a pipe (none) or a shell's `>> file` (its end) */
@@ -29,7 +31,7 @@ struct out {
 
 static void put(struct out *o, const void *p, size_t n)
 {
-	if (!o->err && n && fwrite(p, 1, n, o->f) != n)
+	if (o->f && !o->err && n && fwrite(p, 1, n, o->f) != n)
 		o->err = errno ? errno : EIO;
 	o->pos += n;
 }
@@ -280,26 +282,45 @@ out:
 	return r;
 }
 
-/* The perf spool, whole, as one option (its size is a u32: 4 GiB, ~130M completions). */
-static void put_perf(struct out *o, FILE *spool)
+/* Copies a spool into the file at its offset. */
+static int copy_spool(struct out *o, int spool, uint64_t size)
 {
 	char buf[1 << 16];
-	long size = 0;
-	size_t n;
+	uint64_t done = 0;
 
+	if (!o->f) {
+		o->pos += size;
+		return 0;
+	}
+	while (done < size) {
+		size_t want = size - done < sizeof(buf) ? size - done : sizeof(buf);
+		ssize_t n = pread(spool, buf, want, (off_t)done);
+
+		if (n <= 0) {
+			o->err = n < 0 ? errno : EIO;
+			return -1;
+		}
+		put(o, buf, n);
+		done += n;
+	}
+	return o->err ? -1 : 0;
+}
+
+/* The first len bytes of the perf spool (flushed), as one option (its size is a u32: 4 GiB,
+ * ~130M completions). */
+static void put_perf(struct out *o, FILE *spool, uint64_t len)
+{
 	if (!spool)
 		return;
-	if (fflush(spool) == EOF || (size = ftell(spool)) < 0 || size > UINT32_MAX) {
+	if (len > UINT32_MAX) {
 		/* never a file without what was recorded */
 		if (!o->err)
-			o->err = size > UINT32_MAX ? EFBIG : errno ? errno : EIO;
+			o->err = EFBIG;
 		return;
 	}
 	put16(o, PFT_DAT_OPT_PFTRACE_PERF);
-	put32(o, (uint32_t)size);
-	rewind(spool);
-	while ((n = fread(buf, 1, sizeof(buf), spool)) > 0)
-		put(o, buf, n);
+	put32(o, (uint32_t)len);
+	copy_spool(o, fileno(spool), len);
 }
 
 static void put_counters(struct out *o, const struct pft_dat_input *in)
@@ -316,7 +337,34 @@ static void put_counters(struct out *o, const struct pft_dat_input *in)
 	free(buf);
 }
 
-static void put_options(struct out *o, const struct pft_dat_input *in)
+/* What of the spools goes into the file: all of them, or what came before a moment, to fit the
+ * file-size limit. */
+struct cut {
+	uint64_t perf; /* bytes of the perf spool */
+	uint64_t *cpu; /* bytes of each CPU's spool */
+	uint64_t ts;   /* the first moment left out; 0: none was */
+};
+
+static void put_info(struct out *o, const struct pft_dat_input *in, uint64_t cut)
+{
+	char *s, at[32] = "";
+
+	if (cut)
+		snprintf(at, sizeof(at), "cut %" PRIu64 "\n", cut);
+	/* "completions major": only major faults have one (a fault without is minor) */
+	if (asprintf(&s, "pftrace %s\nsideband %d\ncompletions %s\n%s", PFTRACE_VERSION, in->history,
+		     !in->completions ? "0"
+		     : in->major_only ? "major"
+				      : "1",
+		     at) >= 0) {
+		put_string_option(o, PFT_DAT_OPT_PFTRACE_INFO, s);
+		free(s);
+	} else if (!o->err) {
+		o->err = ENOMEM;
+	}
+}
+
+static void put_options(struct out *o, const struct pft_dat_input *in, const struct cut *c)
 {
 	struct tracefs_instance *inst = pft_live_instance(in->live);
 	struct utsname u;
@@ -336,42 +384,15 @@ static void put_options(struct out *o, const struct pft_dat_input *in)
 		free(s);
 	}
 	put_maps(o, in->as);
-	put_perf(o, pft_live_perf_spool(in->live));
+	put_perf(o, pft_live_perf_spool(in->live), c->perf);
 	put_counters(o, in);
 	if (in->build_ids && *in->build_ids)
 		put_string_option(o, PFT_DAT_OPT_PFTRACE_BUILD_IDS, in->build_ids);
-	/* "completions major": only major faults have one (a fault without is minor) */
-	if (asprintf(&s, "pftrace %s\nsideband %d\ncompletions %s\n", PFTRACE_VERSION, in->history,
-		     !in->completions ? "0"
-		     : in->major_only ? "major"
-				      : "1") >= 0) {
-		put_string_option(o, PFT_DAT_OPT_PFTRACE_INFO, s);
-		free(s);
-	}
+	put_info(o, in, c->ts);
 	put16(o, 0);
 }
 
-/* Copies a spool into the file at its offset. */
-static int copy_spool(struct out *o, int spool, uint64_t size)
-{
-	char buf[1 << 16];
-	uint64_t done = 0;
-
-	while (done < size) {
-		size_t want = size - done < sizeof(buf) ? size - done : sizeof(buf);
-		ssize_t n = pread(spool, buf, want, (off_t)done);
-
-		if (n <= 0) {
-			o->err = n < 0 ? errno : EIO;
-			return -1;
-		}
-		put(o, buf, n);
-		done += n;
-	}
-	return o->err ? -1 : 0;
-}
-
-static int put_flyrecord(struct out *o, const struct pft_dat_input *in)
+static int put_flyrecord(struct out *o, const struct pft_dat_input *in, const struct cut *c)
 {
 	int cpus = pft_live_cpus(in->live), psize = pft_live_page_size(in->live), cpu;
 	char *clock = tracefs_get_clock(pft_live_instance(in->live)), bracket[64];
@@ -382,7 +403,7 @@ static int put_flyrecord(struct out *o, const struct pft_dat_input *in)
 		goto out;
 	snprintf(bracket, sizeof(bracket), "[%s]", clock);
 	for (cpu = 0; cpu < cpus; cpu++)
-		pft_live_spool_fd(in->live, cpu, &size[cpu]);
+		size[cpu] = c->cpu[cpu];
 	pos = o->pos + 10 + 16ull * cpus + 8 + strlen(bracket);
 	for (cpu = 0; cpu < cpus; cpu++) {
 		off[cpu] = (pos + psize - 1) & ~(uint64_t)(psize - 1);
@@ -400,6 +421,7 @@ static int put_flyrecord(struct out *o, const struct pft_dat_input *in)
 		static const char zeros[4096];
 		int spool = pft_live_spool_fd(in->live, cpu, &s);
 
+		s = size[cpu];
 		while (here < off[cpu]) {
 			size_t n =
 			    off[cpu] - here < sizeof(zeros) ? off[cpu] - here : sizeof(zeros);
@@ -429,31 +451,206 @@ static void put_header(struct out *o, const struct pft_dat_input *in)
 	put32(o, (uint32_t)pft_live_page_size(in->live));
 }
 
-int pft_dat_write(const struct pft_dat_input *in)
+static void put_all(struct out *o, const struct pft_dat_input *in, const struct cut *c)
+{
+	put_header(o, in);
+	if (put_formats(o, in) < 0 && !o->err)
+		o->err = errno ? errno : EIO;
+	put_kallsyms(o, in);
+	put32(o, 0); /* printk formats */
+	put_cmdlines(o, in);
+	put32(o, (uint32_t)pft_live_cpus(in->live));
+	put_options(o, in, c);
+	if (!o->err)
+		put_flyrecord(o, in, c);
+}
+
+/* The size of the file with cut c. */
+static uint64_t measure(const struct pft_dat_input *in, const struct cut *c)
+{
+	struct out o = {0};
+
+	put_all(&o, in, c);
+	return o.pos;
+}
+
+/* Where the spools go next, in time: each CPU's next page, or the perf spool's next record. */
+struct cursor {
+	const struct pft_dat_input *in;
+	const char *perf; /* the perf spool, mapped */
+	uint64_t perf_size;
+	uint64_t *cpu_size;
+	struct pft_event ev;
+	char name[4096];
+	uint64_t ips[2][PFT_MAX_FRAMES];
+	struct pft_stack_dump dump;
+};
+
+/* The time and size of the earliest of what comes next in c; *cpu is -1 for the perf spool.
+ * 0 when nothing is left. */
+static uint64_t next_piece(struct cursor *k, const struct cut *c, int *cpu, uint64_t *ts)
+{
+	int cpus = pft_live_cpus(k->in->live), psize = pft_live_page_size(k->in->live), i;
+	uint64_t best = 0, t, s;
+	long n;
+
+	*cpu = -2;
+	for (i = 0; i < cpus; i++) {
+		int fd = pft_live_spool_fd(k->in->live, i, &s);
+
+		/* a page starts with its first event's time */
+		if (c->cpu[i] + psize > k->cpu_size[i] ||
+		    pread(fd, &t, sizeof(t), (off_t)c->cpu[i]) != sizeof(t))
+			continue;
+		if (*cpu == -2 || t < *ts) {
+			*cpu = i;
+			*ts = t;
+			best = (uint64_t)psize;
+		}
+	}
+	if (k->perf && c->perf < k->perf_size &&
+	    (n = pft_perf_decode(k->perf + c->perf, k->perf_size - c->perf, &k->ev, k->name,
+				 sizeof(k->name), k->ips, &k->dump)) > 0 &&
+	    (*cpu == -2 || k->ev.ts < *ts)) {
+		*cpu = -1;
+		*ts = k->ev.ts;
+		best = (uint64_t)n;
+	}
+	return best;
+}
+
+/*
+ * The longest prefix in time of the spools that fits budget bytes and ends before stop (if not 0):
+ * the pieces (pages, perf records) taken in time order until the next would not fit; c->ts is
+ * its time.
+ */
+static int plan_cut(const struct pft_dat_input *in, uint64_t budget, uint64_t stop,
+		    struct cut *c)
+{
+	FILE *spool = pft_live_perf_spool(in->live);
+	int cpus = pft_live_cpus(in->live), cpu, r = -1;
+	struct cursor *k = calloc(1, sizeof(*k));
+	uint64_t used = 0, size, ts = 0;
+	void *map = MAP_FAILED;
+
+	if (!k)
+		return -1;
+	k->in = in;
+	k->cpu_size = calloc(cpus, sizeof(*k->cpu_size));
+	if (!k->cpu_size)
+		goto out;
+	for (cpu = 0; cpu < cpus; cpu++)
+		pft_live_spool_fd(in->live, cpu, &k->cpu_size[cpu]);
+	k->perf_size = c->perf;
+	if (spool && k->perf_size) {
+		map = mmap(NULL, k->perf_size, PROT_READ, MAP_PRIVATE, fileno(spool), 0);
+		if (map == MAP_FAILED)
+			goto out;
+		k->perf = map;
+	}
+	c->perf = 0;
+	memset(c->cpu, 0, cpus * sizeof(*c->cpu));
+	while ((size = next_piece(k, c, &cpu, &ts)) > 0) {
+		if (used + size > budget || (stop && ts >= stop)) {
+			c->ts = stop && ts >= stop ? stop : ts ? ts : 1;
+			break;
+		}
+		used += size;
+		if (cpu < 0)
+			c->perf += size;
+		else
+			c->cpu[cpu] += size;
+	}
+	r = 0;
+out:
+	if (map != MAP_FAILED)
+		munmap(map, k->perf_size);
+	free(k->cpu_size);
+	free(k);
+	return r;
+}
+
+/* The size of the file without the spools' data, padding to each CPU's pages counted whole;
+ * 0 on ENOMEM. */
+static uint64_t fixed_size(const struct pft_dat_input *in)
+{
+	int cpus = pft_live_cpus(in->live);
+	/* the longest "cut" line */
+	struct cut none = {0, calloc(cpus, sizeof(uint64_t)), UINT64_MAX};
+	uint64_t size;
+
+	if (!none.cpu)
+		return 0;
+	size = measure(in, &none) + (uint64_t)cpus * pft_live_page_size(in->live);
+	free(none.cpu);
+	return size;
+}
+
+/*
+ * All of the spools, or, where the file would pass the file-size limit, what came before a
+ * moment: a whole trace.dat that ends early, and says so, rather than none.
+ */
+static int fit(const struct pft_dat_input *in, FILE *f, struct cut *c)
+{
+	int cpus = pft_live_cpus(in->live), cpu;
+	uint64_t limit = pft_file_size_limit(), fixed, stop = pft_live_spool_cut(in->live);
+	FILE *spool = pft_live_perf_spool(in->live);
+	struct stat st;
+	long perf = 0;
+
+	if (spool && (fflush(spool) == EOF || (perf = ftell(spool)) < 0))
+		return -1;
+	c->perf = (uint64_t)perf;
+	for (cpu = 0; cpu < cpus; cpu++)
+		pft_live_spool_fd(in->live, cpu, &c->cpu[cpu]);
+	/* the limit is on regular files only (not a pipe or a device) */
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode))
+		limit = UINT64_MAX;
+	if (!stop && (limit == UINT64_MAX || measure(in, c) <= limit))
+		return 0;
+	fixed = limit == UINT64_MAX ? 0 : fixed_size(in);
+	if (limit != UINT64_MAX && !fixed)
+		return -1;
+	if (fixed > limit) {
+		errno = EFBIG;
+		return -1;
+	}
+	return plan_cut(in, limit - fixed, stop, c);
+}
+
+int pft_dat_write(const struct pft_dat_input *in, uint64_t *cut)
 {
 	struct out o = {0};
 	struct pft_outfile *file;
+	struct cut c = {0};
 	const char *why;
+	int err;
 
+	*cut = 0;
+	c.cpu = calloc(pft_live_cpus(in->live), sizeof(*c.cpu));
+	if (!c.cpu)
+		return -1;
 	/* 0600: it can hold kernel addresses (-k, kernel stacks) and what every process mapped */
 	file = pft_outfile_open(in->path, 0600, &why);
 	if (!file)
-		return -1;
+		goto fail;
 	o.f = pft_outfile_file(file);
-	put_header(&o, in);
-	if (put_formats(&o, in) < 0 && !o.err)
-		o.err = errno ? errno : EIO;
-	put_kallsyms(&o, in);
-	put32(&o, 0); /* printk formats */
-	put_cmdlines(&o, in);
-	put32(&o, (uint32_t)pft_live_cpus(in->live));
-	put_options(&o, in);
-	if (!o.err)
-		put_flyrecord(&o, in);
+	if (fit(in, o.f, &c) < 0) {
+		pft_outfile_abort(file);
+		goto fail;
+	}
+	put_all(&o, in, &c);
 	if (o.err) {
 		pft_outfile_abort(file);
 		errno = o.err;
-		return -1;
+		goto fail;
 	}
+	*cut = c.ts;
+	free(c.cpu);
 	return pft_outfile_commit(file);
+fail:
+	err = errno;
+	free(c.cpu);
+	errno = err;
+	return -1;
 }

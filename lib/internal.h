@@ -43,6 +43,9 @@ void pft_strtab_release(struct pft_strtab *t);
 /* Grows *arr (elements of size elem) to hold at least n; -1 on ENOMEM. */
 int pft_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
+/* The file-size limit (ulimit -f) every file pftrace writes must fit: UINT64_MAX if none. */
+uint64_t pft_file_size_limit(void);
+
 /* Copies up to size-1 bytes of s[0..len) into dst for messages, replacing control bytes. */
 void pft_excerpt(char *dst, size_t size, const char *s, size_t len);
 /* A new area id (never 0). */

@@ -57,6 +57,11 @@ struct pft_live {
 	int nr_queues;
 	struct pft_perf *perf; /* completions and side-band records, or NULL */
 	FILE *perf_spool;      /* perf's events in time order, for a trace.dat */
+	/* the spools together stop at the file-size limit (ulimit -f): a spool never meets it,
+	 * and the trace.dat, cut to fit by its writer, keeps what came before */
+	uint64_t spooled, spool_limit;
+	bool spool_full;
+	uint64_t spool_cut; /* the earliest moment not spooled (0: none) */
 	int history_missing;   /* history events this kernel does not have */
 	void
 	    *popped; /* what the event pft_live_pop returned last points to: lives until the next */
@@ -360,6 +365,7 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 		goto fail;
 	if (o->spool_dir && spool_open(l, o->spool_dir) < 0)
 		goto fail;
+	l->spool_limit = pft_file_size_limit();
 	if ((o->completions || o->history || o->stacks) &&
 	    !(l->perf = pft_perf_new(o->history,
 				     o->all_completions ? PFT_PERF_ALL
@@ -495,11 +501,28 @@ int pft_live_mark(struct pft_live *l, const char *text)
 	return write(l->marker, text, strlen(text)) < 0 ? -1 : 0;
 }
 
-static int spool_page(struct live_cpu *c, const void *page, int size)
+/* Whether size more bytes of spool, from moment ts on, would pass the file-size limit; from then
+ * on, none are kept. The pages are spooled as read and perf's events as merged, later: what one
+ * spool kept past the other's first loss is cut from the trace.dat by its writer. */
+static bool spool_full(struct pft_live *l, uint64_t size, uint64_t ts)
+{
+	if (!l->spool_full && l->spooled + size > l->spool_limit)
+		l->spool_full = true;
+	if (l->spool_full && (!l->spool_cut || ts < l->spool_cut))
+		l->spool_cut = ts;
+	return l->spool_full;
+}
+
+static int spool_page(struct pft_live *l, struct live_cpu *c, const void *page, int size)
 {
 	const char *p = page;
 	int left = size;
 
+	uint64_t ts;
+
+	memcpy(&ts, page, sizeof(ts)); /* a page starts with its first event's time */
+	if (spool_full(l, size, ts))
+		return 0;
 	while (left > 0) {
 		ssize_t n = write(c->spool, p, left);
 
@@ -512,6 +535,21 @@ static int spool_page(struct live_cpu *c, const void *page, int size)
 		left -= (int)n;
 	}
 	c->spooled += size;
+	l->spooled += size;
+	return 0;
+}
+
+/* A perf event into its spool, counted against the limit the page spools share. */
+static int perf_spool(struct pft_live *l, const struct pft_event *ev)
+{
+	off_t before = ftello(l->perf_spool), after;
+
+	/* a record is at most a stack dump and its frames: 64 KiB and change */
+	if (spool_full(l, 1 << 17, ev->ts))
+		return 0;
+	if (pft_perf_encode(ev, l->perf_spool) < 0 || (after = ftello(l->perf_spool)) < 0)
+		return -1;
+	l->spooled += (uint64_t)(after - before);
 	return 0;
 }
 
@@ -573,7 +611,7 @@ static int handle_page(struct pft_live *l, int cpu, void *page)
 	struct pft_event ev;
 	int r;
 
-	if (l->cpus[cpu].spool >= 0 && spool_page(&l->cpus[cpu], page, l->page_size) < 0)
+	if (l->cpus[cpu].spool >= 0 && spool_page(l, &l->cpus[cpu], page, l->page_size) < 0)
 		return -1;
 	/* the kernel's own pages: still, never trusted past what they claim */
 	if (pft_page_open(&it, page, l->page_size) < 0) {
@@ -638,7 +676,7 @@ int pft_live_pop(struct pft_live *l, struct pft_event *ev, bool all)
 	if (l->perf_spool &&
 	    (e->ev.type == PFT_EV_COMPLETION || e->ev.type == PFT_EV_MMAP ||
 	     e->ev.type == PFT_EV_COMM) &&
-	    pft_perf_encode(&e->ev, l->perf_spool) < 0)
+	    perf_spool(l, &e->ev) < 0)
 		return -1;
 	*ev = e->ev;
 	return 1;
@@ -646,7 +684,7 @@ int pft_live_pop(struct pft_live *l, struct pft_event *ev, bool all)
 
 int pft_live_spool_event(struct pft_live *l, const struct pft_event *ev)
 {
-	return l->perf_spool ? pft_perf_encode(ev, l->perf_spool) : 0;
+	return l->perf_spool ? perf_spool(l, ev) : 0;
 }
 
 /* Every CPU's pages into the queues, without blocking. */
@@ -775,6 +813,11 @@ int pft_live_cpus(const struct pft_live *l)
 int pft_live_page_size(const struct pft_live *l)
 {
 	return l->page_size;
+}
+
+uint64_t pft_live_spool_cut(const struct pft_live *l)
+{
+	return l->spool_cut;
 }
 
 int pft_live_spool_fd(const struct pft_live *l, int cpu, uint64_t *size)

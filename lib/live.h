@@ -87,6 +87,9 @@ FILE *pft_live_perf_spool(const struct pft_live *l);
 /* For the trace.dat writer. */
 int pft_live_cpus(const struct pft_live *l);
 int pft_live_page_size(const struct pft_live *l);
+/* The earliest moment the spools did not keep (the file-size limit), 0 if none: a trace.dat
+ * stops before it. */
+uint64_t pft_live_spool_cut(const struct pft_live *l);
 /* The spool of a CPU (or -1), and how many bytes it holds. */
 int pft_live_spool_fd(const struct pft_live *l, int cpu, uint64_t *size);
 struct tracefs_instance *pft_live_instance(const struct pft_live *l);

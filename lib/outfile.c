@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
@@ -351,4 +352,13 @@ void pft_outfile_abort(struct pft_outfile *o)
 		unlinkat(o->dir, o->tmp, 0);
 	release(o);
 	errno = err;
+}
+
+uint64_t pft_file_size_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return UINT64_MAX;
+	return (uint64_t)rl.rlim_cur;
 }

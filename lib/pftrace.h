@@ -257,6 +257,8 @@ struct pft_source_stats {
 	bool major_only;    /* only major faults have one: a fault without one is minor, unless it
 			     * failed (record's default; see pftrace(1)) */
 	bool sideband;	    /* it carries the kernel's mapping records (exact maps) */
+	uint64_t cut_ts;    /* trace.dat cut short by a file-size limit: the first moment left
+			     * out (0: whole) */
 };
 
 /* Opens path ("-": standard input) and recognises its format by content: trace.dat (by its
@@ -291,7 +293,7 @@ void pft_source_close(struct pft_source *src);
  *
  *   r = pft_record_new(&opts); pft_record_start(r); src = pft_record_source(r);
  *   pft_source_prepare(src, as); while (pft_source_next(src, &ev) > 0) pft_report_add(...);
- *   pft_record_write(r, path); pft_record_free(r);
+ *   pft_record_write(r, path, &cut); pft_record_free(r);
  *
  * Everything that touches the machine's tracing state is undone by pft_record_free, which
  * every exit path must call; a run killed with SIGKILL is cleaned up by the next start.
@@ -348,8 +350,10 @@ int pft_record_stopped_by(const struct pft_record *r);
 /* Counters of the recording, live. */
 const struct pft_source_stats *pft_record_stats(struct pft_record *r);
 /* Writes the recording as a trace.dat (v6; under a temporary name, renamed when complete).
- * After the source has ended. -1 with errno. */
-int pft_record_write(struct pft_record *r, const char *path);
+ * After the source has ended. -1 with errno. Where the whole would pass the file-size limit
+ * (ulimit -f), the file holds what came before a moment, *cut (the first left out, in the
+ * trace's clock); *cut is 0 when it holds everything. */
+int pft_record_write(struct pft_record *r, const char *path, uint64_t *cut);
 /* Stops, detaches, and removes the instance. Accepts NULL. */
 void pft_record_free(struct pft_record *r);
 

@@ -1094,7 +1094,7 @@ static int note_snapshot(void *data, int pid, uint64_t ts, const struct pft_maps
 	return note_files(data, maps);
 }
 
-int pft_record_write(struct pft_record *r, const char *path)
+int pft_record_write(struct pft_record *r, const char *path, uint64_t *cut)
 {
 	struct pft_dat_input in = {
 	    .path = path,
@@ -1122,7 +1122,7 @@ int pft_record_write(struct pft_record *r, const char *path)
 		return -1;
 	in.counters = c;
 	in.nr_counters = n;
-	ret = pft_dat_write(&in);
+	ret = pft_dat_write(&in, cut);
 	free(c);
 	return ret;
 }

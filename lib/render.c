@@ -111,6 +111,26 @@ static void stacks_line(const json_t *sum, FILE *out)
 		num(s, "with_stack"), num(sum, "faults"), num(s, "truncated"));
 }
 
+/* Inputs cut short when written: the kernel's counters and the last maps are of the whole run. */
+static void cut_lines(const json_t *inputs, FILE *out)
+{
+	const json_t *in, *cut;
+	size_t i;
+
+	json_array_foreach(inputs, i, in)
+	{
+		cut = json_object_get(in, "cut_at");
+		if (!json_is_integer(cut))
+			continue;
+		fputs("cut: ", out);
+		pft_put_text(out, str(in, "name"), PFT_TEXT_TERM, 0);
+		fprintf(out,
+			" holds the recording up to %.6f s only (a file-size limit when it was "
+			"written): the faults after it are not counted, the kernel's counters are\n",
+			json_integer_value(cut) / 1e9);
+	}
+}
+
 static void summary(const json_t *doc, FILE *out)
 {
 	const json_t *sum = json_object_get(doc, "summary"), *src = json_object_get(doc, "source");
@@ -173,6 +193,7 @@ static void summary(const json_t *doc, FILE *out)
 	else
 		fprintf(out, "; lost events: unknown");
 	fprintf(out, "; other events: %" JSON_INTEGER_FORMAT "\n", num(sum, "other_events"));
+	cut_lines(inputs, out);
 	if (num(sum, "kernel_faults_excluded"))
 		fprintf(out,
 			"excluded: %" JSON_INTEGER_FORMAT

@@ -385,6 +385,12 @@ static json_t *skipped_json(const struct pft_skipped *s)
 	return j;
 }
 
+static json_t *ts_json(uint64_t ts)
+{
+	/* past 2^63 ns is no clock's (a damaged trace.dat): not a negative number */
+	return ts == PFT_NO_TS || ts > INT64_MAX ? json_null() : json_integer((json_int_t)ts);
+}
+
 static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int64_t *lost,
 			   uint64_t *lost_completions, uint64_t *lost_sideband, uint64_t *bad_pages)
 {
@@ -414,6 +420,7 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 							: json_integer(st->lost_events));
 		json_object_set_new(o, "cpus", st->cpus < 0 ? json_null() : json_integer(st->cpus));
 		json_object_set_new(o, "ts_unit", json_string(st->ts_raw ? "raw" : "ns"));
+		json_object_set_new(o, "cut_at", st->cut_ts ? ts_json(st->cut_ts) : json_null());
 		json_array_append_new(arr, o);
 		*skipped += st->malformed.count + st->unrecognized.count;
 		*lost_completions += st->lost_completions;
@@ -425,12 +432,6 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 			*lost += st->lost_events;
 	}
 	return arr;
-}
-
-static json_t *ts_json(uint64_t ts)
-{
-	/* past 2^63 ns is no clock's (a damaged trace.dat): not a negative number */
-	return ts == PFT_NO_TS || ts > INT64_MAX ? json_null() : json_integer((json_int_t)ts);
 }
 
 /* {"path", "why": "missing"|"mismatch"|"unreadable"|"not-regular"}, the first 100 */

@@ -52,13 +52,20 @@ set +e
 "$PFTRACE" record -q --jsonl -o "$TMP/PIPE.dat" -p $wl 2>/dev/null | head -1 >/dev/null
 set -e
 # a file-size limit (ulimit -f): SIGXFSZ killed pftrace, leaving its instance and no message;
-# now its write fails (EFBIG), said, and neither a partial file nor a temporary is left
+# then its write failed (EFBIG) with no file at all. Now the trace.dat holds what came before
+# a moment, fits the limit, is read by both tools, and says where it was cut; the run fails.
 set +e
 (ulimit -f 256 && exec "$PFTRACE" record -q -o "$TMP/fsize.dat" -p $wl -d 3) 2>"$TMP/fsize.err"
 st=$?
 set -e
-check_eq "ulimit -f: fails, says why" "1 true" "$st $(grep -q "cannot write '$TMP/fsize.dat': File too large" "$TMP/fsize.err" && echo true)"
-check_eq "ulimit -f: no partial file, no temporary" "" "$(ls "$TMP" | grep -E 'fsize.dat|pftrace-tmp' || true)"
+check_eq "ulimit -f: fails, says why" "1 true" "$st $(grep -q "cannot write all of '$TMP/fsize.dat': File too large (ulimit -f): it holds the recording up to [0-9.]* s" "$TMP/fsize.err" && echo true)"
+check_eq "ulimit -f: the file fits the limit" true "$([ "$(stat -c %s "$TMP/fsize.dat")" -le $((256 * 1024)) ] && echo true)"
+check_eq "ulimit -f: no temporary" "" "$(ls "$TMP" | grep pftrace-tmp || true)"
+check_eq "ulimit -f: trace-cmd reads it" 1 "$(trace-cmd report "$TMP/fsize.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
+"$PFTRACE" report --json "$TMP/fsize.dat" >"$TMP/fsize.json" 2>"$TMP/fsize.rep"
+check_eq "ulimit -f: the replay says where it was cut, and reads nothing past it" true \
+	"$(jq '.source.inputs[0].cut_at as $c | ($c | type) == "number" and .summary.last_ts < $c and .summary.faults > 0 and (.summary.by_kind.unknown // 0) == 0 and .summary.no_maps == 0 and .summary.no_vma == 0' "$TMP/fsize.json")"
+check_eq "ulimit -f: the table says so" 1 "$("$PFTRACE" report "$TMP/fsize.dat" 2>/dev/null | grep -c '^cut: .*fsize.dat holds the recording up to')"
 check_eq "ulimit -f: no instance" "" "$(instances_left)"
 check_eq "SIGPIPE -o: trace-cmd reads it" 1 "$(trace-cmd report "$TMP/PIPE.dat" 2>/dev/null | grep -c -m1 page_fault_user)"
 check_eq "SIGPIPE -o: no instance" "" "$(instances_left)"
