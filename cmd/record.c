@@ -83,8 +83,8 @@ static int parse(int argc, char **argv, struct record_args *a)
 {
 	const struct opt table[] = {
 	    OPT_CALL('p', "pid", "PID[,PID]", opt_pids, &a->targets,
-		     "trace these running processes, every thread, and what\nthey start later "
-		     "(repeatable)"),
+		     "trace these running processes, every thread, their\ndescendants running now "
+		     "(a server's workers) and what\nthey start later (repeatable)"),
 	    OPT_DOUBLE('d', "duration", "SECS", &a->duration,
 		       "stop recording after SECS seconds (a command still\nrunning is left "
 		       "running)"),

@@ -365,6 +365,10 @@ int pft_proc_tgid(int tid);
 int pft_proc_comm(int tid, char *buf, size_t size);
 /* The pid is gone, or a zombie (dead, not yet reaped). */
 bool pft_proc_dead(int pid);
+/* Calls cb with every process and its parent, as /proc shows them now (one pass; processes born
+ * meanwhile may be missed). Stops at a negative return of cb, which it returns; -1 with errno if
+ * /proc cannot be read. */
+int pft_proc_parents(int (*cb)(void *data, int pid, int ppid), void *data);
 /* The kernel's fault counters of a task (/proc/TID/stat minflt, majflt): a process's own (its
  * threads, dead ones included) given its pid, "PID/task/TID" for one thread. */
 int pft_proc_faults(const char *task, uint64_t *min_flt, uint64_t *maj_flt);

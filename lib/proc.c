@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Thin readers of /proc for live processes. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,4 +90,27 @@ int pft_proc_faults(const char *task, uint64_t *min_flt, uint64_t *maj_flt)
 	*min_flt = v[0];
 	*maj_flt = v[2];
 	return 0;
+}
+
+int pft_proc_parents(int (*cb)(void *data, int pid, int ppid), void *data)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *d;
+	char buf[512], *p;
+	int ppid, r = 0;
+
+	if (!dir)
+		return -1;
+	while (r >= 0 && (d = readdir(dir))) {
+		int pid = atoi(d->d_name);
+
+		/* ") S PPID ...": a comm may hold ')', the last one ends it */
+		if (pid <= 0 || read_proc(pid, "stat", buf, sizeof(buf)) < 0 ||
+		    !(p = strrchr(buf, ')')))
+			continue; /* gone meanwhile */
+		if (sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid > 0)
+			r = cb(data, pid, ppid);
+	}
+	closedir(dir);
+	return r < 0 ? r : 0;
 }

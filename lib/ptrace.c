@@ -167,6 +167,43 @@ int pft_ptrace_listen(pid_t pid)
 	return ptrace(PTRACE_LISTEN, pid, 0, 0);
 }
 
+static bool job_stop(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+int pft_ptrace_hold(pid_t pid)
+{
+	int st;
+
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0)
+		return errno == ESRCH ? PFT_HOLD_GONE : -1;
+	for (;;) {
+		if (waitpid(pid, &st, __WALL) < 0)
+			return errno == ECHILD ? PFT_HOLD_GONE : -1;
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			return PFT_HOLD_GONE;
+		if (!WIFSTOPPED(st))
+			continue;
+		/* its exit: its maps are still there, and it goes on exiting once released */
+		if (st >> 8 == (SIGTRAP | PTRACE_EVENT_EXIT << 8))
+			return PFT_HOLD_EXITING;
+		if (st >> 16 == PTRACE_EVENT_STOP)
+			return job_stop(WSTOPSIG(st)) ? PFT_HOLD_STOPPED : PFT_HOLD_RUNNING;
+		/* a signal on its way: delivered as without us, and the interrupt still comes */
+		if (ptrace(PTRACE_CONT, pid, 0, st >> 16 ? 0 : WSTOPSIG(st)) < 0)
+			return errno == ESRCH ? PFT_HOLD_GONE : -1;
+	}
+}
+
+int pft_ptrace_release(pid_t pid, int hold)
+{
+	if (hold == PFT_HOLD_GONE)
+		return 0;
+	/* a job's stop stays one; an exit goes on */
+	return ptrace(hold == PFT_HOLD_STOPPED ? PTRACE_LISTEN : PTRACE_CONT, pid, 0, 0);
+}
+
 void pft_child_abandon(struct pft_child *c)
 {
 	if (c->go_fd >= 0)

@@ -33,6 +33,18 @@ void pft_child_abandon(struct pft_child *c);
 /* Seizes a running process to be told of its exit; it keeps running. */
 int pft_ptrace_seize(pid_t pid);
 int pft_ptrace_resume(pid_t pid);
+/* What pft_ptrace_hold found. */
+enum {
+	PFT_HOLD_RUNNING, /* held: pft_ptrace_release resumes it */
+	PFT_HOLD_STOPPED, /* held in a job's stop: released into it (a SIGCONT ends it) */
+	PFT_HOLD_EXITING, /* held at its exit (its maps still there): released, it ends */
+	PFT_HOLD_GONE,	  /* it exited (its status is taken) */
+};
+/* Stops a seized tracee's thread pid for a moment (PTRACE_INTERRUPT): nothing it does changes
+ * its memory until released. A signal that comes meanwhile is passed on. PFT_HOLD_*, or -1. */
+int pft_ptrace_hold(pid_t pid);
+/* Lets a held tracee go on as it was (hold: what pft_ptrace_hold said). */
+int pft_ptrace_release(pid_t pid, int hold);
 /* Non-blocking: handles what the tracees did and says what the caller must know. -1 on error. */
 int pft_ptrace_poll(pid_t *pid, int *status);
 /* Resumes a tracee stopped at a signal, with that signal (or another, or 0: none). */

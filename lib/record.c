@@ -42,14 +42,16 @@
 struct target {
 	int pid;
 	bool seized, gone;
+	int hold; /* PFT_HOLD_*: held by pftrace while tracing begins; -1: not held */
 };
 
 /* A task's fault counters: at the start (threads that were there), at the end (taskstats when
  * it exited, or /proc when tracing stopped). */
 struct count {
-	int tid, tgid; /* tgid: what taskstats said, 0 if nothing */
+	int tid, tgid; /* tgid: what the listing or taskstats said, 0 if nothing */
 	uint64_t min0, maj0, min1, maj1;
 	bool end, exited; /* the end is known; from its exit (a zombie's /proc would repeat it) */
+	bool untraced;	  /* listed at the start, gone before it was traced: not ours to count */
 };
 
 /* A task known before the first event: passed on as a COMM event, first. */
@@ -75,6 +77,9 @@ struct pft_record {
 	struct pft_child child;
 	struct target *targets;
 	size_t nr_targets;
+	int *kin; /* -p: the targets' descendants running before arming, parents first */
+	size_t nr_kin, cap_kin;
+	bool *kin_in; /* each in the kernel's pid filter before arming */
 	struct task0 *tasks0;
 	size_t nr_tasks0, cap_tasks0, next_task0;
 	struct snap0 *snaps0;
@@ -173,7 +178,9 @@ static void count_reset(struct count *c)
 	char task[64];
 
 	snprintf(task, sizeof(task), "%d/task/%d", c->tid, c->tid);
-	pft_proc_faults(task, &c->min0, &c->maj0);
+	/* gone before tracing began: none of its faults were traced */
+	if (pft_proc_faults(task, &c->min0, &c->maj0) < 0)
+		c->untraced = true;
 }
 
 static void count_start(struct pft_record *r, int tid)
@@ -248,6 +255,8 @@ static int proc_counters(struct pft_record *r, struct pft_proc_counters **out, s
 		if (!pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tid, 0, &k))
 			continue; /* a task the kernel told nothing of (not ours to count) */
 		c = &r->counts[k];
+		if (c->untraced)
+			continue;
 		if (tgid <= 0)
 			tgid = c->tgid > 0 ? c->tgid : tid;
 		if (pft_hmap_put(&idx, (uint64_t)(uint32_t)tgid, 0, (uint32_t)*n, &at) < 0 ||
@@ -334,11 +343,13 @@ static int add_task0(struct pft_record *r, int tid, int tgid)
 	return 0;
 }
 
-/* Every thread of pid not yet traced into set_event_pid (and its perf events), in one write:
- * known at the start with its comm and counters. A thread that ends meanwhile is no error. */
-static int add_threads(struct pft_record *r, int pid)
+/* Every thread of pid known at the start with its comm and counters (once each); with trace,
+ * also into set_event_pid (and its perf events) in one write. A thread that ends meanwhile is
+ * no error. */
+static int note_threads(struct pft_record *r, int pid, bool trace)
 {
 	int *tids = NULL, *more, ret = 0;
+	struct count *c;
 	size_t n = 0, i;
 	char path[64];
 	struct dirent *d;
@@ -359,7 +370,7 @@ static int add_threads(struct pft_record *r, int pid)
 		tids[n++] = atoi(d->d_name);
 	}
 	closedir(dir);
-	if (ret == 0)
+	if (ret == 0 && trace)
 		ret = pft_live_add_pids(r->live, tids, n);
 	for (i = 0; ret == 0 && i < n; i++) {
 		uint32_t seen;
@@ -369,9 +380,16 @@ static int add_threads(struct pft_record *r, int pid)
 			continue;
 		count_start(r, tids[i]);
 		ret = add_task0(r, tids[i], pid);
+		if (ret == 0 && (c = count_of(r, tids[i])))
+			c->tgid = pid;
 	}
 	free(tids);
 	return ret;
+}
+
+static int add_threads(struct pft_record *r, int pid)
+{
+	return note_threads(r, pid, true);
 }
 
 /* /proc/PID/maps now, and the file it runs. */
@@ -575,9 +593,201 @@ static void target_failed(struct pft_record *r, int pid)
 		fail(r, "cannot trace process %d: %s", pid, strerror(errno));
 }
 
+static struct target *target_of(struct pft_record *r, int pid);
+
+/* Every process and its parent, as /proc showed them once. */
+struct tree {
+	int (*pairs)[2];
+	size_t nr, cap;
+};
+
+static int note_parent(void *data, int pid, int ppid)
+{
+	struct tree *t = data;
+
+	if (pft_grow((void **)&t->pairs, &t->cap, t->nr + 1, sizeof(*t->pairs)) < 0)
+		return -1;
+	t->pairs[t->nr][0] = pid;
+	t->pairs[t->nr++][1] = ppid;
+	return 0;
+}
+
+static bool is_kin(const struct pft_record *r, int pid)
+{
+	for (size_t i = 0; i < r->nr_kin; i++)
+		if (r->kin[i] == pid)
+			return true;
+	return false;
+}
+
+/* The targets' descendants as /proc shows them now, parents before children (-p of a server's
+ * master takes the workers it started before pftrace came; those started later come by the
+ * tracer's event-fork). -1 with errno. */
+static int list_kin(struct pft_record *r)
+{
+	struct tree t = {0};
+	size_t i, j;
+	int ret = -1;
+
+	if (pft_proc_parents(note_parent, &t) < 0)
+		goto out;
+	/* the list grows as it is walked: children's children are visited in turn */
+	for (i = 0; i < r->nr_targets + r->nr_kin; i++) {
+		int parent = i < r->nr_targets ? r->targets[i].pid : r->kin[i - r->nr_targets];
+
+		for (j = 0; j < t.nr; j++) {
+			int pid = t.pairs[j][0];
+
+			if (t.pairs[j][1] != parent || target_of(r, pid) || is_kin(r, pid))
+				continue;
+			if (pft_grow((void **)&r->kin, &r->cap_kin, r->nr_kin + 1,
+				     sizeof(*r->kin)) < 0)
+				goto out;
+			r->kin[r->nr_kin++] = pid;
+		}
+	}
+	/* known from the start, and counted from the arming like the targets: a child born
+	 * since its parent was traced is followed from then on by the kernel */
+	for (i = 0; i < r->nr_kin; i++)
+		if (note_threads(r, r->kin[i], false) < 0)
+			goto out;
+	ret = 0;
+out:
+	free(t.pairs);
+	return ret;
+}
+
+/* Seized for its exit's maps check, where ptrace allows; then held (its main thread stopped)
+ * while its tracing begins and its maps are read: a fork or an exec in between would give a
+ * child, or an image, that the maps read do not show. */
+static void seize(struct pft_record *r, struct target *t)
+{
+	t->hold = -1;
+	t->seized = pft_ptrace_seize(t->pid) == 0;
+	if (!t->seized && errno != ESRCH)
+		notice(r, "cannot ptrace process %d (%s): its maps at exit are not checked",
+		       t->pid, strerror(errno));
+	if (t->seized)
+		t->hold = pft_ptrace_hold(t->pid);
+	t->gone = t->hold == PFT_HOLD_GONE;
+}
+
+static void release(struct target *t)
+{
+	if (t->hold >= 0)
+		pft_ptrace_release(t->pid, t->hold);
+	t->hold = -1;
+}
+
+/* pid, a new target, seized and held. NULL on ENOMEM. */
+static struct target *seize_target(struct pft_record *r, int pid)
+{
+	struct target *t = realloc(r->targets, (r->nr_targets + 1) * sizeof(*t));
+
+	if (!t)
+		return NULL;
+	r->targets = t;
+	t = &r->targets[r->nr_targets++];
+	*t = (struct target){.pid = pid};
+	seize(r, t);
+	return t;
+}
+
+/* Which children are in the kernel's pid filter already (born since their parent was traced:
+ * followed from the arming on). Read before arming, when the filter loses no exited pid. */
+static int note_followed(struct pft_record *r)
+{
+	char *pids, *p, *save = NULL;
+
+	if (!r->nr_kin)
+		return 0;
+	r->kin_in = calloc(r->nr_kin, sizeof(*r->kin_in));
+	/* NULL: empty (the targets are gone), or unreadable: then none is taken as followed */
+	pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
+	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p && r->kin_in;
+	     p = strtok_r(NULL, " \n", &save))
+		for (size_t i = 0; i < r->nr_kin; i++)
+			r->kin_in[i] |= atoi(p) == r->kin[i];
+	free(pids);
+	return r->kin_in ? 0 : -1;
+}
+
+/* The threads of pid counted from now (it is traced from now); or, gone, not at all. */
+static void count_from_now(struct pft_record *r, int pid, bool traced)
+{
+	for (size_t i = 0; i < r->nr_counts; i++) {
+		struct count *c = &r->counts[i];
+
+		if (c->tgid != pid)
+			continue;
+		if (traced)
+			count_reset(c);
+		else
+			c->untraced = true;
+	}
+}
+
+/*
+ * A descendant running before arming. One born after its parent was traced is followed by the
+ * kernel already (its counts start at the arming); another one is traced from now: counted from
+ * now, then its threads into the filter. Its maps are read after that, and also before, for one
+ * that ends in between: its faults meanwhile are traced, and placed. One gone or that cannot be
+ * traced is left out, and so are its counters (said, unless gone). -1 on ENOMEM.
+ */
+static int add_kin(struct pft_record *r, int pid, bool in)
+{
+	char exe[4096];
+	struct target *t = seize_target(r, pid);
+	struct pft_maps *before = t ? read_maps(pid, exe, sizeof(exe)) : NULL;
+	size_t had = r->nr_snaps0;
+	int ret = -1;
+
+	if (!t)
+		return -1;
+	if (!before && !in) {
+		count_from_now(r, pid, false);
+		ret = 0; /* gone already: nothing of it traced */
+		goto out;
+	}
+	/* counted first: a fault before it is in the filter is missed, and shows as missed */
+	if (!in)
+		count_from_now(r, pid, true);
+	if (!in && add_threads(r, pid) < 0) {
+		if (!pft_proc_dead(pid))
+			notice(r, "cannot trace process %d, a child of a target: %s", pid,
+			       strerror(errno));
+		count_from_now(r, pid, false);
+		ret = errno == ENOMEM ? -1 : 0;
+		goto out;
+	}
+	if (snapshot_start(r, pid) < 0)
+		goto out;
+	ret = 0;
+	/* ended meanwhile: its maps from before */
+	if (r->nr_snaps0 == had && before) {
+		if (pft_grow((void **)&r->snaps0, &r->cap_snaps0, r->nr_snaps0 + 1,
+			     sizeof(*r->snaps0)) < 0) {
+			ret = -1;
+			goto out;
+		}
+		r->snaps0[r->nr_snaps0++] = (struct snap0){pid, before, strdup(exe)};
+		before = NULL;
+	}
+out:
+	pft_maps_free(before);
+	release(t);
+	return ret;
+}
+
+static void release_all(struct pft_record *r)
+{
+	for (size_t i = 0; i < r->nr_targets; i++)
+		release(&r->targets[i]);
+}
+
 static int start_targets(struct pft_record *r)
 {
-	size_t i;
+	size_t i, n;
 
 	r->targets = calloc(r->o.nr_pids, sizeof(*r->targets));
 	if (!r->targets)
@@ -587,12 +797,20 @@ static int start_targets(struct pft_record *r)
 		int tgid = pft_proc_tgid(r->o.pids[i]);
 
 		r->targets[i].pid = tgid > 0 ? tgid : r->o.pids[i];
+		r->targets[i].hold = -1;
 		if (add_threads(r, r->targets[i].pid) < 0) {
 			target_failed(r, r->targets[i].pid);
 			return -1;
 		}
 	}
+	if (list_kin(r) < 0 || note_followed(r) < 0) {
+		fail(r, "cannot list the targets' children: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < r->nr_targets; i++)
+		seize(r, &r->targets[i]);
 	if (pft_live_arm(r->live) < 0) {
+		release_all(r);
 		/* a target that exited meanwhile makes set_event_pid refuse its pid: say that */
 		for (i = 0; i < r->nr_targets; i++)
 			if (pft_proc_dead(r->targets[i].pid)) {
@@ -605,19 +823,23 @@ static int start_targets(struct pft_record *r)
 	/* a fault between the listing and arming was counted by the kernel, never traced */
 	for (i = 0; i < r->nr_counts; i++)
 		count_reset(&r->counts[i]);
-	for (i = 0; i < r->nr_targets; i++) {
+	n = r->nr_targets;
+	for (i = 0; i < n; i++) {
 		struct target *t = &r->targets[i];
 
 		/* threads born between the listing and arming: event-fork covers the later ones */
 		if (add_threads(r, t->pid) < 0 || snapshot_start(r, t->pid) < 0) {
+			release_all(r);
 			target_failed(r, t->pid);
 			return -1;
 		}
-		t->seized = pft_ptrace_seize(t->pid) == 0;
-		if (!t->seized && errno != ESRCH)
-			notice(r, "cannot ptrace process %d (%s): its maps at exit are not checked",
-			       t->pid, strerror(errno));
+		release(t);
 	}
+	for (i = 0; i < r->nr_kin; i++)
+		if (add_kin(r, r->kin[i], r->kin_in[i]) < 0) {
+			fail(r, "%s", strerror(errno));
+			return -1;
+		}
 	return 0;
 }
 
@@ -1146,6 +1368,8 @@ void pft_record_free(struct pft_record *r)
 	free(r->counts);
 	pft_hmap_release(&r->count_idx);
 	free(r->targets);
+	free(r->kin);
+	free(r->kin_in);
 	pft_buildids_free(r->ids);
 	if (r->src) {
 		r->src->priv = NULL;

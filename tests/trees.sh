@@ -2,7 +2,8 @@
 # Process trees, live: every fault of every process named exactly, checked against the kernel's
 # own counters and against perf trace, and the same answer from the trace.dat. The workloads
 # people trace: a parallel build, a launcher that execs, a shell loop of short-lived programs, a
-# Python fork pool, a server that forks children that exec (-p).
+# Python fork pool, a server that forks children that exec (-p), a prefork server's master (-p)
+# whose workers were running before pftrace came.
 # Needs root, tracefs, perf and python3 (scripts/install-deps.sh).
 set -euo pipefail
 SUITE=trees
@@ -11,7 +12,7 @@ T=/sys/kernel/tracing
 F=$ROOT/tests/fixtures/trees
 
 require_live
-for tool in python3 perf make; do
+for tool in python3 perf make nginx curl; do
 	command -v $tool >/dev/null || {
 		bad "$tool is not installed (scripts/install-deps.sh)"
 		finish
@@ -31,8 +32,11 @@ check_tree() {
 		"$(jq -r '.summary | "\(.lost_events) \(.lost_mapping_records) \(.bad_pages)"' "$live")"
 	check_eq "$n: the maps rebuilt agree with every /proc snapshot" 0 \
 		"$(jq .summary.maps_checks.disagreed "$live")"
-	check_eq "$n: every process has the kernel's counters" "$(jq .summary.pids "$live")" \
-		"$(jq .summary.kernel_counters.processes "$live")"
+	# (a process traced with no fault, a -p target's child waiting, has them too)
+	check_eq "$n: every process has the kernel's counters" "" \
+		"$(jq -r '[.processes[] | select(.kernel_min_flt == null) | .pid] | join(",")' "$live")"
+	check_eq "$n: counters cover at least every process that faulted" true \
+		"$(jq '.summary.kernel_counters.processes >= .summary.pids' "$live")"
 	# per process, what the kernel counted is what was traced (--kernel: kernel-mode faults on
 	# user memory too), but for exec's argument pages (copied with get_user_pages, which has no
 	# tracepoint: 1 or 2 per exec) and a task's last write at exit (its clear_child_tid, taken
@@ -110,7 +114,9 @@ check_eq "loop: each ls named ls" 6 "$(jq '[.processes[] | select(.comm == "ls")
 check_tree pool
 check_eq "pool: the 20 execs of true" 20 "$(jq '[.processes[] | select(.comm == "true")] | length' "$TMP/pool.json")"
 
-# --- -p of a server that forks children that exec: it starts serving once we are attached
+# --- -p of a server that forks children that exec: it starts serving once we are attached.
+# Attached at once: where python3 is a launcher (pyenv's shim), pftrace comes while it runs
+# its subshells, which fork and exec around the attach (each target held while its maps are read)
 python3 "$F/server.py" "$TMP/go" 30 >/dev/null &
 srv=$!
 "$PFTRACE" record -q --kernel --json -o "$TMP/server.dat" -p $srv >"$TMP/server.json" 2>"$TMP/server.err" &
@@ -124,5 +130,79 @@ check_eq "server: its 30 children, each named ls" 30 \
 	"$(jq '[.processes[] | select(.comm == "ls")] | length' "$TMP/server.json")"
 check_eq "server: the children's faults are in their own images" true \
 	"$(jq '[.vmas[] | select(.path == "/usr/bin/ls")] | length >= 30' "$TMP/server.json")"
+
+# --- -p of a prefork server's master: its workers were running before pftrace came, and take
+# every fault (5000 pages each) once they are traced (in the instance's pid filter)
+python3 "$F/prefork.py" "$TMP/pf.ready" "$TMP/pf.go" 5000 &
+master=$!
+until [ -e "$TMP/pf.ready" ]; do sleep 0.01; done
+workers=$(pgrep -P $master | sort -n | tr '\n' ' ')
+"$PFTRACE" record -q --json --by pid -p $master >"$TMP/prefork.json" 2>"$TMP/prefork.err" &
+rec=$!
+armed $rec
+for w in $workers; do
+	until grep -qw "$w" $T/instances/pftrace-$rec/set_event_pid 2>/dev/null || ! kill -0 $rec 2>/dev/null; do
+		sleep 0.01
+	done
+done
+touch "$TMP/pf.go"
+wait $rec
+wait $master
+check_eq "prefork: two workers running before pftrace came" 2 "$(wc -w <<<"$workers")"
+check_eq "prefork: the master and its two workers" 3 "$(jq .summary.pids "$TMP/prefork.json")"
+for w in $workers; do
+	check_eq "prefork: worker $w's 5000 pages" true \
+		"$(jq '[.groups[] | select(.pid == '$w' and .faults >= 5000)] | length == 1' "$TMP/prefork.json")"
+done
+check_eq "prefork: nothing unplaced" "0 0" "$(jq -r '"\(.summary.no_maps) \(.summary.no_vma)"' "$TMP/prefork.json")"
+
+# --- -p of nginx's master, two workers serving 40 requests: all the faults are the workers'
+ng=$TMP/nginx
+mkdir -p $ng/www
+head -c 3000000 /dev/urandom >$ng/www/big.bin
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >$ng/nginx.conf <<EOF
+user root;
+worker_processes 2;
+pid $ng/nginx.pid;
+error_log $ng/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	sendfile off;
+	client_body_temp_path $ng/body;
+	proxy_temp_path $ng/proxy;
+	fastcgi_temp_path $ng/fastcgi;
+	uwsgi_temp_path $ng/uwsgi;
+	scgi_temp_path $ng/scgi;
+	server { listen 127.0.0.1:$port; root $ng/www; }
+}
+EOF
+nginx -c $ng/nginx.conf -p $ng -e $ng/error.log
+until [ -s $ng/nginx.pid ] && [ "$(pgrep -P "$(cat $ng/nginx.pid)" | wc -l)" = 2 ]; do sleep 0.01; done
+master=$(cat $ng/nginx.pid)
+workers=$(pgrep -P $master | sort -n | tr '\n' ' ')
+"$PFTRACE" record -q --json --by pid -p $master >"$TMP/nginx.json" 2>"$TMP/nginx.err" &
+rec=$!
+armed $rec
+for w in $workers; do
+	until grep -qw "$w" $T/instances/pftrace-$rec/set_event_pid 2>/dev/null || ! kill -0 $rec 2>/dev/null; do
+		sleep 0.01
+	done
+done
+ok=0
+for i in $(seq 40); do
+	curl -s -o /dev/null -w '%{http_code}\n' http://127.0.0.1:$port/big.bin | grep -q 200 && ok=$((ok + 1))
+done
+kill -INT $rec
+wait $rec || true
+nginx -c $ng/nginx.conf -p $ng -e $ng/error.log -s stop
+check_eq "nginx: 40 requests served" 40 "$ok"
+check_eq "nginx: the workers took faults (both running before pftrace came)" true \
+	"$(jq '[.groups[] | select(.pid != '$master' and .faults > 0)] | length == 2' "$TMP/nginx.json")"
+check_eq "nginx: every fault placed, nothing crashed, maps agree" "0 0 0" \
+	"$(jq -r '.summary | "\(.no_maps) \(.no_vma) \(.maps_checks.disagreed)"' "$TMP/nginx.json")"
+check_eq "nginx: traced = the kernel's counters, per process" "" \
+	"$(jq -r '.processes[] | select(.kernel_min_flt != null and .faults != .kernel_min_flt) | "\(.pid): \(.faults) vs \(.kernel_min_flt)"' "$TMP/nginx.json")"
 check_eq "no instance left" "" "$(instances_left)"
 finish
