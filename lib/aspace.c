@@ -98,6 +98,7 @@ struct pft_aspace {
 	struct pft_resolver r;
 	unsigned int next_id;
 	bool exact_mode;
+	bool lazy_mode; /* maps read after the faults they serve, and nothing else */
 	int last_tid, last_pid; /* the thread of the previous lookup: usually the next one's too */
 	uint64_t history_events;
 	uint64_t bad_mappings; /* mapping records whose bounds are not whole pages: not applied */
@@ -128,11 +129,24 @@ bool pft_aspace_is_exact(const struct pft_aspace *as)
 	return as->exact_mode;
 }
 
+void pft_aspace_set_lazy(struct pft_aspace *as)
+{
+	as->lazy_mode = true;
+}
+
+
 static struct proc *proc_find(const struct pft_aspace *as, int pid)
 {
 	uint32_t idx;
 
 	return pft_hmap_get(&as->by_pid, (uint64_t)(uint32_t)pid, 0, &idx) ? &as->procs[idx] : NULL;
+}
+
+bool pft_aspace_miss_is_certain(const struct pft_aspace *as, int pid)
+{
+	const struct proc *p = proc_find(as, pid);
+
+	return !as->lazy_mode || (p && (p->exact || p->history));
 }
 
 static struct proc *proc_get(struct pft_aspace *as, int pid)

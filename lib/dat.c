@@ -898,6 +898,8 @@ static int dat_prepare(struct pft_source *src, struct pft_aspace *as, struct pft
 		return -1;
 	if (d->sideband)
 		pft_aspace_set_exact(as);
+	else if (d->completions >= 0) /* a pftrace recording made with --no-history */
+		pft_aspace_set_lazy(as);
 	for (i = 0; i < d->nr_snaps; i++) {
 		struct dat_snapshot *s = &d->snaps[i];
 		int r = pft_aspace_add_snapshot(as, s->pid, s->ts, s->maps, s->exe);

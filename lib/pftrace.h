@@ -422,6 +422,13 @@ void pft_aspace_task_at(const struct pft_aspace *as, size_t i, int *tid, int *tg
 const struct pft_maps_check *pft_aspace_checks(struct pft_aspace *as);
 /* pft_aspace_set_exact was called. */
 bool pft_aspace_is_exact(const struct pft_aspace *as);
+/* The maps are read after the faults they serve, with no record of what changed in between (a
+ * recording made with --no-history): an address they do not hold, or hold with other
+ * permissions, may have been mapped so at the fault (unmapped, the process ended or exec'd since). */
+void pft_aspace_set_lazy(struct pft_aspace *as);
+/* Whether a lookup that misses for pid says the address was in no VMA: false for a lazy
+ * address space without history or records for pid. */
+bool pft_aspace_miss_is_certain(const struct pft_aspace *as, int pid);
 /* Takes ownership of maps, also on failure. pid -1: the maps of every pid without its own. */
 int pft_aspace_set_maps(struct pft_aspace *as, int pid, struct pft_maps *maps);
 /* Maps were given (pft_aspace_set_maps): snapshots without a time. */

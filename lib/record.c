@@ -1242,6 +1242,8 @@ static int rec_prepare(struct pft_source *src, struct pft_aspace *as, struct pft
 	 * trace.dat then holds all the join used, and a replay gives the same answer */
 	if (r->o.history)
 		pft_aspace_set_exact(as);
+	else
+		pft_aspace_set_lazy(as);
 	pft_aspace_set_resolver(as, r->o.history ? &none : &live);
 	if (syms)
 		pft_syms_kallsyms(syms, NULL); /* this machine's kernel */

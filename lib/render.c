@@ -211,11 +211,19 @@ static void summary(const json_t *doc, FILE *out)
 			num(sum, "filtered_faults"));
 	symbols_line(sum, out);
 	stacks_line(sum, out);
-	if (num(sum, "no_maps"))
+	if (num(sum, "no_maps") > num(sum, "unknown_late_maps"))
 		fprintf(out,
 			"unknown: %" JSON_INTEGER_FORMAT
-			" faults of processes with no maps (--maps)\n",
-			num(sum, "no_maps"));
+			" faults of processes whose maps were never read (one that ended before "
+			"pftrace read them; offline: --maps)\n",
+			num(sum, "no_maps") - num(sum, "unknown_late_maps"));
+	if (num(sum, "unknown_late_maps"))
+		fprintf(out,
+			"unknown: %" JSON_INTEGER_FORMAT
+			" faults at addresses the maps read after them do not hold as the fault "
+			"needs (--no-history: unmapped, or the process ended or exec'd since, is "
+			"not seen): the answer is partial; no-vma and bad-access are not told\n",
+			num(sum, "unknown_late_maps"));
 }
 
 /* first: the row starts with the counts (no space before them) */

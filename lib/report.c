@@ -89,6 +89,12 @@ static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_
 		f->kind = PFT_KIND_OTHER;
 	else
 		f->kind = pft_classify(ev->error_code, f->vma, maps, ev->address);
+	/* maps read after the fault, nothing between: not a crash, but not known */
+	if ((f->kind == PFT_KIND_NO_VMA || f->kind == PFT_KIND_BAD_ACCESS) &&
+	    !pft_aspace_miss_is_certain(rep->as, f->pid)) {
+		f->kind = PFT_KIND_UNKNOWN;
+		rep->unknown_late_maps++;
+	}
 	if (rep->syms)
 		name_code(rep, ev, f);
 }

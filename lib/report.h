@@ -119,6 +119,7 @@ struct pft_report {
 	struct pft_hmap seen_pids, seen_tids;
 	struct counts total;
 	uint64_t events, other_events, kernel_excluded, kernel_atomic, filtered, no_maps;
+	uint64_t unknown_late_maps; /* of no_maps: missed by maps read after them (--no-history) */
 	uint64_t kernel_mode; /* faults the kernel took on user memory for the program */
 	uint64_t first_ts, last_ts;
 	int last_pid, last_tid; /* consecutive faults are mostly of one thread */

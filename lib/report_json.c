@@ -539,6 +539,8 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "no_vma",
 			    json_integer((json_int_t)rep->total.kind[PFT_KIND_NO_VMA]));
 	json_object_set_new(sum, "no_maps", json_integer((json_int_t)rep->no_maps));
+	json_object_set_new(sum, "unknown_late_maps",
+			    json_integer((json_int_t)rep->unknown_late_maps));
 	json_object_set_new(sum, "skipped_lines", json_integer((json_int_t)skipped));
 	json_object_set_new(sum, "lost_events", lost < 0 ? json_null() : json_integer(lost));
 	json_object_set_new(sum, "other_events", json_integer((json_int_t)rep->other_events));
