@@ -530,10 +530,11 @@ void out_source_warnings(const struct pft_source *src)
 			st->lost_events,
 			strcmp(st->format, "live") ? "" : ": try a larger --buffer-kb");
 	if (st->lost_completions)
-		fprintf(stderr,
-			"pftrace: %s: %" PRIu64 " fault completions were lost: those faults have "
-			"no major/minor verdict\n",
-			name, st->lost_completions);
+		fprintf(stderr, "pftrace: %s: %" PRIu64 " fault completions were lost: %s%s\n", name,
+			st->lost_completions,
+			st->major_only ? "as many faults counted minor may have been major"
+				       : "those faults have no major/minor verdict (nor stack)",
+			strcmp(st->format, "live") ? "" : "; try a larger --perf-buffer-kb");
 	if (st->lost_sideband)
 		fprintf(stderr,
 			"pftrace: %s: %" PRIu64 " mapping records were lost: some maps may be "

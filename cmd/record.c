@@ -16,7 +16,7 @@ struct record_args {
 	struct pidlist targets;
 	char **argv; /* -- COMMAND */
 	double duration;
-	long buffer_kb;
+	long buffer_kb, perf_buffer_kb;
 	const char *output;
 	bool quiet, no_history, no_major, latency;
 	unsigned int stacks; /* PFT_STACKS_* */
@@ -93,6 +93,9 @@ static int parse(int argc, char **argv, struct record_args *a)
 	    OPT_LONG(0, "buffer-kb", "N", &a->buffer_kb, 4, 1L << 30,
 		     "ring buffer per CPU in KiB (default: the kernel's, 1.4 MiB;\na resize "
 		     "costs ~20 ms at the start)"),
+	    OPT_LONG(0, "perf-buffer-kb", "N", &a->perf_buffer_kb, 4, 1L << 22,
+		     "perf's ring of fault completions per CPU in KiB\n(default: 2048; 8192 "
+		     "with --stacks, 32768 with\n--stacks=dwarf; at least 8, 16, 128)"),
 	    OPT_FLAG('q', "quiet", &a->quiet, "no progress line, no notices"),
 	    OPT_FLAG(0, "no-history", &a->no_history,
 		     "do not follow exec, fork and mappings: join faults with\nmaps snapshots "
@@ -361,6 +364,7 @@ static int run(struct record_args *a)
 	    .latency = a->latency,
 	    .stacks = a->stacks,
 	    .buffer_kb = (unsigned int)a->buffer_kb,
+	    .perf_buffer_kb = (unsigned int)a->perf_buffer_kb,
 	    .output = a->output,
 	    .duration = a->duration,
 	    .on_wake = on_wake,

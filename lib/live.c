@@ -371,7 +371,7 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 				     o->all_completions ? PFT_PERF_ALL
 				     : o->completions	? PFT_PERF_MAJOR
 							: PFT_PERF_NONE,
-				     o->stacks)))
+				     o->stacks, o->perf_kb)))
 		goto fail;
 	if (l->perf && o->spool_dir && !(l->perf_spool = spool_file(o->spool_dir)))
 		goto fail;

@@ -32,6 +32,7 @@ struct pft_live_opts {
 	bool all_completions;	/* of every fault */
 	unsigned int stacks;	/* PFT_STACKS_*: call stacks on the completions */
 	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
+	unsigned int perf_kb;	/* per-CPU ring of perf's completions; 0 = pft_perf_default_kb */
 	const char *spool_dir;	/* keep raw pages (for a trace.dat) in unnamed files here */
 };
 

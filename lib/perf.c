@@ -31,6 +31,9 @@
 
 /* --stacks=dwarf: the stack copied at each fault, as perf's --call-graph dwarf */
 #define DWARF_STACK 8192
+/* the smallest ring: 8 of the largest samples (a dwarf one is its stack and registers, one
+ * with frame pointers up to 127 frames) */
+#define MIN_RING_KB(stacks) ((stacks) & PFT_STACKS_DWARF ? 128u : (stacks) ? 16u : 8u)
 /* the registers libdw needs to start unwinding (x86_64: perf's numbering, see pftrace.h) */
 #define DWARF_REGS_MASK 0xff01ffull
 
@@ -128,8 +131,16 @@ static int keep_fd(struct pft_perf *p, int fd)
 	return 0;
 }
 
+unsigned int pft_perf_default_kb(unsigned int stacks)
+{
+	return (stacks & PFT_STACKS_DWARF ? DWARF_PAGES
+		: stacks		  ? STACK_PAGES
+					  : SAMPLE_PAGES) *
+	       4;
+}
+
 struct pft_perf *pft_perf_new(bool sideband, enum pft_perf_completions completions,
-			      unsigned int stacks)
+			      unsigned int stacks, unsigned int sample_kb)
 {
 	struct pft_perf *p = calloc(1, sizeof(*p));
 	int cpu, k;
@@ -142,10 +153,16 @@ struct pft_perf *pft_perf_new(bool sideband, enum pft_perf_completions completio
 	p->kinds[EV_MAJ] = completions != PFT_PERF_NONE || stacks;
 	p->kinds[EV_MIN] = completions == PFT_PERF_ALL || stacks;
 	p->stacks = stacks;
-	p->sample_pages = stacks & PFT_STACKS_DWARF ? DWARF_PAGES
-			  : stacks		    ? STACK_PAGES
-						    : SAMPLE_PAGES;
 	p->page = getpagesize();
+	/* a ring is a power of two pages, of 8 samples at least: a sample that does not fit
+	 * in an empty ring is lost without a count */
+	if (!sample_kb)
+		sample_kb = pft_perf_default_kb(stacks);
+	if (sample_kb < MIN_RING_KB(stacks))
+		sample_kb = MIN_RING_KB(stacks);
+	for (p->sample_pages = 1; p->sample_pages * (p->page / 1024) < sample_kb;
+	     p->sample_pages *= 2)
+		;
 	p->rings = calloc(p->nr_cpus, sizeof(*p->rings));
 	p->ids = calloc(p->nr_cpus, sizeof(*p->ids));
 	if (!p->rings || !p->ids) {

@@ -19,9 +19,12 @@ enum pft_perf_completions {
 	PFT_PERF_ALL,	/* every one: the latency of minor faults too */
 };
 /* sideband: MMAP2 and COMM records; completions: a sample at the end of faults, with the stacks
- * (PFT_STACKS_*) asked for (which need every fault's). */
+ * (PFT_STACKS_*) asked for (which need every fault's), in rings of sample_kb per CPU (rounded
+ * up to a power of two pages; 0: pft_perf_default_kb). */
 struct pft_perf *pft_perf_new(bool sideband, enum pft_perf_completions completions,
-			      unsigned int stacks);
+			      unsigned int stacks, unsigned int sample_kb);
+/* The completions' ring per CPU, in KiB, that pft_perf_new takes for these stacks. */
+unsigned int pft_perf_default_kb(unsigned int stacks);
 /* Starts the events of a task (and of what it starts later) on every CPU. Adding a task twice
  * is harmless. -1 with errno. */
 int pft_perf_add_task(struct pft_perf *p, int tid);

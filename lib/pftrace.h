@@ -311,6 +311,8 @@ struct pft_record_opts {
 	bool latency;		/* a sample of every fault: the latency of minor ones too */
 	unsigned int stacks;	/* PFT_STACKS_*: call stacks (on every fault's sample) */
 	unsigned int buffer_kb; /* per-CPU ring buffer */
+	unsigned int perf_buffer_kb; /* per-CPU ring of perf's completions (0: the default for
+				      * the stacks asked for) */
 	const char *output;	/* a trace.dat will be written there: raw pages wait beside it */
 	double duration;	/* seconds; 0: until the targets end or pft_record_stop */
 	/* Hooks (any may be NULL), called from within pft_source_next on the live source:

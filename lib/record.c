@@ -499,6 +499,7 @@ static int open_tracing(struct pft_record *r)
 	    .all_completions = r->o.latency || r->o.stacks,
 	    .stacks = r->o.stacks,
 	    .buffer_kb = r->o.buffer_kb,
+	    .perf_kb = r->o.perf_buffer_kb,
 	};
 	char *dir = NULL, *copy;
 	int err;

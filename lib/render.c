@@ -32,6 +32,9 @@ static void verdict_line(const json_t *sum, FILE *out)
 		" (the kernel's verdict%s); %" JSON_INTEGER_FORMAT " without one",
 		num(sum, "major"), num(sum, "minor"),
 		major_only ? ": majors sampled, the rest minor" : "", num(sum, "major_unknown"));
+	if (major_only && num(sum, "lost_completions"))
+		fprintf(out, "; %" JSON_INTEGER_FORMAT " completions lost: as many of the minor may be major",
+			num(sum, "lost_completions"));
 	if (json_is_object(lat))
 		fprintf(out, "; latency%s p50 %.1f us, p99 %.1f us, max %.1f us",
 			major_only ? " of major faults" : "", num(lat, "p50") / 1e3,

@@ -133,6 +133,40 @@ check_eq "dwarf: memset's caller (a function with no frame pointer hides it)" "t
 "$PFTRACE" report --folded "$TMP/d.dat" >"$TMP/dwarf-dat.folded"
 check_eq "dwarf: from its trace.dat" "$N $M $K" "$(chains "$TMP/dwarf-dat.folded")"
 
+# --- dwarf stacks in perf's smallest ring (--perf-buffer-kb 8: 128 KiB, 15 samples), made
+# certain to overflow: pftrace is stopped (once attached) while its -p target faults 5000 pages. The losses are
+# counted, said with what to change, and never taken as a verdict (below 128 KiB a sample larger
+# than the ring was lost without a count)
+py=$(python3 -c 'import sys; print(sys.executable)') # not a launcher's shim: one process
+"$py" -c '
+import mmap, os, sys, time
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.01)
+m = mmap.mmap(-1, 5000 * 4096, mmap.MAP_PRIVATE)
+for i in range(5000):
+    m[i * 4096] = 1
+open(sys.argv[2], "w").close()
+' "$TMP/ring.go" "$TMP/ring.done" &
+tgt=$!
+"$PFTRACE" record -q --json --stacks=dwarf --perf-buffer-kb 8 -p $tgt >"$TMP/ring.json" 2>"$TMP/ring.err" &
+rec=$!
+armed $rec
+# pftrace holds its target (stopped) from before arming until its maps are read: past that, and
+# not before, the target runs again
+until [ "$(awk '/^State:/ {print $2}' /proc/$tgt/status)" != t ]; do sleep 0.01; done
+kill -STOP $rec
+touch "$TMP/ring.go"
+until [ -e "$TMP/ring.done" ]; do sleep 0.01; done
+kill -CONT $rec
+wait $rec
+wait $tgt
+# (perf counts what it could not write when it next writes: the last losses go uncounted, and
+# their faults stay without a verdict all the same)
+check_eq "small perf ring: losses said, 4000 faults or more without a verdict" true \
+	"$(jq '.summary.lost_completions > 0 and .summary.major_unknown >= 4000 and .summary.faults >= 5000' "$TMP/ring.json")"
+check_eq "small perf ring: the message names the option" 1 \
+	"$(grep -c 'fault completions were lost: those faults have no major/minor verdict (nor stack); try a larger --perf-buffer-kb' "$TMP/ring.err")"
+
 # --- DWARF after a dlclose and a dlopen of another library at the same address: the walk of a
 # fault in memset (libc, the same module) whose caller is in the new library meets the old one's
 # module (-z noseparate-code: the loader's read of the new library's symbols maps its code by
