@@ -9,7 +9,7 @@
 #           procps (pgrep), perl (signals sent at once, as timeout sends them),
 #           debuginfod, elfutils (a local debuginfod server: naming code through DEBUGINFOD_URLS),
 #           python3-jsonschema (the JSON Schemas against real output), nginx-light and curl (a
-#           prefork server under -p), clickhouse-server and
+#           prefork server under -p), openjdk-17-jdk-headless (a JVM under -p), clickhouse-server and
 #           clickhouse-client (the fleet example)
 # Fedora: dnf install libtracefs-devel libtraceevent-devel libtracecmd-devel jansson-devel libzstd-devel \
 #         elfutils-devel binutils-devel \
@@ -24,4 +24,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libjansson-dev libzstd-dev \
 	libdw-dev libelf-dev libiberty-dev \
 	jq trace-cmd valgrind clang libclang-rt-dev bsdutils bc linux-perf python3 procps perl \
-	debuginfod elfutils python3-jsonschema nginx-light curl clickhouse-server clickhouse-client >/dev/null
+	debuginfod elfutils python3-jsonschema nginx-light curl openjdk-17-jdk-headless clickhouse-server clickhouse-client >/dev/null
