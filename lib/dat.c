@@ -19,6 +19,7 @@
 #include "internal.h"
 #include "dat.h"
 #include "perf.h"
+#include "live.h"
 
 struct dat_snapshot {
 	int pid;
@@ -637,6 +638,21 @@ static void take_stacks(struct dat *d, struct stream *s, struct pft_event *ev)
 	}
 }
 
+/* What a live recording does not count as its source's events, and its replay need not either:
+ * pftrace's own markers (ticks, snapshots) and the tasks known at the start (COMMs at time 0). */
+static void count_event(struct pft_source *src, const struct pft_event *ev)
+{
+	if (ev->type == PFT_EV_COMM && !ev->ts)
+		return;
+	if (ev->type == PFT_EV_MARKER && ev->text &&
+	    (!strcmp(ev->text, PFT_TICK_MARKER) ||
+	     !strncmp(ev->text, PFT_SNAP_MARKER, strlen(PFT_SNAP_MARKER))))
+		return;
+	src->st.events++;
+	if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)
+		src->st.other_events++;
+}
+
 static int dat_next(struct pft_source *src, struct pft_event *ev)
 {
 	struct dat *d = src->priv;
@@ -661,8 +677,7 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 		*ev = d->perf.ev;
 		ev->comm = "<...>";
 		perf_next(&d->perf); /* into the other slot */
-		src->st.events++;
-		src->st.other_events++;
+		count_event(src, ev);
 		return 1;
 	}
 	if (!s)
@@ -686,9 +701,7 @@ static int dat_next(struct pft_source *src, struct pft_event *ev)
 		d->comm_tid = ev->tid;
 	}
 	ev->comm = d->comm ? d->comm : "<...>";
-	src->st.events++;
-	if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)
-		src->st.other_events++;
+	count_event(src, ev);
 	return 1;
 }
 
