@@ -99,6 +99,8 @@ struct dat {
 	struct pft_proc_counters *counters;
 	size_t nr_counters, cap_counters;
 	char *build_ids; /* the option's text */
+	char *jitmaps;	 /* the JIT maps' option, jitmaps_len bytes */
+	size_t jitmaps_len;
 	char *kallsyms;	 /* the kallsyms section's text */
 	bool sideband;	 /* pftrace's info: the kernel's mapping records are in the perf option */
 	int completions; /* pftrace's info: completions were recorded (-1: no info, older file) */
@@ -309,6 +311,15 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		d->kallsyms = strndup(buf, size);
 		return;
 	}
+	if (id == PFT_DAT_OPT_PFTRACE_JITMAPS) { /* length-prefixed texts */
+		free(d->jitmaps);
+		d->jitmaps_len = 0;
+		if ((d->jitmaps = malloc(size ? size : 1))) {
+			memcpy(d->jitmaps, buf, size);
+			d->jitmaps_len = size;
+		}
+		return;
+	}
 	if (id == PFT_DAT_OPT_CPUCOUNT) {
 		if (size >= 4)
 			memcpy(&d->cpus, buf, 4);
@@ -343,8 +354,10 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		break;
 	case PFT_DAT_OPT_PFTRACE_BUILD_IDS:
 		free(d->build_ids);
+	free(d->jitmaps);
 		d->build_ids = strdup(buf);
 		break;
+
 	case PFT_DAT_OPT_PFTRACE_INFO:
 		d->sideband = strstr(buf, "\nsideband 1\n") != NULL;
 		d->completions = strstr(buf, "\ncompletions 1\n") != NULL ||
@@ -857,6 +870,30 @@ static int dat_counters(struct pft_source *src, pft_counters_cb cb, void *data)
 	return (int)d->nr_counters;
 }
 
+/* "PID LEN\n" and LEN bytes, each a JIT map, to the symbolizer; what does not parse ends it. */
+static int give_jitmaps(const char *p, size_t len, struct pft_syms *syms)
+{
+	const char *end = p + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		unsigned long long pid, n;
+		char head[48];
+
+		if (!nl || nl - p >= (ptrdiff_t)sizeof(head))
+			break;
+		memcpy(head, p, (size_t)(nl - p));
+		head[nl - p] = '\0';
+		if (sscanf(head, "%llu %llu", &pid, &n) != 2 || pid > INT32_MAX ||
+		    n > (unsigned long long)(end - nl - 1))
+			break;
+		if (pft_syms_jitmap(syms, (int)pid, nl + 1, (size_t)n) < 0)
+			return -1;
+		p = nl + 1 + n;
+	}
+	return 0;
+}
+
 /* "hexid inode path" lines to the symbolizer. */
 static int give_build_ids(const char *text, struct pft_syms *syms)
 {
@@ -906,6 +943,8 @@ static int dat_prepare(struct pft_source *src, struct pft_aspace *as, struct pft
 	size_t i;
 
 	if (syms && d->build_ids && give_build_ids(d->build_ids, syms) < 0)
+		return -1;
+	if (syms && d->jitmaps && give_jitmaps(d->jitmaps, d->jitmaps_len, syms) < 0)
 		return -1;
 	if (syms && d->kallsyms && give_kallsyms(d->kallsyms, syms) < 0)
 		return -1;

@@ -85,6 +85,10 @@ void pft_dat_decompress_end(enum pft_dat_comp comp, void *ctx);
  * was first mapped): offline, a file is used to name code only if its build ID is this. */
 #define PFT_DAT_OPT_PFTRACE_BUILD_IDS 0x504a
 
+/* pftrace's own option: the JIT maps used to name code (/tmp/perf-PID.map as read), each as
+ * "PID LEN\n" and LEN bytes of its text. */
+#define PFT_DAT_OPT_PFTRACE_JITMAPS 0x504b
+
 /* The kernel's counters of one process over the recording. */
 struct pft_proc_counters {
 	int pid;
@@ -102,6 +106,8 @@ struct pft_dat_input {
 	const struct pft_proc_counters *counters;
 	size_t nr_counters;
 	const char *build_ids; /* the text of that option, or NULL */
+	const char *jitmaps;   /* and of the JIT maps' (jitmaps_len bytes), or NULL */
+	size_t jitmaps_len;
 	/* the kernel addresses seen (faults' ips, kernel stacks): kallsyms keeps only their
 	 * symbols */
 	const uint64_t *kaddrs;

@@ -388,6 +388,8 @@ static void put_options(struct out *o, const struct pft_dat_input *in, const str
 	put_counters(o, in);
 	if (in->build_ids && *in->build_ids)
 		put_string_option(o, PFT_DAT_OPT_PFTRACE_BUILD_IDS, in->build_ids);
+	if (in->jitmaps_len && in->jitmaps_len <= UINT32_MAX)
+		put_option(o, PFT_DAT_OPT_PFTRACE_JITMAPS, in->jitmaps, (uint32_t)in->jitmaps_len);
 	put_info(o, in, c->ts);
 	put16(o, 0);
 }

@@ -43,6 +43,21 @@ void pft_strtab_release(struct pft_strtab *t);
 /* Grows *arr (elements of size elem) to hold at least n; -1 on ENOMEM. */
 int pft_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
+/* The perf maps JITs write (/tmp/perf-PID.map), by process. */
+struct pft_jitmaps;
+struct pft_jitmaps *pft_jitmaps_new(void);
+/* pid's map is now text (len bytes, copied; kept whole for a trace.dat). -1 on ENOMEM. */
+int pft_jitmaps_set(struct pft_jitmaps *j, int pid, const char *text, size_t len);
+/* The name of pid's JIT code at addr (*off from its start), or NULL. j may be NULL. */
+const char *pft_jitmaps_find(const struct pft_jitmaps *j, int pid, uint64_t addr, uint64_t *off);
+bool pft_jitmaps_has(const struct pft_jitmaps *j, int pid);
+/* Each process's text as set; stops at a negative return of cb, which it returns. */
+int pft_jitmaps_foreach(const struct pft_jitmaps *j,
+			int (*cb)(void *data, int pid, const char *text, size_t len), void *data);
+/* Lines that were not "START SIZE name". */
+uint64_t pft_jitmaps_bad_lines(const struct pft_jitmaps *j);
+void pft_jitmaps_free(struct pft_jitmaps *j);
+
 /* The file-size limit (ulimit -f) every file pftrace writes must fit: UINT64_MAX if none. */
 uint64_t pft_file_size_limit(void);
 

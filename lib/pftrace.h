@@ -511,8 +511,18 @@ int pft_syms_expect(struct pft_syms *s, const char *path, uint64_t inode, const 
 int pft_syms_kallsyms(struct pft_syms *s, FILE *f);
 /* Names addr of a process, in vma (the VMA that held it; NULL: none). Each distinct address of a
  * file is named once. *out's strings live as long as s. */
-void pft_syms_lookup(struct pft_syms *s, const struct pft_vma *vma, uint64_t addr,
+void pft_syms_lookup(struct pft_syms *s, int pid, const struct pft_vma *vma, uint64_t addr,
 		     struct pft_symbol *out);
+/* pid's JIT map (/tmp/perf-PID.map's text, len bytes, copied): code in its anonymous memory is
+ * named from it ("[jit]"). -1 on ENOMEM. */
+int pft_syms_jitmap(struct pft_syms *s, int pid, const char *text, size_t len);
+/* Asked (with data) when pid's code in anonymous memory is not in its JIT map: it may give a
+ * newer one (pft_syms_jitmap) and return 1, else 0. */
+void pft_syms_set_jit_source(struct pft_syms *s,
+			     int (*refresh)(void *data, struct pft_syms *s, int pid), void *data);
+/* Each JIT map given, for a trace.dat. Stops at a negative return of cb, which it returns. */
+int pft_syms_foreach_jitmap(const struct pft_syms *s,
+			    int (*cb)(void *data, int pid, const char *text, size_t len), void *data);
 /* text interned in s: one pointer per distinct text, as long as s lives; NULL on ENOMEM. */
 const char *pft_syms_intern(struct pft_syms *s, const char *text);
 /* "function+0x12", else "file+0xoffset", else "0xaddr". snprintf's return. */

@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,6 +99,8 @@ struct pft_record {
 	struct timespec stop_asked;
 	uint64_t live_events;
 	struct pft_buildids *ids; /* what naming the code offline needs */
+	struct pft_hmap jit_size; /* pid -> the size of its JIT map when last read */
+	struct pft_syms *syms;	  /* the report's, from pft_source_prepare: the JIT maps used */
 };
 
 static void fail(struct pft_record *r, const char *fmt, ...)
@@ -1231,6 +1234,49 @@ static int note_files(struct pft_record *r, const struct pft_maps *m)
 	return 0;
 }
 
+/* The JIT maps pftrace reads: at most this, as perf takes them (see jit_refresh). */
+#define MAX_JIT_MAP (64u << 20)
+
+/* /tmp/perf-PID.map, the map pid's JIT writes, read again when it has grown: a regular file
+ * owned by root or by pid's owner (as perf takes it), not through a link, 64 MiB at most. */
+static int jit_refresh(void *data, struct pft_syms *s, int pid)
+{
+	struct pft_record *r = data;
+	char path[64], *buf = NULL;
+	struct stat st, owner;
+	uint32_t seen;
+	size_t n = 0;
+	ssize_t k;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pid);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !st.st_size ||
+	    st.st_size > MAX_JIT_MAP || stat(path, &owner) < 0 ||
+	    (st.st_uid != 0 && st.st_uid != owner.st_uid) ||
+	    (pft_hmap_get(&r->jit_size, (uint64_t)(uint32_t)pid, 0, &seen) &&
+	     seen == (uint32_t)st.st_size) ||
+	    !(buf = malloc((size_t)st.st_size)))
+		goto out;
+	while (n < (size_t)st.st_size &&
+	       (k = pread(fd, buf + n, (size_t)st.st_size - n, (off_t)n)) > 0)
+		n += (size_t)k;
+	/* a line being written is cut off: the next read has it whole */
+	while (n && buf[n - 1] != '\n')
+		n--;
+	if (pft_hmap_set(&r->jit_size, (uint64_t)(uint32_t)pid, 0, (uint32_t)st.st_size) < 0 ||
+	    pft_syms_jitmap(s, pid, buf, n) < 0)
+		goto out;
+	ret = 1;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
 static int rec_prepare(struct pft_source *src, struct pft_aspace *as, struct pft_syms *syms)
 {
 	struct pft_record *r = src->priv;
@@ -1246,8 +1292,11 @@ static int rec_prepare(struct pft_source *src, struct pft_aspace *as, struct pft
 	else
 		pft_aspace_set_lazy(as);
 	pft_aspace_set_resolver(as, r->o.history ? &none : &live);
-	if (syms)
+	if (syms) {
 		pft_syms_kallsyms(syms, NULL); /* this machine's kernel */
+		pft_syms_set_jit_source(syms, jit_refresh, r);
+		r->syms = syms;
+	}
 	for (i = 0; i < r->nr_snaps0; i++) {
 		int id;
 
@@ -1319,6 +1368,14 @@ static int note_snapshot(void *data, int pid, uint64_t ts, const struct pft_maps
 	return note_files(data, maps);
 }
 
+/* "PID LEN\n" and the text: a JIT map used, for the trace.dat. */
+static int put_jitmap(void *data, int pid, const char *text, size_t len)
+{
+	FILE *mem = data;
+
+	return fprintf(mem, "%d %zu\n", pid, len) < 0 || fwrite(text, 1, len, mem) != len ? -1 : 0;
+}
+
 int pft_record_write(struct pft_record *r, const char *path, uint64_t *cut)
 {
 	struct pft_dat_input in = {
@@ -1331,7 +1388,9 @@ int pft_record_write(struct pft_record *r, const char *path, uint64_t *cut)
 	    .as = r->as,
 	};
 	struct pft_proc_counters *c = NULL;
+	char *jit = NULL;
 	size_t n = 0;
+	FILE *mem;
 	int ret;
 
 	if (!r->as) {
@@ -1347,8 +1406,17 @@ int pft_record_write(struct pft_record *r, const char *path, uint64_t *cut)
 		return -1;
 	in.counters = c;
 	in.nr_counters = n;
+	mem = open_memstream(&jit, &in.jitmaps_len);
+	ret = mem && r->syms ? pft_syms_foreach_jitmap(r->syms, put_jitmap, mem) : 0;
+	if (!mem || fclose(mem) != 0 || ret < 0) {
+		free(c);
+		free(jit);
+		return -1;
+	}
+	in.jitmaps = jit;
 	ret = pft_dat_write(&in, cut);
 	free(c);
+	free(jit);
 	return ret;
 }
 
@@ -1370,6 +1438,7 @@ void pft_record_free(struct pft_record *r)
 	free(r->tasks0);
 	free(r->counts);
 	pft_hmap_release(&r->count_idx);
+	pft_hmap_release(&r->jit_size);
 	free(r->targets);
 	free(r->kin);
 	free(r->kin_in);

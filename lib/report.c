@@ -70,7 +70,7 @@ static void name_code(struct pft_report *rep, const struct pft_event *ev, struct
 	}
 	if (ev->ip < KERNEL_HALF)
 		v = pft_aspace_lookup(rep->as, f->pid, ev->ts, ev->ip, ev->comm, &maps);
-	pft_syms_lookup(rep->syms, v, ev->ip, &f->symbol);
+	pft_syms_lookup(rep->syms, f->pid, v, ev->ip, &f->symbol);
 }
 
 static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_fault *f)

@@ -104,7 +104,7 @@ static bool name_frame(struct pft_report *rep, const struct pft_fault *f,
 		v = pft_aspace_lookup(rep->as, f->pid, ev->ts, ip, ev->comm, &maps);
 	if (after_call && ip < KERNEL_HALF && maps && (!v || v->perms[2] != 'x'))
 		return false;
-	pft_syms_lookup(rep->syms, v, ip, &fr->sym);
+	pft_syms_lookup(rep->syms, f->pid, v, ip, &fr->sym);
 	return true;
 }
 

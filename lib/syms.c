@@ -89,6 +89,9 @@ struct pft_syms {
 	int (*dbgd_find_executable)(void *client, const unsigned char *id, int len, char **path);
 	bool dbgd_tried;
 	struct pft_unwinder *unw; /* unwind.c's, made on first use */
+	struct pft_jitmaps *jit;  /* the JITs' perf maps, by process */
+	int (*jit_refresh)(void *data, struct pft_syms *s, int pid);
+	void *jit_data;
 	/* the file of a VMA, by the VMA (held: the pointer stays its own): a lookup does not
 	 * intern the path again */
 	struct {
@@ -694,12 +697,50 @@ out:
 	return ret;
 }
 
-void pft_syms_lookup(struct pft_syms *s, const struct pft_vma *v, uint64_t addr,
+/* ---------------------------------------------------------------- JIT code */
+
+int pft_syms_jitmap(struct pft_syms *s, int pid, const char *text, size_t len)
+{
+	if (!s->jit && !(s->jit = pft_jitmaps_new()))
+		return -1;
+	return pft_jitmaps_set(s->jit, pid, text, len);
+}
+
+void pft_syms_set_jit_source(struct pft_syms *s,
+			     int (*refresh)(void *data, struct pft_syms *s, int pid), void *data)
+{
+	s->jit_refresh = refresh;
+	s->jit_data = data;
+}
+
+int pft_syms_foreach_jitmap(const struct pft_syms *s,
+			    int (*cb)(void *data, int pid, const char *text, size_t len), void *data)
+{
+	return pft_jitmaps_foreach(s->jit, cb, data);
+}
+
+/* Code in anonymous memory named by pid's JIT map (read again where the source can, the JIT
+ * having written more since): false if not (yet). */
+static bool name_jit(struct pft_syms *s, int pid, uint64_t addr, struct pft_symbol *r)
+{
+	const char *name = pft_jitmaps_find(s->jit, pid, addr, &r->offset);
+
+	if (!name && s->jit_refresh && s->jit_refresh(s->jit_data, s, pid) > 0)
+		name = pft_jitmaps_find(s->jit, pid, addr, &r->offset);
+	if (!name)
+		return false;
+	r->function = keep(s, name);
+	r->module = keep(s, "[jit]");
+	return r->function != NULL;
+}
+
+void pft_syms_lookup(struct pft_syms *s, int pid, const struct pft_vma *v, uint64_t addr,
 		     struct pft_symbol *out)
 {
 	struct pft_symbol r = {0};
 	struct symfile *f = NULL;
 	uint64_t key_a, key_b;
+	bool cache = true;
 	uint32_t idx;
 	int k;
 
@@ -711,7 +752,8 @@ void pft_syms_lookup(struct pft_syms *s, const struct pft_vma *v, uint64_t addr,
 		key_a = (uint64_t)(f - s->files);
 		key_b = addr - v->start + v->offset;
 	} else {
-		key_a = UINT64_MAX - 1;
+		/* anonymous memory: its code is a JIT's, of one process */
+		key_a = 1ull << 62 | (uint32_t)pid;
 		key_b = addr;
 	}
 	s->st.lookups++;
@@ -731,12 +773,15 @@ void pft_syms_lookup(struct pft_syms *s, const struct pft_vma *v, uint64_t addr,
 	} else {
 		r.module = v ? keep(s, v->name) : NULL;
 		r.module_offset = v ? addr - v->start : addr;
+		/* JIT code the map does not name yet: asked again, the JIT may write it later */
+		if (v && v->perms[2] == 'x')
+			cache = name_jit(s, pid, addr, &r);
 	}
 	s->st.resolved++;
 	s->st.names += r.function != NULL;
 	*out = r;
 	/* not cached if memory ran out: only asked again */
-	if (add_result(s, &r, &idx) == 0)
+	if (cache && add_result(s, &r, &idx) == 0)
 		pft_hmap_set(&s->result_idx, key_a, key_b, idx);
 }
 
@@ -790,6 +835,7 @@ void pft_syms_free(struct pft_syms *s)
 	if (!s)
 		return;
 	pft_unwinder_free(s->unw); /* its Dwfls hold files found here */
+	pft_jitmaps_free(s->jit);
 	for (i = 0; i < VCACHE; i++)
 		pft_vma_unref(s->vcache[i].v);
 	for (i = 0; i < s->nr_files; i++) {

@@ -167,6 +167,17 @@ check_eq "small perf ring: losses said, 4000 faults or more without a verdict" t
 check_eq "small perf ring: the message names the option" 1 \
 	"$(grep -c 'fault completions were lost: those faults have no major/minor verdict (nor stack); try a larger --perf-buffer-kb' "$TMP/ring.err")"
 
+# --- JIT code: a function made at run time in anonymous memory, named in /tmp/perf-PID.map as
+# runtimes name theirs (its first entry, the page's start, is not it): each of its 300 faults is
+# named, live and from the trace.dat, which keeps the map
+run_status "$PFTRACE" record -q --json --by sym -o "$TMP/jit.dat" -- "$ROOT/tests/workload" jit 300
+rm -f "/tmp/perf-$(j '.processes[0].pid').map"
+check_eq "jit: its faults named from the JIT's map" '"jit_touch_page ([jit])" 300' \
+	"$(j '.groups[0] | "\(.key | tojson) \(.faults)"')"
+run_status "$PFTRACE" report --json --by sym "$TMP/jit.dat"
+check_eq "jit: the same from the trace.dat, the map gone" '"jit_touch_page ([jit])" 300' \
+	"$(j '.groups[0] | "\(.key | tojson) \(.faults)"')"
+
 # --- DWARF after a dlclose and a dlopen of another library at the same address: the walk of a
 # fault in memset (libc, the same module) whose caller is in the new library meets the old one's
 # module (-z noseparate-code: the loader's read of the new library's symbols maps its code by

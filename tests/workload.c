@@ -29,6 +29,8 @@
  *                                             QUIT" counts to OUT and exits 128+the last one
  *                                             (0 if none came)
  *        workload churn SECONDS               creates short-lived threads until SECONDS pass
+ *        workload jit PAGES                   JIT code (named in /tmp/perf-PID.map as
+ *                                             jit_touch_page) writes PAGES fresh pages
  *        workload major PAGES FILE            PAGES pages of FILE (made, then dropped from the
  *                                             page cache) read at 0x120000000000: PAGES
  *                                             major faults (PAGES a multiple of 16)
@@ -253,6 +255,36 @@ static int touch(size_t pages, const char *maps_out)
 	return 0;
 }
 
+/* A JIT's code: a function made at run time in anonymous memory (x86-64: mov byte [rdi], 1;
+ * ret), named in /tmp/perf-PID.map as a JIT names its code, touches PAGES fresh pages: each
+ * fault's instruction is in it. The map stays (a runtime's does): the caller removes it. */
+static int jit(size_t pages)
+{
+	static const unsigned char code[] = {0xc6, 0x07, 0x01, 0xc3};
+	unsigned char *fn = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				 -1, 0);
+	char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	char path[64];
+	FILE *f;
+	size_t i;
+
+	if (fn == MAP_FAILED || p == MAP_FAILED)
+		die("mmap");
+	memcpy(fn + 64, code, sizeof(code));
+	if (mprotect(fn, PAGE, PROT_READ | PROT_EXEC) < 0)
+		die("mprotect");
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%lx 40 not_this_one\n%lx %zx jit_touch_page\n", (unsigned long)fn,
+			  (unsigned long)(fn + 64), sizeof(code)) < 0 || fclose(f) != 0)
+		die(path);
+	madvise(p, pages * PAGE, MADV_NOHUGEPAGE);
+	for (i = 0; i < pages; i++)
+		((void (*)(char *))(fn + 64))(p + i * PAGE);
+	return 0;
+}
+
 static void remap(const char *f1, const char *f2)
 {
 	size_t len = 16 * PAGE, i;
@@ -464,6 +496,8 @@ int main(int argc, char **argv)
 		return touch(strtoul(argv[2], NULL, 0), argc == 4 ? argv[3] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "signals"))
 		return signals(argv[2], atof(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "jit"))
+		return jit(strtoul(argv[2], NULL, 10));
 	if (argc == 3 && !strcmp(argv[1], "churn"))
 		return churn(atof(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "areas"))
@@ -476,6 +510,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
 			"touch PAGES [MAPS_OUT] | kernel PAGES | remap FILE1 FILE2 | "
 			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE | "
-			"heapshrink MAPS_OUT\n");
+			"heapshrink MAPS_OUT | jit PAGES\n");
 	return 2;
 }
