@@ -624,9 +624,9 @@ static bool is_kin(const struct pft_record *r, int pid)
 	return false;
 }
 
-/* The targets' descendants as /proc shows them now, parents before children (-p of a server's
- * master takes the workers it started before pftrace came; those started later come by the
- * tracer's event-fork). -1 with errno. */
+/* The targets' descendants as /proc shows them now that are not known yet, parents before
+ * children, appended to r->kin (-p of a server's master takes the workers it started before
+ * pftrace came; those started later come by the tracer's event-fork). -1 with errno. */
 static int list_kin(struct pft_record *r)
 {
 	struct tree t = {0};
@@ -650,11 +650,6 @@ static int list_kin(struct pft_record *r)
 			r->kin[r->nr_kin++] = pid;
 		}
 	}
-	/* known from the start, and counted from the arming like the targets: a child born
-	 * since its parent was traced is followed from then on by the kernel */
-	for (i = 0; i < r->nr_kin; i++)
-		if (note_threads(r, r->kin[i], false) < 0)
-			goto out;
 	ret = 0;
 out:
 	free(t.pairs);
@@ -697,23 +692,24 @@ static struct target *seize_target(struct pft_record *r, int pid)
 	return t;
 }
 
-/* Which children are in the kernel's pid filter already (born since their parent was traced:
- * followed from the arming on). Read before arming, when the filter loses no exited pid. */
-static int note_followed(struct pft_record *r)
+/* Which children from r->kin[from] on are in the kernel's pid filter now (born since their
+ * parent was traced: the kernel follows them). */
+static int note_followed(struct pft_record *r, size_t from)
 {
 	char *pids, *p, *save = NULL;
+	bool *in = realloc(r->kin_in, (r->nr_kin + 1) * sizeof(*in));
 
-	if (!r->nr_kin)
-		return 0;
-	r->kin_in = calloc(r->nr_kin, sizeof(*r->kin_in));
+	if (!in)
+		return -1;
+	r->kin_in = in;
+	memset(in + from, 0, (r->nr_kin - from) * sizeof(*in));
 	/* NULL: empty (the targets are gone), or unreadable: then none is taken as followed */
 	pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
-	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p && r->kin_in;
-	     p = strtok_r(NULL, " \n", &save))
-		for (size_t i = 0; i < r->nr_kin; i++)
-			r->kin_in[i] |= atoi(p) == r->kin[i];
+	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p; p = strtok_r(NULL, " \n", &save))
+		for (size_t i = from; i < r->nr_kin; i++)
+			in[i] |= atoi(p) == r->kin[i];
 	free(pids);
-	return r->kin_in ? 0 : -1;
+	return 0;
 }
 
 /* The threads of pid counted from now (it is traced from now); or, gone, not at all. */
@@ -789,6 +785,36 @@ static void release_all(struct pft_record *r)
 		release(&r->targets[i]);
 }
 
+/* The children found before arming, then those found after (a child born meanwhile to one not
+ * traced yet was neither followed nor listed: looked for again, twice; one the kernel follows
+ * by then is left to it, its fork being in the trace). Each known from the start: counted from
+ * the arming like the targets (listed before it), or from when it is traced (after). -1 after
+ * a message. */
+static int take_kin(struct pft_record *r)
+{
+	size_t done = 0, from;
+
+	for (int pass = 0; pass < 3; pass++) {
+		for (; done < r->nr_kin; done++)
+			if ((!pass || !r->kin_in[done]) &&
+			    add_kin(r, r->kin[done], r->kin_in[done]) < 0) {
+				fail(r, "%s", strerror(errno));
+				return -1;
+			}
+		from = r->nr_kin;
+		if (list_kin(r) < 0 || note_followed(r, from) < 0) {
+			fail(r, "cannot list the targets' children: %s", strerror(errno));
+			return -1;
+		}
+		for (size_t i = from; i < r->nr_kin; i++)
+			if (!r->kin_in[i] && note_threads(r, r->kin[i], false) < 0) {
+				fail(r, "%s", strerror(errno));
+				return -1;
+			}
+	}
+	return 0;
+}
+
 static int start_targets(struct pft_record *r)
 {
 	size_t i, n;
@@ -797,22 +823,31 @@ static int start_targets(struct pft_record *r)
 	if (!r->targets)
 		return -1;
 	r->nr_targets = r->o.nr_pids;
+	/* held before they are traced: a child born between that and the arming would be
+	 * followed by the kernel, its faults until then counted and not traced */
 	for (i = 0; i < r->nr_targets; i++) {
 		int tgid = pft_proc_tgid(r->o.pids[i]);
 
 		r->targets[i].pid = tgid > 0 ? tgid : r->o.pids[i];
-		r->targets[i].hold = -1;
+		seize(r, &r->targets[i]);
+	}
+	for (i = 0; i < r->nr_targets; i++)
 		if (add_threads(r, r->targets[i].pid) < 0) {
+			release_all(r);
 			target_failed(r, r->targets[i].pid);
 			return -1;
 		}
-	}
-	if (list_kin(r) < 0 || note_followed(r) < 0) {
+	if (list_kin(r) < 0 || note_followed(r, 0) < 0) {
+		release_all(r);
 		fail(r, "cannot list the targets' children: %s", strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < r->nr_targets; i++)
-		seize(r, &r->targets[i]);
+	for (i = 0; i < r->nr_kin; i++)
+		if (note_threads(r, r->kin[i], false) < 0) {
+			release_all(r);
+			fail(r, "%s", strerror(errno));
+			return -1;
+		}
 	if (pft_live_arm(r->live) < 0) {
 		release_all(r);
 		/* a target that exited meanwhile makes set_event_pid refuse its pid: say that */
@@ -839,12 +874,7 @@ static int start_targets(struct pft_record *r)
 		}
 		release(t);
 	}
-	for (i = 0; i < r->nr_kin; i++)
-		if (add_kin(r, r->kin[i], r->kin_in[i]) < 0) {
-			fail(r, "%s", strerror(errno));
-			return -1;
-		}
-	return 0;
+	return take_kin(r);
 }
 
 /* The tracing filter (set_event_pid) and the events hold the kernel's pids: from inside a PID

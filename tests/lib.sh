@@ -75,6 +75,18 @@ armed() {
 		sleep 0.01
 	done
 }
+# traced REC PID...: waits until the run of pftrace REC has each PID in its instance's pid filter
+# (a -p target's child it takes after arming), or has ended.
+traced() {
+	local rec=$1 p
+	shift
+	for p in "$@"; do
+		until grep -qw "$p" /sys/kernel/tracing/instances/pftrace-"$rec"/set_event_pid 2>/dev/null ||
+			! kill -0 "$rec" 2>/dev/null; do
+			sleep 0.01
+		done
+	done
+}
 # Waits (up to 10 s) until no pftrace instance is held: its run has ended and its removal is
 # done, so what remains is what killed runs left.
 removals_done() {

@@ -140,11 +140,7 @@ workers=$(pgrep -P $master | sort -n | tr '\n' ' ')
 "$PFTRACE" record -q --json --by pid -p $master >"$TMP/prefork.json" 2>"$TMP/prefork.err" &
 rec=$!
 armed $rec
-for w in $workers; do
-	until grep -qw "$w" $T/instances/pftrace-$rec/set_event_pid 2>/dev/null || ! kill -0 $rec 2>/dev/null; do
-		sleep 0.01
-	done
-done
+traced $rec $workers
 touch "$TMP/pf.go"
 wait $rec
 wait $master
@@ -185,11 +181,7 @@ workers=$(pgrep -P $master | sort -n | tr '\n' ' ')
 "$PFTRACE" record -q --json --by pid -p $master >"$TMP/nginx.json" 2>"$TMP/nginx.err" &
 rec=$!
 armed $rec
-for w in $workers; do
-	until grep -qw "$w" $T/instances/pftrace-$rec/set_event_pid 2>/dev/null || ! kill -0 $rec 2>/dev/null; do
-		sleep 0.01
-	done
-done
+traced $rec $workers
 ok=0
 for i in $(seq 40); do
 	curl -s -o /dev/null -w '%{http_code}\n' http://127.0.0.1:$port/big.bin | grep -q 200 && ok=$((ok + 1))
