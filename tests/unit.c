@@ -1406,6 +1406,40 @@ static void test_diff(void)
 	json_decref(new);
 }
 
+/* A JIT's perf map as runtimes write it, and as a hostile one might: bad lines are counted, an
+ * address past an entry's end is not named, overlapping entries give the nearest start. */
+static void test_jitmaps(void)
+{
+	static const char text[] = "7f0000001000 40 LazyCompile:*foo /app.js:3\n"
+				   "7f0000000000 1000 Interpreter\n"
+				   "not a line\n"
+				   "7f0000002000 0 empty\n"
+				   "ffffffffffffffff 10 wraps\n"
+				   "7f0000001010 8 inner\n"
+				   "7f0000003000 10 \x1b[2Jname\n";
+	struct pft_jitmaps *j = pft_jitmaps_new();
+	uint64_t off = 0;
+
+	CHECK(j && pft_jitmaps_set(j, 42, text, sizeof(text) - 1) == 0);
+	CHECK(pft_jitmaps_bad_lines(j) == 3);
+	CHECK_STR(pft_jitmaps_find(j, 42, 0x7f0000000010, &off), "Interpreter");
+	CHECK(off == 0x10);
+	CHECK_STR(pft_jitmaps_find(j, 42, 0x7f0000001004, &off), "LazyCompile:*foo /app.js:3");
+	CHECK_STR(pft_jitmaps_find(j, 42, 0x7f0000001012, &off), "inner");
+	CHECK(off == 2);
+	/* past "inner" (8 bytes), within foo's 0x40: the nearest start only */
+	CHECK(!pft_jitmaps_find(j, 42, 0x7f0000001020, &off));
+	CHECK(!pft_jitmaps_find(j, 42, 0x7f0000002000, &off));
+	CHECK(!pft_jitmaps_find(j, 7, 0x7f0000000010, &off)); /* another process */
+	/* names are kept as written: the sinks escape them */
+	CHECK_STR(pft_jitmaps_find(j, 42, 0x7f0000003000, &off), "\x1b[2Jname");
+	/* a newer map replaces the old one whole */
+	CHECK(pft_jitmaps_set(j, 42, "7f0000005000 10 later\n", 22) == 0);
+	CHECK(!pft_jitmaps_find(j, 42, 0x7f0000000010, &off));
+	CHECK_STR(pft_jitmaps_find(j, 42, 0x7f0000005001, &off), "later");
+	pft_jitmaps_free(j);
+}
+
 int main(void)
 {
 	test_history_lines();
@@ -1433,6 +1467,7 @@ int main(void)
 	test_json_check();
 	test_named_deleted();
 	test_unwind_fifo();
+	test_jitmaps();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
