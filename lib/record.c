@@ -1285,8 +1285,10 @@ static int jit_refresh(void *data, struct pft_syms *s, int pid)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !st.st_size ||
-	    st.st_size > MAX_JIT_MAP || stat(path, &owner) < 0 ||
-	    (st.st_uid != 0 && st.st_uid != owner.st_uid) ||
+	    st.st_size > MAX_JIT_MAP ||
+	    /* root's, or its owner's: a process that has ended (its faults are read a moment
+	     * later) is asked only for root's */
+	    (st.st_uid != 0 && (stat(path, &owner) < 0 || st.st_uid != owner.st_uid)) ||
 	    (pft_hmap_get(&r->jit_size, (uint64_t)(uint32_t)pid, 0, &seen) &&
 	     seen == (uint32_t)st.st_size) ||
 	    !(buf = malloc((size_t)st.st_size)))
