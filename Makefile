@@ -5,7 +5,7 @@ prefix    ?= /usr/local
 bindir    ?= $(prefix)/bin
 mandir    ?= $(prefix)/share/man
 datadir   ?= $(prefix)/share
-PKGS      := libtracefs libtraceevent jansson libzstd libdw libelf
+PKGS      := libtracefs libtraceevent jansson libzstd libdw libelf libbpf
 # the tests only: libtracecmd reads the same trace.dat files, as the oracle of pftrace's reader
 TEST_PKGS := libtracecmd
 PKG_CONFIG ?= pkg-config
@@ -81,8 +81,9 @@ tests/fuzz/replay-%: tests/fuzz/%.o tests/fuzz/replay.o lib/libpftrace.a .build-
 
 # libFuzzer (clang): `make fuzz FUZZ_SECONDS=60`, see scripts/fuzz.sh
 FUZZ_CC    ?= clang
+# (-MMD: an object built before a header changed is rebuilt, not linked with another layout)
 FUZZ_FLAGS := -std=gnu11 $(DEFINES) -g -O1 $(PKG_CFLAGS) -fno-omit-frame-pointer \
-	      -fsanitize=address,undefined -fno-sanitize-recover=all
+	      -fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
 FUZZ_OBJ   := $(patsubst lib/%.c,build/fuzz/%.o,$(LIB_SRC)) build/fuzz/schemas.o
 FUZZ_BINS  := $(patsubst %,build/fuzz/fuzz-%,$(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 60
@@ -140,4 +141,5 @@ clean:
 .PHONY: all check demo demo-offline install format clean fuzz
 # objects made by pattern rules are kept (make would delete them as intermediates)
 .SECONDARY:
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d tests/datoracle.d $(wildcard tests/fuzz/*.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) tests/unit.d tests/datoracle.d $(wildcard tests/fuzz/*.d) \
+	$(wildcard build/fuzz/*.d)

@@ -68,6 +68,18 @@ int opt_maps(const struct opt *o, const char *arg)
 	return 0;
 }
 
+int opt_weight(const struct opt *o, const char *arg)
+{
+	struct out_opts *out = o->value;
+
+	if (strcmp(arg, "faults") && strcmp(arg, "ns")) {
+		fprintf(stderr, "pftrace: --weight '%s': use faults or ns\n", arg);
+		return -1;
+	}
+	out->weight_ns = !strcmp(arg, "ns");
+	return 0;
+}
+
 int opt_by(const struct opt *o, const char *arg)
 {
 	struct out_opts *out = o->value;
@@ -75,7 +87,8 @@ int opt_by(const struct opt *o, const char *arg)
 
 	if (by < 0) {
 		fprintf(stderr,
-			"pftrace: --by '%s': use vma, file, page, ip, sym, tid, pid or kind\n",
+			"pftrace: --by '%s': use vma, file, page, ip, sym, tid, pid, kind, "
+			"path or cause\n",
 			arg);
 		return -1;
 	}
@@ -245,15 +258,19 @@ int out_gates(const struct gates *g, const json_t *doc, const struct pft_report 
 		}
 		if (r > 0) {
 			/* a diff's values are changes (signed), with their share of OLD's */
+			const char *unit = pft_gate_unit(g->v[i]);
+
 			if (json_object_get(doc, "delta"))
-				fprintf(stderr, "pftrace: fail-if '%s': %s = %+g (%+.1f%%)\n",
-					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), v, pct);
+				fprintf(stderr, "pftrace: fail-if '%s': %s = %+g%s (%+.1f%%)\n",
+					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), v, unit,
+					pct);
 			else if (pft_gate_pct(g->v[i]))
-				fprintf(stderr, "pftrace: fail-if '%s': %s = %.2f%% (%g)\n",
-					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), pct, v);
+				fprintf(stderr, "pftrace: fail-if '%s': %s = %.2f%% (%g%s)\n",
+					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), pct, v,
+					unit);
 			else
-				fprintf(stderr, "pftrace: fail-if '%s': %s = %g\n",
-					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), v);
+				fprintf(stderr, "pftrace: fail-if '%s': %s = %g%s\n",
+					pft_gate_text(g->v[i]), pft_gate_metric(g->v[i]), v, unit);
 			if (ret != EXIT_FAIL)
 				ret = EXIT_GATE;
 		}
@@ -515,6 +532,7 @@ struct pft_report_opts out_report_opts(const struct out_opts *o)
 	/* the per-fault sink shows each fault's stack */
 	ro.stacks = ro.stack_tree || sinks[o->out].fault;
 	ro.tables = out_gate_tables(&o->gates);
+	ro.weight_ns = o->weight_ns;
 	return ro;
 }
 
@@ -593,9 +611,10 @@ static const char *empty_reason(const struct pft_source_stats *st)
 	return NULL;
 }
 
-static int run_one(struct pft_report *rep, struct pft_aspace *as, struct pft_syms *syms,
+static int run_one(struct pft_report *rep, struct pft_aspace *as, const struct out_opts *o,
 		   const char *path)
 {
+	struct pft_syms *syms = o->syms;
 	struct pft_source *src = pft_source_open(path);
 	const char *why;
 	struct pft_event ev;
@@ -610,8 +629,18 @@ static int run_one(struct pft_report *rep, struct pft_aspace *as, struct pft_sym
 		fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		goto out;
 	}
+	if (o->weight_ns &&
+	    (!pft_source_stats(src)->completions || pft_source_stats(src)->major_only)) {
+		fprintf(stderr,
+			"pftrace: '%s': --weight ns needs every fault's latency: record with "
+			"--latency or --why\n",
+			pft_source_name(src));
+		goto out;
+	}
 	if (pft_source_stats(src)->completions)
 		pft_report_expect_completions(rep, pft_source_stats(src)->major_only);
+	if (pft_source_stats(src)->why)
+		pft_report_expect_why(rep, pft_source_stats(src)->why_full);
 	while ((r = pft_source_next(src, &ev)) > 0)
 		if ((r = pft_report_add(rep, &ev)) < 0) {
 			adding = true; /* where faults go out (--jsonl): writing, not reading */
@@ -669,7 +698,7 @@ int out_report_files(struct out_opts *o, char *const *files, int n, bool stream,
 	if (stream)
 		out_stream(o, *rep);
 	for (i = 0; i < n; i++) {
-		r = run_one(*rep, *as, o->syms, files[i]);
+		r = run_one(*rep, *as, o, files[i]);
 		if (r != 0)
 			return r;
 	}

@@ -60,6 +60,7 @@ struct out_opts {
 	const char *symfs;     /* report --symfs */
 	struct pft_syms *syms; /* out_syms: when the output names code */
 	struct gates gates;
+	bool weight_ns; /* --weight ns */
 };
 
 int opt_by(const struct opt *o, const char *arg);
@@ -68,6 +69,7 @@ int opt_pids(const struct opt *o, const char *arg);    /* value: struct pidlist 
 int opt_maps(const struct opt *o, const char *arg);    /* value: struct out_opts * */
 int opt_format(const struct opt *o, const char *arg);  /* value: struct out_opts * */
 int opt_fail_if(const struct opt *o, const char *arg); /* value: struct gates * */
+int opt_weight(const struct opt *o, const char *arg);  /* value: struct out_opts * */
 
 /* A sink as a command-line option. */
 #define OPT_SINK(s, l, a, o, id, h)                                                                \
@@ -79,7 +81,7 @@ int opt_fail_if(const struct opt *o, const char *arg); /* value: struct gates * 
 #define OUT_OPTIONS(o)                                                                             \
 	OPT_CALL('b', "by", "KEY", opt_by, (o),                                                    \
 		 "group by vma (default: memory areas), file, page, ip,\nsym (function), tid, "    \
-		 "pid or kind"),                                                                   \
+		 "pid, kind, path or cause (--why)"),                                              \
 	    OPT_INT('n', "top", "N", &(o)->top, 0, INT32_MAX,                                      \
 		    "rows to show (table: 20; JSON: all; 0 = all)"),                               \
 	    OPT_FLAG('k', "kernel", &(o)->kernel,                                                  \
@@ -94,13 +96,16 @@ int opt_fail_if(const struct opt *o, const char *arg); /* value: struct gates * 
 		     "the call stacks as a flame graph: a self-contained SVG"),                    \
 	    OPT_SINK(0, "heatmap", "FILE", (o), SINK_HEATMAP,                                      \
 		     "address x time, coloured by faults: a self-contained SVG"),                  \
+	    OPT_CALL(0, "weight", "faults|ns", opt_weight, (o),                                    \
+		     "what the flame graph, folded stacks and heatmap\nweigh: faults (the "          \
+		     "default) or ns, each fault's\nlatency (needs every fault's: --latency, --why)"), \
 	    OPT_CALL(0, "format", "FMT", opt_format, (o),                                          \
 		     "stdout as table (default), json, jsonl, folded or\nmarkdown (a CI job's "    \
 		     "summary page)"),                                                             \
 	    OPT_CALL(                                                                              \
 		0, "fail-if", "EXPR", opt_fail_if, &(o)->gates,                                    \
 		"exit 3 if EXPR holds, e.g. 'major > 100',\n'sym:load_config.faults >= 1e4', "     \
-		"'no-vma > 1%'\n(repeatable)")
+		"'no-vma > 1%',\n'reclaim > 10ms' (repeatable)")
 
 /* Frees what the options hold (the symbolizer too: after the report that borrows it). */
 void out_free(struct out_opts *o);

@@ -19,6 +19,7 @@ struct record_args {
 	long buffer_kb, perf_buffer_kb;
 	const char *output;
 	bool quiet, no_history, no_major, latency;
+	int why; /* 1, or PFT_WHY_FULL */
 	unsigned int stacks; /* PFT_STACKS_* */
 };
 
@@ -50,6 +51,18 @@ static const struct opts_usage usage = {
 };
 
 /* --stacks[=fp|dwarf][,kernel] */
+static int opt_why(const struct opt *o, const char *arg)
+{
+	int *why = o->value;
+
+	if (arg && strcmp(arg, "full")) {
+		fprintf(stderr, "pftrace: --why '%s': only --why=full\n", arg);
+		return -1;
+	}
+	*why = arg ? PFT_WHY_FULL : 1;
+	return 0;
+}
+
 static int opt_stacks(const struct opt *o, const char *arg)
 {
 	unsigned int *stacks = o->value, how = PFT_STACKS_USER, kernel = 0;
@@ -105,6 +118,12 @@ static int parse(int argc, char **argv, struct record_args *a)
 	    OPT_FLAG(0, "latency", &a->latency,
 		     "a completion sample of every fault, not only of major\nones: the latency of "
 		     "minor faults too (about doubles\nthe cost per fault)"),
+	    OPT_CALL(0, "why", "[=full]", opt_why, &a->why,
+		     "split each fault's latency into causes (on-cpu,\nrun-queue, io, sleep, "
+		     "mmap-lock, reclaim,\ncompaction, retry) and name the path it took,\nfrom "
+		     "the scheduler's and the memory code's events\n(implies --latency); full: and "
+		     "events of every\nfault (kernel-filtered) that tell refaults,\nswap-ins from "
+		     "the swap cache and huge pages"),
 	    OPT_CALL(0, "stacks", "[=fp|dwarf][,kernel]", opt_stacks, &a->stacks,
 		     "the user call stack of every fault: by frame pointers\n(fp, the default: "
 		     "full depth), or unwound from an 8 KiB\ncopy of the stack (dwarf: code "
@@ -126,11 +145,14 @@ static int parse(int argc, char **argv, struct record_args *a)
 		fprintf(stderr, "pftrace: record: give either -p PID or -- COMMAND\n");
 		return -1;
 	}
-	if ((a->stacks || a->latency) && a->no_major) {
+	if ((a->stacks || a->latency || a->why || a->out.weight_ns) && a->no_major) {
 		fprintf(stderr, "pftrace: --%s comes with the completions --no-major leaves out\n",
-			a->stacks ? "stacks" : "latency");
+			a->stacks ? "stacks" : a->why ? "why" : a->latency ? "latency" : "weight ns");
 		return -1;
 	}
+	/* a fault's time is split up to its completion, and weighed by its latency */
+	if (a->why || a->out.weight_ns)
+		a->latency = true;
 	return 0;
 }
 
@@ -362,6 +384,7 @@ static int run(struct record_args *a)
 	    .history = !a->no_history,
 	    .completions = !a->no_major,
 	    .latency = a->latency,
+	    .why = a->why,
 	    .stacks = a->stacks,
 	    .buffer_kb = (unsigned int)a->buffer_kb,
 	    .perf_buffer_kb = (unsigned int)a->perf_buffer_kb,
@@ -388,6 +411,8 @@ static int run(struct record_args *a)
 		fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		goto out;
 	}
+	if (a->why)
+		pft_report_expect_why(rep, a->why >= PFT_WHY_FULL);
 	/* before the command runs: a recording must not be lost to an output it cannot write */
 	if (out_check_files(&a->out, a->output) < 0 || out_syms(&a->out) < 0)
 		goto out;

@@ -36,6 +36,21 @@ int pft_rep_lat_add(struct lat **l, uint64_t v)
 	return 0;
 }
 
+int pft_rep_lat_fault(struct lat **l, const struct pft_fault *f)
+{
+	int c;
+
+	if (pft_rep_lat_add(l, f->latency_ns) < 0)
+		return -1;
+	if (f->why_ns) {
+		(*l)->why_n++;
+		(*l)->why_io_bytes += f->io_bytes;
+		for (c = 0; c < PFT_CAUSE_COUNT; c++)
+			(*l)->why_ns[c] += f->why_ns[c];
+	}
+	return 0;
+}
+
 uint64_t pft_rep_lat_pct(const struct lat *l, double p)
 {
 	uint64_t want = (uint64_t)(p * l->n + 0.999999), seen = 0;
@@ -189,6 +204,16 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		*a = (uint64_t)(uint32_t)f->pid;
 		*b = 0;
 		return 0;
+	case PFT_BY_PATH:
+		proto->path = f->path;
+		*a = f->path;
+		*b = 0;
+		return 0;
+	case PFT_BY_CAUSE:
+		proto->cause = pft_fault_cause(f);
+		*a = proto->cause;
+		*b = 0;
+		return 0;
 	case PFT_BY_KIND:
 	case PFT_BY_COUNT: /* not a table */
 		proto->kind = f->kind;
@@ -332,7 +357,7 @@ int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct 
 		return -1;
 	pft_rep_count(&t->rows[idx].c, f);
 	if (f->has_latency && t->by != PFT_BY_PAGE && t->by != PFT_BY_IP &&
-	    pft_rep_lat_add(&t->rows[idx].lat, f->latency_ns) < 0)
+	    pft_rep_lat_fault(&t->rows[idx].lat, f) < 0)
 		return -1;
 	if (t->by == PFT_BY_PID)
 		return idx; /* pages per process: not worth a set of every page */
@@ -377,7 +402,7 @@ int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f)
 	}
 	g = &rep->procs.rows[rep->last_proc];
 	pft_rep_count(&g->c, f);
-	if (f->has_latency && pft_rep_lat_add(&g->lat, f->latency_ns) < 0)
+	if (f->has_latency && pft_rep_lat_fault(&g->lat, f) < 0)
 		return -1;
 	return 0;
 }

@@ -19,21 +19,25 @@
  * latest snapshot that holds the address serves, else the next one.
  *
  * Areas: a report row is a memory area, not a VMA. The pieces a mapping becomes (growth,
- * mprotect) keep its area; a mapping made where one of the same backing and permissions was
- * before (a map/unmap loop, a re-read snapshot) joins that one's area.
+ * mprotect, anonymous MAP_FIXED commits of a reservation) keep its area; a mapping made where
+ * one of the same backing and permissions was, once that one is gone or in its place (a
+ * map/unmap loop, a re-read snapshot), joins that one's area. A mapping is its syscall's range,
+ * not the merged VMA the kernel reports, so neighbours keep their own areas.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 
-#define CLONE_VM_FLAG	  0x00000100ull
-#define CLONE_THREAD_FLAG 0x00010000ull
-#define MAP_SHARED_FLAG	  0x01ull
-#define MAP_ANON_FLAG	  0x20ull
-#define PROT_READ_FLAG	  0x1ull
-#define PROT_WRITE_FLAG	  0x2ull
-#define PROT_EXEC_FLAG	  0x4ull
+#define CLONE_VM_FLAG	   0x00000100ull
+#define CLONE_THREAD_FLAG  0x00010000ull
+#define MAP_SHARED_FLAG	   0x01ull
+#define MAP_FIXED_FLAG	   0x10ull
+#define MAP_ANON_FLAG	   0x20ull
+#define MAP_NOREPLACE_FLAG 0x100000ull
+#define PROT_READ_FLAG	   0x1ull
+#define PROT_WRITE_FLAG	   0x2ull
+#define PROT_EXEC_FLAG	   0x4ull
 /* Above this an address is in the kernel's half ([vsyscall]): not in any VMA of the process. */
 #define KERNEL_HALF (1ull << 63)
 
@@ -133,7 +137,6 @@ void pft_aspace_set_lazy(struct pft_aspace *as)
 {
 	as->lazy_mode = true;
 }
-
 
 static struct proc *proc_find(const struct pft_aspace *as, int pid)
 {
@@ -291,8 +294,32 @@ static int area_cmp(uint64_t b, const char *perms, uint64_t start, const struct 
 	return start < a->start ? -1 : start > a->start;
 }
 
+/* Whether cur has a VMA of area id in [lo, hi). */
+static bool area_has_piece(const struct proc *p, uint64_t id, uint64_t lo, uint64_t hi)
+{
+	const struct pft_vma *v = pft_maps_lookup(p->cur, lo);
+
+	for (v = v ? v : pft_maps_next(p->cur, lo); v && v->start < hi;
+	     v = pft_maps_next(p->cur, v->start))
+		if (v->area == id)
+			return true;
+	return false;
+}
+
+/* Whether v is a part of area a made again: a's mapping replaced where it is (MAP_FIXED), or a
+ * mapping made where a was once it is gone (a map/unmap loop, a re-read snapshot). An area
+ * that lives on elsewhere is not joined where it was trimmed away: a malloc arena's reservation
+ * would take in every thread stack later mapped in what it gave back. */
+static bool area_remade(const struct proc *p, const struct area *a, const struct pft_vma *v)
+{
+	if (!p->cur)
+		return true;
+	return area_has_piece(p, a->id, v->start, v->end) ||
+	       !area_has_piece(p, a->id, a->start, a->end);
+}
+
 /* The area for a VMA that is new to the process: one of the same backing and permissions it
- * overlaps, else a new one. */
+ * overlaps and remakes, else a new one. */
 static uint64_t area_of_new(struct proc *p, const struct pft_vma *v)
 {
 	uint64_t b = backing_of(v);
@@ -313,6 +340,8 @@ static uint64_t area_of_new(struct proc *p, const struct pft_vma *v)
 		a = &p->areas[i];
 		if (a->backing != b || memcmp(a->perms, v->perms, 4) || a->end <= v->start)
 			break;
+		if (!area_remade(p, a, v))
+			continue;
 		if (v->start < a->start)
 			a->start = v->start;
 		if (v->end > a->end)
@@ -344,20 +373,33 @@ static int put_vma(struct pft_aspace *as, struct proc *p, struct pft_vma *t, boo
 	return pft_maps_insert(p->cur, t);
 }
 
+/* Whether v, of a snapshot, is the uncommitted rest of the anonymous mapping prev ends where
+ * it starts: a malloc arena's or a JVM heap's reservation, which the program makes accessible
+ * a piece at a time. (A thread stack's guard page is taken with the stack below it; it never
+ * becomes accessible.) */
+static bool reserve_of(const struct pft_vma *prev, const struct pft_vma *v)
+{
+	return prev && prev->end == v->start && !v->inode && !prev->inode &&
+	       !memcmp(v->perms, "---p", 4) && prev->perms[3] == 'p' &&
+	       !strcmp(prev->name, v->name);
+}
+
 /* cur becomes a copy of m, each VMA in the area it belongs to in this process. */
 static struct pft_maps *adopt(struct proc *p, const struct pft_maps *m)
 {
 	struct pft_maps *c = pft_maps_copy(NULL);
+	const struct pft_vma *prev = NULL;
 	size_t i;
 
 	for (i = 0; c && i < pft_maps_count(m); i++) {
 		struct pft_vma t = *pft_maps_at(m, i);
 
-		t.area = area_of_new(p, &t);
+		t.area = reserve_of(prev, &t) ? prev->area : area_of_new(p, &t);
 		if (pft_maps_insert(c, &t) < 0) {
 			pft_maps_free(c);
 			return NULL;
 		}
+		prev = pft_maps_lookup(c, t.start);
 	}
 	return c;
 }
@@ -733,6 +775,96 @@ static struct pending_sys *pending_of(struct pft_aspace *as, int tid)
 	return &as->sys[i];
 }
 
+/* Whether v is a piece of the mapping t describes: what the kernel merges into one VMA. */
+static bool same_mapping(const struct pft_vma *v, const struct pft_vma *t)
+{
+	if (strcmp(v->name, t->name) || memcmp(v->perms, t->perms, 4) || v->inode != t->inode)
+		return false;
+	/* (anonymous memory: a snapshot and a record disagree on device and offset) */
+	return !t->inode ||
+	       (v->dev_major == t->dev_major && v->dev_minor == t->dev_minor &&
+		v->deleted == t->deleted && v->offset - v->start == t->offset - t->start);
+}
+
+/* The end of the run of pieces of t that covers [from, ...) in cur (from: none). */
+static uint64_t run_up(const struct proc *p, const struct pft_vma *t, uint64_t from)
+{
+	const struct pft_vma *v;
+
+	while (from < t->end && (v = pft_maps_lookup(p->cur, from)) && same_mapping(v, t))
+		from = v->end;
+	return from < t->end ? from : t->end;
+}
+
+/* The start of the run of pieces of t that ends at to in cur (to: none). */
+static uint64_t run_down(const struct proc *p, const struct pft_vma *t, uint64_t to)
+{
+	const struct pft_vma *v;
+
+	while (to > t->start && (v = pft_maps_lookup(p->cur, to - 1)) && same_mapping(v, t))
+		to = v->start;
+	return to > t->start ? to : t->start;
+}
+
+/* Whether [lo, hi) is all in VMAs of that name in cur. */
+static bool named_across(const struct proc *p, const char *name, uint64_t lo, uint64_t hi)
+{
+	const struct pft_vma *v;
+
+	while (lo < hi && (v = pft_maps_lookup(p->cur, lo)) && !strcmp(v->name, name))
+		lo = v->end;
+	return lo >= hi;
+}
+
+/*
+ * The kernel reports a VMA merged with its neighbours: a thread's stack mapped beside another
+ * comes as one record of both. Only the syscall's own range [lo, hi) changed; the neighbours
+ * keep their areas, else one row swallows every stack, arena and heap piece mapped beside it.
+ * A new mapping's range is the record less the pieces already there, unless MAP_FIXED says
+ * it. What an mprotect changes keeps its areas, and so does anonymous memory mapped with
+ * MAP_FIXED over anonymous memory: a JVM commits its reserved heap that way, a piece at a time,
+ * as glibc commits an arena with mprotect; either way the reservation is one area. True when
+ * the record was applied so; false when the map we keep does not have those neighbours (the
+ * record is then taken whole).
+ */
+static bool apply_within(struct pft_aspace *as, struct proc *p, const struct pft_vma *t,
+			 const struct pending_sys *s)
+{
+	uint64_t len = s ? (s->args[1] + 0xfff) & PFT_PAGE_MASK : 0, lo, hi;
+	bool mmap = s && s->sys == PFT_SYS_MMAP;
+	struct pft_vma sub;
+
+	if ((t->start | t->end) & ~PFT_PAGE_MASK)
+		return false; /* damaged: put_vma counts it */
+	if (!s || (mmap && !(s->args[3] & (MAP_FIXED_FLAG | MAP_NOREPLACE_FLAG)))) {
+		/* (no syscall: an mprotect, which is not traced with perf's records) */
+		lo = run_up(p, t, t->start);
+		hi = run_down(p, t, t->end);
+	} else if (mmap || s->sys == PFT_SYS_MPROTECT || s->sys == PFT_SYS_PKEY_MPROTECT) {
+		lo = s->args[0] > t->start ? s->args[0] : t->start;
+		hi = s->args[0] + len < t->end ? s->args[0] + len : t->end;
+		if (run_down(p, t, lo) != t->start || run_up(p, t, hi) != t->end)
+			return false;
+	} else {
+		return false;
+	}
+	if (lo >= hi)
+		return false;
+	if ((!mmap || (!t->inode && t->perms[3] == 'p')) && named_across(p, t->name, lo, hi)) {
+		/* each piece it changed keeps its own area */
+		pft_maps_protect(p->cur, lo, hi, t->perms);
+		return true;
+	}
+	if (!mmap || (lo == t->start && hi == t->end))
+		return false;
+	sub = *t;
+	sub.start = lo;
+	sub.end = hi;
+	sub.offset = t->inode ? t->offset + (lo - t->start) : 0;
+	put_vma(as, p, &sub, true);
+	return true;
+}
+
 /* The heap, as the kernel names it: an anonymous VMA across [start_brk, brk). */
 static bool is_heap(const struct proc *p, uint64_t start, uint64_t end, const struct pending_sys *s)
 {
@@ -790,6 +922,10 @@ static void on_mmap2(struct pft_aspace *as, const struct pft_event *ev)
 	t.name = name;
 	/* an mprotect, a brk or a stack growth (not a mapping exec makes): the VMA it changes
 	 * keeps its area */
+	if (!p->perf_exec && apply_within(as, p, &t, s)) {
+		free(copy);
+		return;
+	}
 	old = pft_maps_lookup(p->cur, t.start);
 	if (!old)
 		old = pft_maps_lookup(p->cur, t.end - 1);

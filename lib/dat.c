@@ -439,23 +439,46 @@ static long format_fields(const char *buf)
 	return p && lit(p, "print fmt:") ? p - buf : -1;
 }
 
+/* The print format handed over for buf's event: empty, or where raw.c reads a symbol of the
+ * event's (a kernel enum's number, see pft_why_event), one made here with that symbol alone. */
+static void print_of(const char *sys, const char *buf, uint64_t size, char *out, size_t out_size)
+{
+	const char *name = buf + 6, *end = memchr(name, '\n', strnlen(name, 64));
+	const struct pft_why_event *w;
+	char ev[64];
+	long long v;
+
+	snprintf(out, out_size, "print fmt: \"\"\n");
+	if (!end || end - name >= (long)sizeof(ev))
+		return;
+	memcpy(ev, name, (size_t)(end - name));
+	ev[end - name] = '\0';
+	w = pft_why_event_find(sys, ev);
+	if (w && w->symbol && pft_format_symbol(buf, size, w->field, w->symbol, &v) == 0)
+		snprintf(out, out_size, "print fmt: \"%%d\", __print_symbolic(REC->%s, { %lld, \"%s\" })\n",
+			 w->field, v, w->symbol);
+}
+
 /* The events raw.c decodes are parsed; the other ~2,000 formats of a trace-cmd file are not. */
 static void on_format(void *data, const char *sys, char *buf, uint64_t size)
 {
-	static const char print[] = "print fmt: \"\"\n";
+	char print[256];
 	struct dat *d = data;
 	long n = format_fields(buf);
+	size_t plen;
 	char *text;
 
-	(void)size;
-	if (n < 0 || !(text = malloc((size_t)n + sizeof(print)))) {
+	if (n >= 0)
+		print_of(sys, buf, size, print, sizeof(print));
+	plen = n >= 0 ? strlen(print) + 1 : 0;
+	if (n < 0 || !(text = malloc((size_t)n + plen))) {
 		d->err = n < 0 ? EBADMSG : ENOMEM;
 		return;
 	}
 	memcpy(text, buf, (size_t)n);
-	memcpy(text + n, print, sizeof(print));
+	memcpy(text + n, print, plen);
 	/* a format libtraceevent cannot parse leaves that event unknown, as trace-cmd does */
-	tep_parse_event(d->tep, text, (unsigned long)n + sizeof(print) - 1, sys);
+	tep_parse_event(d->tep, text, (unsigned long)n + plen - 1, sys);
 	free(text);
 }
 
@@ -831,6 +854,9 @@ static void set_stats(struct pft_source *src, struct dat *d)
 		src->st.completions = d->completions;
 	src->st.major_only = d->major_only;
 	src->st.sideband = d->sideband;
+	/* the scheduler's events split the faults' time where every fault has its end */
+	src->st.why = src->st.completions && !d->major_only && d->dec && pft_decoder_has_why(d->dec);
+	src->st.why_full = src->st.why && pft_decoder_has_why_full(d->dec);
 	src->st.cut_ts = d->cut;
 }
 

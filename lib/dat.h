@@ -102,6 +102,7 @@ struct pft_dat_input {
 	bool history;	       /* the history events and side-band records were recorded */
 	bool completions;      /* and the completions */
 	bool major_only;       /* of major faults only */
+	int why; /* and the events that split a fault's time (pft_why_events; see pft_record_opts) */
 	struct pft_aspace *as; /* the snapshots, and the tasks for the cmdlines section */
 	const struct pft_proc_counters *counters;
 	size_t nr_counters;

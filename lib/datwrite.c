@@ -77,25 +77,82 @@ static int put_file(struct out *o, struct tracefs_instance *inst, const char *fi
 	return 0;
 }
 
-/* One system a time, as the format sections want them: sched, task, syscalls. */
-static int put_history_formats(struct out *o)
+/* An event's format; one whose symbol the kernel prints as a number, with a print format that
+ * names it (BTF's value: see btf.c), as the live decoder read it. */
+static int put_format(struct out *o, const char *sys, const char *name, const char *path)
 {
-	static const char *const systems[] = {"sched", "task", "syscalls"};
-	char path[160];
-	size_t s;
-	int i, n;
+	const struct pft_why_event *w = pft_why_event_find(sys, name);
+	char *s, *named;
+	size_t len;
+	int size;
 
-	for (s = 0; s < sizeof(systems) / sizeof(systems[0]); s++) {
-		for (n = 0, i = 0; pft_history_events[i][0]; i++)
-			n += !strcmp(pft_history_events[i][0], systems[s]);
-		put(o, systems[s], strlen(systems[s]) + 1);
+	if (!w || !w->btf_enum)
+		return put_file(o, NULL, path, 8);
+	if (!(s = tracefs_text(NULL, path, &size)))
+		return -1;
+	named = pft_why_format(w, s, (size_t)size, &len);
+	put64(o, named ? len : (size_t)size);
+	put(o, named ? named : s, named ? len : (size_t)size);
+	free(named);
+	free(s);
+	return 0;
+}
+
+/* The events recorded besides the faults: the history's, --why's. */
+struct event_list {
+	const char *sys[64], *name[64];
+	int n;
+};
+
+/* Those of them this kernel has (a missing one was not enabled either). */
+static void list_add(struct event_list *l, const char *sys, const char *name)
+{
+	char path[160];
+
+	snprintf(path, sizeof(path), "events/%s/%s/format", sys, name);
+	if (l->n < 64 && tracefs_file_exists(NULL, path)) {
+		l->sys[l->n] = sys;
+		l->name[l->n++] = name;
+	}
+}
+
+/* Entry i is the first of its system: the format sections go one system a time. */
+static bool first_of_system(const struct event_list *l, int i)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (!strcmp(l->sys[j], l->sys[i]))
+			return false;
+	return true;
+}
+
+static int list_systems(const struct event_list *l)
+{
+	int i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += first_of_system(l, i);
+	return n;
+}
+
+static int put_event_formats(struct out *o, const struct event_list *l)
+{
+	char path[160];
+	int i, k, n;
+
+	for (i = 0; i < l->n; i++) {
+		if (!first_of_system(l, i))
+			continue; /* its system was written whole */
+		for (n = 0, k = i; k < l->n; k++)
+			n += !strcmp(l->sys[k], l->sys[i]);
+		put(o, l->sys[i], strlen(l->sys[i]) + 1);
 		put32(o, n);
-		for (i = 0; pft_history_events[i][0]; i++) {
-			if (strcmp(pft_history_events[i][0], systems[s]))
+		for (k = i; k < l->n; k++) {
+			if (strcmp(l->sys[k], l->sys[i]))
 				continue;
-			snprintf(path, sizeof(path), "events/%s/%s/format", systems[s],
-				 pft_history_events[i][1]);
-			if (put_file(o, NULL, path, 8) < 0)
+			snprintf(path, sizeof(path), "events/%s/%s/format", l->sys[k], l->name[k]);
+			if (put_format(o, l->sys[k], l->name[k], path) < 0)
 				return -1;
 		}
 	}
@@ -107,7 +164,14 @@ static int put_formats(struct out *o, const struct pft_dat_input *in)
 	bool kernel = in->kernel;
 	static const char *const faults[] = {"page_fault_user", "page_fault_kernel"};
 	int i, n = kernel ? 2 : 1;
+	struct event_list more = {.n = 0};
 	char path[128];
+
+	for (i = 0; in->history && pft_history_events[i][0]; i++)
+		list_add(&more, pft_history_events[i][0], pft_history_events[i][1]);
+	for (i = 0; in->why && pft_why_events[i].name; i++)
+		if (!pft_why_events[i].filter || in->why >= PFT_WHY_FULL)
+			list_add(&more, pft_why_events[i].sys, pft_why_events[i].name);
 
 	put(o, "header_page", 12);
 	if (put_file(o, NULL, "events/header_page", 8) < 0)
@@ -119,7 +183,7 @@ static int put_formats(struct out *o, const struct pft_dat_input *in)
 	put32(o, 1);
 	if (put_file(o, NULL, "events/ftrace/print/format", 8) < 0)
 		return -1;
-	put32(o, in->history ? 4 : 1);
+	put32(o, 1 + list_systems(&more));
 	put(o, "exceptions", 11);
 	put32(o, n);
 	for (i = 0; i < n; i++) {
@@ -127,7 +191,7 @@ static int put_formats(struct out *o, const struct pft_dat_input *in)
 		if (put_file(o, NULL, path, 8) < 0)
 			return -1;
 	}
-	return in->history ? put_history_formats(o) : 0;
+	return put_event_formats(o, &more);
 }
 
 /* The kernel's symbols of the addresses the recording saw (faults in kernel code, kernel

@@ -127,7 +127,8 @@ enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct 
 	return PFT_KIND_ANON_FIRST_TOUCH;
 }
 
-static const char *const by_names[] = {"vma", "file", "page", "ip", "tid", "kind", "pid", "sym"};
+static const char *const by_names[] = {"vma", "file", "page", "ip",   "tid",
+				       "kind", "pid",  "sym",  "path", "cause"};
 
 int pft_by_parse(const char *s)
 {
@@ -141,5 +142,5 @@ int pft_by_parse(const char *s)
 
 const char *pft_by_name(enum pft_by by)
 {
-	return by <= PFT_BY_SYM ? by_names[by] : "vma";
+	return by < PFT_BY_COUNT ? by_names[by] : "vma";
 }

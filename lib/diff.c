@@ -14,9 +14,23 @@
 #include "internal.h"
 
 /* The counts a row has that add up. */
-static const char *const metrics[] = {"faults",	    "reads", "writes", "execs",
-				      "protection", "major", "minor",  "major_ns"};
+static const char *const metrics[] = {"faults",     "reads",	 "writes",    "execs",
+				      "protection", "major",	 "minor",     "major_ns",
+				      /* record --why: each cause's ns (the row's why.ns) */
+				      "on-cpu",	    "run-queue", "io",	      "sleep",
+				      "mmap-lock",  "reclaim",	 "compaction", "retry"};
 #define NR_METRICS (sizeof(metrics) / sizeof(metrics[0]))
+#define FIRST_CAUSE 8 /* metrics[FIRST_CAUSE + c]: pft_cause_names[c] */
+_Static_assert(FIRST_CAUSE + PFT_CAUSE_COUNT == NR_METRICS, "a cause without its metric");
+
+/* A row's value of metric m: a count, or a cause's time from the row's why. */
+static const json_t *metric_of(const json_t *row, size_t m)
+{
+	if (m >= FIRST_CAUSE)
+		return json_object_get(json_object_get(json_object_get(row, "why"), "ns"),
+				       metrics[m]);
+	return json_object_get(row, metrics[m]);
+}
 /* What a row is, besides its key: copied from the first row of the key (gates match on it). */
 static const char *const identity[] = {"file", "function", "comm", "name", "ip_symbol", "location"};
 
@@ -144,7 +158,7 @@ static int add_side(struct acc *a, enum pft_by by, const json_t *rows, int side)
 				e->known[side][m] = true;
 		e->seen[side] = true;
 		for (m = 0; m < NR_METRICS; m++) {
-			const json_t *v = json_object_get(row, metrics[m]);
+			const json_t *v = metric_of(row, m);
 
 			if (json_is_number(v))
 				e->c[side][m] += json_number_value(v);

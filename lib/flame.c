@@ -84,6 +84,12 @@ static void kind_shade(const struct stack_node *n, const char *name, char *buf, 
 	snprintf(buf, size, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
 }
 
+/* What a frame's width is: its faults, or with --weight ns their latencies' sum. */
+static uint64_t weight(const struct flame *fl, const struct stack_node *n)
+{
+	return fl->rep->opts.weight_ns ? n->ns : n->total;
+}
+
 static const char *name_of(const struct flame *fl, uint32_t node)
 {
 	return node ? fl->rep->tree.nodes[node].name : "all";
@@ -99,7 +105,7 @@ static int depth_of(const struct flame *fl, uint32_t node, int depth)
 	if (depth >= MAX_DEPTH)
 		return depth;
 	for (c = t->nodes[node].first_child; c != UINT32_MAX; c = t->nodes[c].next)
-		if (t->nodes[c].total * fl->scale >= MIN_WIDTH) {
+		if (weight(fl, &t->nodes[c]) * fl->scale >= MIN_WIDTH) {
 			int d = depth_of(fl, c, depth + 1);
 
 			deepest = d > deepest ? d : deepest;
@@ -110,7 +116,8 @@ static int depth_of(const struct flame *fl, uint32_t node, int depth)
 static void frame(struct flame *fl, uint32_t node, double x, int depth)
 {
 	const struct stack_node *n = &fl->rep->tree.nodes[node];
-	double w = (double)n->total * fl->scale, y = fl->height - PAD - (depth + 1) * FRAME_H;
+	const struct stack_node *root = &fl->rep->tree.nodes[0];
+	double w = (double)weight(fl, n) * fl->scale, y = fl->height - PAD - (depth + 1) * FRAME_H;
 	const char *name = name_of(fl, node);
 	size_t fit = (size_t)((w - 6) / CHAR_W), len = pft_text_cols(name, PFT_TEXT_XML);
 	char major[8], kind[8];
@@ -119,13 +126,16 @@ static void frame(struct flame *fl, uint32_t node, double x, int depth)
 	kind_shade(n, name, kind, sizeof(kind));
 	fprintf(fl->out, "<g class=\"f\"><title>");
 	pft_put_text(fl->out, name, PFT_TEXT_XML, 0);
+	fprintf(fl->out, "%s (%" PRIu64 " fault%s, ", n->kernel ? " [kernel]" : "", n->total,
+		n->total == 1 ? "" : "s");
+	if (fl->rep->opts.weight_ns)
+		fprintf(fl->out, "%.3f ms, ", (double)n->ns / 1e6);
 	fprintf(fl->out,
-		"%s (%" PRIu64 " fault%s, %.2f%%; %" PRIu64 " major; most %s)</title>"
+		"%.2f%%; %" PRIu64 " major; most %s)</title>"
 		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
 		"data-k=\"%s\" data-m=\"%s\" rx=\"2\"/>",
-		n->kernel ? " [kernel]" : "", n->total, n->total == 1 ? "" : "s",
-		100.0 * (double)n->total / (double)fl->rep->tree.nodes[0].total, n->major,
-		pft_kind_name(top_kind(n)), x, y, w, FRAME_H - 1, kind, kind, major);
+		weight(fl, root) ? 100.0 * (double)weight(fl, n) / (double)weight(fl, root) : 0,
+		n->major, pft_kind_name(top_kind(n)), x, y, w, FRAME_H - 1, kind, kind, major);
 	if (fit >= 3) {
 		fprintf(fl->out, "<text x=\"%.1f\" y=\"%.1f\">", x + 3, y + 12);
 		if (len > fit) {
@@ -152,11 +162,11 @@ static int frames(struct flame *fl, uint32_t node, double x, int depth)
 	for (i = 0; i < nr; i++) {
 		const struct stack_node *c = &fl->rep->tree.nodes[kids[i]];
 
-		if (c->total * fl->scale >= MIN_WIDTH && frames(fl, kids[i], x, depth + 1) < 0) {
+		if (weight(fl, c) * fl->scale >= MIN_WIDTH && frames(fl, kids[i], x, depth + 1) < 0) {
 			free(kids);
 			return -1;
 		}
-		x += (double)c->total * fl->scale;
+		x += (double)weight(fl, c) * fl->scale;
 	}
 	free(kids);
 	return 0;
@@ -237,7 +247,7 @@ int pft_report_write_flamegraph(const struct pft_report *rep, FILE *out)
 	const struct stack_node *root = rep->tree.nr ? &rep->tree.nodes[0] : NULL;
 	struct flame fl = {rep, out, 0, 0, 0};
 
-	fl.scale = root && root->total ? (WIDTH - 2 * PAD) / (double)root->total : 0;
+	fl.scale = root && weight(&fl, root) ? (WIDTH - 2 * PAD) / (double)weight(&fl, root) : 0;
 	fl.depth = root ? depth_of(&fl, 0, 0) : 0;
 	fl.height = HEAD_H + (fl.depth + 1) * FRAME_H + 2 * PAD;
 	fprintf(out,
@@ -250,12 +260,13 @@ int pft_report_write_flamegraph(const struct pft_report *rep, FILE *out)
 		"<rect width=\"100%%\" height=\"100%%\" fill=\"#fafaf5\"/>\n"
 		"<text x=\"%.0f\" y=\"20\" style=\"font-size: 15px\">Page faults by call stack"
 		"</text>\n"
-		"<text x=\"%.0f\" y=\"34\">%" PRIu64 " faults, %" PRIu64 " with a stack (%" PRIu64
+		"<text x=\"%.0f\" y=\"34\">%" PRIu64 " faults%s, %" PRIu64 " with a stack (%" PRIu64
 		" truncated); hover a frame for its faults, click to zoom</text>\n"
 		"<text id=\"mode\" x=\"%.0f\" y=\"34\" text-anchor=\"end\" data-majors=\"%d\">"
 		"colour: kind of fault%s</text>\n",
 		WIDTH, fl.height, WIDTH, fl.height, root ? root->total : 0, PAD, PAD,
-		root ? root->total : 0, rep->stacks_seen, rep->stacks_truncated, WIDTH - PAD,
+		root ? root->total : 0,
+		rep->opts.weight_ns ? ", widths by their time (--weight ns)" : "", rep->stacks_seen, rep->stacks_truncated, WIDTH - PAD,
 		rep->opts.completions,
 		rep->opts.completions ? "; click for major faults"
 				      : " (major/minor unknown: no completions in this trace)");

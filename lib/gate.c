@@ -5,7 +5,11 @@
  * a row's ("file:/usr/lib/libfoo.so.major", "sym:load_config.faults": TABLE:KEY.METRIC, the
  * rows of that table whose key matches, summed). In a diff every value is the change from OLD to
  * NEW and a percentage is of OLD's value; in a report a percentage is of all its faults.
+ * A cause of record --why (reclaim, io, mmap-lock...) is the time its faults spent in it: of
+ * all faults in the summary, of a row's in TABLE:KEY.CAUSE. Times are in µs (latency_p99,
+ * the causes; major_ns in ns), or with a unit: "reclaim > 10ms".
  */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -59,10 +63,33 @@ static const char *const summary_metrics[] = {"faults",
 					      "latency_p99",
 					      "latency_max"};
 
+static bool is_cause(const char *m)
+{
+	int c;
+
+	for (c = 0; c < PFT_CAUSE_COUNT; c++)
+		if (!strcmp(m, pft_cause_names[c]))
+			return true;
+	return false;
+}
+
+/* The unit of a time metric in ns (1000: µs), or 0 for a count. */
+static double time_unit(const char *m)
+{
+	const char *dot = strrchr(m, '.');
+
+	m = dot ? dot + 1 : m;
+	if (!strncmp(m, "latency_", 8) || is_cause(m))
+		return 1000;
+	return strlen(m) > 3 && !strcmp(m + strlen(m) - 3, "_ns") ? 1 : 0;
+}
+
 static bool is_summary_metric(const char *m)
 {
 	size_t i;
 
+	if (is_cause(m))
+		return true;
 	for (i = 0; i < sizeof(summary_metrics) / sizeof(summary_metrics[0]); i++)
 		if (!strcmp(m, summary_metrics[i]))
 			return true;
@@ -76,6 +103,8 @@ static bool is_row_metric(const char *m)
 {
 	size_t i;
 
+	if (is_cause(m))
+		return true;
 	for (i = 0; i < sizeof(row_metrics) / sizeof(row_metrics[0]); i++)
 		if (!strcmp(m, row_metrics[i]))
 			return true;
@@ -89,6 +118,25 @@ static char *trimmed(const char *s, size_t n)
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	return strndup(s, n);
+}
+
+/* A unit of time after a number ("ns", "us", "ms", "s"): its ns, *p past it; 0 if none. */
+static double unit_ns(char **p)
+{
+	static const struct {
+		const char *s;
+		double ns;
+	} units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}};
+	size_t i, n;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		n = strlen(units[i].s);
+		if (!strncmp(*p, units[i].s, n) && !isalnum((unsigned char)(*p)[n])) {
+			*p += n;
+			return units[i].ns;
+		}
+	}
+	return 0;
 }
 
 static struct pft_gate *fail(struct pft_gate *g, char *err, size_t size, const char *fmt,
@@ -142,6 +190,7 @@ struct pft_gate *pft_gate_parse(const char *text, char *err, size_t size)
 		   {"!=", OP_NE}, {">", OP_GT},	 {"<", OP_LT}};
 	struct pft_gate *g = calloc(1, sizeof(*g));
 	const char *at = NULL, *num;
+	double unit;
 	char *end;
 	size_t i, oplen = 0;
 
@@ -172,6 +221,10 @@ struct pft_gate *pft_gate_parse(const char *text, char *err, size_t size)
 	if (*end == '%') {
 		g->pct = true;
 		end++;
+	} else if (*end && (unit = unit_ns(&end)) > 0) {
+		if (!time_unit(g->metric))
+			return fail(g, err, size, "'%s' is a count, not a time: no unit", g->shown);
+		g->value = g->value * unit / time_unit(g->metric);
 	}
 	while (*end == ' ')
 		end++;
@@ -186,7 +239,7 @@ struct pft_gate *pft_gate_parse(const char *text, char *err, size_t size)
 		return fail(
 		    g, err, size,
 		    "'%s' is not a metric (faults, major, minor, no_vma, lost_events, a kind, "
-		    "latency_p99, ..., or TABLE:KEY.METRIC)",
+		    "latency_p99, a cause such as reclaim, ..., or TABLE:KEY.METRIC)",
 		    g->metric);
 	}
 	return g;
@@ -200,6 +253,13 @@ const char *pft_gate_text(const struct pft_gate *g)
 const char *pft_gate_metric(const struct pft_gate *g)
 {
 	return g->shown;
+}
+
+const char *pft_gate_unit(const struct pft_gate *g)
+{
+	double u = time_unit(g->shown);
+
+	return u == 1000 ? " us" : u == 1 ? " ns" : "";
 }
 
 bool pft_gate_pct(const struct pft_gate *g)
@@ -236,6 +296,11 @@ static int summary_value(const json_t *sum, const char *m, double *v)
 				return 0;
 			}
 		return -1;
+	}
+	if (is_cause(m)) {
+		x = json_object_get(json_object_get(json_object_get(sum, "why"), "ns"), m);
+		*v = num(x) / 1000;
+		return 0;
 	}
 	if ((x = json_object_get(json_object_get(sum, "by_kind"), m)) ||
 	    (x = json_object_get(sum, m))) {
@@ -301,7 +366,17 @@ static double rows_value(const json_t *rows, const struct pft_gate *g, const cha
 		if (!row_matches(row, g->table, g->key))
 			continue;
 		(*n)++;
-		sum += json_is_null(m) ? 0 : num(json_object_get(m, g->metric));
+		if (json_is_null(m))
+			continue;
+		/* a cause: a report row's why, a diff's side (the diff's own keys) */
+		if (is_cause(g->metric) && !side)
+			sum += num(json_object_get(json_object_get(json_object_get(m, "why"), "ns"),
+						   g->metric)) /
+			       1000;
+		else if (is_cause(g->metric))
+			sum += num(json_object_get(m, g->metric)) / 1000;
+		else
+			sum += num(json_object_get(m, g->metric));
 	}
 	return sum;
 }

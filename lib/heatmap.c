@@ -50,7 +50,8 @@ int pft_rep_heat_add(struct pft_report *rep, const struct pft_fault *f, int64_t 
 	if (pft_grow((void **)&h->p, &h->cap, h->nr + 1, sizeof(*h->p)) < 0)
 		return -1;
 	h->p[h->nr++] = (struct heat_point){f->ev->ts == PFT_NO_TS ? h->skip : f->ev->ts,
-					    f->ev->address, (uint32_t)area, f->major == 1};
+					    f->ev->address, f->has_latency ? f->latency_ns : 0,
+					    (uint32_t)area, f->major == 1};
 	return 0;
 }
 
@@ -81,7 +82,8 @@ struct heatmap {
 	uint64_t t0, t1;
 	uint32_t (*count)[ABINS][TBINS];
 	uint32_t (*major)[ABINS][TBINS];
-	uint64_t shown, max_cell;
+	uint64_t (*ns)[ABINS][TBINS]; /* the latencies' sum (--weight ns) */
+	uint64_t shown, max_cell;     /* the largest cell: faults, or ns with --weight ns */
 };
 
 static int by_faults(const void *a, const void *b, void *data)
@@ -119,6 +121,12 @@ static int band_of(const struct heatmap *hm, uint32_t area)
 		if (hm->bands[b] == area)
 			return b;
 	return -1;
+}
+
+/* What a cell's colour says: its faults, or with --weight ns their latencies' sum. */
+static uint64_t cell(const struct heatmap *hm, int b, int ab, int tb)
+{
+	return hm->rep->opts.weight_ns ? hm->ns[b][ab][tb] : hm->count[b][ab][tb];
 }
 
 static void bin(struct heatmap *hm)
@@ -159,9 +167,10 @@ static void bin(struct heatmap *hm)
 		ab = ab < ABINS ? ab : ABINS - 1;
 		hm->count[b][ab][tb] += (uint32_t)h->stride;
 		hm->major[b][ab][tb] += p->major ? (uint32_t)h->stride : 0;
+		hm->ns[b][ab][tb] += p->ns * h->stride;
 		hm->shown += h->stride;
-		if (hm->count[b][ab][tb] > hm->max_cell)
-			hm->max_cell = hm->count[b][ab][tb];
+		if (cell(hm, b, ab, tb) > hm->max_cell)
+			hm->max_cell = cell(hm, b, ab, tb);
 	}
 }
 
@@ -209,12 +218,14 @@ static void band(const struct heatmap *hm, int b, FILE *out)
 	for (ab = 0; ab < ABINS; ab++)
 		for (tb = 0; tb < TBINS; tb++) {
 			uint32_t n = hm->count[b][ab][tb], m = hm->major[b][ab][tb];
+			uint64_t w = cell(hm, b, ab, tb);
 			uint64_t span = g->hi - g->lo, lo = g->lo + span * ab / ABINS,
 				 hi = g->lo + span * (ab + 1) / ABINS;
 
 			if (!n)
 				continue;
-			ramp(log1p(n) / log1p((double)hm->max_cell), kc, sizeof(kc));
+			ramp(log1p((double)w) / log1p((double)(hm->max_cell ? hm->max_cell : 1)), kc,
+			     sizeof(kc));
 			major_ramp((double)m / n, mc, sizeof(mc));
 			time_label(hm, tb * cw, t0, sizeof(t0));
 			time_label(hm, (tb + 1) * cw, t1, sizeof(t1));
@@ -223,10 +234,11 @@ static void band(const struct heatmap *hm, int b, FILE *out)
 			    out,
 			    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			    "fill=\"%s\" data-k=\"%s\" data-m=\"%s\"><title>%s to %s, 0x%" PRIx64
-			    "-0x%" PRIx64 ": %" PRIu32 " fault%s, %" PRIu32
-			    " major</title></rect>\n",
+			    "-0x%" PRIx64 ": %" PRIu32 " fault%s, %" PRIu32 " major, %.3f ms"
+			    "</title></rect>\n",
 			    LEFT + tb * CELL_W, y + (ABINS - 1 - ab) * CELL_H, CELL_W, CELL_H, kc,
-			    kc, mc, t0, t1, lo, hi, n, n == 1 ? "" : "s", m);
+			    kc, mc, t0, t1, lo, hi, n, n == 1 ? "" : "s", m,
+			    (double)hm->ns[b][ab][tb] / 1e6);
 		}
 }
 
@@ -271,10 +283,16 @@ static void axis_and_legend(const struct heatmap *hm, double bottom, FILE *out)
 		fprintf(out, "<rect x=\"%.1f\" y=\"44\" width=\"4\" height=\"10\" fill=\"%s\"/>",
 			LEFT + 60 + i * 4, c);
 	}
-	fprintf(out,
-		"<text x=\"%.1f\" y=\"53\" text-anchor=\"end\">1 fault</text>"
-		"<text x=\"%.1f\" y=\"53\">%" PRIu64 " (a log scale)</text></g>\n",
-		LEFT + 56, LEFT + 226, hm->max_cell);
+	if (hm->rep->opts.weight_ns)
+		fprintf(out,
+			"<text x=\"%.1f\" y=\"53\" text-anchor=\"end\">0 ms</text>"
+			"<text x=\"%.1f\" y=\"53\">%.3f ms (a log scale)</text></g>\n",
+			LEFT + 56, LEFT + 226, (double)hm->max_cell / 1e6);
+	else
+		fprintf(out,
+			"<text x=\"%.1f\" y=\"53\" text-anchor=\"end\">1 fault</text>"
+			"<text x=\"%.1f\" y=\"53\">%" PRIu64 " (a log scale)</text></g>\n",
+			LEFT + 56, LEFT + 226, hm->max_cell);
 	fprintf(out, "<g id=\"majors\" style=\"display: none\">");
 	for (i = 0; i < 40; i++) {
 		major_ramp(i / 39.0, c, sizeof(c));
@@ -295,7 +313,8 @@ int pft_report_write_heatmap(const struct pft_report *rep, FILE *out)
 
 	hm.count = calloc(BANDS, sizeof(*hm.count));
 	hm.major = calloc(BANDS, sizeof(*hm.major));
-	if (!hm.count || !hm.major || pick_bands(&hm) < 0)
+	hm.ns = calloc(BANDS, sizeof(*hm.ns));
+	if (!hm.count || !hm.major || !hm.ns || pick_bands(&hm) < 0)
 		goto out;
 	bin(&hm);
 	height = TOP + hm.nr_bands * (BAND_H + BAND_GAP) + 50;
@@ -317,7 +336,10 @@ int pft_report_write_heatmap(const struct pft_report *rep, FILE *out)
 		SVG_W, height, SVG_W, height, rep->total.faults, hm.shown, rep->total.faults,
 		hm.shown, hm.nr_bands, rep->heat.stride > 1 ? "; every point 1 of many" : "",
 		rep->opts.completions,
-		rep->opts.completions ? "colour: faults; click for major" : "colour: faults");
+		rep->opts.completions
+		    ? rep->opts.weight_ns ? "colour: fault time (--weight ns); click for major"
+					  : "colour: faults; click for major"
+		    : "colour: faults");
 	for (b = 0; b < hm.nr_bands; b++)
 		band(&hm, b, out);
 	if (!hm.nr_bands)
@@ -330,5 +352,6 @@ int pft_report_write_heatmap(const struct pft_report *rep, FILE *out)
 out:
 	free(hm.count);
 	free(hm.major);
+	free(hm.ns);
 	return ret;
 }

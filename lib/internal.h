@@ -194,6 +194,68 @@ json_t *pft_report_head(const struct pft_report *rep);
 /* "mmap", "munmap", ...: the syscalls' names, as in their events (sys_enter_mmap). */
 extern const char *const pft_sys_names[PFT_SYS_COUNT];
 
+/* The events that tell why a fault took its time (why.c), NULL-terminated: what record --why
+ * enables, the decoders read and a trace.dat keeps the formats of. */
+struct pft_why_event {
+	const char *sys, *name;
+	enum pft_event_type type; /* PFT_EV_SWITCH, PFT_EV_WAKEUP, PFT_EV_SPAN or PFT_EV_MARK */
+	enum pft_cause cause;	  /* a span's */
+	bool end;		  /* a span's end */
+	enum pft_mark mark;	  /* a mark's */
+	/* a mark's value: the field (in a trace.dat) and key (in text) it is in; where symbol is
+	 * set, the value is whether the field is that symbol of the event's print format
+	 * (kernel enums move between versions: never a number of one kernel) */
+	const char *field, *key, *symbol;
+	const char *field2; /* a second value (args[1]), in a trace.dat */
+	/* (a span's end may have a value too: reclaim's pages freed, args[0]) */
+	/* what keeps the event to the faults it marks, in the kernel ("%lld": the symbol's
+	 * value), or NULL; such an event fires on every fault (a filter evaluation each): only
+	 * with --why=full */
+	const char *filter;
+	/* the enum the symbol is of, where the format prints a number (read from BTF: see
+	 * btf.c), or NULL */
+	const char *btf_enum;
+};
+extern const struct pft_why_event pft_why_events[];
+/* The entry of event name (of system sys; NULL: any), or NULL. */
+const struct pft_why_event *pft_why_event_find(const char *sys, const char *name);
+
+/* One fault's time split as it goes (see why.c): started at its entry, fed the events of its
+ * thread, ended at its completion; ns then sums to the latency. */
+struct pft_why {
+	uint64_t ns[PFT_CAUSE_COUNT];
+	uint32_t marks;	      /* 1u << enum pft_mark: the steps seen (out of reclaim) */
+	uint32_t ra_pages;    /* the last readahead window */
+	/* the I/O it submitted: bytes, and its device (dev_t, the first; io_devs 2: more than
+	 * one) */
+	uint64_t io_bytes, io_dev;
+	uint64_t reclaimed; /* pages its reclaim freed */
+	uint8_t io_devs;
+	/* its wait for the mmap lock: since when, on which mm, and who held it for writing (a
+	 * tid; -1 not known) */
+	uint64_t lock_since, lock_mm;
+	int lock_holder;
+	int waker;    /* who woke it last while it was blocked: a task, 0 an interrupt, -1 unseen */
+	int early;    /* who woke it while it still ran (before its switch out), or -1 */
+	uint64_t at;  /* the time accounted up to */
+	uint8_t state;
+	uint8_t spans[6], depth, overflow; /* the causes of the spans it is in, innermost last */
+	bool unwoken; /* back on its CPU from a block whose wake-up has not come (yet) */
+	bool blocked; /* it has blocked (D or S) */
+	bool retried; /* it took the mmap lock again after blocking: a retry runs */
+};
+void pft_why_start(struct pft_why *w, uint64_t ts);
+/* sched_switch's prev_state, as a number (a trace.dat) or as printed ("R+", "D", "S"). */
+enum pft_task_state pft_task_state(uint64_t prev_state);
+enum pft_task_state pft_task_state_text(const char *s);
+/* ev: a PFT_EV_SWITCH, PFT_EV_WAKEUP or PFT_EV_SPAN that may concern thread tid. */
+void pft_why_event(struct pft_why *w, int tid, const struct pft_event *ev);
+void pft_why_end(struct pft_why *w, uint64_t ts);
+/* The path of a fault of kind in vma (NULL: none), major as pft_fault's, from what its split
+ * saw (NULL: none). */
+enum pft_path pft_fault_path(enum pft_kind kind, int major, const struct pft_vma *vma,
+			     const struct pft_why *w);
+
 /* Raw records (libtraceevent) to events: shared by the live reader and the trace.dat reader. */
 struct tep_handle;
 struct tep_record;
@@ -208,6 +270,25 @@ void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct p
 int pft_decode_stack(struct pft_decoder *d, struct tep_record *rec, uint64_t *ips, size_t max,
 		     bool *user);
 void pft_decoder_free(struct pft_decoder *d);
+/* The value of symbol in the __print_symbolic() of field in ev's print format (a kernel enum
+ * as this kernel numbers it): 0, or -1 with errno ENOENT. */
+struct tep_event;
+/* The same from the text of a format (len bytes, not a C string): 0, or -1 with errno ENOENT. */
+int pft_format_symbol(const char *text, size_t len, const char *field, const char *symbol,
+		      long long *value);
+int pft_event_symbol(const struct tep_event *ev, const char *field, const char *symbol,
+		     long long *value);
+/* The value of member of the kernel's enum type (BTF): 0, or -1 with errno. */
+int pft_btf_enum(const char *type, const char *member, long long *value);
+/* For an event whose symbol is a number of w->btf_enum: its format text (len bytes) with a print
+ * format naming the symbol's value, a new string (free it) of *out_len bytes; NULL with errno
+ * (ENOENT: no such event or enum here) otherwise. */
+char *pft_why_format(const struct pft_why_event *w, const char *text, size_t len,
+		     size_t *out_len);
+/* The trace has what splits a fault's time (sched_switch, at least). */
+bool pft_decoder_has_why(const struct pft_decoder *d);
+/* And the events of every fault of --why=full (rss_stat, its symbol known). */
+bool pft_decoder_has_why_full(const struct pft_decoder *d);
 /* The event (system, name) is one pft_decode reads: its format is needed. */
 bool pft_decoder_wants(const char *sys, const char *name);
 /* Walking a raw ring-buffer page (u64 time stamp, u64 commit, records) as libtraceevent's

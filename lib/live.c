@@ -40,6 +40,7 @@ struct live_cpu {
 	struct tracefs_cpu *tcpu;
 	int spool; /* -1: not spooling */
 	uint64_t spooled;
+	bool spool_full; /* at the file-size limit */
 };
 
 struct pft_live {
@@ -57,12 +58,14 @@ struct pft_live {
 	int nr_queues;
 	struct pft_perf *perf; /* completions and side-band records, or NULL */
 	FILE *perf_spool;      /* perf's events in time order, for a trace.dat */
-	/* the spools together stop at the file-size limit (ulimit -f): a spool never meets it,
-	 * and the trace.dat, cut to fit by its writer, keeps what came before */
-	uint64_t spooled, spool_limit;
-	bool spool_full;
-	uint64_t spool_cut; /* the earliest moment not spooled (0: none) */
-	int history_missing;   /* history events this kernel does not have */
+	/* the spools stop at the file-size limit (ulimit -f): a spool never meets it, and the
+	 * trace.dat, cut to fit by its writer, keeps what came before */
+	uint64_t perf_spooled, spool_limit;
+	bool perf_spool_full;
+	uint64_t spool_cut;  /* the earliest moment not spooled (0: none) */
+	int history_missing; /* history events this kernel does not have */
+	int why_missing;     /* and --why events */
+	char why_missing_names[512]; /* "sys:name, ..." */
 	void
 	    *popped; /* what the event pft_live_pop returned last points to: lives until the next */
 	int lock;    /* flock on the instance's directory: "in use" to other runs */
@@ -252,14 +255,23 @@ const char *const pft_history_events[][2] = {
 
 static void parse_format(struct tep_handle *tep, const char *sys, const char *name)
 {
-	char path[128], *buf;
+	const struct pft_why_event *w = pft_why_event_find(sys, name);
+	char path[128], *buf, *named = NULL;
+	size_t len = 0;
 	int size;
 
 	snprintf(path, sizeof(path), "events/%s/%s/format", sys, name);
 	buf = tracefs_instance_file_read(NULL, path, &size);
-	/* a missing one (page_fault_kernel, a syscall on some kernels) is the decoder's business */
-	if (buf)
+	/* a number the format does not name: named from BTF, as the trace.dat will have it */
+	if (buf && w && w->btf_enum)
+		named = pft_why_format(w, buf, (size_t)size, &len);
+	/* a missing one (page_fault_kernel, a syscall on some kernels) is the decoder's business;
+	 * an enum BTF does not name leaves the event without its symbol: not used */
+	if (named)
+		tep_parse_event(tep, named, len, sys);
+	else if (buf)
 		tep_parse_event(tep, buf, size, sys);
+	free(named);
 	free(buf);
 }
 
@@ -289,6 +301,8 @@ static struct tep_handle *local_tep(void)
 	parse_format(tep, "ftrace", "print");
 	for (i = 0; pft_history_events[i][0]; i++)
 		parse_format(tep, pft_history_events[i][0], pft_history_events[i][1]);
+	for (i = 0; pft_why_events[i].name; i++)
+		parse_format(tep, pft_why_events[i].sys, pft_why_events[i].name);
 	return tep;
 }
 
@@ -305,6 +319,34 @@ static int enable_event(struct tracefs_instance *inst, const char *sys, const ch
 		return -1;
 	}
 	return tracefs_instance_file_write(inst, path, "1") < 0 ? -1 : 0;
+}
+
+/* Keeps a --why event that fires on every fault to the faults it marks, in the kernel (its
+ * filter, with the symbol's value as this kernel numbers it). -1 with errno: not used. */
+static int filter_why(struct pft_live *l, const struct pft_why_event *w)
+{
+	char path[128], filter[128];
+	long long v = 0;
+
+	if (!w->filter)
+		return 0;
+	if (w->symbol &&
+	    pft_event_symbol(tep_find_event_by_name(l->tep, w->sys, w->name), w->field, w->symbol,
+			     &v) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "events/%s/%s/filter", w->sys, w->name);
+	snprintf(filter, sizeof(filter), w->filter, v);
+	return tracefs_instance_file_write(l->inst, path, filter) < 0 ? -1 : 0;
+}
+
+/* A --why event this kernel does not have (or whose symbol it does not name): its part is off. */
+static void why_missing(struct pft_live *l, const struct pft_why_event *w)
+{
+	size_t n = strlen(l->why_missing_names);
+
+	snprintf(l->why_missing_names + n, sizeof(l->why_missing_names) - n, "%s%s:%s",
+		 n ? ", " : "", w->sys, w->name);
+	l->why_missing++;
 }
 
 static void *set_clock(void *data)
@@ -367,7 +409,7 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 		goto fail;
 	l->spool_limit = pft_file_size_limit();
 	if ((o->completions || o->history || o->stacks) &&
-	    !(l->perf = pft_perf_new(o->history,
+	    !(l->perf = pft_perf_new(o->history, o->why,
 				     o->all_completions ? PFT_PERF_ALL
 				     : o->completions	? PFT_PERF_MAJOR
 							: PFT_PERF_NONE,
@@ -384,6 +426,11 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 	for (i = 0; o->history && pft_history_events[i][0]; i++)
 		if (enable_event(l->inst, pft_history_events[i][0], pft_history_events[i][1]) < 0)
 			l->history_missing++;
+	for (i = 0; o->why && pft_why_events[i].name; i++)
+		if ((!pft_why_events[i].filter || o->why >= PFT_WHY_FULL) &&
+		    (filter_why(l, &pft_why_events[i]) < 0 ||
+		     enable_event(l->inst, pft_why_events[i].sys, pft_why_events[i].name) < 0))
+			why_missing(l, &pft_why_events[i]);
 	/* perf's records come with perf's clock, local_clock(): ftrace calls it "perf". The
 	 * switch waits for an RCU grace period (~25 ms here) holding the lock every tracefs
 	 * file's open and release take: a thread does it, last, while the command starts and
@@ -501,16 +548,21 @@ int pft_live_mark(struct pft_live *l, const char *text)
 	return write(l->marker, text, strlen(text)) < 0 ? -1 : 0;
 }
 
-/* Whether size more bytes of spool, from moment ts on, would pass the file-size limit; from then
- * on, none are kept. The pages are spooled as read and perf's events as merged, later: what one
- * spool kept past the other's first loss is cut from the trace.dat by its writer. */
-static bool spool_full(struct pft_live *l, uint64_t size, uint64_t ts)
+/*
+ * Whether a piece of a spool (a page, a perf event) from moment ts on is left out: its spool,
+ * at that size, would pass the file-size limit, or an earlier moment was left out of another.
+ * Each spool is held to the limit on its own: the pages are spooled as read and perf's events
+ * as merged, later, and a budget they shared let the pages take it all, so that the history
+ * they need was left out (an empty trace.dat). The writer cuts the trace.dat to fit, at a
+ * moment before the first one left out (spool_cut).
+ */
+static bool spool_full(struct pft_live *l, bool *full, uint64_t size, uint64_t ts)
 {
-	if (!l->spool_full && l->spooled + size > l->spool_limit)
-		l->spool_full = true;
-	if (l->spool_full && (!l->spool_cut || ts < l->spool_cut))
+	if (!*full && size > l->spool_limit)
+		*full = true;
+	if (*full && (!l->spool_cut || ts < l->spool_cut))
 		l->spool_cut = ts;
-	return l->spool_full;
+	return *full || (l->spool_cut && ts >= l->spool_cut);
 }
 
 static int spool_page(struct pft_live *l, struct live_cpu *c, const void *page, int size)
@@ -521,7 +573,7 @@ static int spool_page(struct pft_live *l, struct live_cpu *c, const void *page, 
 	uint64_t ts;
 
 	memcpy(&ts, page, sizeof(ts)); /* a page starts with its first event's time */
-	if (spool_full(l, size, ts))
+	if (spool_full(l, &c->spool_full, c->spooled + (uint64_t)size, ts))
 		return 0;
 	while (left > 0) {
 		ssize_t n = write(c->spool, p, left);
@@ -535,21 +587,19 @@ static int spool_page(struct pft_live *l, struct live_cpu *c, const void *page, 
 		left -= (int)n;
 	}
 	c->spooled += size;
-	l->spooled += size;
 	return 0;
 }
 
-/* A perf event into its spool, counted against the limit the page spools share. */
+/* A perf event into its spool, held to the file-size limit. */
 static int perf_spool(struct pft_live *l, const struct pft_event *ev)
 {
-	off_t before = ftello(l->perf_spool), after;
+	off_t after;
 
-	/* a record is at most a stack dump and its frames: 64 KiB and change */
-	if (spool_full(l, 1 << 17, ev->ts))
+	if (spool_full(l, &l->perf_spool_full, l->perf_spooled + pft_perf_encoded_max(ev), ev->ts))
 		return 0;
 	if (pft_perf_encode(ev, l->perf_spool) < 0 || (after = ftello(l->perf_spool)) < 0)
 		return -1;
-	l->spooled += (uint64_t)(after - before);
+	l->perf_spooled = (uint64_t)after;
 	return 0;
 }
 
@@ -672,11 +722,9 @@ int pft_live_pop(struct pft_live *l, struct pft_event *ev, bool all)
 	}
 	e = &best->q[best->head++];
 	l->popped = e->own; /* the queue may move before the caller is done with it */
-	/* perf's events go into the trace.dat in time order, as an option of ours */
-	if (l->perf_spool &&
-	    (e->ev.type == PFT_EV_COMPLETION || e->ev.type == PFT_EV_MMAP ||
-	     e->ev.type == PFT_EV_COMM) &&
-	    perf_spool(l, &e->ev) < 0)
+	/* perf's events go into the trace.dat in time order, as an option of ours (the queues
+	 * after the CPUs' are perf's rings) */
+	if (l->perf_spool && best >= l->queues + l->nr_cpus && perf_spool(l, &e->ev) < 0)
 		return -1;
 	*ev = e->ev;
 	return 1;
@@ -775,8 +823,8 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 	st->events = l->events;
 	/* a lost completion leaves its fault traced, without a verdict: counted apart; a lost
 	 * side-band record is a hole in the history */
-	if (l->perf)
-		pft_perf_lost(l->perf, &st->lost_sideband, &st->lost_completions);
+	if (l->perf && pft_perf_lost(l->perf, &st->lost_sideband, &st->lost_completions) < 0)
+		return -1;
 	st->missed_pages = l->missed_pages;
 	st->bad_pages = l->bad_pages;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
@@ -798,6 +846,12 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 FILE *pft_live_perf_spool(const struct pft_live *l)
 {
 	return l->perf_spool;
+}
+
+int pft_live_why_missing(const struct pft_live *l, const char **names)
+{
+	*names = l->why_missing_names;
+	return l->why_missing;
 }
 
 int pft_live_history_missing(const struct pft_live *l)

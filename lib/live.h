@@ -30,6 +30,8 @@ struct pft_live_opts {
 	bool history;		/* also exec, tasks, perf's MMAP2 and COMM, mmap-family syscalls */
 	bool completions;	/* also perf's fault completions: of major faults */
 	bool all_completions;	/* of every fault */
+	int why;		/* also pft_why_events: why a fault took its time (PFT_WHY_FULL:
+				 * with those of every fault) */
 	unsigned int stacks;	/* PFT_STACKS_*: call stacks on the completions */
 	unsigned int buffer_kb; /* per-CPU ring buffer; 0 = the kernel's default */
 	unsigned int perf_kb;	/* per-CPU ring of perf's completions; 0 = pft_perf_default_kb */
@@ -81,6 +83,9 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st);
 
 /* How many history events this kernel lacks (each one is a hole in the history). */
 int pft_live_history_missing(const struct pft_live *l);
+/* How many of pft_why_events this kernel does not have (their parts are not told), and *names
+ * which ("sys:name, ...": lives as long as l). */
+int pft_live_why_missing(const struct pft_live *l, const char **names);
 
 /* For the trace.dat writer: perf's events in time order (or NULL), and their byte count. */
 FILE *pft_live_perf_spool(const struct pft_live *l);

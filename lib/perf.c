@@ -4,7 +4,10 @@
  * does not say how the fault ended; mm_account_fault() decides major or minor at completion and
  * reports it as the software perf events PAGE_FAULTS_MAJ / PAGE_FAULTS_MIN (with the address).
  * A dummy event adds the side-band records: PERF_RECORD_MMAP2 (each VMA the kernel makes or
- * changes, whole) and PERF_RECORD_COMM (with the exec flag: a new image begins).
+ * changes, whole) and PERF_RECORD_COMM (with the exec flag: a new image begins), and for
+ * --why PERF_RECORD_SWITCH: the moment a traced task runs again, which ftrace's pid filter
+ * leaves out (a switch from the idle task to a traced one is not recorded: measured on 6.18,
+ * 0 of 20 after a read's D-sleep).
  *
  * Events are per traced task and per CPU, inherited by what the task starts later (the kernel
  * refuses to mmap inherited per-task events on "any CPU"); a CPU's events all write into one
@@ -36,6 +39,10 @@
 #define MIN_RING_KB(stacks) ((stacks) & PFT_STACKS_DWARF ? 128u : (stacks) ? 16u : 8u)
 /* the registers libdw needs to start unwinding (x86_64: perf's numbering, see pftrace.h) */
 #define DWARF_REGS_MASK 0xff01ffull
+/* read() of an event gives what it could not write (Linux 6.0; older headers lack it) */
+#ifndef PERF_FORMAT_LOST
+#define PERF_FORMAT_LOST (1u << 4)
+#endif
 
 enum {
 	EV_SIDEBAND,
@@ -52,8 +59,14 @@ enum {
 struct ring {
 	int fd; /* the ring's own event; the others of its kind on this CPU write into it */
 	void *base;
-	size_t size; /* data area */
-	uint64_t lost;
+	size_t size;   /* data area */
+	uint64_t lost; /* as its LOST records said: those that came */
+};
+
+/* An open event and the ring it writes into. */
+struct event_fd {
+	int fd;
+	int cpu, ring;
 };
 
 struct pft_perf {
@@ -61,13 +74,15 @@ struct pft_perf {
 	uint64_t (*ids)[NR_EV]; /* per CPU: which event wrote a sample */
 	int nr_cpus, page;
 	bool kinds[NR_EV];
-	unsigned int stacks; /* PFT_STACKS_* */
+	bool history, switches; /* the side-band's records: mappings and comms; switches */
+	unsigned int stacks;	/* PFT_STACKS_* */
 	uint64_t bad_samples;
 	size_t sample_pages;
 	uint64_t ips[2][PFT_MAX_FRAMES]; /* of the sample just passed on: kernel, user */
 	struct pft_stack_dump dump;
-	int *fds;
+	struct event_fd *fds;
 	size_t nr_fds, cap_fds;
+	bool no_lost_format; /* a kernel before 6.0: losses are known by LOST records only */
 	struct pft_hmap tasks; /* tids whose events are open */
 	char name[4096];       /* the file of the MMAP2 record just passed on */
 };
@@ -77,14 +92,19 @@ static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu, int group)
 	return (int)syscall(SYS_perf_event_open, a, pid, cpu, group, PERF_FLAG_FD_CLOEXEC);
 }
 
-static void attr_of(int kind, unsigned int stacks, size_t pages, struct perf_event_attr *a)
+static void attr_of(const struct pft_perf *p, int kind, struct perf_event_attr *a)
 {
+	unsigned int stacks = p->stacks;
+	size_t pages = p->sample_pages;
 	static const uint64_t config[NR_EV] = {PERF_COUNT_SW_DUMMY, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
 					       PERF_COUNT_SW_PAGE_FAULTS_MIN};
 
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
 	a->type = PERF_TYPE_SOFTWARE;
+	/* a loss is told by a LOST record when the ring next has room: a ring full until the
+	 * end never tells it, its events' own count does */
+	a->read_format = PERF_FORMAT_LOST;
 	a->config = config[kind];
 	a->sample_period = 1;
 	a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
@@ -100,8 +120,9 @@ static void attr_of(int kind, unsigned int stacks, size_t pages, struct perf_eve
 	a->exclude_kernel = 0;
 	if (kind == EV_SIDEBAND) {
 		/* every mapping (data ones too), and comms with the exec that starts an image */
-		a->mmap = a->mmap2 = a->mmap_data = 1;
-		a->comm = a->comm_exec = 1;
+		a->mmap = a->mmap2 = a->mmap_data = p->history;
+		a->comm = a->comm_exec = p->history;
+		a->context_switch = p->switches;
 		return;
 	}
 	/* the completion's callchain: to perf_event_max_stack frames (ftrace's userstacktrace
@@ -121,13 +142,13 @@ static void attr_of(int kind, unsigned int stacks, size_t pages, struct perf_eve
 		a->exclude_callchain_user = 1;
 }
 
-static int keep_fd(struct pft_perf *p, int fd)
+static int keep_fd(struct pft_perf *p, int fd, int cpu, int ring)
 {
 	if (pft_grow((void **)&p->fds, &p->cap_fds, p->nr_fds + 1, sizeof(*p->fds)) < 0) {
 		close(fd);
 		return -1;
 	}
-	p->fds[p->nr_fds++] = fd;
+	p->fds[p->nr_fds++] = (struct event_fd){fd, cpu, ring};
 	return 0;
 }
 
@@ -139,8 +160,9 @@ unsigned int pft_perf_default_kb(unsigned int stacks)
 	       4;
 }
 
-struct pft_perf *pft_perf_new(bool sideband, enum pft_perf_completions completions,
-			      unsigned int stacks, unsigned int sample_kb)
+struct pft_perf *pft_perf_new(bool sideband, bool switches,
+			      enum pft_perf_completions completions, unsigned int stacks,
+			      unsigned int sample_kb)
 {
 	struct pft_perf *p = calloc(1, sizeof(*p));
 	int cpu, k;
@@ -148,7 +170,9 @@ struct pft_perf *pft_perf_new(bool sideband, enum pft_perf_completions completio
 	if (!p)
 		return NULL;
 	p->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
-	p->kinds[EV_SIDEBAND] = sideband;
+	p->kinds[EV_SIDEBAND] = sideband || switches;
+	p->history = sideband;
+	p->switches = switches;
 	/* a minor fault's sample costs as much as the fault's tracepoint: only on request */
 	p->kinds[EV_MAJ] = completions != PFT_PERF_NONE || stacks;
 	p->kinds[EV_MIN] = completions == PFT_PERF_ALL || stacks;
@@ -182,18 +206,26 @@ static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 	int kind;
 
 	for (kind = 0; kind < NR_EV; kind++) {
-		struct ring *r = &p->rings[cpu][kind == EV_SIDEBAND ? RING_SIDEBAND : RING_SAMPLES];
+		int ring = kind == EV_SIDEBAND ? RING_SIDEBAND : RING_SAMPLES;
+		struct ring *r = &p->rings[cpu][ring];
 		size_t pages = kind == EV_SIDEBAND ? SIDEBAND_PAGES : p->sample_pages;
 		uint64_t id;
 		int fd;
 
 		if (!p->kinds[kind])
 			continue;
-		attr_of(kind, p->stacks, p->sample_pages, &a);
+		attr_of(p, kind, &a);
+		if (p->no_lost_format)
+			a.read_format = 0;
 		fd = perf_open(&a, tid, cpu, -1);
+		if (fd < 0 && errno == EINVAL && !p->no_lost_format) {
+			p->no_lost_format = true;
+			a.read_format = 0;
+			fd = perf_open(&a, tid, cpu, -1);
+		}
 		if (fd < 0)
 			return errno == ENODEV ? 0 : -1; /* an offline CPU */
-		if (keep_fd(p, fd) < 0)
+		if (keep_fd(p, fd, cpu, ring) < 0)
 			return -1;
 		if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0)
 			return -1;
@@ -314,6 +346,21 @@ static int emit_comm(struct pft_perf *p, const char *rec, size_t size, uint16_t 
 	ev.tgid = (int)ids[0];
 	ev.tid = (int)ids[1];
 	ev.exec = misc & PERF_RECORD_MISC_COMM_EXEC;
+	return cb(data, &ev);
+}
+
+/* A traced task runs again: a switch to it from a task unknown (see the top). */
+static int emit_switch_in(const char *rec, size_t size, pft_perf_cb cb, void *data)
+{
+	struct pft_event ev = {.type = PFT_EV_SWITCH, .name = "switch_in", .cpu = -1, .tid = -1};
+	struct trailer t;
+
+	if (size < 8 + sizeof(t))
+		return 0;
+	memcpy(&t, rec + size - sizeof(t), sizeof(t));
+	ev.ts = t.time;
+	ev.child = (int)t.tid;
+	ev.tgid = (int)t.pid;
 	return cb(data, &ev);
 }
 
@@ -441,6 +488,8 @@ static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb
 			ret = emit_mmap2(p, rec, h.size, cb, data);
 		else if (h.type == PERF_RECORD_COMM)
 			ret = emit_comm(p, rec, h.size, h.misc, cb, data);
+		else if (h.type == PERF_RECORD_SWITCH && !(h.misc & PERF_RECORD_MISC_SWITCH_OUT))
+			ret = emit_switch_in(rec, h.size, cb, data);
 		else if (h.type == PERF_RECORD_LOST && h.size >= 24)
 			r->lost += *(uint64_t *)(rec + 16);
 		tail += h.size;
@@ -458,16 +507,44 @@ int pft_perf_read(struct pft_perf *p, int cpu, int ring, pft_perf_cb cb, void *d
 	return read_ring(p, cpu, &p->rings[cpu][ring], cb, data);
 }
 
-void pft_perf_lost(const struct pft_perf *p, uint64_t *sideband, uint64_t *completions)
+/* What the events writing into each ring could not write, as they count it: the same losses
+ * as its LOST records, those not told yet too. read() gives {value, lost}. */
+static int events_lost(const struct pft_perf *p, uint64_t (*lost)[NR_RINGS])
 {
-	int cpu;
+	uint64_t v[2];
+	size_t i;
+
+	memset(lost, 0, sizeof(*lost) * (size_t)p->nr_cpus);
+	for (i = 0; i < p->nr_fds; i++) {
+		if (read(p->fds[i].fd, v, sizeof(v)) != (ssize_t)sizeof(v))
+			return -1;
+		lost[p->fds[i].cpu][p->fds[i].ring] += v[1];
+	}
+	return 0;
+}
+
+int pft_perf_lost(const struct pft_perf *p, uint64_t *sideband, uint64_t *completions)
+{
+	uint64_t(*counted)[NR_RINGS] = NULL;
+	int cpu, k, ret = -1;
 
 	*sideband = *completions = 0;
-	for (cpu = 0; cpu < p->nr_cpus; cpu++) {
-		*sideband += p->rings[cpu][RING_SIDEBAND].lost;
-		*completions += p->rings[cpu][RING_SAMPLES].lost;
-	}
+	if (!p->no_lost_format && (!(counted = calloc(p->nr_cpus, sizeof(*counted))) ||
+				   events_lost(p, counted) < 0))
+		goto out;
+	for (cpu = 0; cpu < p->nr_cpus; cpu++)
+		for (k = 0; k < NR_RINGS; k++) {
+			uint64_t n = p->rings[cpu][k].lost;
+
+			if (counted && counted[cpu][k] > n)
+				n = counted[cpu][k];
+			*(k == RING_SIDEBAND ? sideband : completions) += n;
+		}
 	*completions += p->bad_samples;
+	ret = 0;
+out:
+	free(counted);
+	return ret;
 }
 
 void pft_perf_free(struct pft_perf *p)
@@ -482,7 +559,7 @@ void pft_perf_free(struct pft_perf *p)
 			if (p->rings[cpu][k].base)
 				munmap(p->rings[cpu][k].base, p->rings[cpu][k].size + p->page);
 	for (i = 0; i < p->nr_fds; i++)
-		close(p->fds[i]);
+		close(p->fds[i].fd);
 	free(p->fds);
 	free(p->rings);
 	free(p->ids);
@@ -517,6 +594,7 @@ enum {
 	ENC_COMM,
 	ENC_MINOR_STACK, /* new kinds: a reader that does not know them stops, never misreads */
 	ENC_MAJOR_STACK,
+	ENC_SWITCH_IN, /* tid runs again */
 };
 
 static int encode_completion(const struct pft_event *ev, struct enc *e, FILE *out)
@@ -542,6 +620,16 @@ static int encode_completion(const struct pft_event *ev, struct enc *e, FILE *ou
 	return 0;
 }
 
+size_t pft_perf_encoded_max(const struct pft_event *ev)
+{
+	size_t n = sizeof(struct enc) + sizeof(struct enc_mmap) + sizeof(struct enc_stack);
+
+	if (ev->type == PFT_EV_COMPLETION)
+		return n + 8 * (ev->kstack.nr + ev->ustack.nr) +
+		       (ev->dump ? 8 * PFT_DUMP_REGS + ev->dump->size + 7 : 0);
+	return n + (ev->text ? strnlen(ev->text, 4095) : 0);
+}
+
 int pft_perf_encode(const struct pft_event *ev, FILE *out)
 {
 	struct enc e = {ev->ts, ev->address, (uint32_t)ev->tid, (uint32_t)ev->tgid, 0, 0, 0};
@@ -558,6 +646,10 @@ int pft_perf_encode(const struct pft_event *ev, FILE *out)
 			       fwrite(ev->text, 1, e.name_len, out) == e.name_len
 			   ? 0
 			   : -1;
+	case PFT_EV_SWITCH:
+		e.kind = ENC_SWITCH_IN;
+		e.tid = (uint32_t)ev->child;
+		return fwrite(&e, sizeof(e), 1, out) == 1 ? 0 : -1;
 	case PFT_EV_MMAP:
 		break;
 	default:
@@ -638,6 +730,12 @@ long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *na
 			return sizeof(e);
 		n = decode_stacks(p + sizeof(e), len - sizeof(e), ev, ips, dump);
 		return n < 0 ? -1 : (long)sizeof(e) + n;
+	}
+	if (e.kind == ENC_SWITCH_IN) {
+		*ev = (struct pft_event){.type = PFT_EV_SWITCH, .name = "switch_in", .ts = e.ts,
+					 .tid = -1, .tgid = (int)e.pid, .child = (int)e.tid,
+					 .cpu = -1};
+		return sizeof(e);
 	}
 	fixed = sizeof(e) + (e.kind == ENC_MMAP ? sizeof(m) : 0);
 	if ((e.kind != ENC_MMAP && e.kind != ENC_COMM) || len < fixed + e.name_len ||

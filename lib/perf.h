@@ -18,11 +18,13 @@ enum pft_perf_completions {
 	PFT_PERF_MAJOR, /* major ones: a fault without one is minor (or failed) */
 	PFT_PERF_ALL,	/* every one: the latency of minor faults too */
 };
-/* sideband: MMAP2 and COMM records; completions: a sample at the end of faults, with the stacks
+/* sideband: MMAP2 and COMM records; switches: SWITCH records of a traced task's return to a CPU
+ * (PFT_EV_SWITCH, tid -1: the task before it unknown); completions: a sample at the end of faults, with the stacks
  * (PFT_STACKS_*) asked for (which need every fault's), in rings of sample_kb per CPU (rounded
  * up to a power of two pages; 0: pft_perf_default_kb). */
-struct pft_perf *pft_perf_new(bool sideband, enum pft_perf_completions completions,
-			      unsigned int stacks, unsigned int sample_kb);
+struct pft_perf *pft_perf_new(bool sideband, bool switches,
+			      enum pft_perf_completions completions, unsigned int stacks,
+			      unsigned int sample_kb);
 /* The completions' ring per CPU, in KiB, that pft_perf_new takes for these stacks. */
 unsigned int pft_perf_default_kb(unsigned int stacks);
 /* Starts the events of a task (and of what it starts later) on every CPU. Adding a task twice
@@ -35,12 +37,16 @@ int pft_perf_read(struct pft_perf *p, int cpu, int ring, pft_perf_cb cb, void *d
 /* The rings' descriptors, to poll (readable when half full). Returns how many were stored. */
 int pft_perf_fds(const struct pft_perf *p, int *fds, int max);
 /* Records the kernel dropped because a ring was full: side-band ones (a hole in the history)
- * and completions (faults without a verdict). */
-void pft_perf_lost(const struct pft_perf *p, uint64_t *sideband, uint64_t *completions);
+ * and completions (faults without a verdict), those it has not told in a LOST record yet too
+ * (Linux 6.0's PERF_FORMAT_LOST; before, the records' count). -1 with errno if an event
+ * could not be read. */
+int pft_perf_lost(const struct pft_perf *p, uint64_t *sideband, uint64_t *completions);
 void pft_perf_free(struct pft_perf *p);
 
 /* A compact, self-contained form of those events, for trace.dat: -1 on a write error. */
 int pft_perf_encode(const struct pft_event *ev, FILE *out);
+/* At least the size pft_perf_encode writes for ev: to hold a spool to a limit before writing. */
+size_t pft_perf_encoded_max(const struct pft_event *ev);
 /* Decodes one record at buf (len bytes left): its size, 0 at a clean end, -1 if truncated or
  * malformed. *ev points into buf and into name (size bytes), ips (PFT_MAX_FRAMES each for the
  * kernel and the user stack) and dump. */

@@ -120,7 +120,83 @@ enum pft_event_type {
 	PFT_EV_MMAP,	     /* perf MMAP2: the kernel's VMA after a change, args[] below */
 	PFT_EV_COMM,	     /* perf COMM: tid (of process tgid) is now called text; exec: a new
 			      * image begins (its MMAP2 records follow) */
+	PFT_EV_SWITCH,	     /* sched_switch: tid (prev) left its CPU in state, child (next) ran */
+	PFT_EV_WAKEUP,	     /* sched_waking: child is woken, by tid (atomic: by an interrupt,
+			      * which tid's time it took) */
+	PFT_EV_SPAN,	     /* tid began (or, span_end, ended) what cause names: an mmap_lock
+			      * wait, direct or memcg reclaim, compaction */
+	PFT_EV_MARK,	     /* tid's fault took a step that tells its path (enum pft_mark in
+			      * mark; args[0] the event's value: a readahead window, an order) */
 	PFT_EV_OTHER,	     /* any other event: counted, not analysed */
+};
+
+/* The steps of a fault's path that the kernel traces (record --why): each event fires in the
+ * faulting task, inside the fault. */
+enum pft_mark {
+	PFT_MARK_FILEMAP_FAULT, /* filemap's ->fault ran: fault-around had not mapped the page */
+	PFT_MARK_MAP_PAGES,	/* fault-around mapped pages already in the page cache */
+	PFT_MARK_ADD_TO_CACHE,	/* a folio read into the page cache */
+	PFT_MARK_SYNC_RA,	/* a readahead window read (args[0]: pages) */
+	PFT_MARK_ASYNC_RA,	/* the readahead marker hit: the next window (args[0]: pages) */
+	PFT_MARK_SWAP_IN,	/* the mm's swap entries went down (args[0] 1: MM_SWAPENTS) */
+	PFT_MARK_HUGE_ALLOC,	/* a page allocation of args[0] = order (a filter keeps >= 9) */
+	PFT_MARK_REFAULT,	/* a page of the evicted working set read back (args[0] 1:
+				 * WORKINGSET_REFAULT_FILE) */
+	PFT_MARK_THP,		/* a huge page mapped for it (args[0] 1: THP_FAULT_ALLOC) */
+	PFT_MARK_IO,		/* it submitted I/O: args[0] sectors of 512 bytes, args[1] the
+				 * device (major << 20 | minor, the kernel's dev_t) */
+	PFT_MARK_MMAP_UNLOCK,	/* tid released an mmap lock (lock_*): not a step of a path, what
+				 * tells who held the lock a fault waited for */
+	PFT_MARK_COUNT,
+};
+
+/* record --why=full: --why and the events that fire on every fault, kept to the faults they
+ * mark by kernel filters (swap-ins, huge pages) */
+#define PFT_WHY_FULL 2
+
+/* The path the kernel took for a fault, one word (record --why; see pft_fault_path). */
+enum pft_path {
+	PFT_PATH_UNKNOWN, /* no completion, or no event told */
+	PFT_PATH_FAULT_AROUND,
+	PFT_PATH_CACHE_HIT,
+	PFT_PATH_CACHE_MISS,
+	PFT_PATH_REFAULT,
+	PFT_PATH_READAHEAD_ASYNC,
+	PFT_PATH_IO_IN_FLIGHT,
+	PFT_PATH_ZERO_FILL,
+	PFT_PATH_SWAP_IN,
+	PFT_PATH_THP,
+	PFT_PATH_THP_FALLBACK,
+	PFT_PATH_COW,
+	PFT_PATH_USERFAULT, /* it slept (S) until its program resolved it: userfaultfd */
+	PFT_PATH_COUNT,
+};
+/* "fault-around", ...; PFT_PATH_UNKNOWN: "unknown" */
+extern const char *const pft_path_names[PFT_PATH_COUNT];
+
+/* Where a fault's time went (record --why): the parts of its latency, which sum to it. */
+enum pft_cause {
+	PFT_CAUSE_ON_CPU,     /* running */
+	PFT_CAUSE_RUN_QUEUE,  /* runnable, waiting for a CPU (preempted, or woken) */
+	PFT_CAUSE_IO,	      /* blocked in D state (I/O, a page lock) */
+	PFT_CAUSE_SLEEP,      /* blocked in S state (userfaultfd, other waits) */
+	PFT_CAUSE_MMAP_LOCK,  /* waiting for the mmap lock */
+	PFT_CAUSE_RECLAIM,    /* direct or memcg reclaim */
+	PFT_CAUSE_COMPACTION, /* direct compaction */
+	PFT_CAUSE_RETRY,      /* running again after it gave up its lock to wait (VM_FAULT_RETRY):
+			       * the retried attempt's time on the CPU */
+	PFT_CAUSE_COUNT,
+};
+/* "on-cpu", "run-queue", ... */
+extern const char *const pft_cause_names[PFT_CAUSE_COUNT];
+/* the same, and "unknown" for PFT_CAUSE_COUNT (a fault whose time was not split) */
+const char *pft_cause_name(enum pft_cause c);
+
+/* How a task left its CPU (sched_switch's prev_state): what its time off the CPU was. */
+enum pft_task_state {
+	PFT_STATE_RUNNABLE, /* preempted: still runnable */
+	PFT_STATE_IO,	    /* D */
+	PFT_STATE_SLEEP,    /* S, and stopped, parked, dead */
 };
 
 /* The syscalls that change an address space. */
@@ -197,6 +273,14 @@ struct pft_event {
 	uint64_t args[6];     /* PFT_EV_SYSCALL entry: in the syscall's own order */
 	int64_t ret;	      /* PFT_EV_SYSCALL exit */
 	bool major;	      /* PFT_EV_COMPLETION */
+	enum pft_task_state state; /* PFT_EV_SWITCH */
+	enum pft_cause cause;	   /* PFT_EV_SPAN */
+	bool span_end;		   /* PFT_EV_SPAN */
+	enum pft_mark mark;	   /* PFT_EV_MARK */
+	/* the mmap_lock events: the mm (a pointer of the kernel's, hashed in text), whether for
+	 * writing, whether taken */
+	uint64_t lock_mm;
+	bool lock_write, lock_success;
 	/* PFT_EV_COMPLETION of record --stacks=dwarf: what to unwind the user stack from, or NULL
 	 */
 	const struct pft_stack_dump *dump;
@@ -257,6 +341,9 @@ struct pft_source_stats {
 	bool major_only;    /* only major faults have one: a fault without one is minor, unless it
 			     * failed (record's default; see pftrace(1)) */
 	bool sideband;	    /* it carries the kernel's mapping records (exact maps) */
+	bool why;	    /* and what splits a fault's time into causes (record --why) */
+	bool why_full;	    /* and the events of every fault that tell swap-ins and huge pages
+			     * (record --why=full) */
 	uint64_t cut_ts;    /* trace.dat cut short by a file-size limit: the first moment left
 			     * out (0: whole) */
 };
@@ -309,6 +396,9 @@ struct pft_record_opts {
 	bool history;		/* follow exec, fork and mappings (the kernel's records) */
 	bool completions;	/* major/minor per fault (perf): a sample of each major fault */
 	bool latency;		/* a sample of every fault: the latency of minor ones too */
+	/* also what splits each fault's time into causes (latency on): 1, or PFT_WHY_FULL with
+	 * the events that fire on every fault (pft_why_event.full) */
+	int why;
 	unsigned int stacks;	/* PFT_STACKS_*: call stacks (on every fault's sample) */
 	unsigned int buffer_kb; /* per-CPU ring buffer */
 	unsigned int perf_buffer_kb; /* per-CPU ring of perf's completions (0: the default for
@@ -559,6 +649,20 @@ struct pft_fault {
 	int major;	  /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
 	bool has_latency; /* it had its completion */
 	uint64_t latency_ns;	  /* entry to completion, when has_latency */
+	/* where that time went (record --why): parts that sum to latency_ns, by enum pft_cause,
+	 * or NULL; waker: who woke it last while it was blocked (0: an interrupt), or -1 */
+	const uint64_t *why_ns;
+	int waker;
+	/* the path it took (record --why), and the readahead window it read or started, in
+	 * pages (0: none) */
+	enum pft_path path;
+	uint32_t readahead_pages;
+	int lock_holder; /* it waited for the mmap lock: the writer that held it, or -1 */
+	/* the I/O it submitted (block_io_start in its window): bytes, and the device (dev_t, the
+	 * kernel's major << 20 | minor; io_devs how many: 0, 1, or 2 for more than one) */
+	uint64_t io_bytes, io_dev;
+	int io_devs;
+	uint64_t reclaimed; /* the pages its direct or memcg reclaim freed */
 	bool has_symbol;	  /* the report names code (pft_report_set_syms) */
 	struct pft_symbol symbol; /* the code that faulted: the ip */
 	/* its call stack when the source has one and the report names code: innermost first,
@@ -568,6 +672,10 @@ struct pft_fault {
 	bool stack_truncated; /* the user frames stop before the thread's entry (no frame
 			       * pointer to follow) */
 };
+
+/* The cause that took most of f's time (the first of equals), or PFT_CAUSE_COUNT when its
+ * time was not split. */
+enum pft_cause pft_fault_cause(const struct pft_fault *f);
 
 /* Decides the kind from error_code, the VMA (NULL: none contains the address) and the maps (NULL:
  * none known). Documented in pftrace(1). */
@@ -583,6 +691,8 @@ enum pft_by {
 	PFT_BY_KIND,
 	PFT_BY_PID,
 	PFT_BY_SYM,
+	PFT_BY_PATH,  /* the path the kernel took (record --why) */
+	PFT_BY_CAUSE, /* the cause that took most of a fault's time (record --why) */
 	PFT_BY_COUNT,
 };
 /* "vma" -> PFT_BY_VMA ...; -1 if unknown. */
@@ -601,6 +711,8 @@ struct pft_report_opts {
 	bool stack_tree;     /* keep the tree of call stacks (folded stacks, flame graphs) */
 	unsigned int tables; /* 1u << PFT_BY_x: tables kept besides --by's (--fail-if rows) */
 	bool heatmap;	     /* keep each fault's time and address (pft_report_write_heatmap) */
+	bool weight_ns;	     /* the flame graph, folded stacks and heatmap weigh each fault by its
+			      * latency (ns), not as 1 */
 };
 
 struct pft_report;
@@ -621,6 +733,11 @@ void pft_report_set_syms(struct pft_report *rep, struct pft_syms *syms);
 /* A source has completions (see pft_source_stats), of major faults only or of all: faults from
  * now on wait for theirs. */
 void pft_report_expect_completions(struct pft_report *rep, bool major_only);
+/* A source has what splits each fault's time (record --why; see pft_source_stats): each fault
+ * with a completion gets its parts (pft_fault.why_ns), rows and the summary their sums; full:
+ * and the events of every fault (--why=full), without which a swap-in from the swap cache and
+ * a huge page are zero-fills (the summary says which). */
+void pft_report_expect_why(struct pft_report *rep, bool full);
 /* The kernel's own fault counters of process pid over the recording (pft_source_counters): the
  * report compares each with what was traced for it; pid -1 is a total for all processes. Only
  * processes the pid filter selects count. -1 on ENOMEM. */
@@ -677,6 +794,8 @@ int pft_gate_eval(const struct pft_gate *g, const json_t *doc, const json_t *row
 const char *pft_gate_metric(const struct pft_gate *g);
 /* Its number is a percentage. */
 bool pft_gate_pct(const struct pft_gate *g);
+/* The unit of the gate's values as printed: " us" (latencies, causes), " ns" (*_ns) or "". */
+const char *pft_gate_unit(const struct pft_gate *g);
 void pft_gate_free(struct pft_gate *g);
 
 /* ---------------------------------------------------------------- diff */

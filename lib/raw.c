@@ -18,8 +18,16 @@ struct proc_event {
 	enum pft_event_type type;
 	enum pft_sys sys;
 	bool sys_exit;
+	const char *name;
+	enum pft_cause cause; /* a span's */
+	bool span_end;
+	enum pft_mark mark;    /* a mark's */
+	bool by_symbol;	       /* a mark's value is whether f[0] == symbol */
+	long long symbol;
+	struct tep_format_field *lock[3]; /* mmap_lock events: mm, write, success */
 	struct tep_format_field *f[6]; /* exec: filename; newtask: pid, clone_flags; exit: pid,
-					* group_dead; syscall entry: args; exit: ret */
+					* group_dead; syscall entry: args; exit: ret; switch:
+					* prev_pid, prev_state, next_pid; wakeup: pid */
 };
 
 /* A common field: offset and size, size 0 if the trace has none. */
@@ -36,7 +44,7 @@ struct pft_decoder {
 	struct fault_fields user, kernel;
 	int print_id;
 	struct tep_format_field *print_buf, *print_ip;
-	struct proc_event proc[2 * PFT_SYS_COUNT + 3];
+	struct proc_event proc[2 * PFT_SYS_COUNT + 3 + 32];
 	size_t nr_proc;
 	/* ftrace's stacktrace / userstacktrace options: the stack of the event before */
 	int kstack_id, ustack_id;
@@ -57,7 +65,7 @@ static struct proc_event *add_proc(struct pft_decoder *d, const char *sys, const
 	struct tep_event *ev = tep_find_event_by_name(d->tep, sys, name);
 	struct proc_event *p;
 
-	if (!ev)
+	if (!ev || d->nr_proc >= sizeof(d->proc) / sizeof(d->proc[0]))
 		return NULL;
 	p = &d->proc[d->nr_proc++];
 	memset(p, 0, sizeof(*p));
@@ -80,6 +88,8 @@ static void syscall_fields(struct pft_decoder *d, struct proc_event *p, const ch
 
 static void find_proc_events(struct pft_decoder *d)
 {
+	const struct pft_why_event *w;
+	struct tep_event *ev;
 	struct proc_event *p;
 	char name[64];
 	int s, x;
@@ -94,6 +104,36 @@ static void find_proc_events(struct pft_decoder *d)
 	if ((p = add_proc(d, "sched", "sched_process_exit", PFT_EV_EXIT))) {
 		p->f[0] = tep_find_field(tep_find_event(d->tep, p->id), "pid");
 		p->f[1] = tep_find_field(tep_find_event(d->tep, p->id), "group_dead");
+	}
+	for (w = pft_why_events; w->name; w++) {
+		if (!(p = add_proc(d, w->sys, w->name, w->type)))
+			continue;
+		ev = tep_find_event(d->tep, p->id);
+		p->name = w->name;
+		p->cause = w->cause;
+		p->span_end = w->end;
+		if (w->type == PFT_EV_SPAN && w->field)
+			p->f[0] = tep_find_field(ev, w->field);
+		if (!strcmp(w->sys, "mmap_lock")) {
+			p->lock[0] = tep_find_field(ev, "mm");
+			p->lock[1] = tep_find_field(ev, "write");
+			p->lock[2] = tep_find_field(ev, "success");
+		}
+		if (w->type == PFT_EV_SWITCH) {
+			p->f[0] = tep_find_field(ev, "prev_pid");
+			p->f[1] = tep_find_field(ev, "prev_state");
+			p->f[2] = tep_find_field(ev, "next_pid");
+		} else if (w->type == PFT_EV_WAKEUP) {
+			p->f[0] = tep_find_field(ev, "pid");
+		} else if (w->type == PFT_EV_MARK) {
+			p->mark = w->mark;
+			p->f[0] = w->field ? tep_find_field(ev, w->field) : NULL;
+			p->f[1] = w->field2 ? tep_find_field(ev, w->field2) : NULL;
+			/* a symbol this kernel does not print: no event is that step */
+			p->by_symbol = w->symbol != NULL;
+			if (w->symbol && pft_event_symbol(ev, w->field, w->symbol, &p->symbol) < 0)
+				p->f[0] = NULL;
+		}
 	}
 	for (s = 0; s < PFT_SYS_COUNT; s++)
 		for (x = 0; x < 2; x++) {
@@ -226,6 +266,80 @@ int pft_decode_stack(struct pft_decoder *d, struct tep_record *rec, uint64_t *ip
 	return (int)i;
 }
 
+int pft_format_symbol(const char *text, size_t len, const char *field, const char *symbol,
+		      long long *value)
+{
+	char want[80], sym[80];
+	const char *p, *end = text + len, *q;
+	char *num_end;
+
+	snprintf(want, sizeof(want), "__print_symbolic(REC->%s,", field);
+	snprintf(sym, sizeof(sym), "\"%s\"", symbol);
+	p = memmem(text, len, want, strlen(want));
+	/* "{ N, "SYMBOL" }" within the call: N is what it names */
+	for (q = p; q && (q = memmem(q, (size_t)(end - q), sym, strlen(sym))); q++) {
+		const char *brace = q;
+
+		while (brace > p && *brace != '{' && *brace != '}')
+			brace--;
+		if (*brace != '{')
+			continue;
+		errno = 0;
+		*value = strtoll(brace + 1, &num_end, 0);
+		while (*num_end == ' ')
+			num_end++;
+		if (!errno && num_end != brace + 1 && *num_end == ',')
+			return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+int pft_event_symbol(const struct tep_event *ev, const char *field, const char *symbol,
+		     long long *value)
+{
+	const struct tep_print_arg *a;
+	const struct tep_print_flag_sym *s;
+	char *end;
+
+	for (a = ev ? ev->print_fmt.args : NULL; a; a = a->next) {
+		if (a->type != TEP_PRINT_SYMBOL || !a->symbol.field ||
+		    a->symbol.field->type != TEP_PRINT_FIELD || !a->symbol.field->field.name ||
+		    strcmp(a->symbol.field->field.name, field))
+			continue;
+		for (s = a->symbol.symbols; s; s = s->next)
+			if (s->str && s->value && !strcmp(s->str, symbol)) {
+				errno = 0;
+				*value = strtoll(s->value, &end, 0);
+				if (!errno && end != s->value && !*end)
+					return 0;
+			}
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+bool pft_decoder_has_why_full(const struct pft_decoder *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_proc; i++)
+		if (d->proc[i].type == PFT_EV_MARK && d->proc[i].mark == PFT_MARK_SWAP_IN &&
+		    d->proc[i].f[0])
+			return true;
+	return false;
+}
+
+bool pft_decoder_has_why(const struct pft_decoder *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_proc; i++)
+		if (d->proc[i].type == PFT_EV_SWITCH)
+			return true;
+	return false;
+}
+
 bool pft_decoder_wants(const char *sys, const char *name)
 {
 	static const char *const events[][2] = {
@@ -244,6 +358,8 @@ bool pft_decoder_wants(const char *sys, const char *name)
 	for (i = 0; i < sizeof(events) / sizeof(*events); i++)
 		if (!strcmp(sys, events[i][0]) && !strcmp(name, events[i][1]))
 			return true;
+	if (pft_why_event_find(sys, name))
+		return true;
 	if (strcmp(sys, "syscalls") ||
 	    (strncmp(name, "sys_enter_", 10) && strncmp(name, "sys_exit_", 9)))
 		return false;
@@ -340,12 +456,25 @@ static const char *fixed_str(struct pft_decoder *d, struct tep_format_field *f,
 	return n ? d->text : NULL;
 }
 
+/* In a hard or soft interrupt, or an NMI: the task the record names was interrupted. */
+static bool in_interrupt(struct pft_decoder *d, struct tep_record *rec)
+{
+	int flags = d->native ? common_at(&d->flags, rec) : tep_data_flags(d->tep, rec);
+
+	return flags > 0 && (flags & (TRACE_FLAG_HARDIRQ | TRACE_FLAG_SOFTIRQ | 0x40));
+}
+
 static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struct tep_record *rec,
 			struct pft_event *ev)
 {
 	int i;
 
 	ev->type = p->type;
+	if (p->lock[0]) {
+		ev->lock_mm = field(d, p->lock[0], rec);
+		ev->lock_write = p->lock[1] && field(d, p->lock[1], rec);
+		ev->lock_success = p->lock[2] && field(d, p->lock[2], rec);
+	}
 	switch (p->type) {
 	case PFT_EV_EXEC:
 		ev->name = "sched_process_exec";
@@ -360,6 +489,32 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 	case PFT_EV_EXIT:
 		ev->name = "sched_process_exit";
 		ev->group_dead = p->f[1] ? field(d, p->f[1], rec) != 0 : true;
+		break;
+	case PFT_EV_SWITCH:
+		ev->name = "sched_switch";
+		if (p->f[0])
+			ev->tid = (int)field(d, p->f[0], rec);
+		ev->state = p->f[1] ? pft_task_state(field(d, p->f[1], rec)) : PFT_STATE_SLEEP;
+		ev->child = p->f[2] ? (int)field(d, p->f[2], rec) : -1;
+		break;
+	case PFT_EV_WAKEUP:
+		ev->name = "sched_waking";
+		ev->atomic = in_interrupt(d, rec);
+		ev->child = p->f[0] ? (int)field(d, p->f[0], rec) : -1;
+		break;
+	case PFT_EV_SPAN:
+		ev->name = p->name;
+		ev->cause = p->cause;
+		ev->span_end = p->span_end;
+		ev->args[0] = p->f[0] ? field(d, p->f[0], rec) : 0;
+		break;
+	case PFT_EV_MARK:
+		ev->name = p->name;
+		ev->mark = p->mark;
+		ev->args[0] = p->f[0] ? field(d, p->f[0], rec) : 0;
+		ev->args[1] = p->f[1] ? field(d, p->f[1], rec) : 0;
+		if (p->by_symbol)
+			ev->args[0] = p->f[0] && (long long)ev->args[0] == p->symbol;
 		break;
 	default:
 		ev->name = pft_sys_names[p->sys];
@@ -376,10 +531,8 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 static bool atomic(struct pft_decoder *d, struct tep_record *rec)
 {
 	int pc = d->native ? common_at(&d->preempt, rec) : tep_data_preempt_count(d->tep, rec);
-	int flags = d->native ? common_at(&d->flags, rec) : tep_data_flags(d->tep, rec);
 
-	return (pc > 0 && (pc & 0xf)) ||
-	       (flags > 0 && (flags & (TRACE_FLAG_HARDIRQ | TRACE_FLAG_SOFTIRQ | 0x40)));
+	return (pc > 0 && (pc & 0xf)) || in_interrupt(d, rec);
 }
 
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev)

@@ -100,6 +100,7 @@ struct pft_record {
 	uint64_t live_events;
 	struct pft_buildids *ids; /* what naming the code offline needs */
 	struct pft_hmap jit_size; /* pid -> the size of its JIT map when last read */
+	struct pft_hmap owner;	  /* process -> its uid, kept for when it has ended */
 	struct pft_syms *syms;	  /* the report's, from pft_source_prepare: the JIT maps used */
 };
 
@@ -142,6 +143,15 @@ struct pft_record *pft_record_new(const struct pft_record_opts *opts)
 	if (!r)
 		return NULL;
 	r->o = *opts;
+	/* a fault's time is split up to its end: every fault needs its completion */
+	if (r->o.why) {
+		if (!r->o.completions) {
+			free(r);
+			errno = EINVAL;
+			return NULL;
+		}
+		r->o.latency = true;
+	}
 	r->child = (struct pft_child){-1, -1, -1};
 	r->ids = pft_buildids_new();
 	if (!r->ids) {
@@ -346,6 +356,40 @@ static int add_task0(struct pft_record *r, int tid, int tgid)
 	return 0;
 }
 
+/* Whose task tid is, asked while it runs: the owner a JIT map of its process must have (see
+ * jit_refresh), known still once it has ended. Gone already is no error. */
+static int note_owner(struct pft_record *r, int tid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d", tid);
+	if (stat(path, &st) < 0)
+		return 0;
+	return pft_hmap_set(&r->owner, (uint64_t)(uint32_t)tid, 0, (uint32_t)st.st_uid);
+}
+
+/* The owner of a task that has appeared since tid's: its creator's (clone keeps the
+ * credentials), noted as the events are read, maybe once it has ended. */
+static int inherit_owner(struct pft_record *r, int tid, int child)
+{
+	uint32_t uid;
+
+	if (!pft_hmap_get(&r->owner, (uint64_t)(uint32_t)tid, 0, &uid))
+		return 0;
+	return pft_hmap_set(&r->owner, (uint64_t)(uint32_t)child, 0, uid);
+}
+
+/* A task made meanwhile has its creator's owner; an exec (setuid perhaps) is asked again. */
+static int follow_owner(struct pft_record *r, const struct pft_event *ev)
+{
+	if (ev->type == PFT_EV_EXEC)
+		return note_owner(r, ev->tid);
+	if (ev->type == PFT_EV_NEWTASK && ev->child > 0)
+		return inherit_owner(r, ev->tid, ev->child);
+	return 0;
+}
+
 /* Every thread of pid known at the start with its comm and counters (once each); with trace,
  * also into set_event_pid (and its perf events) in one write. A thread that ends meanwhile is
  * no error. */
@@ -358,6 +402,8 @@ static int note_threads(struct pft_record *r, int pid, bool trace)
 	struct dirent *d;
 	DIR *dir;
 
+	if (note_owner(r, pid) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	dir = opendir(path);
 	if (!dir)
@@ -383,6 +429,8 @@ static int note_threads(struct pft_record *r, int pid, bool trace)
 			continue;
 		count_start(r, tids[i]);
 		ret = add_task0(r, tids[i], pid);
+		if (ret == 0)
+			ret = inherit_owner(r, pid, tids[i]);
 		if (ret == 0 && (c = count_of(r, tids[i])))
 			c->tgid = pid;
 	}
@@ -495,11 +543,13 @@ static void said_stale(void *data, const char *name, int err)
 
 static int open_tracing(struct pft_record *r)
 {
+	const char *names;
 	struct pft_live_opts lo = {
 	    .kernel = r->o.kernel,
 	    .history = r->o.history,
 	    .completions = r->o.completions || r->o.stacks,
 	    .all_completions = r->o.latency || r->o.stacks,
+	    .why = r->o.why,
 	    .stacks = r->o.stacks,
 	    .buffer_kb = r->o.buffer_kb,
 	    .perf_kb = r->o.perf_buffer_kb,
@@ -535,6 +585,12 @@ static int open_tracing(struct pft_record *r)
 		       "%d of the events that follow address spaces are missing on this kernel: "
 		       "some faults will be joined with maps snapshots only",
 		       pft_live_history_missing(r->live));
+	if (pft_live_why_missing(r->live, &names))
+		notice(r,
+		       "%d of the events that tell why faults are slow are missing on this kernel "
+		       "(%s): what they tell is told as the task's state (on-cpu, io, sleep), their "
+		       "paths unknown",
+		       pft_live_why_missing(r->live, &names), names);
 	/* per-process counters come from the kernel's exit accounting */
 	r->ts = pft_taskstats_open((int)sysconf(_SC_NPROCESSORS_CONF));
 	if (!r->ts)
@@ -1235,7 +1291,7 @@ static int rec_next(struct pft_source *src, struct pft_event *ev)
 		if (k < 0)
 			return -1;
 		if (k > 0) {
-			if (note_code(r, ev) < 0)
+			if (note_code(r, ev) < 0 || follow_owner(r, ev) < 0)
 				return -1;
 			if (own_marker(r, ev))
 				continue;
@@ -1268,27 +1324,28 @@ static int note_files(struct pft_record *r, const struct pft_maps *m)
 #define MAX_JIT_MAP (64u << 20)
 
 /* /tmp/perf-PID.map, the map pid's JIT writes, read again when it has grown: a regular file
- * owned by root or by pid's owner (as perf takes it), not through a link, 64 MiB at most. */
+ * owned by root or by pid's owner (its faults are read a moment later: the owner noted while
+ * it ran, if it has ended), not through a link, 64 MiB at most. */
 static int jit_refresh(void *data, struct pft_syms *s, int pid)
 {
 	struct pft_record *r = data;
 	char path[64], *buf = NULL;
-	struct stat st, owner;
-	uint32_t seen;
+	uint32_t seen, owner;
+	struct stat st;
 	size_t n = 0;
 	ssize_t k;
 	int fd, ret = 0;
 
+	if (note_owner(r, pid) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", pid);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d", pid);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !st.st_size ||
 	    st.st_size > MAX_JIT_MAP ||
-	    /* root's, or its owner's: a process that has ended (its faults are read a moment
-	     * later) is asked only for root's */
-	    (st.st_uid != 0 && (stat(path, &owner) < 0 || st.st_uid != owner.st_uid)) ||
+	    (st.st_uid != 0 && (!pft_hmap_get(&r->owner, (uint64_t)(uint32_t)pid, 0, &owner) ||
+				st.st_uid != owner)) ||
 	    (pft_hmap_get(&r->jit_size, (uint64_t)(uint32_t)pid, 0, &seen) &&
 	     seen == (uint32_t)st.st_size) ||
 	    !(buf = malloc((size_t)st.st_size)))
@@ -1388,6 +1445,8 @@ struct pft_source *pft_record_source(struct pft_record *r)
 	r->src->st.cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	r->src->st.lost_events = 0;
 	r->src->st.completions = r->o.completions;
+	r->src->st.why = r->o.why;
+	r->src->st.why_full = r->o.why >= PFT_WHY_FULL;
 	r->src->st.major_only = r->o.completions && !r->o.latency && !r->o.stacks;
 	r->src->st.sideband = r->o.history;
 	return r->src;
@@ -1417,6 +1476,7 @@ int pft_record_write(struct pft_record *r, const char *path, uint64_t *cut)
 	    .history = r->o.history,
 	    .completions = r->o.completions,
 	    .major_only = r->o.completions && !r->o.latency && !r->o.stacks,
+	    .why = r->o.why,
 	    .as = r->as,
 	};
 	struct pft_proc_counters *c = NULL;
@@ -1471,6 +1531,7 @@ void pft_record_free(struct pft_record *r)
 	free(r->counts);
 	pft_hmap_release(&r->count_idx);
 	pft_hmap_release(&r->jit_size);
+	pft_hmap_release(&r->owner);
 	free(r->targets);
 	free(r->kin);
 	free(r->kin_in);

@@ -58,6 +58,86 @@ static void verdict_line(const json_t *sum, FILE *out)
 		fprintf(out, ": nothing to trace\n");
 }
 
+/* Nanoseconds for people: "850 ns", "12.4 us", "3.1 ms", "2.50 s". */
+static void put_ns(FILE *out, json_int_t ns)
+{
+	if (ns < 1000)
+		fprintf(out, "%" JSON_INTEGER_FORMAT " ns", ns);
+	else if (ns < 1000000)
+		fprintf(out, "%.1f us", ns / 1e3);
+	else if (ns < 1000000000)
+		fprintf(out, "%.1f ms", ns / 1e6);
+	else
+		fprintf(out, "%.2f s", ns / 1e9);
+}
+
+/* The paths the kernel took, those taken: how many faults, and the slowest of them. */
+static void path_line(const json_t *by, bool full, FILE *out)
+{
+	const char *sep = "";
+	const json_t *p;
+	int i;
+
+	if (!json_is_object(by))
+		return;
+	fputs("the paths the kernel took: ", out);
+	for (i = 0; i < PFT_PATH_COUNT; i++) {
+		if (!json_is_object(p = json_object_get(by, pft_path_names[i])) || !num(p, "faults"))
+			continue;
+		fprintf(out, "%s%s %" JSON_INTEGER_FORMAT " (p99 ", sep, pft_path_names[i],
+			num(p, "faults"));
+		put_ns(out, num(json_object_get(p, "latency_ns"), "p99"));
+		fputc(')', out);
+		sep = ", ";
+	}
+	fputs(*sep ? "" : "none", out);
+	fputs(full ? "\n" : " (without --why=full, swap-cache hits and huge pages are zero-fill)\n",
+	      out);
+}
+
+/* Where the faults' time went (record --why): each cause's share, then the faults each
+ * cause slowed and by how much, then the paths. */
+static void why_lines(const json_t *sum, FILE *out)
+{
+	const json_t *why = json_object_get(sum, "why"), *ns, *by, *c;
+	json_int_t total = 0;
+	const char *sep = "";
+	int i;
+
+	if (!json_is_object(why))
+		return;
+	ns = json_object_get(why, "ns");
+	by = json_object_get(why, "by_cause");
+	for (i = 0; i < PFT_CAUSE_COUNT; i++)
+		total += num(ns, pft_cause_names[i]);
+	fprintf(out, "where the faults' time went (%" JSON_INTEGER_FORMAT " faults split): ",
+		num(why, "faults"));
+	for (i = 0; total && i < PFT_CAUSE_COUNT; i++) {
+		json_int_t v = num(ns, pft_cause_names[i]);
+
+		if (!v)
+			continue;
+		fprintf(out, "%s%s ", sep, pft_cause_names[i]);
+		put_ns(out, v);
+		fprintf(out, " (%.1f%%)", 100.0 * (double)v / (double)total);
+		sep = ", ";
+	}
+	fputs(total ? "\n" : "nothing\n", out);
+	for (i = 0; i < PFT_CAUSE_COUNT; i++) {
+		if (i == PFT_CAUSE_ON_CPU || !json_is_object(c = json_object_get(by, pft_cause_names[i])))
+			continue;
+		fprintf(out, "  %s: %" JSON_INTEGER_FORMAT " fault%s, p50 ", pft_cause_names[i],
+			num(c, "faults"), num(c, "faults") == 1 ? "" : "s");
+		put_ns(out, num(c, "p50"));
+		fputs(", p99 ", out);
+		put_ns(out, num(c, "p99"));
+		fputs(", max ", out);
+		put_ns(out, num(c, "max"));
+		fputc('\n', out);
+	}
+	path_line(json_object_get(why, "by_path"), json_is_true(json_object_get(why, "full")), out);
+}
+
 /* The maps rebuilt from the kernel's records against /proc's at the same moments. */
 static void checks_line(const json_t *sum, FILE *out)
 {
@@ -187,6 +267,7 @@ static void summary(const json_t *doc, FILE *out)
 	}
 	fprintf(out, "%s\n", *sep ? "" : " none");
 	verdict_line(sum, out);
+	why_lines(sum, out);
 	checks_line(sum, out);
 	fprintf(out, "no-vma: %" JSON_INTEGER_FORMAT "; skipped lines: %" JSON_INTEGER_FORMAT,
 		num(sum, "no_vma"), num(sum, "skipped_lines"));
@@ -257,6 +338,31 @@ static void counts_row(const json_t *r, FILE *out, bool first)
 
 static const char counts_head[] =
     "   FAULTS    READ   WRITE   EXEC  MAJOR   MAJ-MS  P99-US   PAGES TOP KIND        ";
+/* with --why: how much of the row's fault time was spent off the CPU, and on what most */
+static const char why_head[] = " WAITED         ";
+
+static void why_cell(const json_t *r, FILE *out)
+{
+	const json_t *ns = json_object_get(json_object_get(r, "why"), "ns");
+	json_int_t total = 0, off = 0, top = 0, v;
+	int i, best = -1;
+
+	for (i = 0; i < PFT_CAUSE_COUNT; i++) {
+		total += v = num(ns, pft_cause_names[i]);
+		if (i == PFT_CAUSE_ON_CPU)
+			continue;
+		off += v;
+		if (v > top)
+			top = v, best = i;
+	}
+	if (!total)
+		fprintf(out, " %-15s", "-");
+	else if (best < 0)
+		fprintf(out, " %3.0f%%           ", 0.0);
+	else
+		fprintf(out, " %3.0f%% %-10s", 100.0 * (double)off / (double)total,
+			pft_cause_names[best]);
+}
 
 /* ---------------------------------------------------------------- one layout per --by */
 
@@ -369,6 +475,8 @@ static const struct layout {
     {"sym", "", " FUNCTION (FILE)", NULL, key_tail},
     /* a path can be long: last, as a VMA's name is */
     {"file", "", " FILE", NULL, key_tail},
+    {"path", "PATH                                    ", "", key_lead, NULL},
+    {"cause", "CAUSE                                   ", "", key_lead, NULL},
     {"kind", "KIND                                    ", "", key_lead, NULL},
 };
 
@@ -387,20 +495,24 @@ int pft_render_table(const struct pft_report *rep, FILE *out)
 	json_t *doc = pft_report_head(rep), *r;
 	const struct layout *l;
 	struct pft_rows it;
+	bool why;
 
 	if (!doc || pft_rows_open(rep, PFT_ROWS_GROUPS, &it) < 0) {
 		json_decref(doc);
 		return -1;
 	}
 	l = layout_of(str(json_object_get(doc, "source"), "by"));
+	why = json_is_object(json_object_get(json_object_get(doc, "summary"), "why"));
 	summary(doc, out);
 	fputc('\n', out);
-	fprintf(out, "%s%s%s\n", l->lead_head, *l->lead_head ? counts_head : counts_head + 1,
-		l->tail_head);
+	fprintf(out, "%s%s%s%s\n", l->lead_head, *l->lead_head ? counts_head : counts_head + 1,
+		why ? why_head : "", l->tail_head);
 	while ((r = pft_rows_next(&it))) {
 		if (l->lead)
 			l->lead(r, out);
 		counts_row(r, out, !l->lead);
+		if (why)
+			why_cell(r, out);
 		if (l->tail)
 			l->tail(r, out);
 		fputc('\n', out);

@@ -127,8 +127,13 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 	pft_rep_count(&rep->total, f);
 	rep->kernel_mode += f->ev->type == PFT_EV_FAULT_KERNEL;
 	rep->major_unknown += f->major < 0;
-	if (f->has_latency && (pft_rep_lat_add(&rep->lat, f->latency_ns) < 0 ||
-			       pft_rep_lat_add(&rep->lat_kind[f->kind], f->latency_ns) < 0))
+	if (f->has_latency && (pft_rep_lat_fault(&rep->lat, f) < 0 ||
+			       pft_rep_lat_fault(&rep->lat_kind[f->kind], f) < 0))
+		return -1;
+	for (i = 0; f->why_ns && i < PFT_CAUSE_COUNT; i++)
+		if (f->why_ns[i] && pft_rep_lat_add(&rep->lat_cause[i], f->why_ns[i]) < 0)
+			return -1;
+	if (f->why_ns && pft_rep_lat_fault(&rep->lat_path[f->path], f) < 0)
 		return -1;
 	if ((f->pid != rep->last_pid &&
 	     pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f->pid, 0, 0, &dummy) < 0) ||
@@ -216,6 +221,9 @@ static int hold(struct pft_report *rep, const struct pft_fault *f)
 	h->ev = *f->ev;
 	h->f = *f;
 	h->f.ev = &h->ev;
+	h->has_why = rep->why;
+	if (h->has_why)
+		pft_why_start(&h->why, f->ev->ts);
 	/* the mapping may be gone (munmap) before the fault completes: keep it */
 	if (h->f.vma)
 		pft_vma_ref(h->f.vma);
@@ -249,11 +257,95 @@ static int complete(struct pft_report *rep, const struct pft_event *ev)
 	h->f.major = ev->major;
 	h->f.has_latency = true;
 	h->f.latency_ns = ev->ts - h->ev.ts;
+	if (h->has_why) {
+		pft_why_end(&h->why, ev->ts);
+		h->f.why_ns = h->why.ns;
+		h->f.waker = h->why.waker;
+		h->f.path = pft_fault_path(h->f.kind, h->f.major, h->f.vma, &h->why);
+		h->f.readahead_pages = h->why.ra_pages;
+		h->f.lock_holder = h->why.ns[PFT_CAUSE_MMAP_LOCK] ? h->why.lock_holder : -1;
+		h->f.io_bytes = h->why.io_bytes;
+		h->f.io_dev = h->why.io_dev;
+		h->f.io_devs = h->why.io_devs;
+		h->f.reclaimed = h->why.reclaimed;
+	}
 	/* the completion's stacks are the fault's: valid while it is finalized */
 	h->ev.kstack = ev->kstack;
 	h->ev.ustack = ev->ustack;
 	h->ev.dump = ev->dump;
 	return release_held(rep, h);
+}
+
+/* The mmap lock of mm, as the events have shown it; NULL on ENOMEM. */
+static struct mm_lock *mm_lock(struct pft_report *rep, uint64_t mm)
+{
+	uint32_t i;
+	int r = pft_hmap_put(&rep->lock_by_mm, mm, 0, (uint32_t)rep->nr_locks, &i);
+
+	if (r < 0 || (r > 0 && pft_grow((void **)&rep->locks, &rep->cap_locks, rep->nr_locks + 1,
+					 sizeof(*rep->locks)) < 0))
+		return NULL;
+	if (r > 0)
+		rep->locks[rep->nr_locks++] = (struct mm_lock){0, 0, 0};
+	return &rep->locks[i];
+}
+
+/* Who held the mmap lock a fault waited for: the writer that held it when the wait began, or
+ * the last that released it during the wait (faults take it to read: only a writer makes
+ * them wait). */
+static int lock_event(struct pft_report *rep, const struct pft_event *ev)
+{
+	struct mm_lock *l = mm_lock(rep, ev->lock_mm);
+	struct held *h = held_of(rep, ev->tid, false);
+
+	if (!l)
+		return -1;
+	if (ev->type == PFT_EV_MARK && ev->lock_write) { /* released */
+		l->holder = 0;
+		l->last = ev->tid;
+		l->last_ts = ev->ts;
+	} else if (ev->type == PFT_EV_SPAN && ev->span_end && ev->lock_write && ev->lock_success) {
+		l->holder = ev->tid;
+	}
+	if (!h || !h->used || !h->has_why || ev->type != PFT_EV_SPAN || ev->lock_write)
+		return 0;
+	if (!ev->span_end) { /* the fault's wait begins */
+		h->why.lock_since = ev->ts;
+		h->why.lock_mm = ev->lock_mm;
+		h->why.lock_holder = l->holder > 0 && l->holder != ev->tid ? l->holder : -1;
+	} else if (h->why.lock_mm == ev->lock_mm && l->last > 0 && l->last != ev->tid &&
+		   l->last_ts >= h->why.lock_since) {
+		h->why.lock_holder = l->last;
+	}
+	return 0;
+}
+
+/* An event that tells where a held fault's time goes or what path it takes: to the faults of
+ * the threads it is about (a switch: the one leaving and the one coming; a wake-up: the woken;
+ * a span or a mark: its own). */
+static int why_event(struct pft_report *rep, const struct pft_event *ev)
+{
+	int tids[2] = {ev->type == PFT_EV_WAKEUP ? ev->child : ev->tid,
+		       ev->type == PFT_EV_SWITCH ? ev->child : -1};
+	struct held *h;
+	int i;
+
+	if (!rep->why) {
+		rep->other_events++; /* a trace's scheduler events, not recorded to split faults */
+		return 0;
+	}
+	rep->why_events++;
+	if ((ev->type == PFT_EV_SPAN && ev->cause == PFT_CAUSE_MMAP_LOCK) ||
+	    (ev->type == PFT_EV_MARK && ev->mark == PFT_MARK_MMAP_UNLOCK)) {
+		if (lock_event(rep, ev) < 0)
+			return -1;
+		if (ev->type == PFT_EV_MARK)
+			return 0;
+	}
+	for (i = 0; i < 2; i++)
+		if (tids[i] > 0 && (h = held_of(rep, tids[i], false)) && h->used && h->has_why)
+			pft_why_event(&h->why, tids[i], ev);
+	return 0;
 }
 
 int pft_report_finish(struct pft_report *rep)
@@ -298,6 +390,12 @@ void pft_report_expect_completions(struct pft_report *rep, bool major_only)
 	rep->opts.major_only = major_only;
 }
 
+void pft_report_expect_why(struct pft_report *rep, bool full)
+{
+	rep->why_full = full;
+	rep->why = true;
+}
+
 void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data)
 {
 	rep->sink = sink;
@@ -306,7 +404,7 @@ void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data
 
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 {
-	struct pft_fault f = {.tid = ev->tid, .major = -1};
+	struct pft_fault f = {.tid = ev->tid, .major = -1, .waker = -1, .lock_holder = -1};
 	struct pft_event named;
 	const char *comm;
 
@@ -317,6 +415,9 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 	rep->events++;
 	if (ev->type == PFT_EV_COMPLETION)
 		return complete(rep, ev);
+	if (ev->type == PFT_EV_SWITCH || ev->type == PFT_EV_WAKEUP || ev->type == PFT_EV_SPAN ||
+	    ev->type == PFT_EV_MARK)
+		return why_event(rep, ev);
 	if (ev->type == PFT_EV_EXIT && release_held(rep, held_of(rep, ev->tid, false)) < 0)
 		return -1;
 	if (ev->type == PFT_EV_EXEC && count_exec(rep, ev) < 0)
@@ -413,9 +514,15 @@ void pft_report_free(struct pft_report *rep)
 	}
 	free(rep->held);
 	pft_hmap_release(&rep->held_by_tid);
+	pft_hmap_release(&rep->lock_by_mm);
+	free(rep->locks);
 	free(rep->lat);
 	for (i = 0; i < PFT_KIND_COUNT; i++)
 		free(rep->lat_kind[i]);
+	for (i = 0; i < PFT_CAUSE_COUNT; i++)
+		free(rep->lat_cause[i]);
+	for (i = 0; i < PFT_PATH_COUNT; i++)
+		free(rep->lat_path[i]);
 	free(rep->frames);
 	free(rep->unwound);
 	free(rep->heat.p);

@@ -15,16 +15,20 @@ struct counts {
 	uint64_t major, minor, major_ns; /* the kernel's verdict, when the source has it */
 };
 
-/* Fault latency: log-linear buckets (4 per power of two: within 25%), and the exact max. */
+/* Fault latency: log-linear buckets (4 per power of two: within 25%), and the exact max; of
+ * the faults whose time was split (record --why), how many and the parts' sums. */
 struct lat {
 	uint64_t n, max;
 	uint32_t b[256];
+	uint64_t why_n, why_ns[PFT_CAUSE_COUNT], why_io_bytes;
 };
 
 /* A fault waiting for its completion: one per thread (a thread is in one fault at a time). */
 struct held {
 	struct pft_event ev;
 	struct pft_fault f;
+	struct pft_why why; /* its time split so far, when has_why */
+	bool has_why;
 	char comm[32], sym[128];
 	bool used;
 };
@@ -38,6 +42,8 @@ struct group {
 	uint32_t str;		   /* interned: file name, comm, ip symbol */
 	bool has_str;
 	enum pft_kind kind;
+	enum pft_path path;   /* path rows */
+	enum pft_cause cause; /* cause rows: PFT_CAUSE_COUNT for faults whose time was not split */
 	/* vma rows: an area's extent (the VMAs it was, that faulted), whether their
 	 * permissions differed, and its pages seen, one bit each from base while the extent
 	 * is not huge */
@@ -77,6 +83,7 @@ struct stack_node {
 	uint32_t first_child, next;
 	bool kernel;
 	uint64_t total, self, major; /* faults through it, ending at it, major ones */
+	uint64_t ns, self_ns;	     /* their latencies' sums (a fault without one adds 0) */
 	uint64_t kind[PFT_KIND_COUNT];
 };
 
@@ -91,7 +98,7 @@ struct stack_tree {
 /* Faults as points for the heatmap: when, where, in which area row. Past a bound, every other
  * one is dropped and each kept one stands for twice as many (stride). */
 struct heat_point {
-	uint64_t ts, addr;
+	uint64_t ts, addr, ns; /* ns: its latency (0 without one) */
 	uint32_t area;
 	bool major;
 };
@@ -134,6 +141,20 @@ struct pft_report {
 	bool have_total; /* counters of all processes as one total (older trace.dat) */
 	uint64_t total_min, total_maj;
 	struct lat *lat, *lat_kind[PFT_KIND_COUNT];
+	/* record --why: the split seen (a fault held from then on is split), its events, and
+	 * each cause's part of the faults that had one */
+	bool why, why_full;
+	uint64_t why_events;
+	struct lat *lat_cause[PFT_CAUSE_COUNT];
+	struct lat *lat_path[PFT_PATH_COUNT]; /* of the faults whose time was split */
+	/* each mm's mmap lock: who holds it for writing (0: none seen), who released it for
+	 * writing last, and when */
+	struct pft_hmap lock_by_mm;
+	struct mm_lock {
+		int holder, last;
+		uint64_t last_ts;
+	} *locks;
+	size_t nr_locks, cap_locks;
 	struct input *inputs;
 	size_t nr_inputs, cap_inputs;
 	/* stacks: the frames of the fault being finalized, the tree */
@@ -146,6 +167,8 @@ struct pft_report {
 
 /* Latency histograms. */
 int pft_rep_lat_add(struct lat **l, uint64_t v);
+/* A fault's latency (it has one), and its parts when split. */
+int pft_rep_lat_fault(struct lat **l, const struct pft_fault *f);
 uint64_t pft_rep_lat_pct(const struct lat *l, double p);
 /* A fault into counters. */
 void pft_rep_count(struct counts *c, const struct pft_fault *f);

@@ -19,6 +19,31 @@ static json_t *lat_json(const struct lat *l)
 	return o;
 }
 
+/* Each cause's nanoseconds, every cause named. */
+static json_t *cause_ns_json(const uint64_t *ns)
+{
+	json_t *o = json_object();
+	int c;
+
+	for (c = 0; c < PFT_CAUSE_COUNT; c++)
+		json_object_set_new(o, pft_cause_names[c], json_integer((json_int_t)ns[c]));
+	return o;
+}
+
+/* Where the time of the faults whose time was split went (record --why), or null. */
+static json_t *why_json(const struct lat *l)
+{
+	json_t *o;
+
+	if (!l || !l->why_n)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "faults", json_integer((json_int_t)l->why_n));
+	json_object_set_new(o, "ns", cause_ns_json(l->why_ns));
+	json_object_set_new(o, "io_bytes", json_integer((json_int_t)l->why_io_bytes));
+	return o;
+}
+
 /* traced / counted, or null where the kernel counted nothing (nothing to trace). */
 static json_t *ratio(uint64_t traced, uint64_t counted)
 {
@@ -102,6 +127,7 @@ static void counts_json(json_t *o, const struct counts *c, const struct lat *lat
 	json_object_set_new(o, "minor", verdict(known, c->minor));
 	json_object_set_new(o, "major_ns", verdict(known, c->major_ns));
 	json_object_set_new(o, "latency_ns", lat_json(lat));
+	json_object_set_new(o, "why", why_json(lat));
 	json_object_set_new(o, "faults", json_integer((json_int_t)c->faults));
 	json_object_set_new(o, "reads", json_integer((json_int_t)c->reads));
 	json_object_set_new(o, "writes", json_integer((json_int_t)c->writes));
@@ -259,6 +285,16 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		json_object_set_new(o, "comm", pft_json_str(rep->strs.s[g->str]));
 		snprintf(key, sizeof(key), "%d", g->tid);
 		json_object_set_new(o, "key", json_string(key));
+		break;
+	case PFT_BY_PATH:
+		o = json_object();
+		json_object_set_new(o, "path", json_string(pft_path_names[g->path]));
+		json_object_set_new(o, "key", json_string(pft_path_names[g->path]));
+		break;
+	case PFT_BY_CAUSE:
+		o = json_object();
+		json_object_set_new(o, "cause", json_string(pft_cause_name(g->cause)));
+		json_object_set_new(o, "key", json_string(pft_cause_name(g->cause)));
 		break;
 	default:
 		o = json_object();
@@ -486,6 +522,50 @@ static json_t *stacks_json(const struct pft_report *rep)
 }
 
 /* The rebuilt maps against the snapshots of the same moments. */
+/* The split of all faults' time (record --why): the parts' sums, and each cause's part
+ * among the faults that had some of it. Null where nothing told it. */
+static json_t *summary_why_json(const struct pft_report *rep)
+{
+	json_t *o, *by;
+	int c;
+
+	if (!rep->why)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "events", json_integer((json_int_t)rep->why_events));
+	/* --why=full: the events of every fault were there (swap-cache hits, huge pages) */
+	json_object_set_new(o, "full", json_boolean(rep->why_full));
+	json_object_set_new(o, "faults",
+			    json_integer((json_int_t)(rep->lat ? rep->lat->why_n : 0)));
+	json_object_set_new(o, "ns", rep->lat ? cause_ns_json(rep->lat->why_ns)
+					      : cause_ns_json((uint64_t[PFT_CAUSE_COUNT]){0}));
+	json_object_set_new(o, "io_bytes",
+			    json_integer((json_int_t)(rep->lat ? rep->lat->why_io_bytes : 0)));
+	by = json_object();
+	for (c = 0; c < PFT_CAUSE_COUNT; c++) {
+		const struct lat *l = rep->lat_cause[c];
+		json_t *x = lat_json(l);
+
+		if (l && l->n)
+			json_object_set_new(x, "faults", json_integer((json_int_t)l->n));
+		json_object_set_new(by, pft_cause_names[c], x);
+	}
+	json_object_set_new(o, "by_cause", by);
+	by = json_object();
+	for (c = 0; c < PFT_PATH_COUNT; c++) {
+		const struct lat *l = rep->lat_path[c];
+		json_t *x = json_object();
+
+		/* each path: how many, their latency, and where their time went */
+		json_object_set_new(x, "faults", json_integer((json_int_t)(l ? l->n : 0)));
+		json_object_set_new(x, "latency_ns", lat_json(l));
+		json_object_set_new(x, "ns", l ? cause_ns_json(l->why_ns) : json_null());
+		json_object_set_new(by, pft_path_names[c], x);
+	}
+	json_object_set_new(o, "by_path", by);
+	return o;
+}
+
 static json_t *checks_json(const struct pft_report *rep)
 {
 	const struct pft_maps_check *c = pft_aspace_checks(rep->as);
@@ -574,6 +654,7 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "completions_without_fault",
 			    verdict(rep->opts.completions, rep->completions_unmatched));
 	json_object_set_new(sum, "latency_ns", lat_json(rep->lat));
+	json_object_set_new(sum, "why", summary_why_json(rep));
 	kinds = json_object();
 	for (k = 0; k < PFT_KIND_COUNT; k++)
 		json_object_set_new(kinds, pft_kind_name(k), lat_json(rep->lat_kind[k]));
@@ -686,6 +767,39 @@ static json_t *stack_json(const struct pft_fault *f)
 	return arr;
 }
 
+/* A device as "major:minor" from the kernel's dev_t (major << 20 | minor). */
+static json_t *dev_json(uint64_t dev)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%u:%u", (unsigned)(dev >> 20), (unsigned)(dev & 0xfffff));
+	return json_string(buf);
+}
+
+/* One fault's split, and who woke it; null if its time was not split. */
+static json_t *fault_why_json(const struct pft_fault *f)
+{
+	json_t *o;
+
+	if (!f->why_ns)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "ns", cause_ns_json(f->why_ns));
+	json_object_set_new(o, "waker", f->waker >= 0 ? json_integer(f->waker) : json_null());
+	json_object_set_new(o, "path", json_string(pft_path_names[f->path]));
+	json_object_set_new(o, "io_bytes",
+			    f->io_bytes ? json_integer((json_int_t)f->io_bytes) : json_null());
+	json_object_set_new(o, "io_device", f->io_devs == 1 ? dev_json(f->io_dev) : json_null());
+	json_object_set_new(o, "reclaimed_pages",
+			    f->reclaimed ? json_integer((json_int_t)f->reclaimed) : json_null());
+	json_object_set_new(o, "mmap_lock_holder",
+			    f->lock_holder > 0 ? json_integer(f->lock_holder) : json_null());
+	json_object_set_new(o, "readahead_pages", f->readahead_pages
+						      ? json_integer(f->readahead_pages)
+						      : json_null());
+	return o;
+}
+
 json_t *pft_fault_json(const struct pft_fault *f)
 {
 	const struct pft_event *ev = f->ev;
@@ -724,6 +838,7 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	json_object_set_new(o, "major", f->major < 0 ? json_null() : json_boolean(f->major));
 	json_object_set_new(o, "latency_ns",
 			    f->has_latency ? json_integer((json_int_t)f->latency_ns) : json_null());
+	json_object_set_new(o, "why", fault_why_json(f));
 	json_object_set_new(o, "file_offset",
 			    f->has_file_offset ? pft_json_hex(f->file_offset) : json_null());
 	json_object_set_new(o, "irq_flags", pft_json_str(ev->irq_flags));

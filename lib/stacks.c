@@ -31,6 +31,10 @@ static const char *const entries[] = {
     "runtime.goexit",
     "runtime.rt0_go",
     "runtime.mstart",
+    "runtime.clone", /* a new thread's first frame, on its own stack */
+    "_rt0_amd64_linux",
+    "_rt0_arm64_linux",
+    "_rt0_riscv64_linux",
 };
 
 static bool tracer_frame(const char *function)
@@ -207,6 +211,7 @@ static int64_t child(struct pft_report *rep, uint32_t parent, const char *name, 
 static void count(struct stack_node *n, const struct pft_fault *f)
 {
 	n->total++;
+	n->ns += f->has_latency ? f->latency_ns : 0;
 	n->major += f->major == 1;
 	n->kind[f->kind]++;
 }
@@ -265,6 +270,7 @@ int pft_rep_tree_add(struct pft_report *rep, const struct pft_fault *f)
 		count(&t->nodes[at], f);
 	}
 	t->nodes[at].self++;
+	t->nodes[at].self_ns += f->has_latency ? f->latency_ns : 0;
 	return 0;
 }
 
@@ -324,19 +330,20 @@ static int folded(const struct pft_report *rep, uint32_t node, uint32_t *path, s
 		  FILE *out)
 {
 	const struct stack_node *n = &rep->tree.nodes[node];
+	uint64_t self = rep->opts.weight_ns ? n->self_ns : n->self; /* --weight */
 	uint32_t *kids;
 	size_t nr, i;
 	int r = 0;
 
 	if (node)
 		path[depth++] = node;
-	if (n->self && depth) {
+	if (self && depth) {
 		for (i = 0; i < depth; i++) {
 			if (i)
 				fputc(';', out);
 			put_frame(rep, &rep->tree.nodes[path[i]], out);
 		}
-		fprintf(out, " %" PRIu64 "\n", n->self);
+		fprintf(out, " %" PRIu64 "\n", self);
 	}
 	if (!(kids = pft_rep_tree_children(rep, node, &nr)))
 		return -1;

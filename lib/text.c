@@ -309,6 +309,87 @@ static bool parse_process(char *name, char *p, struct pft_event *ev)
 	return false;
 }
 
+/* The last " key=" in p: its value, cut in place at the next space; NULL if none. The payloads
+ * below begin with a comm, which may hold anything: their own fields come after it. */
+static char *last_kv(char *p, const char *key)
+{
+	size_t n = strlen(key);
+	char *v = NULL, *q;
+
+	for (q = p; (q = strstr(q, key)); q += n)
+		if (q > p && q[-1] == ' ' && q[n] == '=')
+			v = q + n + 1;
+	if (v)
+		v[strcspn(v, " ")] = '\0';
+	return v;
+}
+
+/* What tells why a fault was slow (record --why): "prev_comm=C prev_pid=P prev_prio=N
+ * prev_state=S ==> next_comm=C next_pid=P next_prio=N" (the previous task is the line's),
+ * "comm=C pid=P prio=N target_cpu=N", the spans, whose fields do not matter, and the marks
+ * of a fault's path ("size=N", "order=N", "type=MM_SWAPENTS"). */
+static bool parse_why(const char *name, char *p, struct pft_event *ev)
+{
+	const struct pft_why_event *w = pft_why_event_find(NULL, name);
+	uint64_t v;
+	char *state;
+
+	if (!w)
+		return false;
+	ev->type = w->type;
+	ev->cause = w->cause;
+	ev->span_end = w->end;
+	ev->mark = w->mark;
+	/* "mm=00000000c0ffee11 memcg_id=N write=true success=true" */
+	if (!strcmp(w->sys, "mmap_lock")) {
+		const char *mm = strstr(p, "mm="), *wr = strstr(p, " write="),
+			   *ok = strstr(p, " success=");
+
+		if (!mm || !pft_parse_hex(mm + 3, &ev->lock_mm))
+			return false;
+		ev->lock_write = wr && !strncmp(wr + 7, "true", 4);
+		ev->lock_success = ok && !strncmp(ok + 9, "true", 4);
+	}
+	/* "254,0 R 4096 () 123456 + 8 none,0,2 [comm]": the device, the sectors after " + " */
+	if (w->type == PFT_EV_MARK && w->mark == PFT_MARK_IO) {
+		uint64_t major, minor;
+		const char *q = pft_parse_dec(skip_space(p), &major), *plus = strstr(p, " + ");
+
+		q = q && *q == ',' ? pft_parse_dec(q + 1, &minor) : NULL;
+		if (!q || !plus || !pft_parse_dec(plus + 3, &ev->args[0]) || major >= 1u << 12 ||
+		    minor >= 1u << 20)
+			return false;
+		ev->args[1] = major << 20 | minor;
+	}
+	if (w->type == PFT_EV_SPAN && w->key && !dec_value(last_kv(p, w->key), &ev->args[0]))
+		return false;
+	if (w->type == PFT_EV_MARK && w->key) {
+		char *value = last_kv(p, w->key);
+
+		if (!value)
+			return false;
+		if (w->symbol)
+			ev->args[0] = !strcmp(value, w->symbol);
+		else if (!dec_value(value, &ev->args[0]))
+			return false;
+	}
+	if (w->type == PFT_EV_SWITCH) {
+		state = strstr(p, "prev_state=");
+		if (!state || !dec_value(last_kv(p, "next_pid"), &v) || v > INT32_MAX)
+			return false;
+		ev->state = pft_task_state_text(state + 11);
+		ev->child = (int)v;
+	} else if (w->type == PFT_EV_WAKEUP) {
+		if (!dec_value(last_kv(p, "pid"), &v) || v > INT32_MAX)
+			return false;
+		ev->child = (int)v;
+		/* "dNh..": woken from an interrupt, not by the task the line names */
+		ev->atomic = ev->irq_flags && strlen(ev->irq_flags) >= 3 &&
+			     strchr("ZzHhs", ev->irq_flags[2]);
+	}
+	return true;
+}
+
 /* The syscall of the mmap family named sys (len bytes), or PFT_SYS_COUNT. */
 static int sys_of(const char *sys, size_t len)
 {
@@ -509,7 +590,8 @@ enum pft_line pft_parse_line(char *line, size_t len, struct pft_event *ev,
 		ev->type = PFT_EV_FAULT_KERNEL;
 	} else {
 		/* what follows address spaces is replayed as history; the rest is counted */
-		if (!parse_process(tok, p, ev) && !parse_syscall(tok, p, ev))
+		if (!parse_process(tok, p, ev) && !parse_syscall(tok, p, ev) &&
+		    !parse_why(tok, p, ev))
 			ev->type = PFT_EV_OTHER;
 		return PFT_LINE_EVENT;
 	}

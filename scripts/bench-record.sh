@@ -11,6 +11,8 @@
 #   pftrace-sideband  record --no-major: + the kernel's mapping records and the mmap syscalls
 #   pftrace           record (the default): + a completion sample of each major fault
 #   pftrace-latency   record --latency: a completion sample of every fault
+#   pftrace-why       record --why: + the scheduler's and the slow paths' events that split
+#                     each fault's time (they fire when a fault waits, not on a fast one)
 #   pftrace-stacks    record --stacks: + a user call stack (frame pointers) on each
 #   perf-record       perf record -e exceptions:page_fault_user
 # Needs root, tracefs, perf (linux-perf). Timings stay out of the test suite.
@@ -57,7 +59,7 @@ run() {
 }
 med() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-names="untraced bare-tracepoint pftrace-stream pftrace-sideband pftrace pftrace-latency pftrace-stacks perf-record"
+names="untraced bare-tracepoint pftrace-stream pftrace-sideband pftrace pftrace-latency pftrace-why pftrace-stacks perf-record"
 # a VM backs guest memory lazily: the first runs pay for that, whoever runs them. Discard them.
 for w in 1 2; do $WL 2>/dev/null; done
 for ((i = 0; i < rounds; i++)); do
@@ -67,6 +69,7 @@ for ((i = 0; i < rounds; i++)); do
 	run pftrace-sideband ./pftrace record -q --json --no-major -- $WL
 	run pftrace ./pftrace record -q --json -- $WL
 	run pftrace-latency ./pftrace record -q --json --latency -- $WL
+	run pftrace-why ./pftrace record -q --json --why -- $WL
 	run pftrace-stacks ./pftrace record -q --json --stacks -- $WL
 	run perf-record perf record -q -o "$dir/perf.data" -e exceptions:page_fault_user -- $WL
 done

@@ -33,7 +33,9 @@ beside() {
 	./pftrace record -q "$@" -p $idle >/dev/null 2>&1 &
 	rec=$!
 	for i in $(seq 1 500); do
-		[ "$(cat /sys/kernel/tracing/instances/pftrace-$rec/tracing_on 2>/dev/null)" = 1 ] && break
+		# (the pid filter first: a new instance has tracing on until pftrace turns it off)
+		[ -n "$(cat /sys/kernel/tracing/instances/pftrace-$rec/set_event_pid 2>/dev/null)" ] &&
+			[ "$(cat /sys/kernel/tracing/instances/pftrace-$rec/tracing_on 2>/dev/null)" = 1 ] && break
 		sleep 0.01
 	done
 	run "$n" $DD

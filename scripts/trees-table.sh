@@ -46,7 +46,9 @@ srv=$!
 "$P" record -q --json -o "$dir/server.dat" -p $srv >"$dir/server.json" 2>/dev/null &
 rec=$!
 for i in $(seq 1 500); do
-	[ "$(cat /sys/kernel/tracing/instances/pftrace-$rec/tracing_on 2>/dev/null)" = 1 ] && break
+	# (the pid filter first: a new instance has tracing on until pftrace turns it off)
+	[ -n "$(cat /sys/kernel/tracing/instances/pftrace-$rec/set_event_pid 2>/dev/null)" ] &&
+		[ "$(cat /sys/kernel/tracing/instances/pftrace-$rec/tracing_on 2>/dev/null)" = 1 ] && break
 	sleep 0.01
 done
 touch "$dir/go"

@@ -23,6 +23,13 @@ check_eq "diff: exit status" 0 "$status"
 check_eq "diff by sym: leaf +1024, first" "leaf (symwork) 1024" "$(j '.rows[0] | "\(.key) \(.delta.faults)"')"
 check_eq "diff by sym: every other row 0" "" "$(j '[.rows[1:][] | select(.delta.faults != 0) | "\(.key) \(.delta.faults)"] | join(", ")')"
 check_eq "diff: the summary's change" 1024 "$(j .delta.faults)"
+if [ "$(j .delta.faults)" != 1024 ]; then
+	# (seen once in CI, not reproduced in 40 runs: what each side held, to find out why)
+	for f in a.dat b.dat; do
+		echo "ci: $f: $("$PFTRACE" report --by sym --json "$f" | jq -c '[.summary.faults, ([.groups[].faults] | add), .summary.kernel_mode, .summary.lost_events, .summary.by_kind]')" >&2
+	done
+	"$PFTRACE" diff --by sym a.dat b.dat >&2 || true
+fi
 delta=1024
 run_status "$PFTRACE" diff --by sym --fail-if 'faults > 10%' a.dat b.dat
 check_eq "diff --fail-if 'faults > 10%': holds, exit 3" 3 "$status"

@@ -111,22 +111,25 @@ check_eq "disk full: no instance" "" "$(instances_left)"
 # pftrace is stopped (SIGSTOP) before the command starts its storm, and continued only once
 # the command has done it all and waits at its exit.
 mkfifo "$TMP/gate"
-"$PFTRACE" record -q --json --buffer-kb 4 -- sh -c 'read x <"$0"; exec "$1" touch 200000' \
-	"$TMP/gate" "$WL" >"$TMP/tiny.json" 2>"$TMP/tiny.err" &
+"$PFTRACE" record -q --json --buffer-kb 4 -- "$WL" gated "$TMP/gate" 200000 \
+	>"$TMP/tiny.json" 2>"$TMP/tiny.err" &
 r=$!
-# recording, and the command let run: it waits at the gate (its shell blocked opening the FIFO)
+# recording, and the command past its exec (a ptrace stop that would wait for the stopped
+# pftrace) and blocked opening the FIFO: a new instance's tracing_on is 1 before pftrace
+# arms it, and a child sleeps before it is released, so neither tells that the command runs;
+# the kernel's wait for the FIFO's writer does
+armed $r
 for i in $(seq 1 1000); do
 	cmd=$(pgrep -P $r || true)
-	[ -n "$cmd" ] && [ "$(cat $T/instances/pftrace-$r/tracing_on 2>/dev/null)" = 1 ] &&
-		[ "$(awk '{print $3}' /proc/$cmd/stat 2>/dev/null)" = S ] && break
+	[ -n "$cmd" ] && [ "$(cat /proc/$cmd/wchan 2>/dev/null)" = wait_for_partner ] && break
 	sleep 0.01
 done
 kill -STOP $r
 # bounded: a command that never reached its gate is a failure below, not a hang
 timeout 30 sh -c 'echo go >"$0"' "$TMP/gate" || echo "drills: the command never opened its gate" >&2
 for i in $(seq 1 1000); do
-	# the command's exit stop: a ptrace stop after its last fault
-	[ "$(awk '{print $3}' /proc/$cmd/stat 2>/dev/null)" = t ] && [ "$(cat /proc/$cmd/comm)" = workload ] && break
+	# the command's exit stop: the only ptrace stop after its exec, after its last fault
+	[ "$(awk '{print $3}' /proc/$cmd/stat 2>/dev/null)" = t ] && break
 	sleep 0.01
 done
 kill -CONT $r

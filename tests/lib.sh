@@ -66,11 +66,14 @@ instances_left() {
 	echo $left
 }
 # armed PID: waits until the run of pftrace PID has armed its instance (tracing_on), or has
-# ended; 60 s at most (a loaded machine takes seconds to arm).
+# ended; 60 s at most (a loaded machine takes seconds to arm). A new instance is born with
+# tracing on, until pftrace turns it off: tracing_on is asked only once the pid filter is
+# written, which comes after that (a 1 of the newborn instance let a test stop pftrace before
+# it held its target: both stopped for good, 1 run in many)
 armed() {
-	local i
+	local i d=/sys/kernel/tracing/instances/pftrace-"$1"
 	for i in $(seq 6000); do
-		[ "$(cat /sys/kernel/tracing/instances/pftrace-"$1"/tracing_on 2>/dev/null)" = 1 ] && return 0
+		[ -n "$(cat "$d/set_event_pid" 2>/dev/null)" ] && [ "$(cat "$d/tracing_on" 2>/dev/null)" = 1 ] && return 0
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.01
 	done

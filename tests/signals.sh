@@ -23,14 +23,6 @@ wait_state() {
 	done
 	state "$1"
 }
-# waits (up to 5 s) until pftrace (pid) has armed its instance
-wait_armed() {
-	local i
-	for i in $(seq 1 500); do
-		[ "$(cat $T/instances/pftrace-"$1"/tracing_on 2>/dev/null)" = 1 ] && return
-		sleep 0.01
-	done
-}
 got() { cat "$TMP/got"; }
 # waits (up to 5 s) until the workload has its signal handlers in place
 wait_ready() {
@@ -107,7 +99,7 @@ no_instance "signals to pftrace alone"
 # --- SIGCONT alone: nothing stops, the recording goes on to the command's end
 "$PFTRACE" record -q --json -- "$WL" signals "$TMP/got" 1 >"$TMP/c.json" &
 job=$!
-wait_armed $job
+armed $job
 kill -CONT -- -$job
 set +e
 wait $job
@@ -121,7 +113,7 @@ check_eq "SIGCONT alone: a complete report" true "$(jq '.summary.faults > 0' "$T
 "$PFTRACE" record -q --json -- sh -c 'sleep 0.5; exec "$0" signals "$1" 0.5' "$WL" "$TMP/got" \
 	>"$TMP/z.json" &
 job=$!
-wait_armed $job
+armed $job
 kill -TSTP -- -$job
 check_eq "^Z: pftrace stops, as a job does" T "$(wait_state $job '^T$')"
 cmd=$(pgrep -P $job)
@@ -161,7 +153,7 @@ no_instance "^C"
 # recording; the command runs on
 "$PFTRACE" record --json -- sh -c 'trap "" INT; sleep 30' >"$TMP/i.json" 2>"$TMP/i.err" &
 job=$!
-wait_armed $job
+armed $job
 kill -INT $job
 sleep 1.2
 kill -INT $job

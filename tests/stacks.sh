@@ -160,12 +160,13 @@ until [ -e "$TMP/ring.done" ]; do sleep 0.01; done
 kill -CONT $rec
 wait $rec
 wait $tgt
-# (perf counts what it could not write when it next writes: where the ring is not drained before
-# the end, as under ASan, no count comes; the faults stay without a verdict all the same)
 check_eq "small perf ring: 4000 faults or more without a verdict, none invented" true \
 	"$(jq '.summary.major_unknown >= 4000 and .summary.faults >= 5000 and .summary.major + .summary.minor + .summary.major_unknown == .summary.faults' "$TMP/ring.json")"
-check_eq "small perf ring: a loss the kernel counted is said, naming the option" \
-	"$(jq '.summary.lost_completions > 0 | if . then 1 else 0 end' "$TMP/ring.json")" \
+# (perf tells a loss in a LOST record when the ring next has room: pftrace held still until the
+# end, its ring never had; the events' own count says it all the same)
+check_eq "small perf ring: every completion without a verdict counted lost" true \
+	"$(jq '.summary.lost_completions >= .summary.major_unknown' "$TMP/ring.json")"
+check_eq "small perf ring: the loss said, naming the option" 1 \
 	"$(grep -c 'fault completions were lost: those faults have no major/minor verdict (nor stack); try a larger --perf-buffer-kb' "$TMP/ring.err")"
 
 # --- JIT code: a function made at run time in anonymous memory, named in /tmp/perf-PID.map as
@@ -178,6 +179,19 @@ check_eq "jit: its faults named from the JIT's map" '"jit_touch_page ([jit])" 30
 run_status "$PFTRACE" report --json --by sym "$TMP/jit.dat"
 check_eq "jit: the same from the trace.dat, the map gone" '"jit_touch_page ([jit])" 300' \
 	"$(j '.groups[0] | "\(.key | tojson) \(.faults)"')"
+
+# --- JIT code of another user's process whose faults are read once it has ended (a child of the
+# command: its owner noted at its fork, not asked of /proc then): still named from its map, which
+# that user owns
+chmod 755 "$TMP"
+mkdir -m 755 "$TMP/pub"
+install -m 755 "$ROOT/tests/workload" "$TMP/pub/workload"
+run_status "$PFTRACE" record -q --json --by sym -- setpriv --reuid=nobody --regid=nogroup \
+	--clear-groups sh -c "'$TMP/pub/workload' jit 300; exit 0"
+jpid=$(j '[.processes[] | select(.comm == "workload") | .pid] | first')
+check_eq "jit: another user's map, its process ended" 'nobody "jit_touch_page ([jit])" 300' \
+	"$(stat -c %U "/tmp/perf-$jpid.map") $(j '.groups[] | select(.key | startswith("jit_")) | "\(.key | tojson) \(.faults)"')"
+rm -f "/tmp/perf-$jpid.map"
 
 # --- DWARF after a dlclose and a dlopen of another library at the same address: the walk of a
 # fault in memset (libc, the same module) whose caller is in the new library meets the old one's
@@ -269,4 +283,28 @@ EOF
 run_status "$PFTRACE" record -q --by sym --json -- "$ROOT/tests/workload" touch 20000
 check_eq "cache: every fault looked up, few resolved" true \
 	"$(j '.summary.symbols.lookups == .summary.faults and .summary.faults > 20000 and .summary.symbols.resolved < 200')"
+
+# --- dwarf stacks of a multi-process build (make -j2: make, gcc, cc1, as, collect2, ld), live
+# and from its trace.dat: every output of every process (this crashed: one process's unwinder
+# read another's freed state)
+mkdir -p "$TMP/build"
+for i in 1 2 3 4; do
+	printf 'int f%d(int x) { static char b[1 << 16]; b[x] = x; return b[x / 2]; }\n' $i >"$TMP/build/f$i.c"
+done
+printf 'int main(void) { return 0; }\n' >"$TMP/build/main.c"
+printf 'prog: main.o f1.o f2.o f3.o f4.o\n\t$(CC) -o $@ $^\n%%.o: %%.c\n\t$(CC) -O2 -g -c -o $@ $<\n' >"$TMP/build/Makefile"
+run_status "$PFTRACE" record -q --stacks=dwarf --flamegraph "$TMP/make.svg" -o "$TMP/make.dat" -- make -s -j2 -C "$TMP/build"
+check_eq "dwarf, make -j2: exit status, the build made" "0 true" "$status $([ -x "$TMP/build/prog" ] && echo true)"
+check_eq "dwarf, make -j2: its flame graph written" true "$(grep -q '</svg>' "$TMP/make.svg" && echo true)"
+run_status "$PFTRACE" report --folded "$TMP/make.dat"
+echo "$out" >"$TMP/make.folded"
+check_eq "dwarf, make -j2, offline: folded exit status" 0 "$status"
+check_eq "dwarf, make -j2: stacks of make, the compiler and the linker" "true true true" \
+	"$(for c in make cc1 ld; do grep -q "^$c;" "$TMP/make.folded" && echo true || echo "no $c"; done | paste -sd' ')"
+run_status "$PFTRACE" report --flamegraph "$TMP/make2.svg" "$TMP/make.dat"
+check_eq "dwarf, make -j2, offline: flame graph" "0 true" "$status $(grep -q '</svg>' "$TMP/make2.svg" && echo true)"
+"$PFTRACE" report --jsonl "$TMP/make.dat" >"$TMP/make.jsonl"
+check_eq "dwarf, make -j2, offline: JSON Lines, a stack on most faults" true \
+	"$(jq -s '(map(select(.stack != null)) | length) * 2 > length' "$TMP/make.jsonl")"
+check_eq "no instance left" "" "$(instances_left)"
 finish

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <event-parse.h>
 #include "../lib/pftrace.h"
 #include "../lib/internal.h"
 #include "../lib/perf.h"
@@ -113,12 +114,11 @@ static void test_trace_variants(void)
 	/* other events are events, not errors */
 	CHECK(
 	    parse(
-		"          <idle>-0       [001] d..2.  100.000001: sched_switch: "
-		"prev_comm=swapper/1 "
-		"prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=bash next_pid=1 next_prio=120",
+		"          <idle>-0       [001] d..2.  100.000001: sched_migrate_task: "
+		"comm=bash pid=1 prio=120 orig_cpu=0 dest_cpu=1",
 		&ev, &in) == PFT_LINE_EVENT);
 	CHECK(ev.type == PFT_EV_OTHER && ev.tid == 0);
-	CHECK_STR(ev.name, "sched_switch");
+	CHECK_STR(ev.name, "sched_migrate_task");
 	CHECK_STR(ev.comm, "<idle>");
 
 	/* stacks */
@@ -359,6 +359,139 @@ static void test_exact_history(void)
 	CHECK(pft_aspace_add_snapshot(as, 7, 40, snap, "/bin/prog") > 0);
 	CHECK(!at(as, 41, 0x700000)); /* not applied */
 	CHECK(pft_aspace_checks(as)->snapshots == 1 && pft_aspace_checks(as)->disagreed == 1);
+	pft_aspace_free(as);
+}
+
+/* A syscall with its flags (mmap's fourth argument), entered and left around what it does. */
+static void run_sys(struct pft_aspace *as, uint64_t *ts, enum pft_sys sc, uint64_t a0, uint64_t len,
+		    uint64_t flags, const struct pft_event *rec, uint64_t ret)
+{
+	struct pft_event in = sys((*ts)++, sc, false, a0, len), out = sys(0, sc, true, ret, 0);
+
+	in.args[3] = flags;
+	pft_aspace_event(as, &in);
+	if (rec) {
+		struct pft_event r = *rec;
+
+		r.ts = (*ts)++;
+		pft_aspace_event(as, &r);
+	}
+	out.ts = (*ts)++;
+	pft_aspace_event(as, &out);
+}
+
+static uint64_t area_at(struct pft_aspace *as, uint64_t addr)
+{
+	const struct pft_vma *v = at(as, 1000, addr);
+
+	return v ? v->area : 0;
+}
+
+/* The kernel merges a new mapping with its neighbours and reports the merged VMA: each stays
+ * in its own area. A malloc arena trimmed of its reservation does not take in what is mapped
+ * where it was; a JVM's heap committed piece by piece with MAP_FIXED is one area. */
+static void test_area_neighbours(void)
+{
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_event comm = {
+	    .type = PFT_EV_COMM, .ts = 1, .tid = 7, .tgid = 7, .text = "java", .exec = true};
+	struct pft_event exec = {
+	    .type = PFT_EV_EXEC, .ts = 2, .tid = 7, .tgid = 7, .text = "/usr/bin/java"};
+	struct pft_event r;
+	uint64_t ts = 3, arena, stack1, stack2, heap;
+	const struct pft_vma *v;
+
+	pft_aspace_set_exact(as);
+	pft_aspace_event(as, &comm);
+	pft_aspace_event(as, &exec);
+	/* glibc's arena: 128 MiB reserved, the part below its alignment given back, 132 KiB
+	 * committed */
+	r = mmap2(0, 0x10000000, 0x8000000, 0x10000000, 0, 0, "//anon");
+	run_sys(as, &ts, PFT_SYS_MMAP, 0, 0x8000000, 0x22, &r, 0x10000000);
+	run_sys(as, &ts, PFT_SYS_MUNMAP, 0x10000000, 0x4000000, 0, NULL, 0);
+	r = mmap2(0, 0x14000000, 0x21000, 0x14000000, 0, 3, "//anon");
+	run_sys(as, &ts, PFT_SYS_MPROTECT, 0x14000000, 0x21000, 0, &r, 0);
+	arena = area_at(as, 0x14000000);
+	CHECK(arena && area_at(as, 0x17000000) == arena);
+	/* a thread's stack where the arena's reservation was: an area of its own */
+	r = mmap2(0, 0x13f00000, 0x100000, 0x13f00000, 0, 0, "//anon");
+	run_sys(as, &ts, PFT_SYS_MMAP, 0, 0x100000, 0x20022, &r, 0x13f00000);
+	stack1 = area_at(as, 0x13f00000);
+	CHECK(stack1 && stack1 != arena);
+	/* its guard page stays: the rest is made writable, and the kernel merges it with the
+	 * arena's committed start: one record of both */
+	r = mmap2(0, 0x13f01000, 0x120000, 0x13f01000, 0, 3, "//anon");
+	run_sys(as, &ts, PFT_SYS_MPROTECT, 0x13f01000, 0xff000, 0, &r, 0);
+	v = at(as, 1000, 0x13f80000);
+	CHECK(v && !strcmp(v->perms, "rw-p") && v->area == stack1);
+	v = at(as, 1000, 0x14000000);
+	CHECK(v && !strcmp(v->perms, "rw-p") && v->area == arena);
+	CHECK(at(as, 1000, 0x13f00000) && !strcmp(at(as, 1000, 0x13f00000)->perms, "---p"));
+	/* the next stack, below: merged with the first one's guard page in the record */
+	r = mmap2(0, 0x13e00000, 0x101000, 0x13e00000, 0, 0, "//anon");
+	run_sys(as, &ts, PFT_SYS_MMAP, 0, 0x100000, 0x20022, &r, 0x13e00000);
+	stack2 = area_at(as, 0x13e00000);
+	CHECK(stack2 && stack2 != stack1 && stack2 != arena);
+	CHECK(area_at(as, 0x13f00000) == stack1 && area_at(as, 0x13eff000) == stack2);
+	/* a stack mapped writable at once, and below it one glibc makes writable: the mprotect's
+	 * record, with no syscall traced, is of both */
+	{
+		uint64_t a, b;
+
+		r = mmap2(0, 0x50100000, 0x100000, 0x50100000, 0, 3, "//anon");
+		run_sys(as, &ts, PFT_SYS_MMAP, 0, 0x100000, 0x20022, &r, 0x50100000);
+		r = mmap2(0, 0x50000000, 0x100000, 0x50000000, 0, 0, "//anon");
+		run_sys(as, &ts, PFT_SYS_MMAP, 0, 0x100000, 0x20022, &r, 0x50000000);
+		b = area_at(as, 0x50100000);
+		a = area_at(as, 0x50000000);
+		r = mmap2(ts++, 0x50001000, 0x1ff000, 0x50001000, 0, 3, "//anon");
+		pft_aspace_event(as, &r);
+		v = at(as, 1000, 0x50050000);
+		CHECK(a && b && a != b && v && !strcmp(v->perms, "rw-p") && v->area == a);
+		CHECK(area_at(as, 0x50150000) == b && area_at(as, 0x50000000) == a);
+	}
+	/* a JVM's heap: reserved, then committed a MiB at a time with MAP_FIXED (0x32); the
+	 * second commit's record is both MiB */
+	r = mmap2(0, 0x20000000, 0x1000000, 0x20000000, 0, 0, "//anon");
+	run_sys(as, &ts, PFT_SYS_MMAP, 0, 0x1000000, 0x4022, &r, 0x20000000);
+	heap = area_at(as, 0x20000000);
+	r = mmap2(0, 0x20000000, 0x100000, 0x20000000, 0, 3, "//anon");
+	run_sys(as, &ts, PFT_SYS_MMAP, 0x20000000, 0x100000, 0x32, &r, 0x20000000);
+	r = mmap2(0, 0x20000000, 0x200000, 0x20000000, 0, 3, "//anon");
+	run_sys(as, &ts, PFT_SYS_MMAP, 0x20100000, 0x100000, 0x32, &r, 0x20100000);
+	v = at(as, 1000, 0x20180000);
+	CHECK(heap && heap != stack2 && v && !strcmp(v->perms, "rw-p") && v->area == heap);
+	CHECK(area_at(as, 0x20000000) == heap && area_at(as, 0x20f00000) == heap);
+	/* a map/unmap loop at one place is still one area */
+	r = mmap2(0, 0x30000000, 0x10000, 0x30000000, 0, 3, "//anon");
+	run_sys(as, &ts, PFT_SYS_MMAP, 0, 0x10000, 0x22, &r, 0x30000000);
+	heap = area_at(as, 0x30000000);
+	run_sys(as, &ts, PFT_SYS_MUNMAP, 0x30000000, 0x10000, 0, NULL, 0);
+	run_sys(as, &ts, PFT_SYS_MMAP, 0, 0x10000, 0x22, &r, 0x30000000);
+	CHECK(heap && area_at(as, 0x30000000) == heap);
+	pft_aspace_free(as);
+
+	/* -p: the process is found with its heap partly committed (rw-p, then the ---p rest of
+	 * the reservation) and a thread's guard page below its stack; commits go on */
+	as = pft_aspace_new();
+	pft_aspace_set_exact(as);
+	{
+		FILE *f = fmemopen((void *)"20000000-20100000 rw-p 00000000 00:00 0\n"
+					   "20100000-21000000 ---p 00000000 00:00 0\n"
+					   "40000000-40001000 ---p 00000000 00:00 0\n"
+					   "40001000-40100000 rw-p 00000000 00:00 0\n",
+				   200, "r");
+		struct pft_maps *snap = pft_maps_load_file(f, NULL);
+
+		fclose(f);
+		CHECK(pft_aspace_add_snapshot(as, 7, 1, snap, "/usr/bin/java") > 0);
+	}
+	ts = 10;
+	heap = area_at(as, 0x20000000);
+	CHECK(heap && area_at(as, 0x20100000) == heap && area_at(as, 0x40001000) != heap);
+	r = mmap2(0, 0x20000000, 0x200000, 0x20000000, 0, 3, "//anon");
+	run_sys(as, &ts, PFT_SYS_MMAP, 0x20100000, 0x100000, 0x32, &r, 0x20100000);
+	CHECK(area_at(as, 0x20000000) == heap && area_at(as, 0x20180000) == heap);
 	pft_aspace_free(as);
 }
 
@@ -875,6 +1008,22 @@ static void test_perf_stacks(void)
 	for (i = 1; i < n; i++)
 		CHECK(pft_perf_decode(buf, (size_t)i, &back, name, sizeof(name), ips, &out_dump) ==
 		      -1);
+	/* a task's return to a CPU (--why): through the form and back, the task before unknown */
+	{
+		struct pft_event in = {.type = PFT_EV_SWITCH, .ts = 77, .tid = -1, .tgid = 40,
+				       .child = 41};
+		char *sbuf = NULL;
+		size_t ssize = 0;
+		FILE *smem = open_memstream(&sbuf, &ssize);
+
+		CHECK(pft_perf_encode(&in, smem) == 0);
+		fclose(smem);
+		CHECK(pft_perf_decode(sbuf, ssize, &back, name, sizeof(name), ips, &out_dump) ==
+			  (long)ssize &&
+		      back.type == PFT_EV_SWITCH && back.ts == 77 && back.tid == -1 &&
+		      back.child == 41 && back.tgid == 40);
+		free(sbuf);
+	}
 	/* a stack deeper than any kept */
 	((uint16_t *)(buf + 32))[1] = PFT_MAX_FRAMES + 1;
 	CHECK(pft_perf_decode(buf, size, &back, name, sizeof(name), ips, &out_dump) == -1);
@@ -1360,6 +1509,30 @@ static void test_gates(void)
 	g = pft_gate_parse("file:libbar.so.major > 0", err, sizeof(err));
 	CHECK(g && pft_gate_eval(g, doc, rows, &v, &pct, err, sizeof(err)) == 0 && *err);
 	pft_gate_free(g);
+	/* a time with its unit; a cause of --why: unknown without a split, else its µs */
+	g = pft_gate_parse("latency_p99 >= 50ms", err, sizeof(err));
+	CHECK(g && pft_gate_eval(g, doc, NULL, &v, &pct, err, sizeof(err)) == 0 && v == 50 &&
+	      !strcmp(pft_gate_unit(g), " us"));
+	pft_gate_free(g);
+	g = pft_gate_parse("latency_p99 >= 50000 ns", err, sizeof(err));
+	CHECK(g && pft_gate_eval(g, doc, NULL, &v, &pct, err, sizeof(err)) == 1);
+	pft_gate_free(g);
+	g = pft_gate_parse("major > 3ms", err, sizeof(err));
+	CHECK(!g && strstr(err, "not a time"));
+	g = pft_gate_parse("major > 3 parsecs", err, sizeof(err));
+	CHECK(!g && *err);
+	g = pft_gate_parse("reclaim > 10ms", err, sizeof(err));
+	CHECK(g && pft_gate_eval(g, doc, NULL, &v, &pct, err, sizeof(err)) < 0);
+	json_object_set_new(json_object_get(doc, "summary"), "why",
+			    json_pack("{s:{s:i}}", "ns", "reclaim", 12000000));
+	CHECK(pft_gate_eval(g, doc, NULL, &v, &pct, err, sizeof(err)) == 1 && v == 12000);
+	pft_gate_free(g);
+	json_object_set_new(json_array_get(rows, 0), "why",
+			    json_pack("{s:{s:i}}", "ns", "io", 3000000));
+	json_object_set_new(json_array_get(rows, 1), "why", json_pack("{s:{s:i}}", "ns", "io", 0));
+	g = pft_gate_parse("file:libfoo.so.io > 2ms", err, sizeof(err));
+	CHECK(g && pft_gate_eval(g, doc, rows, &v, &pct, err, sizeof(err)) == 1 && v == 3000);
+	pft_gate_free(g);
 	json_decref(doc);
 	json_decref(rows);
 }
@@ -1440,10 +1613,302 @@ static void test_jitmaps(void)
 	pft_jitmaps_free(j);
 }
 
+static uint64_t why_seen[PFT_CAUSE_COUNT], why_latency;
+static int why_waker;
+
+static int keep_why(void *data, const struct pft_fault *f)
+{
+	(void)data;
+	if (f->why_ns)
+		memcpy(why_seen, f->why_ns, sizeof(why_seen));
+	why_latency = f->latency_ns;
+	why_waker = f->waker;
+	return 0;
+}
+
+/* --why: the events that split a fault's time, as ftrace prints them, and the split: run-queue
+ * wins over a span, a span over the task's state; the parts sum to the latency. */
+static void test_why(void)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true};
+	struct pft_report *rep;
+	struct pft_event ev;
+	struct pft_line_info in;
+	uint64_t sum = 0;
+	int c;
+
+	CHECK(parse("  ruby worker-123 [001] d..2.  100.000001: sched_switch: prev_comm=ruby worker "
+		    "prev_pid=123 prev_prio=120 prev_state=D ==> next_comm=swapper/1 next_pid=0 "
+		    "next_prio=120",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_SWITCH && ev.tid == 123 && ev.child == 0 &&
+	      ev.state == PFT_STATE_IO);
+	CHECK(parse("  a-1 [000] d..2.  1.0: sched_switch: prev_comm=a prev_pid=1 prev_prio=120 "
+		    "prev_state=R+ ==> next_comm=x next_pid=7 next_prio=120",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_SWITCH && ev.state == PFT_STATE_RUNNABLE && ev.child == 7);
+	/* a comm that holds the field's text does not move it */
+	CHECK(parse("  h-9 [000] d..2.  1.0: sched_waking: comm=x pid=5 y pid=44 prio=120 "
+		    "target_cpu=001",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_WAKEUP && ev.child == 44 && ev.tid == 9);
+	CHECK(parse("  a-1 [000] ..... 1.0: mmap_lock_acquire_returned: mm=00000000deadbeef "
+		    "memcg_id=0 write=false success=true",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_SPAN && ev.cause == PFT_CAUSE_MMAP_LOCK && ev.span_end &&
+	      ev.lock_mm == 0xdeadbeef && !ev.lock_write && ev.lock_success);
+	CHECK(parse("  a-1 [000] ..... 1.0: mmap_lock_released: mm=00000000c0ffee11 memcg_id=0 "
+		    "write=true",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_MARK && ev.mark == PFT_MARK_MMAP_UNLOCK &&
+	      ev.lock_mm == 0xc0ffee11 && ev.lock_write && !ev.lock_success);
+	CHECK(pft_task_state(0x100) == PFT_STATE_RUNNABLE && pft_task_state(0) == PFT_STATE_RUNNABLE &&
+	      pft_task_state(1) == PFT_STATE_SLEEP && pft_task_state(2) == PFT_STATE_IO &&
+	      pft_task_state(0x80) == PFT_STATE_IO);
+
+	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(&o, as);
+	pft_report_set_sink(rep, keep_why, NULL);
+	memset(why_seen, 0, sizeof(why_seen));
+#define WHY(...) (ev = (struct pft_event){.tgid = -1, __VA_ARGS__}, pft_report_add(rep, &ev))
+	pft_report_expect_why(rep, true);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 10, .tid = 30, .child = 31) == 0);
+	CHECK(WHY(.type = PFT_EV_FAULT_USER, .ts = 1000, .tid = 10, .comm = "w",
+		  .address = 0x56373998e000ull, .error_code = 6) == 0);
+	CHECK(WHY(.type = PFT_EV_SPAN, .ts = 1100, .tid = 10, .cause = PFT_CAUSE_MMAP_LOCK) == 0);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 1200, .tid = 10, .child = 0, .state = PFT_STATE_IO) ==
+	      0);
+	/* another thread's span and a wake-up of another: not this fault's */
+	CHECK(WHY(.type = PFT_EV_SPAN, .ts = 1300, .tid = 11, .cause = PFT_CAUSE_RECLAIM) == 0);
+	CHECK(WHY(.type = PFT_EV_WAKEUP, .ts = 1400, .tid = 20, .child = 11) == 0);
+	CHECK(WHY(.type = PFT_EV_WAKEUP, .ts = 5200, .tid = 20, .child = 10) == 0);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 5300, .tid = 30, .child = 10,
+		  .state = PFT_STATE_RUNNABLE) == 0);
+	CHECK(WHY(.type = PFT_EV_SPAN, .ts = 5400, .tid = 10, .cause = PFT_CAUSE_MMAP_LOCK,
+		  .span_end = true) == 0);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 6000, .tid = 10, .child = 30,
+		  .state = PFT_STATE_RUNNABLE) == 0);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 6500, .tid = 30, .child = 10,
+		  .state = PFT_STATE_SLEEP) == 0);
+	CHECK(WHY(.type = PFT_EV_COMPLETION, .ts = 7000, .tid = 10, .address = 0x56373998e000ull) ==
+	      0);
+#undef WHY
+	CHECK(why_latency == 6000 && why_waker == 20);
+	CHECK(why_seen[PFT_CAUSE_ON_CPU] == 100 + 600 + 500);
+	CHECK(why_seen[PFT_CAUSE_MMAP_LOCK] == 100 + 4000 + 100);
+	CHECK(why_seen[PFT_CAUSE_RUN_QUEUE] == 100 + 500);
+	CHECK(why_seen[PFT_CAUSE_IO] == 0 && why_seen[PFT_CAUSE_RECLAIM] == 0);
+	for (c = 0; c < PFT_CAUSE_COUNT; c++)
+		sum += why_seen[c];
+	CHECK(sum == why_latency);
+	/* the wake-up stamped on a CPU whose clock is behind: it comes after the switch back */
+#define WHY(...) (ev = (struct pft_event){.tgid = -1, __VA_ARGS__}, pft_report_add(rep, &ev))
+	CHECK(WHY(.type = PFT_EV_FAULT_USER, .ts = 8000, .tid = 10, .comm = "w",
+		  .address = 0x56373998f000ull, .error_code = 6) == 0);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 8100, .tid = 10, .state = PFT_STATE_SLEEP) == 0);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 9100, .tid = 0, .child = 10) == 0);
+	CHECK(WHY(.type = PFT_EV_WAKEUP, .ts = 9099, .tid = 21, .child = 10) == 0);
+	CHECK(WHY(.type = PFT_EV_COMPLETION, .ts = 9200, .tid = 10, .address = 0x56373998f000ull) ==
+	      0);
+#undef WHY
+	CHECK(why_waker == 21 && why_seen[PFT_CAUSE_SLEEP] == 1000 &&
+	      why_seen[PFT_CAUSE_ON_CPU] == 200);
+	/* woken (by the disk's interrupt) while still on its way to sleep: the wake-up comes
+	 * before its switch out in D, the way back is perf's switch record (no task before) */
+#define WHY(...) (ev = (struct pft_event){.tgid = -1, __VA_ARGS__}, pft_report_add(rep, &ev))
+	CHECK(WHY(.type = PFT_EV_FAULT_USER, .ts = 10000, .tid = 10, .comm = "w",
+		  .address = 0x563739990000ull, .error_code = 4) == 0);
+	CHECK(WHY(.type = PFT_EV_WAKEUP, .ts = 10100, .tid = 77, .child = 10, .atomic = true) == 0);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 10200, .tid = 10, .child = 0, .state = PFT_STATE_IO) ==
+	      0);
+	CHECK(WHY(.type = PFT_EV_SWITCH, .ts = 10300, .tid = -1, .child = 10) == 0);
+	CHECK(WHY(.type = PFT_EV_COMPLETION, .ts = 10400, .tid = 10, .address = 0x563739990000ull) ==
+	      0);
+#undef WHY
+	CHECK(why_waker == 0 && why_seen[PFT_CAUSE_IO] == 100 && why_seen[PFT_CAUSE_ON_CPU] == 300);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
+/* --why's path: the marks as ftrace prints them, a kernel enum read from the event's own print
+ * format, and the word each set of marks gives. */
+static void test_path(void)
+{
+	static const char rss_format[] =
+	    "name: rss_stat\nID: 512\nformat:\n"
+	    "\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	    "\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	    "\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	    "\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	    "\tfield:unsigned int mm_id;\toffset:8;\tsize:4;\tsigned:0;\n"
+	    "\tfield:unsigned int curr;\toffset:12;\tsize:4;\tsigned:0;\n"
+	    "\tfield:int member;\toffset:16;\tsize:4;\tsigned:1;\n"
+	    "\tfield:long size;\toffset:24;\tsize:8;\tsigned:1;\n\n"
+	    "print fmt: \"mm_id=%u curr=%d type=%s size=%ldB\", REC->mm_id, REC->curr, "
+	    "__print_symbolic(REC->member, { 0, \"MM_FILEPAGES\" }, { 1, \"MM_ANONPAGES\" }, "
+	    "{ 7, \"MM_SWAPENTS\" }, { 3, \"MM_SHMEMPAGES\" }), REC->size\n";
+	struct tep_handle *tep = tep_alloc();
+	struct pft_vma file = {.inode = 7}, anon = {.inode = 0};
+	struct pft_event ev;
+	struct pft_line_info in;
+	struct pft_why w;
+	long long v = 0;
+
+	CHECK(parse("  cat-9 [000] ..... 1.0: mm_filemap_fault: dev=254:0 ino=5125f ofs=208896", &ev,
+		    &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_MARK && ev.mark == PFT_MARK_FILEMAP_FAULT && ev.tid == 9);
+	CHECK(parse("  cat-9 [000] ..... 1.0: page_cache_ra_order: dev=254:0 ino=5125f index=0 "
+		    "order=0 size=2048 async_size=1024 ra_pages=2048",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_MARK && ev.mark == PFT_MARK_SYNC_RA && ev.args[0] == 2048);
+	CHECK(parse("  a-1 [000] ..... 1.0: rss_stat: mm_id=1 curr=1 type=MM_SWAPENTS size=0B", &ev,
+		    &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_MARK && ev.mark == PFT_MARK_SWAP_IN && ev.args[0] == 1);
+	CHECK(parse("  a-1 [000] ..... 1.0: rss_stat: mm_id=1 curr=1 type=MM_ANONPAGES size=4096B",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_MARK && ev.args[0] == 0);
+	CHECK(parse("  cat-9 [000] ..... 1.0: block_io_start: 254,3 RA 131072 () 2048 + 256 "
+		    "none,0,2 [cat]",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_MARK && ev.mark == PFT_MARK_IO && ev.args[0] == 256 &&
+	      ev.args[1] == (254ull << 20 | 3));
+	CHECK(parse("  cat-9 [000] ..... 1.0: block_io_start: 254 RA 131072", &ev, &in) ==
+		  PFT_LINE_EVENT &&
+	      ev.type == PFT_EV_OTHER);
+	/* a mark without its value is no mark: another event */
+	CHECK(parse("  a-1 [000] ..... 1.0: mm_page_alloc: page=0 pfn=0x1", &ev, &in) ==
+		  PFT_LINE_EVENT &&
+	      ev.type == PFT_EV_OTHER);
+	/* the enum's number is this kernel's (7 here), read from the format */
+	CHECK(tep && tep_parse_event(tep, rss_format, sizeof(rss_format) - 1, "kmem") == 0);
+	CHECK(pft_event_symbol(tep_find_event_by_name(tep, "kmem", "rss_stat"), "member",
+			       "MM_SWAPENTS", &v) == 0 &&
+	      v == 7);
+	CHECK(pft_event_symbol(tep_find_event_by_name(tep, "kmem", "rss_stat"), "member",
+			       "MM_NOPE", &v) < 0);
+	tep_free(tep);
+	/* and from the format's text (a trace.dat's: libtraceevent is never given its print) */
+	v = 0;
+	CHECK(pft_format_symbol(rss_format, sizeof(rss_format) - 1, "member", "MM_SWAPENTS", &v) ==
+		  0 &&
+	      v == 7);
+	CHECK(pft_format_symbol(rss_format, sizeof(rss_format) - 1, "size", "MM_SWAPENTS", &v) < 0);
+	CHECK(pft_format_symbol("__print_symbolic(REC->member, \"MM_SWAPENTS\" })", 42, "member",
+				"MM_SWAPENTS", &v) < 0);
+	CHECK(pft_format_symbol("__print_symbolic(REC->member, { x, \"MM_SWAPENTS\" })", 46,
+				"member", "MM_SWAPENTS", &v) < 0);
+	/* cut before the symbol: not read past its length */
+	CHECK(pft_format_symbol("__print_symbolic(REC->member, { 2, \"MM_SWAPENTS\" })", 40,
+				"member", "MM_SWAPENTS", &v) < 0);
+
+	/* a number the format does not name: named from this kernel's BTF */
+	{
+		static const char memcg_format[] =
+		    "name: mod_memcg_lruvec_state\nID: 9\nformat:\n"
+		    "\tfield:int item;\toffset:16;\tsize:4;\tsigned:1;\n\n"
+		    "print fmt: \"memcg_id=%llu item=%d val=%d\", REC->id, REC->item, REC->val\n";
+		const struct pft_why_event *memcg =
+		    pft_why_event_find("memcg", "mod_memcg_lruvec_state");
+		char want[128], *named;
+		long long refault = -1;
+		size_t len = 0;
+
+		CHECK(memcg && pft_btf_enum("node_stat_item", "WORKINGSET_REFAULT_FILE", &refault) == 0 &&
+		      refault > 0);
+		CHECK(pft_btf_enum("node_stat_item", "NO_SUCH_ITEM", &v) < 0 &&
+		      pft_btf_enum("no_such_enum", "X", &v) < 0);
+		named = memcg ? pft_why_format(memcg, memcg_format, sizeof(memcg_format) - 1, &len) : NULL;
+		snprintf(want, sizeof(want),
+			 "\nprint fmt: \"item=%%s\", __print_symbolic(REC->item, { %lld, "
+			 "\"WORKINGSET_REFAULT_FILE\" })\n",
+			 refault);
+		CHECK(named && len == strlen(named) && strstr(named, want) &&
+		      !strncmp(named, memcg_format, 40));
+		CHECK(named && pft_format_symbol(named, len, "item", "WORKINGSET_REFAULT_FILE", &v) == 0 &&
+		      v == refault);
+		free(named);
+		/* an event without an enum to name is left as it is */
+		CHECK(!pft_why_format(pft_why_event_find("kmem", "rss_stat"), memcg_format,
+				      sizeof(memcg_format) - 1, &len));
+	}
+
+	/* the words */
+#define MARKS(...)                                                                               \
+	(pft_why_start(&w, 0), ev = (struct pft_event){.type = PFT_EV_MARK, .tid = 5, __VA_ARGS__}, \
+	 pft_why_event(&w, 5, &ev))
+	MARKS(.mark = PFT_MARK_MAP_PAGES);
+	CHECK(pft_fault_path(PFT_KIND_FILE_READ, 0, &file, &w) == PFT_PATH_FAULT_AROUND);
+	ev.mark = PFT_MARK_FILEMAP_FAULT;
+	pft_why_event(&w, 5, &ev);
+	CHECK(pft_fault_path(PFT_KIND_FILE_READ, 0, &file, &w) == PFT_PATH_CACHE_HIT);
+	w.ns[PFT_CAUSE_IO] = 1; /* slept on I/O it did not start */
+	CHECK(pft_fault_path(PFT_KIND_FILE_READ, 0, &file, &w) == PFT_PATH_IO_IN_FLIGHT);
+	ev.mark = PFT_MARK_ADD_TO_CACHE;
+	pft_why_event(&w, 5, &ev);
+	CHECK(pft_fault_path(PFT_KIND_FILE_READ, 0, &file, &w) == PFT_PATH_CACHE_MISS);
+	ev.mark = PFT_MARK_ASYNC_RA;
+	ev.args[0] = 512;
+	pft_why_event(&w, 5, &ev);
+	CHECK(pft_fault_path(PFT_KIND_FILE_READ, 0, &file, &w) == PFT_PATH_READAHEAD_ASYNC &&
+	      w.ra_pages == 512);
+	MARKS(.mark = PFT_MARK_SWAP_IN, .args = {1});
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_SWAP_IN);
+	/* another member of the counters, an order below a huge page, another thread's: none */
+	MARKS(.mark = PFT_MARK_SWAP_IN, .args = {0});
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_ZERO_FILL);
+	/* (without --why=full's marks: a major fault on anonymous memory is a swap-in) */
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 1, &anon, &w) == PFT_PATH_SWAP_IN);
+	MARKS(.mark = PFT_MARK_HUGE_ALLOC, .args = {3});
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_ZERO_FILL);
+	pft_why_start(&w, 0);
+	ev = (struct pft_event){.type = PFT_EV_MARK, .tid = 6, .mark = PFT_MARK_HUGE_ALLOC, .args = {9}};
+	pft_why_event(&w, 5, &ev);
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_ZERO_FILL);
+	/* a huge page allocated and not mapped fell back; mapped (THP_FAULT_ALLOC), it is one */
+	MARKS(.mark = PFT_MARK_HUGE_ALLOC, .args = {9});
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_THP_FALLBACK);
+	ev = (struct pft_event){.type = PFT_EV_MARK, .tid = 5, .mark = PFT_MARK_THP, .args = {1}};
+	pft_why_event(&w, 5, &ev);
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_THP);
+	MARKS(.mark = PFT_MARK_THP, .args = {0}); /* another item of the memory cgroup's */
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_ZERO_FILL);
+	/* the I/O it submitted: bytes summed, its device the first, two devices none */
+	pft_why_start(&w, 0);
+	ev = (struct pft_event){.type = PFT_EV_MARK, .tid = 5, .mark = PFT_MARK_IO, .args = {8, 7}};
+	pft_why_event(&w, 5, &ev);
+	pft_why_event(&w, 5, &ev);
+	CHECK(w.io_bytes == 8192 && w.io_dev == 7 && w.io_devs == 1);
+	ev.args[1] = 9;
+	pft_why_event(&w, 5, &ev);
+	ev.args[1] = 7;
+	pft_why_event(&w, 5, &ev);
+	CHECK(w.io_bytes == 16384 && w.io_devs == 2);
+	/* a swap-out in reclaim inside the fault is not its path */
+	pft_why_start(&w, 0);
+	ev = (struct pft_event){.type = PFT_EV_SPAN, .tid = 5, .cause = PFT_CAUSE_RECLAIM};
+	pft_why_event(&w, 5, &ev);
+	ev = (struct pft_event){.type = PFT_EV_MARK, .tid = 5, .mark = PFT_MARK_SWAP_IN, .args = {1}};
+	pft_why_event(&w, 5, &ev);
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_ZERO_FILL);
+	MARKS(.mark = PFT_MARK_COUNT);
+	CHECK(pft_fault_path(PFT_KIND_COW, 0, &anon, &w) == PFT_PATH_COW);
+	w.ns[PFT_CAUSE_SLEEP] = 5; /* asleep (S) until the program's handler resolved it */
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, &w) == PFT_PATH_USERFAULT);
+	w.ns[PFT_CAUSE_SLEEP] = 0;
+	CHECK(pft_fault_path(PFT_KIND_FILE_WRITE, 0, &file, &w) == PFT_PATH_UNKNOWN);
+	CHECK(pft_fault_path(PFT_KIND_NO_VMA, 0, NULL, &w) == PFT_PATH_UNKNOWN);
+	CHECK(pft_fault_path(PFT_KIND_ANON_FIRST_TOUCH, 0, &anon, NULL) == PFT_PATH_UNKNOWN);
+#undef MARKS
+}
+
 int main(void)
 {
 	test_history_lines();
 	test_exact_history();
+	test_area_neighbours();
 	test_trace_variants();
 	test_source_stacks();
 	test_maps();
@@ -1468,6 +1933,8 @@ int main(void)
 	test_named_deleted();
 	test_unwind_fifo();
 	test_jitmaps();
+	test_why();
+	test_path();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

@@ -39,6 +39,11 @@
  *                                             written, shrunk by brk to 8 pages, then page 20
  *                                             written: 64 [heap] faults and 1 no-vma (caught);
  *                                             then its maps to MAPS_OUT
+ *        workload uffd PAGES USEC OUT         PAGES pages at 0x170000000000 under userfaultfd,
+ *                                             written one by one; a handler thread (its tid
+ *                                             in OUT) sleeps USEC microseconds, then fills
+ *                                             each: PAGES faults that each sleep USEC or more
+ *                                             and are woken by the handler
  *        workload areas                       the heap grown by sbrk 16 times 16 pages, each
  *                                             written (256 faults in [heap]); then 40 times:
  *                                             1 to 7 x 16 pages mapped at 0x160000000000 +
@@ -49,15 +54,24 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096ul
+#define HUGE (2ul << 20)
 
 static sigjmp_buf segv_jmp;
 
@@ -253,6 +267,19 @@ static int touch(size_t pages, const char *maps_out)
 	if (maps_out)
 		dump_maps(maps_out);
 	return 0;
+}
+
+/* touch, once a byte comes down FIFO: the process waits in its own image (past the exec
+ * that a tracer stops at), blocked opening the FIFO until a writer comes. */
+static int gated(const char *fifo, size_t pages)
+{
+	char c;
+	int fd = open(fifo, O_RDONLY);
+
+	if (fd < 0 || read(fd, &c, 1) != 1)
+		die("gate");
+	close(fd);
+	return touch(pages, NULL);
 }
 
 /* A JIT's code: a function made at run time in anonymous memory (x86-64: mov byte [rdi], 1;
@@ -466,6 +493,288 @@ static int churn(double secs)
 	return 0;
 }
 
+struct uffd_handler {
+	int fd;
+	size_t pages;
+	long usec;
+	const char *out;
+};
+
+/* Fills each missing page after usec: the faulting thread sleeps that long, until woken. */
+static void *uffd_serve(void *arg)
+{
+	struct uffd_handler *h = arg;
+	struct timespec nap = {h->usec / 1000000, h->usec % 1000000 * 1000};
+	struct uffd_msg msg;
+	FILE *f = fopen(h->out, "w");
+	size_t done;
+
+	if (!f || fprintf(f, "%ld\n", (long)syscall(SYS_gettid)) < 0 || fclose(f))
+		exit(1);
+	for (done = 0; done < h->pages;) {
+		struct uffdio_zeropage z;
+
+		if (read(h->fd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			exit(1);
+		nanosleep(&nap, NULL);
+		z.range.start = msg.arg.pagefault.address & ~(PAGE - 1);
+		z.range.len = PAGE;
+		z.mode = 0;
+		if (ioctl(h->fd, UFFDIO_ZEROPAGE, &z) < 0)
+			exit(1);
+		done++;
+	}
+	return NULL;
+}
+
+static int uffd(size_t pages, long usec, const char *out)
+{
+	struct uffd_handler h = {.pages = pages, .usec = usec, .out = out};
+	struct uffdio_api api = {.api = UFFD_API};
+	struct uffdio_register reg;
+	char *base = (char *)0x170000000000ul;
+	pthread_t t;
+	size_t i;
+
+	if (mmap(base, pages * PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != base) {
+		perror("mmap");
+		return 1;
+	}
+	h.fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	reg.range.start = (unsigned long)base;
+	reg.range.len = pages * PAGE;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (h.fd < 0 || ioctl(h.fd, UFFDIO_API, &api) < 0 || ioctl(h.fd, UFFDIO_REGISTER, &reg) < 0) {
+		perror("userfaultfd");
+		return 1;
+	}
+	if (pthread_create(&t, NULL, uffd_serve, &h))
+		return 1;
+	for (i = 0; i < pages; i++)
+		base[i * PAGE] = 1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+/* An existing file read through a mapping at 0x120000000000, page by page, in order (the
+ * kernel's readahead as it comes): in a small memory cgroup, its faults reclaim. */
+static int mapread(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	volatile char sink = 0;
+	char *p;
+	off_t i;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die(path);
+	p = map_at(0x120000000000ul, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd);
+	for (i = 0; i < st.st_size; i += (off_t)PAGE)
+		sink += p[i];
+	close(fd);
+	return sink == 42;
+}
+
+/* lockwait: a thread that takes the mmap lock for writing again and again (mprotect of the
+ * area the main thread faults in, its protection changed each time), until told to stop. */
+struct locker {
+	char *area;
+	size_t len;
+	volatile int stop;
+	const char *out;
+};
+
+static void *lock_loop(void *arg)
+{
+	struct locker *l = arg;
+	FILE *f = fopen(l->out, "w");
+
+	if (!f || fprintf(f, "%ld\n", (long)syscall(SYS_gettid)) < 0 || fclose(f))
+		exit(1);
+	/* (a change each time: a mprotect to the same protection changes nothing and leaves the
+	 * area's own lock alone; a pause between, to leave the tracer's rings room) */
+	for (unsigned n = 0; !l->stop; n++) {
+		mprotect(l->area, l->len, PROT_READ | PROT_WRITE | (n & 1 ? PROT_EXEC : 0));
+		usleep(100);
+	}
+	return NULL;
+}
+
+/* PAGES pages at 0x1e0000000000 written once each while another thread holds the mmap lock
+ * for writing over and over (OUT: its tid): faults that fall back to the mmap lock wait. */
+static int lockwait(size_t pages, const char *out)
+{
+	struct locker l = {.len = pages * PAGE, .out = out};
+	pthread_t t;
+	size_t i;
+
+	l.area = mmap((void *)0x1e0000000000ul, l.len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (l.area == MAP_FAILED || pthread_create(&t, NULL, lock_loop, &l))
+		return 1;
+	for (i = 0; i < pages; i++)
+		l.area[i * PAGE] = 1;
+	l.stop = 1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
+/* A fixed mapping of len at addr (each path's faults are told apart by address). */
+static char *fixed(uintptr_t addr, size_t len, int fd)
+{
+	char *p = mmap((void *)addr, len, fd < 0 ? PROT_READ | PROT_WRITE : PROT_READ,
+		       (fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED) | MAP_FIXED_NOREPLACE,
+		       fd, 0);
+
+	if (p != (char *)addr) {
+		perror("mmap");
+		exit(1);
+	}
+	return p;
+}
+
+/* Pages of [p, p + len) the kernel holds as huge pages (smaps' AnonHugePages of its VMA). */
+static unsigned long huge_pages(const char *p)
+{
+	char line[256], want[32];
+	unsigned long kb = 0;
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)(uintptr_t)p);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strchr(line, '-') && strchr(line, ' ') > strchr(line, '-'))
+			in = !strncmp(line, want, strlen(want));
+		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			break;
+	}
+	if (f)
+		fclose(f);
+	return kb / 2048;
+}
+
+/* Pages of [p, p + n pages) in the page cache (mincore). */
+static unsigned long resident(char *p, size_t n)
+{
+	unsigned char vec[4096];
+	unsigned long count = 0;
+	size_t i;
+
+	if (n > sizeof(vec) || mincore(p, n * PAGE, vec) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		count += vec[i] & 1;
+	return count;
+}
+
+/* Pages of [p, p + n pages) in swap (/proc/self/pagemap bit 62). */
+static unsigned long swapped(const char *p, size_t n)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	unsigned long count = 0;
+	uint64_t e;
+	size_t i;
+
+	for (i = 0; fd >= 0 && i < n; i++)
+		if (pread(fd, &e, 8, (off_t)(((uintptr_t)p / PAGE + i) * 8)) == 8 && (e >> 62 & 1))
+			count++;
+	if (fd >= 0)
+		close(fd);
+	return count;
+}
+
+/* N huge pages asked for (MADV_HUGEPAGE) at 0x1a0000000000, a byte written in each; OUT gets
+ * "thp K", the huge pages the kernel gave (in a small memory cgroup, the rest fall back). */
+static int thp(size_t n, const char *out)
+{
+	char *p = fixed(0x1a0000000000ul, n * HUGE, -1);
+	FILE *o = fopen(out, "w");
+	size_t i;
+
+	madvise(p, n * HUGE, MADV_HUGEPAGE);
+	for (i = 0; i < n; i++)
+		p[i * HUGE] = 1;
+	if (!o || fprintf(o, "thp %lu\n", huge_pages(p)) < 0 || fclose(o))
+		return 1;
+	return 0;
+}
+
+/* One path of the kernel's per area (record --why): a file dropped from the page cache read
+ * with MADV_RANDOM (a cache miss per page, no readahead) at 0x180000000000, read again through
+ * another mapping (fault-around) at 0x190000000000, 4 huge pages asked for at 0x1a0000000000,
+ * anonymous pages zero-filled at 0x1b0000000000 and copied by a child at 0x1c0000000000, the
+ * file paged out and read back at 0x1f0000000000 (refaults), and with "swap", anonymous pages
+ * paged out and touched again at 0x1d0000000000. OUT gets what the kernel did: "thp N" (huge
+ * pages given), "evicted N" (file pages paged out) and "swapped N" (pages in swap). */
+static int paths(const char *file, size_t pages, const char *out, bool swap)
+{
+	size_t len = pages * PAGE, i;
+	char *buf = calloc(1, len), *p;
+	volatile char sink = 0;
+	FILE *o = fopen(out, "w");
+	int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	pid_t child;
+
+	if (!buf || !o || fd < 0 || write(fd, buf, len) != (ssize_t)len || fsync(fd) < 0 ||
+	    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)) {
+		perror(file);
+		return 1;
+	}
+	p = fixed(0x180000000000ul, len, fd);
+	madvise(p, len, MADV_RANDOM);
+	for (i = 0; i < pages; i++)
+		sink += p[i * PAGE];
+	p = fixed(0x190000000000ul, len, fd);
+	for (i = 0; i < pages; i++)
+		sink += p[i * PAGE];
+	p = fixed(0x1a0000000000ul, 4 * HUGE, -1);
+	madvise(p, 4 * HUGE, MADV_HUGEPAGE);
+	for (i = 0; i < 4; i++)
+		p[i * HUGE] = 1;
+	fprintf(o, "thp %lu\n", huge_pages(p));
+	p = fixed(0x1b0000000000ul, len, -1);
+	madvise(p, len, MADV_NOHUGEPAGE);
+	for (i = 0; i < pages; i++)
+		p[i * PAGE] = 1;
+	p = fixed(0x1c0000000000ul, len, -1);
+	madvise(p, len, MADV_NOHUGEPAGE);
+	memset(p, 1, len);
+	if ((child = fork()) == 0) {
+		for (i = 0; i < pages; i++)
+			p[i * PAGE] = 2;
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
+	/* the file's pages, in the cache now, paged out (the kernel keeps a shadow of each: a
+	 * refault when read back) through a mapping of their own (a page mapped twice is not
+	 * paged out), then read again at random */
+	munmap((void *)0x180000000000ul, len);
+	munmap((void *)0x190000000000ul, len);
+	p = fixed(0x1f0000000000ul, len, fd);
+	for (i = 0; i < pages; i++)
+		sink += p[i * PAGE];
+	madvise(p, len, MADV_PAGEOUT);
+	fprintf(o, "evicted %lu\n", pages - resident(p, pages));
+	madvise(p, len, MADV_RANDOM);
+	for (i = 0; i < pages; i++)
+		sink += p[i * PAGE];
+	if (swap) {
+		p = fixed(0x1d0000000000ul, len, -1);
+		madvise(p, len, MADV_NOHUGEPAGE);
+		memset(p, 1, len);
+		madvise(p, len, MADV_PAGEOUT);
+		fprintf(o, "swapped %lu\n", swapped(p, pages));
+		for (i = 0; i < pages; i++)
+			sink += p[i * PAGE];
+	}
+	fclose(o);
+	close(fd);
+	free(buf);
+	return sink == 42;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pattern")) {
@@ -494,6 +803,8 @@ int main(int argc, char **argv)
 		return kernel_faults(strtoul(argv[2], NULL, 0));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "touch"))
 		return touch(strtoul(argv[2], NULL, 0), argc == 4 ? argv[3] : NULL);
+	if (argc == 4 && !strcmp(argv[1], "gated"))
+		return gated(argv[2], strtoul(argv[3], NULL, 0));
 	if (argc == 4 && !strcmp(argv[1], "signals"))
 		return signals(argv[2], atof(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "jit"))
@@ -502,14 +813,26 @@ int main(int argc, char **argv)
 		return churn(atof(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "areas"))
 		return areas();
+	if (argc == 5 && !strcmp(argv[1], "uffd"))
+		return uffd(strtoul(argv[2], NULL, 0), atol(argv[3]), argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "thp"))
+		return thp(strtoul(argv[2], NULL, 0), argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "mapread"))
+		return mapread(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "lockwait"))
+		return lockwait(strtoul(argv[2], NULL, 0), argv[3]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "paths"))
+		return paths(argv[2], strtoul(argv[3], NULL, 0), argv[4],
+			     argc == 6 && !strcmp(argv[5], "swap"));
 	if (argc == 4 && !strcmp(argv[1], "major")) {
 		file_read(argv[3], strtoul(argv[2], NULL, 0) * PAGE);
 		unlink(argv[3]);
 		return 0;
 	}
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
-			"touch PAGES [MAPS_OUT] | kernel PAGES | remap FILE1 FILE2 | "
+			"touch PAGES [MAPS_OUT] | gated FIFO PAGES | kernel PAGES | remap FILE1 FILE2 | "
 			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE | "
-			"heapshrink MAPS_OUT | jit PAGES\n");
+			"heapshrink MAPS_OUT | jit PAGES | uffd PAGES USEC OUT | "
+			"paths FILE PAGES OUT [swap] | lockwait PAGES OUT | mapread FILE | thp N OUT\n");
 	return 2;
 }

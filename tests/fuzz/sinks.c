@@ -112,6 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.pids = data[0] & 16 ? pids : NULL;
 	o.nr_pids = data[0] & 16 ? 2 : 0;
 	o.top = data[0] & 32 ? 3 : 0;
+	o.weight_ns = data[0] & 64;
 	data++, size--;
 	src = size >= sizeof(dat_magic) && !memcmp(data, dat_magic, sizeof(dat_magic))
 		  ? open_dat(data, size, &fd)
@@ -120,6 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	if (pft_source_stats(src)->completions)
 		pft_report_expect_completions(rep, pft_source_stats(src)->major_only);
+	if (pft_source_stats(src)->why)
+		pft_report_expect_why(rep, pft_source_stats(src)->why_full);
 	pft_report_set_syms(rep, syms);
 	pft_report_set_sink(rep, jsonl, null);
 	while (pft_source_next(src, &ev) > 0)
