@@ -93,6 +93,7 @@ int opt_by(const struct opt *o, const char *arg)
 		return -1;
 	}
 	out->by = (enum pft_by)by;
+	out->by_given = true;
 	return 0;
 }
 
@@ -558,6 +559,9 @@ void out_source_warnings(const struct pft_source *src)
 			"pftrace: %s: %" PRIu64 " mapping records were lost: some maps may be "
 			"wrong (see maps checks)\n",
 			name, st->lost_sideband);
+	if (st->own_faults >= 0)
+		fprintf(stderr, "pftrace: %s: pftrace's own %" PRId64 " faults were left out (-a)\n",
+			name, st->own_faults);
 	if (st->bad_pages)
 		fprintf(stderr,
 			"pftrace: %s: %" PRIu64 " ring-buffer pages were malformed: their events "

@@ -52,6 +52,7 @@ struct out_opts {
 	enum sink_id out;	    /* on standard output */
 	const char *file[NR_SINKS]; /* the file sinks asked for: their paths */
 	enum pft_by by;
+	bool by_given;	     /* --by was given (record -a groups by process otherwise) */
 	int top;	     /* -1: not given */
 	struct pidlist pids; /* report --pid: only these */
 	bool kernel;

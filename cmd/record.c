@@ -18,7 +18,7 @@ struct record_args {
 	double duration;
 	long buffer_kb, perf_buffer_kb;
 	const char *output;
-	bool quiet, no_history, no_major, latency;
+	bool all, quiet, no_history, no_major, latency;
 	int why; /* 1, or PFT_WHY_FULL */
 	unsigned int stacks; /* PFT_STACKS_* */
 };
@@ -35,7 +35,8 @@ struct cli_rec {
 
 static const struct opts_usage usage = {
     .synopsis = "usage: pftrace record [options] -p PID[,PID...]\n"
-		"       pftrace record [options] [--] COMMAND [ARGS...]",
+		"       pftrace record [options] [--] COMMAND [ARGS...]\n"
+		"       pftrace record [options] -a [[--] COMMAND [ARGS...]]",
     .about = "Traces page faults live in a tracefs instance of its own, then reports them\n"
 	     "(as pftrace report does) or writes a trace.dat. Needs root (or tracefs access).\n"
 	     "Every process the command or the targets start is traced too.",
@@ -95,6 +96,10 @@ static int opt_stacks(const struct opt *o, const char *arg)
 static int parse(int argc, char **argv, struct record_args *a)
 {
 	const struct opt table[] = {
+	    OPT_FLAG('a', "all", &a->all,
+		     "trace every process of the machine, those running and\nthose started "
+		     "meanwhile (with COMMAND: while it runs;\nelse until -d or a signal), by "
+		     "process unless --by;\npftrace's own faults are left out and counted"),
 	    OPT_CALL('p', "pid", "PID[,PID]", opt_pids, &a->targets,
 		     "trace these running processes, every thread, their\ndescendants running now "
 		     "(a server's workers) and what\nthey start later (repeatable)"),
@@ -141,8 +146,12 @@ static int parse(int argc, char **argv, struct record_args *a)
 		return first == -2 ? 1 : -1;
 	if (first < argc)
 		a->argv = argv + first;
-	if (!!a->argv == !!a->targets.n) {
-		fprintf(stderr, "pftrace: record: give either -p PID or -- COMMAND\n");
+	if (a->all && a->targets.n) {
+		fprintf(stderr, "pftrace: record: -a traces every process: no -p with it\n");
+		return -1;
+	}
+	if (!a->all && !!a->argv == !!a->targets.n) {
+		fprintf(stderr, "pftrace: record: give either -p PID, -- COMMAND or -a\n");
 		return -1;
 	}
 	if ((a->stacks || a->latency || a->why || a->out.weight_ns) && a->no_major) {
@@ -150,6 +159,9 @@ static int parse(int argc, char **argv, struct record_args *a)
 			a->stacks ? "stacks" : a->why ? "why" : a->latency ? "latency" : "weight ns");
 		return -1;
 	}
+	/* the whole machine: which processes fault, first */
+	if (a->all && !a->out.by_given)
+		a->out.by = PFT_BY_PID;
 	/* a fault's time is split up to its completion, and weighed by its latency */
 	if (a->why || a->out.weight_ns)
 		a->latency = true;
@@ -373,6 +385,7 @@ static int run(struct record_args *a)
 	struct pft_report_opts ro = out_report_opts(&a->out);
 	struct cli_rec c = {.a = a, .sigfd = -1};
 	struct pft_record_opts o = {
+	    .all = a->all,
 	    .pids = a->targets.v,
 	    .nr_pids = a->targets.n,
 	    .argv = a->argv,

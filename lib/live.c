@@ -51,6 +51,7 @@ struct pft_live {
 	int nr_cpus, page_size;
 	void *page;
 	bool armed, pids_set;
+	bool all; /* the whole machine: no pid filter, pftrace's own tasks left out */
 	uint64_t events, missed_pages, bad_pages;
 	uint64_t watermark;   /* every event older than this has been read */
 	struct pft_hmap pids; /* in set_event_pid already */
@@ -481,6 +482,8 @@ static int add_pids(struct pft_live *l, const int *tids, size_t n, bool running)
 
 	if (running && clock_done(l) < 0)
 		return -1;
+	if (l->all)
+		return 0; /* traced already, as every task is */
 	if (!(buf = malloc(n * 12 + 1)))
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -519,6 +522,27 @@ int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n)
 int pft_live_add_pid(struct pft_live *l, int tid)
 {
 	return add_pids(l, &tid, 1, false);
+}
+
+/* Every task but pftrace's own: those given (its threads; event-fork adds what they start)
+ * go into set_event_notrace_pid, and perf's events are the CPUs'. */
+int pft_live_all(struct pft_live *l, const int *own, size_t n)
+{
+	char *buf = malloc(n * 12 + 1);
+	size_t i, len = 0;
+	int r;
+
+	if (!buf)
+		return -1;
+	for (i = 0; i < n; i++)
+		len += sprintf(buf + len, "%d ", own[i]);
+	buf[len] = '\0';
+	r = tracefs_instance_file_write(l->inst, "set_event_notrace_pid", buf);
+	free(buf);
+	if (r < 0 || (l->perf && pft_perf_add_task(l->perf, -1) < 0))
+		return -1;
+	l->all = l->pids_set = true;
+	return 0;
 }
 
 int pft_live_arm(struct pft_live *l)
@@ -735,12 +759,23 @@ int pft_live_spool_event(struct pft_live *l, const struct pft_event *ev)
 	return l->perf_spool ? perf_spool(l, ev) : 0;
 }
 
-/* Every CPU's pages into the queues, without blocking. */
+/* Where a perf ring's records go: its queue, but pftrace's own under -a (its maps, its faults'
+ * completions: the CPUs' events are everyone's). */
+struct perf_sink {
+	struct queue *q;
+	int self; /* -a: pftrace's pid; 0 otherwise */
+};
+
 static int enqueue_perf(void *data, const struct pft_event *ev)
 {
-	return enqueue(data, ev);
+	const struct perf_sink *s = data;
+
+	if (s->self && ev->tgid == s->self)
+		return 0;
+	return enqueue(s->q, ev);
 }
 
+/* Every CPU's pages into the queues, without blocking. */
 static int drain(struct pft_live *l)
 {
 	int cpu, n, ring;
@@ -758,10 +793,13 @@ static int drain(struct pft_live *l)
 			return -1;
 	}
 	for (cpu = 0; l->perf && cpu < l->nr_cpus; cpu++)
-		for (ring = 0; ring < PFT_PERF_RINGS; ring++)
-			if (pft_perf_read(l->perf, cpu, ring, enqueue_perf,
-					  &l->queues[(1 + ring) * l->nr_cpus + cpu]) < 0)
+		for (ring = 0; ring < PFT_PERF_RINGS; ring++) {
+			struct perf_sink s = {&l->queues[(1 + ring) * l->nr_cpus + cpu],
+					      l->all ? (int)getpid() : 0};
+
+			if (pft_perf_read(l->perf, cpu, ring, enqueue_perf, &s) < 0)
 				return -1;
+		}
 	return 0;
 }
 

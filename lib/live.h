@@ -62,7 +62,11 @@ int pft_live_add_pids(struct pft_live *l, const int *tids, size_t n);
 /* The same for one task that is stopped (it forks nothing until it runs): set-up that takes
  * long can go on meanwhile. */
 int pft_live_add_pid(struct pft_live *l, int tid);
-/* Starts recording; only after at least one pft_live_add_pid (an empty filter traces all). */
+/* The whole machine instead of a pid filter: every task but own (pftrace's threads, n of
+ * them, and what they start); pft_live_add_pid(s) do nothing after it. -1 with errno. */
+int pft_live_all(struct pft_live *l, const int *own, size_t n);
+/* Starts recording; only after at least one pft_live_add_pid (an empty filter traces all) or
+ * pft_live_all. */
 int pft_live_arm(struct pft_live *l);
 /* Writes text into the instance's trace_marker: it is recorded with the buffer's timestamp. */
 int pft_live_mark(struct pft_live *l, const char *text);

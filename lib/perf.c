@@ -10,8 +10,8 @@
  * 0 of 20 after a read's D-sleep).
  *
  * Events are per traced task and per CPU, inherited by what the task starts later (the kernel
- * refuses to mmap inherited per-task events on "any CPU"); a CPU's events all write into one
- * ring. Time is perf's clock, local_clock(), which ftrace calls "perf": the instance uses it.
+ * refuses to mmap inherited per-task events on "any CPU"), or per CPU only for the whole
+ * machine (record -a); a CPU's events all write into one ring. Time is perf's clock, local_clock(), which ftrace calls "perf": the instance uses it.
  */
 #include <errno.h>
 #include <linux/perf_event.h>
@@ -215,6 +215,8 @@ static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 		if (!p->kinds[kind])
 			continue;
 		attr_of(p, kind, &a);
+		/* the whole machine (tid -1): a CPU's events are every task's already */
+		a.inherit = tid != -1;
 		if (p->no_lost_format)
 			a.read_format = 0;
 		fd = perf_open(&a, tid, cpu, -1);

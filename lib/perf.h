@@ -27,8 +27,8 @@ struct pft_perf *pft_perf_new(bool sideband, bool switches,
 			      unsigned int sample_kb);
 /* The completions' ring per CPU, in KiB, that pft_perf_new takes for these stacks. */
 unsigned int pft_perf_default_kb(unsigned int stacks);
-/* Starts the events of a task (and of what it starts later) on every CPU. Adding a task twice
- * is harmless. -1 with errno. */
+/* Starts the events of a task (and of what it starts later) on every CPU; tid -1: of every
+ * task of the machine. Adding a task twice is harmless. -1 with errno. */
 int pft_perf_add_task(struct pft_perf *p, int tid);
 /* Each CPU has PFT_PERF_RINGS rings, each in its own time order (side-band, samples). */
 #define PFT_PERF_RINGS 2

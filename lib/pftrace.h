@@ -332,6 +332,7 @@ struct pft_source_stats {
 	uint64_t lost_completions;	 /* perf records lost: faults traced without a verdict */
 	uint64_t lost_sideband;		 /* perf MMAP2/COMM records lost: holes in the history */
 	uint64_t bad_pages; /* ring-buffer pages that did not walk: their events lost */
+	int64_t own_faults; /* record -a: pftrace's own faults, left out; -1 otherwise */
 	int cpus;	    /* -1 when unknown */
 	bool ts_raw;	    /* timestamps are counter units, not ns */
 	bool binary;	    /* input had NUL bytes: not text */
@@ -388,6 +389,7 @@ void pft_source_close(struct pft_source *src);
 struct pft_record;
 
 struct pft_record_opts {
+	bool all;	 /* -a: every process of the machine (with argv: while it runs) */
 	const int *pids; /* -p: these processes, every thread, and what they start */
 	size_t nr_pids;
 	char *const *argv;	/* or this command (and what it starts) */
@@ -457,6 +459,8 @@ int pft_proc_tgid(int tid);
 int pft_proc_comm(int tid, char *buf, size_t size);
 /* The pid is gone, or a zombie (dead, not yet reaped). */
 bool pft_proc_dead(int pid);
+/* The pid is a kernel thread (no user memory, no user faults); false if gone. */
+bool pft_proc_kthread(int pid);
 /* Calls cb with every process and its parent, as /proc shows them now (one pass; processes born
  * meanwhile may be missed). Stops at a negative return of cb, which it returns; -1 with errno if
  * /proc cannot be read. */

@@ -71,6 +71,18 @@ bool pft_proc_dead(int pid)
 	return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
+bool pft_proc_kthread(int pid)
+{
+	char buf[512], *p;
+	unsigned long flags;
+
+	/* PF_KTHREAD in the flags, the ninth field (after the comm's last ')') */
+	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return false;
+	return flags & 0x00200000;
+}
+
 int pft_proc_faults(const char *task, uint64_t *min_flt, uint64_t *maj_flt)
 {
 	char path[128], buf[1024], *p;

@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -102,6 +103,9 @@ struct pft_record {
 	struct pft_hmap jit_size; /* pid -> the size of its JIT map when last read */
 	struct pft_hmap owner;	  /* process -> its uid, kept for when it has ended */
 	struct pft_syms *syms;	  /* the report's, from pft_source_prepare: the JIT maps used */
+	uint64_t own0;		  /* -a: pftrace's own faults when tracing began */
+	size_t unread;		  /* -a: processes whose maps could not be read, and why */
+	int unread_err;
 };
 
 static void fail(struct pft_record *r, const char *fmt, ...)
@@ -222,28 +226,86 @@ static int count_exit(void *data, int tid, int tgid, uint64_t min_flt, uint64_t 
 	return 0;
 }
 
-/* Tracing ends: the exits so far, then the tasks still alive (set_event_pid lists them). */
+/* A task alive when tracing ends: what it has counted. */
+static void count_end(struct pft_record *r, int tgid, int tid)
+{
+	char task[64];
+	uint64_t min, maj;
+	struct count *c;
+
+	snprintf(task, sizeof(task), "%d/task/%d", tgid, tid);
+	if (tid <= 0 || pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)) ||
+	    c->exited)
+		return;
+	c->min1 += min;
+	c->maj1 += maj;
+	c->end = true;
+}
+
+/* The tasks of the machine now, but pftrace's own: cb(r, tgid, tid) for each (threads false:
+ * for each process, with its pid as tid). Stops at cb's -1. */
+static int each_task(struct pft_record *r, bool threads,
+		     int (*cb)(struct pft_record *r, int tgid, int tid))
+{
+	DIR *procs = opendir("/proc"), *tasks;
+	struct dirent *p, *t;
+	char path[64];
+	int ret = 0;
+
+	if (!procs)
+		return -1;
+	while (ret == 0 && (p = readdir(procs))) {
+		int tgid = atoi(p->d_name);
+
+		if (tgid <= 0 || tgid == getpid())
+			continue;
+		if (!threads) {
+			ret = cb(r, tgid, tgid);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/task", tgid);
+		if (!(tasks = opendir(path)))
+			continue; /* it ended */
+		while (ret == 0 && (t = readdir(tasks)))
+			if (atoi(t->d_name) > 0)
+				ret = cb(r, tgid, atoi(t->d_name));
+		closedir(tasks);
+	}
+	closedir(procs);
+	return ret;
+}
+
+static int end_of(struct pft_record *r, int tgid, int tid)
+{
+	count_end(r, tgid, tid);
+	return 0;
+}
+
+/* pftrace's own faults so far (-a leaves them out of the trace: they are counted here). */
+static uint64_t own_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)ru.ru_minflt + (uint64_t)ru.ru_majflt;
+}
+
+/* Tracing ends: the exits so far, then the tasks still alive (set_event_pid lists them; with
+ * -a, /proc does). */
 static void count_alive(struct pft_record *r)
 {
 	char *pids, *p, *save = NULL;
 
 	if (r->ts)
 		pft_taskstats_read(r->ts, count_exit, r);
-	pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
-	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p; p = strtok_r(NULL, " \n", &save)) {
-		int tid = atoi(p);
-		char task[64];
-		uint64_t min, maj;
-		struct count *c;
-
-		snprintf(task, sizeof(task), "%d/task/%d", tid, tid);
-		if (tid <= 0 || pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)) ||
-		    c->exited)
-			continue;
-		c->min1 += min;
-		c->maj1 += maj;
-		c->end = true;
+	if (r->o.all) {
+		each_task(r, true, end_of);
+		r->src->st.own_faults = (int64_t)(own_faults() - r->own0);
+		return;
 	}
+	pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
+	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p; p = strtok_r(NULL, " \n", &save))
+		count_end(r, atoi(p), atoi(p));
 	free(pids);
 }
 
@@ -598,6 +660,80 @@ static int open_tracing(struct pft_record *r)
 	return 0;
 }
 
+/* -a: every task but pftrace's threads (and what they start: its children born from now). */
+static int trace_all(struct pft_record *r)
+{
+	int *tids = NULL, *more, ret = 0;
+	size_t n = 0;
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/task");
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		if (atoi(d->d_name) > 0) {
+			if (!(more = realloc(tids, (n + 1) * sizeof(*tids)))) {
+				ret = -1;
+				break;
+			}
+			tids = more;
+			tids[n++] = atoi(d->d_name);
+		}
+	closedir(dir);
+	r->own0 = own_faults();
+	if (ret == 0)
+		ret = pft_live_all(r->live, tids, n);
+	free(tids);
+	return ret;
+}
+
+/* -a, once armed: a process of the machine, its threads and its maps (the command's are
+ * noted already; a kernel thread has none). */
+static int note_process(struct pft_record *r, int tgid, int tid)
+{
+	(void)tid;
+	if (tgid == r->child.pid || pft_proc_kthread(tgid))
+		return 0;
+	if (note_threads(r, tgid, false) < 0)
+		return -1;
+	/* one process's maps refused (it is being exec'd, it ended) is not the machine's */
+	if (snapshot_start(r, tgid) < 0) {
+		if (errno == ENOMEM)
+			return -1;
+		r->unread++;
+		r->unread_err = errno;
+	}
+	return 0;
+}
+
+static int note_machine(struct pft_record *r)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (each_task(r, false, note_process) < 0) {
+		fail(r, "cannot list the machine's processes: %s", strerror(errno));
+		return -1;
+	}
+	notice(r, "-a: %zu processes, their maps read in %.0f ms", r->nr_snaps0,
+	       since(&t0) * 1000);
+	if (r->unread)
+		notice(r,
+		       "-a: the maps of %zu process%s could not be read (%s): their faults are "
+		       "joined with what the kernel's records tell",
+		       r->unread, r->unread == 1 ? "" : "es", strerror(r->unread_err));
+	return 0;
+}
+
+static int start_all(struct pft_record *r)
+{
+	if (trace_all(r) < 0 || pft_live_arm(r->live) < 0) {
+		fail(r, "cannot arm tracing: %s", strerror(errno));
+		return -1;
+	}
+	return note_machine(r);
+}
+
 static int start_command(struct pft_record *r)
 {
 	int exec_err, st, rr;
@@ -620,8 +756,10 @@ static int start_command(struct pft_record *r)
 		r->child_status = st;
 		return 1;
 	}
-	/* stopped at its first instruction: filter on it, arm, read its maps, let it go */
-	if (pft_live_add_pid(r->live, r->child.pid) < 0 || pft_live_arm(r->live) < 0) {
+	/* stopped at its first instruction: filter on it (-a: on all but pftrace, which has
+	 * started it already), arm, read its maps, let it go */
+	if ((r->o.all && trace_all(r) < 0) || pft_live_add_pid(r->live, r->child.pid) < 0 ||
+	    pft_live_arm(r->live) < 0) {
 		fail(r, "cannot arm tracing: %s", strerror(errno));
 		pft_child_abandon(&r->child);
 		return -1;
@@ -639,6 +777,11 @@ static int start_command(struct pft_record *r)
 	}
 	r->nr_targets = 1;
 	r->targets[0] = (struct target){r->child.pid, true, false};
+	/* -a: the machine listed while the command waits (what it lets run starts counted) */
+	if (r->o.all && note_machine(r) < 0) {
+		pft_child_abandon(&r->child);
+		return -1;
+	}
 	pft_ptrace_resume(r->child.pid);
 	return 0;
 }
@@ -970,7 +1113,7 @@ int pft_record_start(struct pft_record *r)
 	if (open_tracing(r) < 0)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
-	s = r->o.argv ? start_command(r) : start_targets(r);
+	s = r->o.argv ? start_command(r) : r->o.all ? start_all(r) : start_targets(r);
 	r->started = s == 0;
 	/* the tasks known now go into the trace.dat before any event: a replay knows them too */
 	for (size_t i = 0; r->started && i < r->nr_tasks0; i++) {
@@ -1110,6 +1253,8 @@ static bool all_gone(const struct pft_record *r)
 
 	if (r->o.argv)
 		return r->child_done;
+	if (r->o.all)
+		return false; /* the machine: until a duration or a signal ends it */
 	for (i = 0; i < r->nr_targets; i++)
 		if (!r->targets[i].gone)
 			return false;

@@ -22,6 +22,7 @@ struct pft_source *pft_source_alloc(const char *name)
 	}
 	s->st.cpus = -1;
 	s->st.lost_events = -1;
+	s->st.own_faults = -1;
 	return s;
 }
 

@@ -73,7 +73,9 @@ instances_left() {
 armed() {
 	local i d=/sys/kernel/tracing/instances/pftrace-"$1"
 	for i in $(seq 6000); do
-		[ -n "$(cat "$d/set_event_pid" 2>/dev/null)" ] && [ "$(cat "$d/tracing_on" 2>/dev/null)" = 1 ] && return 0
+		# (-a has no pid filter: what it leaves out, pftrace itself, is written instead)
+		[ -n "$(cat "$d/set_event_pid" "$d/set_event_notrace_pid" 2>/dev/null)" ] &&
+			[ "$(cat "$d/tracing_on" 2>/dev/null)" = 1 ] && return 0
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.01
 	done

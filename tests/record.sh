@@ -86,8 +86,9 @@ check_eq "without --kernel too: the kernel's 64 faults on the program's memory, 
 	"$(j '"\([.vmas[] | select(.start == "0x140000000000") | .faults] | add) \(.summary.kernel_mode)"')"
 check_eq "without --kernel: every fault the kernel counted" true "$(j '.summary.kernel_counters.coverage >= 0.99')"
 
-# --- on a terminal, a progress line twice a second
-"$WL" threads 1 3 &
+# --- on a terminal, a progress line twice a second (the target outlives both runs however slow
+# the machine: it is killed after them)
+"$WL" threads 1 60 &
 wl=$!
 script -qec "'$PFTRACE' record -d 1.2 -n 1 -p $wl" /dev/null >"$TMP/tty.out" 2>&1 || true
 check_match "progress line on a tty" "pftrace: [0-9.]+ s, [0-9]+ faults, [0-9]+/s, 0 lost" "$(tr '\r' '\n' <"$TMP/tty.out")"
@@ -99,7 +100,7 @@ kill $wl; wait $wl 2>/dev/null || true
 script -qec "'$PFTRACE' record -n 1 -- sh -c 'for i in 1 2 3; do echo line \$i; sleep 0.6; done'" /dev/null >"$TMP/tty.out" 2>&1 || true
 check_eq "progress line: not beside a command's output" "0 line 1|line 2|line 3" \
 	"$(grep -c 'pftrace: [0-9.]* s,' "$TMP/tty.out") $(tr -d '\r' <"$TMP/tty.out" | grep '^line' | paste -sd'|')"
-script -qec "sh -c '\"$WL\" threads 1 3 & \"$PFTRACE\" record -d 1.2 -n 1 -p \$!; kill \$!'" /dev/null >"$TMP/tty.out" 2>&1 || true
+script -qec "sh -c '\"$WL\" threads 1 60 & \"$PFTRACE\" record -d 1.2 -n 1 -p \$!; kill \$!'" /dev/null >"$TMP/tty.out" 2>&1 || true
 check_eq "progress line: not when a process traced with -p writes to the terminal" 0 \
 	"$(grep -c 'pftrace: [0-9.]* s,' "$TMP/tty.out")"
 

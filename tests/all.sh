@@ -1,0 +1,95 @@
+#!/bin/bash
+# The whole machine, live (record -a): known workloads inside and outside the command exact
+# against the kernel's counters, the rest of the machine present, pftrace's own faults left
+# out and counted, a storm of short processes with none unknown.
+# Needs root, tracefs and perf (scripts/install-deps.sh).
+set -euo pipefail
+SUITE=all
+. "$(dirname "$0")/lib.sh"
+WL=$ROOT/tests/workload
+require_live
+
+# exact per process, as trees.sh asks: traced = counted, but exec's argument pages
+exact() {
+	local what=$1 file=$2 sel=$3
+	check_eq "$what: traced = the kernel's counters (but exec's argument pages)" "" \
+		"$(jq -r "[.processes[] | select($sel)
+			| select(.kernel_min_flt == null or
+				((.kernel_min_flt + .kernel_maj_flt) - .faults) < -1 or
+				((.kernel_min_flt + .kernel_maj_flt) - .faults) > 2 * .exec_calls)
+			| \"\(.pid) \(.comm): counted \(.kernel_min_flt) \(.kernel_maj_flt), traced \(.faults)\"]
+			| join(\"; \")" "$file")"
+}
+
+# --- a workload outside the recording's command, started before it, let go by the command
+# (a FIFO), waited for by the command: its faults all fall inside the recording
+mkfifo "$TMP/gate"
+"$WL" gated "$TMP/gate" 3000 2>/dev/null &
+outside=$!
+for i in $(seq 1 1000); do
+	[ "$(cat /proc/$outside/wchan 2>/dev/null)" = wait_for_partner ] && break
+	sleep 0.01
+done
+run_status "$PFTRACE" record -a --json -- sh -c '
+	echo go >"$1"
+	while kill -0 "$2" 2>/dev/null && [ "$(cut -d" " -f3 /proc/$2/stat)" != Z ]; do sleep 0.01; done
+	"$0" touch 2000 & "$0" touch 5000 & wait' "$WL" "$TMP/gate" $outside
+wait $outside || true
+printf '%s' "$out" >"$TMP/a.json"
+check_eq "-a -- COMMAND: exit 0" 0 "$status"
+check_match "-a: says how many processes' maps it read" "-a: [0-9]+ processes, their maps read in [0-9]+ ms" "$err"
+check_match "-a: counts pftrace's own faults, left out" "pftrace's own [0-9]+ faults were left out" "$err"
+check_eq "-a: nothing lost" "0 0 0" \
+	"$(j '.summary | "\(.lost_events) \(.lost_mapping_records) \(.bad_pages)"')"
+check_eq "-a: the two workloads of the command, and the one outside, each traced" \
+	"2000 3000 5000" \
+	"$(j '[.processes[] | select(.comm == "workload") | .faults] | sort | map(if . >= 5000 then 5000 elif . >= 3000 then 3000 elif . >= 2000 then 2000 else . end) | map(tostring) | join(" ")')"
+check_eq "-a: the workload outside the command is there by its pid" 1 \
+	"$(j "[.processes[] | select(.pid == $outside)] | length")"
+exact "-a: each workload" "$TMP/a.json" '.comm == "workload"'
+check_eq "-a: no workload fault unknown or out of any VMA" 0 \
+	"$(j '[.processes[] | select(.comm == "workload") | (.by_kind.unknown // 0) + (.by_kind["no-vma"] // 0)] | add')"
+check_eq "-a: no instance left" "" "$(instances_left)"
+
+# --- -a without a command: until a signal; pftrace left out. A workload released once
+# tracing is armed, and ended before the signal, is in it whole.
+mkfifo "$TMP/gate2"
+"$WL" gated "$TMP/gate2" 1000 2>/dev/null &
+w=$!
+"$PFTRACE" record -a --json >"$TMP/sig.json" 2>"$TMP/sig.err" &
+rec=$!
+armed $rec
+echo go >"$TMP/gate2"
+wait $w
+kill -INT $rec
+set +e
+wait $rec
+status=$?
+set -e
+out=$(cat "$TMP/sig.json")
+err=$(cat "$TMP/sig.err")
+check_eq "-a, ended by SIGINT: exit 0" 0 "$status"
+check_eq "-a: grouped by process unless --by" pid "$(j .source.by)"
+# (by pid: the instance remover of the run before, a process named pftrace, may still run)
+check_eq "-a: pftrace itself is not among the processes traced" 0 \
+	"$(j "[.processes[] | select(.pid == $rec)] | length")"
+check_eq "-a: the workload released after arming, whole" true \
+	"$(j "[.processes[] | select(.pid == $w) | .faults >= 1000] == [true]")"
+exact "-a: that workload" "$TMP/sig.json" ".pid == $w"
+check_match "-a: counts its own faults" "pftrace's own [0-9]+ faults were left out" "$err"
+check_eq "-a: no instance left" "" "$(instances_left)"
+
+# --- a storm of 1,000 short processes: every one of their faults named
+run_status "$PFTRACE" record -a --json -- sh -c 'i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i + 1)); done'
+printf '%s' "$out" >"$TMP/storm.json"
+check_eq "-a storm: exit 0" 0 "$status"
+check_eq "-a storm: 1,000 short processes traced" 1000 "$(j '[.processes[] | select(.comm == "true")] | length')"
+check_eq "-a storm: none of their faults unknown" 0 \
+	"$(j '[.processes[] | select(.comm == "true") | .by_kind.unknown // 0] | add')"
+exact "-a storm: each short process" "$TMP/storm.json" '.comm == "true"'
+
+# --- usage
+run_status "$PFTRACE" record -a -p 1
+check_eq "-a with -p: usage error" 2 "$status"
+check_match "-a with -p: says why" "no -p with it" "$err"
+finish
