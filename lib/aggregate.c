@@ -204,6 +204,12 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		*a = (uint64_t)(uint32_t)f->pid;
 		*b = 0;
 		return 0;
+	case PFT_BY_COMM:
+		if (pft_rep_set_str(rep, proto, proc_comm(rep, f)) < 0)
+			return -1;
+		*a = proto->str;
+		*b = 0;
+		return 0;
 	case PFT_BY_PATH:
 		proto->path = f->path;
 		*a = f->path;

@@ -127,8 +127,8 @@ enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct 
 	return PFT_KIND_ANON_FIRST_TOUCH;
 }
 
-static const char *const by_names[] = {"vma", "file", "page", "ip",   "tid",
-				       "kind", "pid",  "sym",  "path", "cause"};
+static const char *const by_names[] = {"vma", "file", "page", "ip",    "tid", "kind",
+				       "pid", "sym",  "path", "cause", "comm"};
 
 int pft_by_parse(const char *s)
 {

@@ -697,6 +697,7 @@ enum pft_by {
 	PFT_BY_SYM,
 	PFT_BY_PATH,  /* the path the kernel took (record --why) */
 	PFT_BY_CAUSE, /* the cause that took most of a fault's time (record --why) */
+	PFT_BY_COMM,  /* the program: every process of one name (record -a's natural view) */
 	PFT_BY_COUNT,
 };
 /* "vma" -> PFT_BY_VMA ...; -1 if unknown. */

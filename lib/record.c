@@ -89,6 +89,7 @@ struct pft_record {
 	struct count *counts;
 	size_t nr_counts, cap_counts;
 	struct pft_hmap count_idx; /* tid -> counts */
+	struct pft_hmap noted;	   /* tids listed with their comm (tasks0) */
 	bool started, stopping, draining, child_done;
 	int child_status;
 	struct timespec start;
@@ -484,12 +485,17 @@ static int note_threads(struct pft_record *r, int pid, bool trace)
 	if (ret == 0 && trace)
 		ret = pft_live_add_pids(r->live, tids, n);
 	for (i = 0; ret == 0 && i < n; i++) {
+		/* once each: a second listing finds the threads born since the first (-a
+		 * counted them all first) */
 		uint32_t seen;
+		int k = pft_hmap_put(&r->noted, (uint64_t)(uint32_t)tids[i], 0, 0, &seen);
 
-		/* once each: a second listing finds the threads born since the first */
-		if (pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tids[i], 0, &seen))
+		if (k <= 0) {
+			ret = k;
 			continue;
-		count_start(r, tids[i]);
+		}
+		if (!pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tids[i], 0, &seen))
+			count_start(r, tids[i]);
 		ret = add_task0(r, tids[i], pid);
 		if (ret == 0)
 			ret = inherit_owner(r, pid, tids[i]);
@@ -706,12 +712,26 @@ static int note_process(struct pft_record *r, int tgid, int tid)
 	return 0;
 }
 
+/* -a: what a task has counted, read as soon as tracing is on (the maps take longer). */
+static int count_first(struct pft_record *r, int tgid, int tid)
+{
+	struct count *c = count_of(r, tid);
+
+	if (!c)
+		return -1;
+	count_reset(c);
+	c->tgid = tgid;
+	return 0;
+}
+
 static int note_machine(struct pft_record *r)
 {
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (each_task(r, false, note_process) < 0) {
+	/* a busy process's faults between arming and its counters being read are traced and
+	 * not counted: the counters first, in one quick pass, then the maps */
+	if (each_task(r, true, count_first) < 0 || each_task(r, false, note_process) < 0) {
 		fail(r, "cannot list the machine's processes: %s", strerror(errno));
 		return -1;
 	}
@@ -1675,6 +1695,7 @@ void pft_record_free(struct pft_record *r)
 	free(r->tasks0);
 	free(r->counts);
 	pft_hmap_release(&r->count_idx);
+	pft_hmap_release(&r->noted);
 	pft_hmap_release(&r->jit_size);
 	pft_hmap_release(&r->owner);
 	free(r->targets);

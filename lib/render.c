@@ -477,6 +477,7 @@ static const struct layout {
     {"file", "", " FILE", NULL, key_tail},
     {"path", "PATH                                    ", "", key_lead, NULL},
     {"cause", "CAUSE                                   ", "", key_lead, NULL},
+    {"comm", "COMM                                    ", "", key_lead, NULL},
     {"kind", "KIND                                    ", "", key_lead, NULL},
 };
 

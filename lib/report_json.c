@@ -286,6 +286,11 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		snprintf(key, sizeof(key), "%d", g->tid);
 		json_object_set_new(o, "key", json_string(key));
 		break;
+	case PFT_BY_COMM:
+		o = json_object();
+		json_object_set_new(o, "comm", pft_json_str(rep->strs.s[g->str]));
+		json_object_set_new(o, "key", pft_json_str(rep->strs.s[g->str]));
+		break;
 	case PFT_BY_PATH:
 		o = json_object();
 		json_object_set_new(o, "path", json_string(pft_path_names[g->path]));

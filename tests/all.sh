@@ -80,13 +80,25 @@ check_match "-a: counts its own faults" "pftrace's own [0-9]+ faults were left o
 check_eq "-a: no instance left" "" "$(instances_left)"
 
 # --- a storm of 1,000 short processes: every one of their faults named
-run_status "$PFTRACE" record -a --json -- sh -c 'i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i + 1)); done'
+run_status "$PFTRACE" record -a --json -o "$TMP/storm.dat" -- sh -c 'i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i + 1)); done'
 printf '%s' "$out" >"$TMP/storm.json"
 check_eq "-a storm: exit 0" 0 "$status"
 check_eq "-a storm: 1,000 short processes traced" 1000 "$(j '[.processes[] | select(.comm == "true")] | length')"
 check_eq "-a storm: none of their faults unknown" 0 \
 	"$(j '[.processes[] | select(.comm == "true") | .by_kind.unknown // 0] | add')"
 exact "-a storm: each short process" "$TMP/storm.json" '.comm == "true"'
+# the trace.dat of the whole machine gives the identical answer, and the program's row
+"$PFTRACE" report --json "$TMP/storm.dat" >"$TMP/storm.replay.json" 2>/dev/null
+for k in summary vmas processes; do
+	check_eq "-a storm: its trace.dat replayed: the same $k" "$(jq -cS ".$k" "$TMP/storm.json" | md5sum)" \
+		"$(jq -cS ".$k" "$TMP/storm.replay.json" | md5sum)"
+done
+run_status "$PFTRACE" report --json --by comm "$TMP/storm.dat"
+check_eq "--by comm: one row for the 1,000 processes of one program, their sum" \
+	"$(jq '[.processes[] | select(.comm == "true") | .faults] | add' "$TMP/storm.json")" \
+	"$(j '[.groups[] | select(.comm == "true") | .faults] | add')"
+check_eq "--by comm: a row per program" "$(jq '[.processes[] | select(.faults > 0) | .comm] | unique | length' "$TMP/storm.json")" \
+	"$(j '.groups | length')"
 
 # --- usage
 run_status "$PFTRACE" record -a -p 1
