@@ -453,35 +453,46 @@ static int follow_owner(struct pft_record *r, const struct pft_event *ev)
 	return 0;
 }
 
+/* The threads of a process now (path: its /proc/PID/task): *tids (the caller frees it), *n.
+ * 0, also when it has ended (none); -1 with errno. */
+static int list_tids(const char *path, int **tids, size_t *n)
+{
+	int *more, ret = 0;
+	struct dirent *d;
+	DIR *dir = opendir(path);
+
+	*tids = NULL;
+	*n = 0;
+	if (!dir)
+		return errno == ENOENT ? 0 : -1;
+	while ((d = readdir(dir))) {
+		if (atoi(d->d_name) <= 0)
+			continue;
+		if (!(more = realloc(*tids, (*n + 1) * sizeof(**tids)))) {
+			ret = -1;
+			break;
+		}
+		*tids = more;
+		(*tids)[(*n)++] = atoi(d->d_name);
+	}
+	closedir(dir);
+	return ret;
+}
+
 /* Every thread of pid known at the start with its comm and counters (once each); with trace,
  * also into set_event_pid (and its perf events) in one write. A thread that ends meanwhile is
- * no error. */
+ * no error, nor a process that has (the loop will see it). */
 static int note_threads(struct pft_record *r, int pid, bool trace)
 {
-	int *tids = NULL, *more, ret = 0;
+	int *tids, ret;
 	struct count *c;
-	size_t n = 0, i;
+	size_t n, i;
 	char path[64];
-	struct dirent *d;
-	DIR *dir;
 
 	if (note_owner(r, pid) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	dir = opendir(path);
-	if (!dir)
-		return errno == ENOENT ? 0 : -1; /* the process ended: the loop will see it */
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] == '.')
-			continue;
-		if (!(more = realloc(tids, (n + 1) * sizeof(*tids)))) {
-			ret = -1;
-			break;
-		}
-		tids = more;
-		tids[n++] = atoi(d->d_name);
-	}
-	closedir(dir);
+	ret = list_tids(path, &tids, &n);
 	if (ret == 0 && trace)
 		ret = pft_live_add_pids(r->live, tids, n);
 	for (i = 0; ret == 0 && i < n; i++) {
@@ -669,23 +680,10 @@ static int open_tracing(struct pft_record *r)
 /* -a: every task but pftrace's threads (and what they start: its children born from now). */
 static int trace_all(struct pft_record *r)
 {
-	int *tids = NULL, *more, ret = 0;
-	size_t n = 0;
-	struct dirent *d;
-	DIR *dir = opendir("/proc/self/task");
+	int *tids;
+	size_t n;
+	int ret = list_tids("/proc/self/task", &tids, &n);
 
-	if (!dir)
-		return -1;
-	while ((d = readdir(dir)))
-		if (atoi(d->d_name) > 0) {
-			if (!(more = realloc(tids, (n + 1) * sizeof(*tids)))) {
-				ret = -1;
-				break;
-			}
-			tids = more;
-			tids[n++] = atoi(d->d_name);
-		}
-	closedir(dir);
 	r->own0 = own_faults();
 	if (ret == 0)
 		ret = pft_live_all(r->live, tids, n);
