@@ -18,6 +18,8 @@ struct record_args {
 	double duration;
 	long buffer_kb, perf_buffer_kb;
 	const char *output;
+	const char *cgroup; /* --cgroup as given */
+	char *cgroup_dir;   /* the directory it names */
 	bool all, quiet, no_history, no_major, latency;
 	int why; /* 1, or PFT_WHY_FULL */
 	unsigned int stacks; /* PFT_STACKS_* */
@@ -36,7 +38,8 @@ struct cli_rec {
 static const struct opts_usage usage = {
     .synopsis = "usage: pftrace record [options] -p PID[,PID...]\n"
 		"       pftrace record [options] [--] COMMAND [ARGS...]\n"
-		"       pftrace record [options] -a [[--] COMMAND [ARGS...]]",
+		"       pftrace record [options] -a [[--] COMMAND [ARGS...]]\n"
+		"       pftrace record [options] --cgroup CGROUP",
     .about = "Traces page faults live in a tracefs instance of its own, then reports them\n"
 	     "(as pftrace report does) or writes a trace.dat. Needs root (or tracefs access).\n"
 	     "Every process the command or the targets start is traced too.",
@@ -100,6 +103,10 @@ static int parse(int argc, char **argv, struct record_args *a)
 		     "trace every process of the machine, those running and\nthose started "
 		     "meanwhile (with COMMAND: while it runs;\nelse until -d or a signal), by "
 		     "process unless --by;\npftrace's own faults are left out and counted"),
+	    OPT_STRING(0, "cgroup", "CGROUP", &a->cgroup,
+		       "trace the processes of a cgroup (v1 or v2: a path under\na hierarchy, a "
+		       "unit's name such as nginx.service,\nor a container id) and those that join "
+		       "it, until -d\nor a signal"),
 	    OPT_CALL('p', "pid", "PID[,PID]", opt_pids, &a->targets,
 		     "trace these running processes, every thread, their\ndescendants running now "
 		     "(a server's workers) and what\nthey start later (repeatable)"),
@@ -150,8 +157,13 @@ static int parse(int argc, char **argv, struct record_args *a)
 		fprintf(stderr, "pftrace: record: -a traces every process: no -p with it\n");
 		return -1;
 	}
-	if (!a->all && !!a->argv == !!a->targets.n) {
-		fprintf(stderr, "pftrace: record: give either -p PID, -- COMMAND or -a\n");
+	if (a->cgroup && (a->all || a->targets.n || a->argv)) {
+		fprintf(stderr, "pftrace: record: --cgroup traces a cgroup's processes: no -a, -p "
+				"or COMMAND with it\n");
+		return -1;
+	}
+	if (!a->all && !a->cgroup && !!a->argv == !!a->targets.n) {
+		fprintf(stderr, "pftrace: record: give -p PID, -- COMMAND, -a or --cgroup CGROUP\n");
 		return -1;
 	}
 	if ((a->stacks || a->latency || a->why || a->out.weight_ns) && a->no_major) {
@@ -386,6 +398,7 @@ static int run(struct record_args *a)
 	struct cli_rec c = {.a = a, .sigfd = -1};
 	struct pft_record_opts o = {
 	    .all = a->all,
+	    .cgroup = a->cgroup_dir,
 	    .pids = a->targets.v,
 	    .nr_pids = a->targets.n,
 	    .argv = a->argv,
@@ -472,6 +485,38 @@ out:
 	return r;
 }
 
+/* --cgroup: the directory it names, or a one-line error (names from the cgroup tree, which a
+ * delegated user may have made: escaped for the terminal). */
+static int resolve_cgroup(struct record_args *a)
+{
+	FILE *mounts = fopen("/proc/self/mounts", "re");
+	char *other = NULL, msg[8192 * 3];
+
+	if (!mounts) {
+		fprintf(stderr, "pftrace: cannot open '/proc/self/mounts': %s\n", strerror(errno));
+		return -1;
+	}
+	if (pft_cgroup_resolve(a->cgroup, mounts, &a->cgroup_dir, &other) == 0) {
+		fclose(mounts);
+		return 0;
+	}
+	if (errno == EEXIST)
+		snprintf(msg, sizeof(msg),
+			 "--cgroup '%s': names more than one cgroup ('%s', '%s'): give its path",
+			 a->cgroup, a->cgroup_dir, other);
+	else if (errno == ENOENT)
+		snprintf(msg, sizeof(msg),
+			 "--cgroup '%s': no such cgroup (a path under a cgroup hierarchy, a unit's "
+			 "name, or a container id)",
+			 a->cgroup);
+	else
+		snprintf(msg, sizeof(msg), "--cgroup '%s': %s", a->cgroup, strerror(errno));
+	out_say(msg);
+	free(other);
+	fclose(mounts);
+	return -1;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_args a = {0};
@@ -482,8 +527,9 @@ int cmd_record(int argc, char **argv)
 		free(a.targets.v);
 		return ret < 0 ? EXIT_USAGE : EXIT_OK;
 	}
-	ret = run(&a);
+	ret = a.cgroup && resolve_cgroup(&a) < 0 ? EXIT_FAILURE : run(&a);
 	out_free(&a.out);
 	free(a.targets.v);
+	free(a.cgroup_dir);
 	return ret;
 }

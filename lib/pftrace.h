@@ -390,6 +390,7 @@ struct pft_record;
 
 struct pft_record_opts {
 	bool all;	 /* -a: every process of the machine (with argv: while it runs) */
+	const char *cgroup; /* or the processes of this cgroup directory, and those that join */
 	const int *pids; /* -p: these processes, every thread, and what they start */
 	size_t nr_pids;
 	char *const *argv;	/* or this command (and what it starts) */
@@ -459,6 +460,19 @@ int pft_proc_tgid(int tid);
 int pft_proc_comm(int tid, char *buf, size_t size);
 /* The pid is gone, or a zombie (dead, not yet reaped). */
 bool pft_proc_dead(int pid);
+/* ---------------------------------------------------------------- cgroups (cgroup.c) */
+
+/* The cgroup directory arg names (v1 or v2): an absolute path; a path below a hierarchy of the
+ * mount table mounts (/proc/self/mounts; v2's first); a directory's own name anywhere below
+ * (a unit: nginx.service); or, 12 characters or more, a part of one (a container id). *path
+ * (the caller frees it) and 0; -1 with errno: ENOENT none, EEXIST more than one (*path and
+ * *other name two of them, the caller frees both). */
+int pft_cgroup_resolve(const char *arg, FILE *mounts, char **path, char **other);
+/* The pids of a cgroup.procs file: *pids (the caller frees it), *n. -1 with errno (ENOMEM). */
+int pft_cgroup_procs_parse(FILE *f, int **pids, size_t *n);
+/* The same for the cgroup directory dir. -1 with errno (it cannot be read). */
+int pft_cgroup_procs(const char *dir, int **pids, size_t *n);
+
 /* The pid is a kernel thread (no user memory, no user faults); false if gone. */
 bool pft_proc_kthread(int pid);
 /* Calls cb with every process and its parent, as /proc shows them now (one pass; processes born

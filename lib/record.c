@@ -105,6 +105,7 @@ struct pft_record {
 	struct pft_hmap owner;	  /* process -> its uid, kept for when it has ended */
 	struct pft_syms *syms;	  /* the report's, from pft_source_prepare: the JIT maps used */
 	uint64_t own0;		  /* -a: pftrace's own faults when tracing began */
+	int *cg_pids;		  /* --cgroup: its processes at the start (the targets) */
 	size_t unread;		  /* -a: processes whose maps could not be read, and why */
 	int unread_err;
 };
@@ -850,6 +851,10 @@ static int list_kin(struct pft_record *r)
 	size_t i, j;
 	int ret = -1;
 
+	/* a cgroup's are its members: those its members start are members too (followed by
+	 * event-fork, or seen joining), those elsewhere are not */
+	if (r->o.cgroup)
+		return 0;
 	if (pft_proc_parents(note_parent, &t) < 0)
 		goto out;
 	/* the list grows as it is walked: children's children are visited in turn */
@@ -1094,6 +1099,29 @@ static int start_targets(struct pft_record *r)
 	return take_kin(r);
 }
 
+/* --cgroup: its processes now are the targets (a zombie or a kernel thread among them takes
+ * no user fault: left out). One is needed: the filter cannot start empty. */
+static int cgroup_members(struct pft_record *r)
+{
+	size_t n, i, k = 0;
+
+	if (pft_cgroup_procs(r->o.cgroup, &r->cg_pids, &n) < 0) {
+		fail(r, "cannot read '%s/cgroup.procs': %s", r->o.cgroup, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (!pft_proc_dead(r->cg_pids[i]) && !pft_proc_kthread(r->cg_pids[i]))
+			r->cg_pids[k++] = r->cg_pids[i];
+	if (!k) {
+		errno = ESRCH;
+		fail(r, "cgroup '%s' has no process to trace", r->o.cgroup);
+		return -1;
+	}
+	r->o.pids = r->cg_pids;
+	r->o.nr_pids = k;
+	return 0;
+}
+
 /* The tracing filter (set_event_pid) and the events hold the kernel's pids: from inside a PID
  * namespace other than the first (a container, unshare -p) pftrace's pids are not those, and
  * a mounted /proc of its own does not show them: refused rather than tracing nothing. */
@@ -1123,6 +1151,8 @@ int pft_record_start(struct pft_record *r)
 	int s;
 
 	if (check_tracefs(r) < 0 || check_pid_namespace(r) < 0)
+		return -1;
+	if (r->o.cgroup && cgroup_members(r) < 0)
 		return -1;
 	/* the targets' own words first: a dead pid is said as such, not as a tracing error */
 	for (size_t i = 0; i < r->o.nr_pids; i++)
@@ -1271,8 +1301,8 @@ static bool all_gone(const struct pft_record *r)
 
 	if (r->o.argv)
 		return r->child_done;
-	if (r->o.all)
-		return false; /* the machine: until a duration or a signal ends it */
+	if (r->o.all || r->o.cgroup)
+		return false; /* until a duration or a signal ends it: a process may come */
 	for (i = 0; i < r->nr_targets; i++)
 		if (!r->targets[i].gone)
 			return false;
@@ -1354,6 +1384,40 @@ static void job_control(struct pft_record *r)
 		r->o.on_stop_self(r->o.data);
 }
 
+/* --cgroup: the processes that have joined since (moved in; one a member started is in the
+ * filter already, put there by event-fork), traced from now, their maps read now. A cgroup
+ * removed meanwhile takes no one in. */
+static int cgroup_joins(struct pft_record *r)
+{
+	char *list, *p, *save = NULL, comm[64];
+	struct pft_hmap in = {0};
+	int *pids, ret = 0;
+	uint32_t dummy;
+	size_t n, i;
+
+	if (pft_cgroup_procs(r->o.cgroup, &pids, &n) < 0)
+		return errno == ENOENT || errno == ENODEV ? 0 : -1;
+	list = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
+	for (p = list ? strtok_r(list, " \n", &save) : NULL; p && ret == 0;
+	     p = strtok_r(NULL, " \n", &save))
+		ret = pft_hmap_set(&in, (uint64_t)(uint32_t)atoi(p), 0, 0);
+	for (i = 0; ret == 0 && i < n; i++) {
+		if (pft_hmap_get(&in, (uint64_t)(uint32_t)pids[i], 0, &dummy) ||
+		    pft_proc_kthread(pids[i]))
+			continue;
+		ret = note_threads(r, pids[i], true);
+		if (ret == 0) {
+			snapshot_check(r, pids[i]);
+			pft_proc_comm(pids[i], strcpy(comm, "?"), sizeof(comm));
+			notice(r, "--cgroup: process %d (%s) joined: traced from now", pids[i], comm);
+		}
+	}
+	free(list);
+	free(pids);
+	pft_hmap_release(&in);
+	return ret;
+}
+
 static int step(struct pft_record *r)
 {
 	struct pollfd pfd[MAX_FDS];
@@ -1377,6 +1441,8 @@ static int step(struct pft_record *r)
 	if (r->o.wake_fd >= 0 && r->o.on_wake)
 		r->o.on_wake(r->o.data);
 	tracees(r);
+	if (r->o.cgroup && r->as && !r->stopping && cgroup_joins(r) < 0)
+		return -1;
 	/* a stop signal that waited while pftrace was stopped is spent now */
 	r->continued = false;
 	job_control(r);
@@ -1685,6 +1751,7 @@ void pft_record_free(struct pft_record *r)
 	 * runs on: pftrace's exit detaches it. */
 	pft_live_close(r->live);
 	pft_taskstats_close(r->ts);
+	free(r->cg_pids);
 	for (i = 0; i < r->nr_snaps0; i++) {
 		pft_maps_free(r->snaps0[i].maps);
 		free(r->snaps0[i].exe);

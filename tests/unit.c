@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of libpftrace: parsers, decoder, classifier, aggregation. Real lines throughout. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1904,6 +1905,95 @@ static void test_path(void)
 #undef MARKS
 }
 
+
+/* --cgroup names: a path below a hierarchy (v2's first), a unit's name found below, a
+ * container id's part; two cgroups of one name refused; the same one in two hierarchies
+ * (systemd's hybrid layout) is one. Built in a temporary tree, with a mount table naming it. */
+static void mkcg(const char *root, const char *rel)
+{
+	char path[4096], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/cgroup.procs", root, rel);
+	for (p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+}
+
+static int resolve_in(const char *root, const char *arg, char **path, char **other)
+{
+	char table[8192];
+	FILE *mounts;
+	int r;
+
+	snprintf(table, sizeof(table),
+		 "cgroup %s/pids cgroup rw,relatime,pids 0 0\n"
+		 "tmpfs /run tmpfs rw 0 0\n"
+		 "cgroup2 %s/unified cgroup2 rw,relatime 0 0\n",
+		 root, root);
+	mounts = fmemopen(table, strlen(table), "r");
+	r = pft_cgroup_resolve(arg, mounts, path, other);
+	fclose(mounts);
+	return r;
+}
+
+static void test_cgroups(void)
+{
+	char root[] = "/tmp/pft-cg-XXXXXX", want[4096], *path, *other;
+	const char *procs = "12\n\n34\nx\n";
+	FILE *f;
+	int *pids;
+	size_t n;
+
+	if (!mkdtemp(root)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	mkcg(root, "unified/system.slice/nginx.service");
+	mkcg(root, "pids/system.slice/nginx.service");
+	mkcg(root, "unified/system.slice/docker-0123456789abcdef0123.scope");
+	mkcg(root, "unified/a/x.service");
+	mkcg(root, "pids/b/x.service");
+
+	snprintf(want, sizeof(want), "%s/unified/system.slice/nginx.service", root);
+	CHECK(resolve_in(root, "nginx.service", &path, &other) == 0);
+	CHECK(path && !strcmp(path, want));
+	free(path);
+	CHECK(resolve_in(root, "system.slice/nginx.service", &path, &other) == 0);
+	CHECK(path && !strcmp(path, want));
+	free(path);
+	snprintf(want, sizeof(want), "%s/pids/system.slice/nginx.service", root);
+	CHECK(resolve_in(root, want, &path, &other) == 0);
+	CHECK(path && !strcmp(path, want));
+	free(path);
+	snprintf(want, sizeof(want), "%s/unified/system.slice/docker-0123456789abcdef0123.scope",
+		 root);
+	CHECK(resolve_in(root, "0123456789abcdef", &path, &other) == 0);
+	CHECK(path && !strcmp(path, want));
+	free(path);
+	/* a short part is no id: "0123" names nothing */
+	CHECK(resolve_in(root, "0123", &path, &other) == -1 && errno == ENOENT && !path);
+	CHECK(resolve_in(root, "x.service", &path, &other) == -1 && errno == EEXIST);
+	CHECK(path && other && strstr(path, "/a/x.service") && strstr(other, "/b/x.service"));
+	free(path);
+	free(other);
+	CHECK(resolve_in(root, "nope.service", &path, &other) == -1 && errno == ENOENT);
+	CHECK(resolve_in(root, "system.slice/nope", &path, &other) == -1 && errno == ENOENT);
+	CHECK(resolve_in(root, "/nonexistent/cg", &path, &other) == -1 && errno == ENOENT);
+
+	f = fmemopen((void *)procs, strlen(procs), "r");
+	CHECK(pft_cgroup_procs_parse(f, &pids, &n) == 0 && n == 2 && pids[0] == 12 && pids[1] == 34);
+	fclose(f);
+	free(pids);
+	snprintf(want, sizeof(want), "rm -rf '%s'", root);
+	CHECK(system(want) == 0);
+}
+
 int main(void)
 {
 	test_history_lines();
@@ -1935,6 +2025,7 @@ int main(void)
 	test_jitmaps();
 	test_why();
 	test_path();
+	test_cgroups();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }

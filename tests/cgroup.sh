@@ -1,0 +1,96 @@
+#!/bin/bash
+# A cgroup, live (record --cgroup), in each hierarchy this machine has (v1 pids, v2): its
+# process exact against the kernel's counters, a noisy neighbour outside never seen, a
+# process moved in mid-run traced from its move; names resolved as a user gives them.
+# Needs root, tracefs, a cgroup hierarchy that takes a new cgroup.
+set -euo pipefail
+SUITE=cgroup
+. "$(dirname "$0")/lib.sh"
+WL=$ROOT/tests/workload
+require_live
+
+# exact per process, as trees.sh asks: traced = counted (no exec here)
+exact() {
+	check_eq "$1: traced = the kernel's counters" "" \
+		"$(jq -r "[.processes[] | select($2)
+			| select(.kernel_min_flt == null or
+				((((.kernel_min_flt + .kernel_maj_flt) - .faults) | fabs) > 1))
+			| \"\(.pid) \(.comm): counted \(.kernel_min_flt) \(.kernel_maj_flt), traced \(.faults)\"]
+			| join(\"; \")" "$3")"
+}
+
+# gated NAME PAGES: a workload blocked opening FIFO $TMP/NAME until released; its pid in $g
+gated() {
+	local i
+	mkfifo "$TMP/$1"
+	"$WL" gated "$TMP/$1" "$2" >/dev/null 2>&1 &
+	g=$!
+	for i in $(seq 1 1000); do
+		[ "$(cat /proc/$g/wchan 2>/dev/null)" = wait_for_partner ] && break
+		sleep 0.01
+	done
+}
+
+tested=0
+for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
+	[ -f "$h/cgroup.procs" ] || continue
+	name=pftrace-test-$$-${h##*/}
+	cg=$h/$name
+	mkdir "$cg" 2>/dev/null || continue
+	tested=$((tested + 1))
+	v=${h##*/}
+
+	gated a-$v 2000
+	a=$g
+	gated b-$v 3000
+	b=$g
+	gated c-$v 1500
+	c=$g
+	echo $a >"$cg/cgroup.procs"
+	# by the cgroup's own name: found below the hierarchies
+	"$PFTRACE" record --cgroup "$name" --json >"$TMP/$v.json" 2>"$TMP/$v.err" &
+	rec=$!
+	armed $rec
+	# moved in while recording: traced from its move (it waits at its gate meanwhile)
+	echo $c >"$cg/cgroup.procs"
+	traced $rec $c
+	for f in a b c; do echo go >"$TMP/$f-$v"; done
+	wait $a $b $c || true
+	kill -INT $rec
+	set +e
+	wait $rec
+	status=$?
+	set -e
+	out=$(cat "$TMP/$v.json")
+	err=$(cat "$TMP/$v.err")
+	check_eq "$v: --cgroup, ended by SIGINT: exit 0" 0 "$status"
+	check_eq "$v: only the cgroup's processes: the member and the one moved in" \
+		"$(printf '%s\n' $a $c | sort -n | paste -sd,)" \
+		"$(j '[.processes[] | select(.faults > 0) | .pid] | sort | map(tostring) | join(",")')"
+	check_eq "$v: the noisy neighbour outside: not a fault of it" 0 \
+		"$(j "[.processes[] | select(.pid == $b)] | length")"
+	check_eq "$v: the member's faults, whole" true "$(j "[.processes[] | select(.pid == $a) | .faults >= 2000] == [true]")"
+	check_eq "$v: the one moved in, whole from its move" true \
+		"$(j "[.processes[] | select(.pid == $c) | .faults >= 1500] == [true]")"
+	exact "$v: each" ".pid == $a or .pid == $c" "$TMP/$v.json"
+	check_match "$v: says who joined" "--cgroup: process $c \(workload\) joined: traced from now" "$err"
+	check_eq "$v: no instance left" "" "$(instances_left)"
+
+	# an empty cgroup: nothing to trace, said
+	run_status "$PFTRACE" record --cgroup "$cg" -d 1
+	check_eq "$v: an empty cgroup: exit 1" 1 "$status"
+	check_match "$v: an empty cgroup: said" "cgroup '$cg' has no process to trace" "$err"
+	rmdir "$cg"
+done
+if [ $tested = 0 ]; then
+	echo "!!! cgroup: no cgroup hierarchy here takes a new cgroup: --cgroup NOT TESTED !!!" >&2
+	[ "${PFTRACE_REQUIRE_LIVE:-0}" = 1 ] && bad "no cgroup hierarchy to test --cgroup in"
+fi
+
+# --- names that name nothing, or more than one
+run_status "$PFTRACE" record --cgroup "no-such-cgroup-$$"
+check_eq "no such cgroup: exit 1" 1 "$status"
+check_match "no such cgroup: said" "^pftrace: --cgroup 'no-such-cgroup-$$': no such cgroup" "$err"
+run_status "$PFTRACE" record --cgroup x -p 1
+check_eq "--cgroup with -p: usage" 2 "$status"
+finish
