@@ -248,7 +248,10 @@ sleep 0.1
 run_status "$PFTRACE" record -q --json --by tid -p "$wl"
 check_eq "-p exit" 0 "$status"
 check_eq "-p: one process" 1 "$(j .summary.pids)"
-check_eq "-p: main thread + 3 later threads" 4 "$(j .summary.tids)"
+# (the 3 threads come 0.2, 0.4 and 0.6 s after the start and fault for 2 s each: all are seen
+# however long pftrace takes to attach; the main thread faults only while it makes them, so it
+# is seen only if pftrace was quicker than that: 1 CI run in many was not)
+check_eq "-p: the 3 later threads, at least" true "$(j '.summary.tids >= 3')"
 check_eq "-p: only the target's threads" "$wl" "$(j '[.groups[].pid] | unique | join(",")')"
 check_eq "-p: no loss" 0 "$(j .summary.lost_events)"
 wait "$wl" || true
