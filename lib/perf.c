@@ -11,7 +11,8 @@
  *
  * Events are per traced task and per CPU, inherited by what the task starts later (the kernel
  * refuses to mmap inherited per-task events on "any CPU"), or per CPU only for the whole
- * machine (record -a); a CPU's events all write into one ring. Time is perf's clock, local_clock(), which ftrace calls "perf": the instance uses it.
+ * machine (record -a); a CPU's events all write into one ring. Time is perf's clock,
+ * local_clock(), which ftrace calls "perf": the instance uses it.
  */
 #include <errno.h>
 #include <linux/perf_event.h>

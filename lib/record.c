@@ -244,15 +244,42 @@ static void count_end(struct pft_record *r, int tgid, int tid)
 	c->end = true;
 }
 
+/* The threads of a process now (path: its /proc/PID/task): *tids (the caller frees it), *n.
+ * 0, also when it has ended (none); -1 with errno. */
+static int list_tids(const char *path, int **tids, size_t *n)
+{
+	int *more, ret = 0;
+	struct dirent *d;
+	DIR *dir = opendir(path);
+
+	*tids = NULL;
+	*n = 0;
+	if (!dir)
+		return errno == ENOENT ? 0 : -1;
+	while ((d = readdir(dir))) {
+		if (atoi(d->d_name) <= 0)
+			continue;
+		if (!(more = realloc(*tids, (*n + 1) * sizeof(**tids)))) {
+			ret = -1;
+			break;
+		}
+		*tids = more;
+		(*tids)[(*n)++] = atoi(d->d_name);
+	}
+	closedir(dir);
+	return ret;
+}
+
 /* The tasks of the machine now, but pftrace's own: cb(r, tgid, tid) for each (threads false:
  * for each process, with its pid as tid). Stops at cb's -1. */
 static int each_task(struct pft_record *r, bool threads,
 		     int (*cb)(struct pft_record *r, int tgid, int tid))
 {
-	DIR *procs = opendir("/proc"), *tasks;
-	struct dirent *p, *t;
+	DIR *procs = opendir("/proc");
+	struct dirent *p;
 	char path[64];
-	int ret = 0;
+	int ret = 0, *tids;
+	size_t n, i;
 
 	if (!procs)
 		return -1;
@@ -266,12 +293,14 @@ static int each_task(struct pft_record *r, bool threads,
 			continue;
 		}
 		snprintf(path, sizeof(path), "/proc/%d/task", tgid);
-		if (!(tasks = opendir(path)))
-			continue; /* it ended */
-		while (ret == 0 && (t = readdir(tasks)))
-			if (atoi(t->d_name) > 0)
-				ret = cb(r, tgid, atoi(t->d_name));
-		closedir(tasks);
+		/* ended, or its threads not to be listed: none */
+		if (list_tids(path, &tids, &n) < 0) {
+			n = 0;
+			ret = errno == ENOMEM ? -1 : 0;
+		}
+		for (i = 0; ret == 0 && i < n; i++)
+			ret = cb(r, tgid, tids[i]);
+		free(tids);
 	}
 	closedir(procs);
 	return ret;
@@ -280,6 +309,29 @@ static int each_task(struct pft_record *r, bool threads,
 static int end_of(struct pft_record *r, int tgid, int tid)
 {
 	count_end(r, tgid, tid);
+	return 0;
+}
+
+/* The kernel's pid filter now (set_event_pid: the targets, and what event-fork added):
+ * cb(r, pid, data) for each, until it returns -1. Empty, or unreadable: none. */
+static int each_filtered(struct pft_record *r,
+			 int (*cb)(struct pft_record *r, int pid, void *data), void *data)
+{
+	char *pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
+	char *p, *save = NULL;
+	int ret = 0;
+
+	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p && ret == 0;
+	     p = strtok_r(NULL, " \n", &save))
+		ret = cb(r, atoi(p), data);
+	free(pids);
+	return ret;
+}
+
+static int end_of_filtered(struct pft_record *r, int pid, void *data)
+{
+	(void)data;
+	count_end(r, pid, pid);
 	return 0;
 }
 
@@ -296,8 +348,6 @@ static uint64_t own_faults(void)
  * -a, /proc does). */
 static void count_alive(struct pft_record *r)
 {
-	char *pids, *p, *save = NULL;
-
 	if (r->ts)
 		pft_taskstats_read(r->ts, count_exit, r);
 	if (r->o.all) {
@@ -305,10 +355,7 @@ static void count_alive(struct pft_record *r)
 		r->src->st.own_faults = (int64_t)(own_faults() - r->own0);
 		return;
 	}
-	pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
-	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p; p = strtok_r(NULL, " \n", &save))
-		count_end(r, atoi(p), atoi(p));
-	free(pids);
+	each_filtered(r, end_of_filtered, NULL);
 }
 
 /* Each process of the trace: the sum over its threads. A process with a thread whose end is
@@ -452,32 +499,6 @@ static int follow_owner(struct pft_record *r, const struct pft_event *ev)
 	if (ev->type == PFT_EV_NEWTASK && ev->child > 0)
 		return inherit_owner(r, ev->tid, ev->child);
 	return 0;
-}
-
-/* The threads of a process now (path: its /proc/PID/task): *tids (the caller frees it), *n.
- * 0, also when it has ended (none); -1 with errno. */
-static int list_tids(const char *path, int **tids, size_t *n)
-{
-	int *more, ret = 0;
-	struct dirent *d;
-	DIR *dir = opendir(path);
-
-	*tids = NULL;
-	*n = 0;
-	if (!dir)
-		return errno == ENOENT ? 0 : -1;
-	while ((d = readdir(dir))) {
-		if (atoi(d->d_name) <= 0)
-			continue;
-		if (!(more = realloc(*tids, (*n + 1) * sizeof(**tids)))) {
-			ret = -1;
-			break;
-		}
-		*tids = more;
-		(*tids)[(*n)++] = atoi(d->d_name);
-	}
-	closedir(dir);
-	return ret;
 }
 
 /* Every thread of pid known at the start with its comm and counters (once each); with trace,
@@ -916,22 +937,23 @@ static struct target *seize_target(struct pft_record *r, int pid)
 
 /* Which children from r->kin[from] on are in the kernel's pid filter now (born since their
  * parent was traced: the kernel follows them). */
+static int kin_followed(struct pft_record *r, int pid, void *data)
+{
+	for (size_t i = *(size_t *)data; i < r->nr_kin; i++)
+		r->kin_in[i] |= pid == r->kin[i];
+	return 0;
+}
+
 static int note_followed(struct pft_record *r, size_t from)
 {
-	char *pids, *p, *save = NULL;
 	bool *in = realloc(r->kin_in, (r->nr_kin + 1) * sizeof(*in));
 
 	if (!in)
 		return -1;
 	r->kin_in = in;
 	memset(in + from, 0, (r->nr_kin - from) * sizeof(*in));
-	/* NULL: empty (the targets are gone), or unreadable: then none is taken as followed */
-	pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
-	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p; p = strtok_r(NULL, " \n", &save))
-		for (size_t i = from; i < r->nr_kin; i++)
-			in[i] |= atoi(p) == r->kin[i];
-	free(pids);
-	return 0;
+	/* empty (the targets are gone), or unreadable: then none is taken as followed */
+	return each_filtered(r, kin_followed, &from);
 }
 
 /* The threads of pid counted from now (it is traced from now); or, gone, not at all. */
@@ -1387,20 +1409,23 @@ static void job_control(struct pft_record *r)
 /* --cgroup: the processes that have joined since (moved in; one a member started is in the
  * filter already, put there by event-fork), traced from now, their maps read now. A cgroup
  * removed meanwhile takes no one in. */
+static int filtered_into(struct pft_record *r, int pid, void *set)
+{
+	(void)r;
+	return pft_hmap_set(set, (uint64_t)(uint32_t)pid, 0, 0);
+}
+
 static int cgroup_joins(struct pft_record *r)
 {
-	char *list, *p, *save = NULL, comm[64];
 	struct pft_hmap in = {0};
-	int *pids, ret = 0;
+	int *pids, ret;
 	uint32_t dummy;
+	char comm[64];
 	size_t n, i;
 
 	if (pft_cgroup_procs(r->o.cgroup, &pids, &n) < 0)
 		return errno == ENOENT || errno == ENODEV ? 0 : -1;
-	list = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
-	for (p = list ? strtok_r(list, " \n", &save) : NULL; p && ret == 0;
-	     p = strtok_r(NULL, " \n", &save))
-		ret = pft_hmap_set(&in, (uint64_t)(uint32_t)atoi(p), 0, 0);
+	ret = each_filtered(r, filtered_into, &in);
 	for (i = 0; ret == 0 && i < n; i++) {
 		if (pft_hmap_get(&in, (uint64_t)(uint32_t)pids[i], 0, &dummy) ||
 		    pft_proc_kthread(pids[i]))
@@ -1412,7 +1437,6 @@ static int cgroup_joins(struct pft_record *r)
 			notice(r, "--cgroup: process %d (%s) joined: traced from now", pids[i], comm);
 		}
 	}
-	free(list);
 	free(pids);
 	pft_hmap_release(&in);
 	return ret;
