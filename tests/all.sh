@@ -9,27 +9,10 @@ SUITE=all
 WL=$ROOT/tests/workload
 require_live
 
-# exact per process, as trees.sh asks: traced = counted, but exec's argument pages
-exact() {
-	local what=$1 file=$2 sel=$3
-	check_eq "$what: traced = the kernel's counters (but exec's argument pages)" "" \
-		"$(jq -r "[.processes[] | select($sel)
-			| select(.kernel_min_flt == null or
-				((.kernel_min_flt + .kernel_maj_flt) - .faults) < -1 or
-				((.kernel_min_flt + .kernel_maj_flt) - .faults) > 2 * .exec_calls)
-			| \"\(.pid) \(.comm): counted \(.kernel_min_flt) \(.kernel_maj_flt), traced \(.faults)\"]
-			| join(\"; \")" "$file")"
-}
-
 # --- a workload outside the recording's command, started before it, let go by the command
 # (a FIFO), waited for by the command: its faults all fall inside the recording
-mkfifo "$TMP/gate"
-"$WL" gated "$TMP/gate" 3000 2>/dev/null &
-outside=$!
-for i in $(seq 1 1000); do
-	[ "$(cat /proc/$outside/wchan 2>/dev/null)" = wait_for_partner ] && break
-	sleep 0.01
-done
+gated gate 3000
+outside=$g
 run_status "$PFTRACE" record -a --json -- sh -c '
 	echo go >"$1"
 	while kill -0 "$2" 2>/dev/null && [ "$(cut -d" " -f3 /proc/$2/stat)" != Z ]; do sleep 0.01; done
@@ -53,9 +36,8 @@ check_eq "-a: no instance left" "" "$(instances_left)"
 
 # --- -a without a command: until a signal; pftrace left out. A workload released once
 # tracing is armed, and ended before the signal, is in it whole.
-mkfifo "$TMP/gate2"
-"$WL" gated "$TMP/gate2" 1000 2>/dev/null &
-w=$!
+gated gate2 1000
+w=$g
 "$PFTRACE" record -a --json >"$TMP/sig.json" 2>"$TMP/sig.err" &
 rec=$!
 armed $rec

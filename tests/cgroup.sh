@@ -9,28 +9,6 @@ SUITE=cgroup
 WL=$ROOT/tests/workload
 require_live
 
-# exact per process, as trees.sh asks: traced = counted (no exec here)
-exact() {
-	check_eq "$1: traced = the kernel's counters" "" \
-		"$(jq -r "[.processes[] | select($2)
-			| select(.kernel_min_flt == null or
-				((((.kernel_min_flt + .kernel_maj_flt) - .faults) | fabs) > 1))
-			| \"\(.pid) \(.comm): counted \(.kernel_min_flt) \(.kernel_maj_flt), traced \(.faults)\"]
-			| join(\"; \")" "$3")"
-}
-
-# gated NAME PAGES: a workload blocked opening FIFO $TMP/NAME until released; its pid in $g
-gated() {
-	local i
-	mkfifo "$TMP/$1"
-	"$WL" gated "$TMP/$1" "$2" >/dev/null 2>&1 &
-	g=$!
-	for i in $(seq 1 1000); do
-		[ "$(cat /proc/$g/wchan 2>/dev/null)" = wait_for_partner ] && break
-		sleep 0.01
-	done
-}
-
 tested=0
 for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	[ -f "$h/cgroup.procs" ] || continue
@@ -72,7 +50,7 @@ for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	check_eq "$v: the member's faults, whole" true "$(j "[.processes[] | select(.pid == $a) | .faults >= 2000] == [true]")"
 	check_eq "$v: the one moved in, whole from its move" true \
 		"$(j "[.processes[] | select(.pid == $c) | .faults >= 1500] == [true]")"
-	exact "$v: each" ".pid == $a or .pid == $c" "$TMP/$v.json"
+	exact "$v: each" "$TMP/$v.json" ".pid == $a or .pid == $c" 1
 	check_match "$v: says who joined" "--cgroup: process $c \(workload\) joined: traced from now" "$err"
 	check_eq "$v: no instance left" "" "$(instances_left)"
 

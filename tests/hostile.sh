@@ -40,7 +40,7 @@ check_eq "flame graph: the kernel frame's script is text" true \
 	"$(grep -q '<title>&lt;script&gt;' "$TMP/h.flame.svg" && echo true)"
 
 # --- the table: every --by that shows a name
-for by in vma file pid tid sym page; do
+for by in vma file pid tid comm sym page; do
 	report "$TMP/h" --by "$by" -n 0 >"$TMP/t.$by" 2>/dev/null
 	rows=$(report "$TMP/h" --by "$by" --json -n 0 2>/dev/null | jq '.groups | length')
 	check "table --by $by: no control bytes, every row whole" table "$TMP/t.$by" "$rows"
@@ -49,7 +49,7 @@ check_eq "table: an escape sequence is shown, not sent" true \
 	"$(grep -qF '\x1b]0;pwn\x07' "$TMP/t.vma" && echo true)"
 
 # --- markdown: the report's and a diff's
-for by in vma file pid sym; do
+for by in vma file pid comm sym; do
 	report "$TMP/h" --by "$by" --format markdown >"$TMP/md.$by" 2>/dev/null
 	check "markdown --by $by: cells whole, no HTML, link or image" markdown "$TMP/md.$by"
 done

@@ -129,3 +129,28 @@ signal.pause()
 		sleep 0.01
 	done
 }
+# exact WHAT FILE SELECT [MORE]: each process of report FILE that jq's SELECT picks traced
+# exactly what the kernel counted, as trees.sh asks: a fault less (a task's last write at exit,
+# after the kernel's accounting) and MORE counted (a jq expression; default: exec's argument
+# pages, 2 per exec) allowed
+exact() {
+	check_eq "$1: traced = the kernel's counters (but exec's argument pages)" "" \
+		"$(jq -r "[.processes[] | select($3)
+			| select(.kernel_min_flt == null or
+				((.kernel_min_flt + .kernel_maj_flt) - .faults) < -1 or
+				((.kernel_min_flt + .kernel_maj_flt) - .faults) > (${4:-2 * .exec_calls}))
+			| \"\(.pid) \(.comm): counted \(.kernel_min_flt) \(.kernel_maj_flt), traced \(.faults)\"]
+			| join(\"; \")" "$2")"
+}
+# gated NAME PAGES: tests/workload touching PAGES pages once a line comes down FIFO $TMP/NAME,
+# started now and waited for until it is blocked opening it (past its exec); its pid in $g
+gated() {
+	local i
+	mkfifo "$TMP/$1"
+	"$ROOT/tests/workload" gated "$TMP/$1" "$2" >/dev/null 2>&1 &
+	g=$!
+	for i in $(seq 1 1000); do
+		[ "$(cat /proc/$g/wchan 2>/dev/null)" = wait_for_partner ] && break
+		sleep 0.01
+	done
+}
