@@ -545,6 +545,58 @@ int pft_live_all(struct pft_live *l, const int *own, size_t n)
 	return 0;
 }
 
+/* Writes pids into a pid list of the instance: appended, or (rewrite) in place of it. */
+static int write_pids(struct pft_live *l, const char *file, const int *tids, size_t n,
+		      bool rewrite)
+{
+	char *buf = malloc(n * 12 + 2);
+	size_t i, len = 0;
+	int r;
+
+	if (!buf)
+		return -1;
+	for (i = 0; i < n; i++)
+		len += sprintf(buf + len, "%d ", tids[i]);
+	/* a write of blanks alone empties the list */
+	strcpy(buf + len, len ? "" : " ");
+	r = rewrite ? tracefs_instance_file_write(l->inst, file, buf)
+		    : tracefs_instance_file_append(l->inst, file, buf);
+	free(buf);
+	return r < 0 ? -1 : 0;
+}
+
+int pft_live_exclude_pids(struct pft_live *l, const int *tids, size_t n)
+{
+	return n ? write_pids(l, "set_event_notrace_pid", tids, n, false) : 0;
+}
+
+int pft_live_include_pids(struct pft_live *l, const int *tids, size_t n)
+{
+	char *list = tracefs_instance_file_read(l->inst, "set_event_notrace_pid", NULL);
+	char *p, *save = NULL;
+	int *keep = NULL, r = -1;
+	size_t cap = 0, kept = 0, i;
+
+	if (!list)
+		return -1;
+	for (p = strtok_r(list, " \n", &save); p; p = strtok_r(NULL, " \n", &save)) {
+		int pid = atoi(p);
+
+		for (i = 0; i < n && tids[i] != pid; i++)
+			;
+		if (i < n)
+			continue;
+		if (pft_grow((void **)&keep, &cap, kept + 1, sizeof(*keep)) < 0)
+			goto out;
+		keep[kept++] = pid;
+	}
+	r = write_pids(l, "set_event_notrace_pid", keep, kept, true);
+out:
+	free(keep);
+	free(list);
+	return r;
+}
+
 int pft_live_arm(struct pft_live *l)
 {
 	if (!l->pids_set) {

@@ -65,6 +65,12 @@ int pft_live_add_pid(struct pft_live *l, int tid);
 /* The whole machine instead of a pid filter: every task but own (pftrace's threads, n of
  * them, and what they start); pft_live_add_pid(s) do nothing after it. -1 with errno. */
 int pft_live_all(struct pft_live *l, const int *own, size_t n);
+/* Leaves running threads out from now (set_event_notrace_pid: what they start is left out
+ * too), in one write. -1 with errno. */
+int pft_live_exclude_pids(struct pft_live *l, const int *tids, size_t n);
+/* Takes threads left out back in: the kernel's list without them, written in its place (what
+ * it had added meanwhile, the children of those left out, stays out). -1 with errno. */
+int pft_live_include_pids(struct pft_live *l, const int *tids, size_t n);
 /* Starts recording; only after at least one pft_live_add_pid (an empty filter traces all) or
  * pft_live_all. */
 int pft_live_arm(struct pft_live *l);

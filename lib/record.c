@@ -54,6 +54,7 @@ struct count {
 	uint64_t min0, maj0, min1, maj1;
 	bool end, exited; /* the end is known; from its exit (a zombie's /proc would repeat it) */
 	bool untraced;	  /* listed at the start, gone before it was traced: not ours to count */
+	bool left;	  /* --cgroup: moved out, its end read then (it may come back) */
 };
 
 /* A task known before the first event: passed on as a COMM event, first. */
@@ -219,6 +220,8 @@ static int count_exit(void *data, int tid, int tgid, uint64_t min_flt, uint64_t 
 
 	if (!c)
 		return -1;
+	if (c->left)
+		return 0;
 	/* a thread that exec'd takes its leader's tid: both exits count */
 	c->min1 += min_flt;
 	c->maj1 += maj_flt;
@@ -237,7 +240,7 @@ static void count_end(struct pft_record *r, int tgid, int tid)
 
 	snprintf(task, sizeof(task), "%d/task/%d", tgid, tid);
 	if (tid <= 0 || pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)) ||
-	    c->exited)
+	    c->exited || c->left)
 		return;
 	c->min1 += min;
 	c->maj1 += maj;
@@ -312,12 +315,13 @@ static int end_of(struct pft_record *r, int tgid, int tid)
 	return 0;
 }
 
-/* The kernel's pid filter now (set_event_pid: the targets, and what event-fork added):
- * cb(r, pid, data) for each, until it returns -1. Empty, or unreadable: none. */
-static int each_filtered(struct pft_record *r,
-			 int (*cb)(struct pft_record *r, int pid, void *data), void *data)
+/* A pid list of the kernel's now (set_event_pid, the filter: the targets, and what event-fork
+ * added; set_event_notrace_pid, those left out): cb(r, pid, data) for each, until it returns
+ * -1. Empty, or unreadable: none. */
+static int each_listed(struct pft_record *r, const char *file,
+		       int (*cb)(struct pft_record *r, int pid, void *data), void *data)
 {
-	char *pids = tracefs_instance_file_read(pft_live_instance(r->live), "set_event_pid", NULL);
+	char *pids = tracefs_instance_file_read(pft_live_instance(r->live), file, NULL);
 	char *p, *save = NULL;
 	int ret = 0;
 
@@ -326,6 +330,12 @@ static int each_filtered(struct pft_record *r,
 		ret = cb(r, atoi(p), data);
 	free(pids);
 	return ret;
+}
+
+static int each_filtered(struct pft_record *r,
+			 int (*cb)(struct pft_record *r, int pid, void *data), void *data)
+{
+	return each_listed(r, "set_event_pid", cb, data);
 }
 
 static int end_of_filtered(struct pft_record *r, int pid, void *data)
@@ -1406,40 +1416,174 @@ static void job_control(struct pft_record *r)
 		r->o.on_stop_self(r->o.data);
 }
 
-/* --cgroup: the processes that have joined since (moved in; one a member started is in the
- * filter already, put there by event-fork), traced from now, their maps read now. A cgroup
- * removed meanwhile takes no one in. */
-static int filtered_into(struct pft_record *r, int pid, void *set)
+/* ---------------------------------------------------------------- --cgroup's moves */
+
+/* A set of pids that remembers its order. */
+struct pid_set {
+	struct pft_hmap has;
+	int *pids;
+	size_t n, cap;
+};
+
+static int pid_set_add(struct pft_record *r, int pid, void *data)
 {
+	struct pid_set *set = data;
+	uint32_t dummy;
+	int k = pft_hmap_put(&set->has, (uint64_t)(uint32_t)pid, 0, 0, &dummy);
+
 	(void)r;
-	return pft_hmap_set(set, (uint64_t)(uint32_t)pid, 0, 0);
+	if (k <= 0)
+		return k;
+	if (pft_grow((void **)&set->pids, &set->cap, set->n + 1, sizeof(*set->pids)) < 0)
+		return -1;
+	set->pids[set->n++] = pid;
+	return 0;
 }
 
-static int cgroup_joins(struct pft_record *r)
+static bool pid_set_has(const struct pid_set *set, int pid)
 {
-	struct pft_hmap in = {0};
-	int *pids, ret;
 	uint32_t dummy;
+
+	return pft_hmap_get(&set->has, (uint64_t)(uint32_t)pid, 0, &dummy);
+}
+
+static void pid_set_release(struct pid_set *set)
+{
+	pft_hmap_release(&set->has);
+	free(set->pids);
+}
+
+static void say_moved(struct pft_record *r, int pid, const char *what)
+{
 	char comm[64];
+
+	pft_proc_comm(pid, strcpy(comm, "?"), sizeof(comm));
+	notice(r, "--cgroup: process %d (%s) %s", pid, comm, what);
+}
+
+/* Moved out: its counters end now, then the kernel leaves its threads (and what they start)
+ * out, so what it faults before that is both traced and counted. */
+static int cgroup_left(struct pft_record *r, int pid)
+{
+	char path[64];
+	struct count *c;
+	int *tids, ret;
 	size_t n, i;
 
-	if (pft_cgroup_procs(r->o.cgroup, &pids, &n) < 0)
-		return errno == ENOENT || errno == ENODEV ? 0 : -1;
-	ret = each_filtered(r, filtered_into, &in);
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if ((ret = list_tids(path, &tids, &n)) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		count_end(r, pid, tids[i]);
+		if ((c = count_of(r, tids[i])))
+			c->left = true;
+	}
+	ret = pft_live_exclude_pids(r->live, tids, n);
+	free(tids);
+	if (ret == 0 && n)
+		say_moved(r, pid, "moved out: not traced from now");
+	return ret;
+}
+
+/* Back in (or a child of one that left, moved in): the kernel takes its threads in again,
+ * then each thread's counters start again where they stood, less what it did outside. */
+static int cgroup_back(struct pft_record *r, int pid)
+{
+	uint64_t min, maj;
+	char path[64];
+	bool was_in = false;
+	struct count *c;
+	int *tids, ret;
+	size_t n, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if ((ret = list_tids(path, &tids, &n)) < 0)
+		return -1;
+	ret = pft_live_include_pids(r->live, tids, n);
 	for (i = 0; ret == 0 && i < n; i++) {
-		if (pft_hmap_get(&in, (uint64_t)(uint32_t)pids[i], 0, &dummy) ||
-		    pft_proc_kthread(pids[i]))
+		uint32_t k;
+
+		snprintf(path, sizeof(path), "%d/task/%d", pid, tids[i]);
+		if (!pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tids[i], 0, &k) ||
+		    !(c = &r->counts[k])->left || pft_proc_faults(path, &min, &maj) < 0)
 			continue;
-		ret = note_threads(r, pids[i], true);
-		if (ret == 0) {
-			snapshot_check(r, pids[i]);
-			pft_proc_comm(pids[i], strcpy(comm, "?"), sizeof(comm));
-			notice(r, "--cgroup: process %d (%s) joined: traced from now", pids[i], comm);
-		}
+		c->min0 += min - c->min1;
+		c->maj0 += maj - c->maj1;
+		c->min1 = c->maj1 = 0;
+		c->end = c->left = false;
+		was_in = true;
+	}
+	free(tids);
+	if (ret == 0)
+		ret = note_threads(r, pid, true);
+	if (ret == 0 && n) {
+		snapshot_check(r, pid);
+		say_moved(r, pid, was_in ? "moved back in: traced again from now"
+					 : "joined: traced from now");
+	}
+	return ret;
+}
+
+/* A process that joined: traced from now, its maps read now. */
+static int cgroup_joined(struct pft_record *r, int pid)
+{
+	int ret = note_threads(r, pid, true);
+
+	if (ret == 0) {
+		snapshot_check(r, pid);
+		say_moved(r, pid, "joined: traced from now");
+	}
+	return ret;
+}
+
+/* The traced thread tid is of a process no longer in the cgroup (members: its processes now):
+ * not one left out already, nor one ending (a zombie is no member). */
+static bool moved_out(const struct pid_set *members, const struct pid_set *out, int tid,
+		      int *pid)
+{
+	if (pid_set_has(out, tid) || (*pid = pft_proc_tgid(tid)) <= 0)
+		return false;
+	return !pid_set_has(members, *pid) && !pft_proc_dead(*pid) && !pft_proc_dead(tid);
+}
+
+/* Who moved since the last tick. Read in this order, so that a process a member starts
+ * meanwhile (in the cgroup, and in the filter before it runs: event-fork) is neither: the
+ * filter (who was traced), the cgroup's processes, the filter again, those left out. A cgroup
+ * removed meanwhile moves no one. */
+static int cgroup_moves(struct pft_record *r)
+{
+	struct pid_set before = {0}, members = {0}, after = {0}, out = {0}, gone = {0};
+	int *pids = NULL, ret, pid;
+	size_t n = 0, i;
+
+	ret = each_filtered(r, pid_set_add, &before);
+	if (ret == 0 && pft_cgroup_procs(r->o.cgroup, &pids, &n) < 0)
+		ret = errno == ENOENT || errno == ENODEV ? 1 : -1;
+	for (i = 0; ret == 0 && i < n; i++)
+		ret = pid_set_add(r, pids[i], &members);
+	if (ret == 0)
+		ret = each_filtered(r, pid_set_add, &after);
+	if (ret == 0)
+		ret = each_listed(r, "set_event_notrace_pid", pid_set_add, &out);
+	for (i = 0; ret == 0 && i < before.n; i++)
+		if (moved_out(&members, &out, before.pids[i], &pid) && !pid_set_has(&gone, pid) &&
+		    (ret = pid_set_add(r, pid, &gone)) == 0)
+			ret = cgroup_left(r, pid);
+	for (i = 0; ret == 0 && i < n; i++) {
+		if (pft_proc_kthread(pids[i]))
+			continue;
+		if (pid_set_has(&out, pids[i]))
+			ret = cgroup_back(r, pids[i]);
+		else if (!pid_set_has(&after, pids[i]))
+			ret = cgroup_joined(r, pids[i]);
 	}
 	free(pids);
-	pft_hmap_release(&in);
-	return ret;
+	pid_set_release(&before);
+	pid_set_release(&members);
+	pid_set_release(&after);
+	pid_set_release(&out);
+	pid_set_release(&gone);
+	return ret < 0 ? -1 : 0;
 }
 
 static int step(struct pft_record *r)
@@ -1465,7 +1609,7 @@ static int step(struct pft_record *r)
 	if (r->o.wake_fd >= 0 && r->o.on_wake)
 		r->o.on_wake(r->o.data);
 	tracees(r);
-	if (r->o.cgroup && r->as && !r->stopping && cgroup_joins(r) < 0)
+	if (r->o.cgroup && r->as && !r->stopping && cgroup_moves(r) < 0)
 		return -1;
 	/* a stop signal that waited while pftrace was stopped is spent now */
 	r->continued = false;

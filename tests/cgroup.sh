@@ -24,7 +24,10 @@ for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	b=$g
 	gated c-$v 1500
 	c=$g
+	gated d-$v 1000 2000 700
+	d=$g
 	echo $a >"$cg/cgroup.procs"
+	echo $d >"$cg/cgroup.procs"
 	# by the cgroup's own name: found below the hierarchies
 	"$PFTRACE" record --cgroup "$name" --json >"$TMP/$v.json" 2>"$TMP/$v.err" &
 	rec=$!
@@ -32,8 +35,16 @@ for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	# moved in while recording: traced from its move (it waits at its gate meanwhile)
 	echo $c >"$cg/cgroup.procs"
 	traced $rec $c
+	# a member that moves out, faults outside, comes back: traced only inside
+	phase d-$v $d
+	echo $d >"$h/cgroup.procs"
+	untraced $rec $d
+	phase d-$v $d
+	echo $d >"$cg/cgroup.procs"
+	untraced $rec $d back
+	phase d-$v $d
 	for f in a b c; do echo go >"$TMP/$f-$v"; done
-	wait $a $b $c || true
+	wait $a $b $c $d || true
 	kill -INT $rec
 	set +e
 	wait $rec
@@ -42,15 +53,21 @@ for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	out=$(cat "$TMP/$v.json")
 	err=$(cat "$TMP/$v.err")
 	check_eq "$v: --cgroup, ended by SIGINT: exit 0" 0 "$status"
-	check_eq "$v: only the cgroup's processes: the member and the one moved in" \
-		"$(printf '%s\n' $a $c | sort -n | paste -sd,)" \
+	check_eq "$v: only the cgroup's processes: the members and the one moved in" \
+		"$(printf '%s\n' $a $c $d | sort -n | paste -sd,)" \
 		"$(j '[.processes[] | select(.faults > 0) | .pid] | sort | map(tostring) | join(",")')"
 	check_eq "$v: the noisy neighbour outside: not a fault of it" 0 \
 		"$(j "[.processes[] | select(.pid == $b)] | length")"
 	check_eq "$v: the member's faults, whole" true "$(j "[.processes[] | select(.pid == $a) | .faults >= 2000] == [true]")"
 	check_eq "$v: the one moved in, whole from its move" true \
 		"$(j "[.processes[] | select(.pid == $c) | .faults >= 1500] == [true]")"
-	exact "$v: each" "$TMP/$v.json" ".pid == $a or .pid == $c" 1
+	check_eq "$v: the one that moved out and back: its faults inside (1,000 and 700), none outside" \
+		true "$(j "[.processes[] | select(.pid == $d) | .faults >= 1700 and .faults < 2700] == [true]")"
+	exact "$v: each" "$TMP/$v.json" ".pid == $a or .pid == $c or .pid == $d" 1
+	check_match "$v: says who moved out" \
+		"--cgroup: process $d \(workload\) moved out: not traced from now" "$err"
+	check_match "$v: says who moved back in" \
+		"--cgroup: process $d \(workload\) moved back in: traced again from now" "$err"
 	check_match "$v: says who joined" "--cgroup: process $c \(workload\) joined: traced from now" "$err"
 	check_eq "$v: no instance left" "" "$(instances_left)"
 

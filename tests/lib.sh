@@ -92,6 +92,17 @@ traced() {
 		done
 	done
 }
+# untraced REC PID [back]: waits until the run of pftrace REC leaves PID out
+# (set_event_notrace_pid), or with back, takes it in again; or has ended.
+untraced() {
+	local list=/sys/kernel/tracing/instances/pftrace-"$1"/set_event_notrace_pid want=0 got
+	[ "${3:-}" = back ] && want=1
+	while kill -0 "$1" 2>/dev/null; do
+		if grep -qw "$2" "$list" 2>/dev/null; then got=0; else got=1; fi
+		[ $got = $want ] && return 0
+		sleep 0.01
+	done
+}
 # Waits (up to 10 s) until no pftrace instance is held: its run has ended and its removal is
 # done, so what remains is what killed runs left.
 removals_done() {
@@ -142,15 +153,30 @@ exact() {
 			| \"\(.pid) \(.comm): counted \(.kernel_min_flt) \(.kernel_maj_flt), traced \(.faults)\"]
 			| join(\"; \")" "$2")"
 }
-# gated NAME PAGES: tests/workload touching PAGES pages once a line comes down FIFO $TMP/NAME,
-# started now and waited for until it is blocked opening it (past its exec); its pid in $g
+# gated NAME PAGES...: tests/workload touching PAGES pages once a byte comes down FIFO
+# $TMP/NAME (each further PAGES at the next byte), started now and waited for until it is
+# blocked opening it (past its exec); its pid in $g
 gated() {
-	local i
-	mkfifo "$TMP/$1"
-	"$ROOT/tests/workload" gated "$TMP/$1" "$2" >/dev/null 2>&1 &
+	local name=$1
+	shift
+	mkfifo "$TMP/$name"
+	"$ROOT/tests/workload" gated "$TMP/$name" "$@" >/dev/null 2>&1 &
 	g=$!
+	blocked $g
+}
+# blocked PID: waits (up to 10 s) until the gated workload PID waits at its FIFO, or has ended
+blocked() {
+	local i
 	for i in $(seq 1 1000); do
-		[ "$(cat /proc/$g/wchan 2>/dev/null)" = wait_for_partner ] && break
+		[ "$(cat /proc/$1/wchan 2>/dev/null)" = wait_for_partner ] && return 0
+		grep -q '^State:.Z' /proc/$1/status 2>/dev/null && return 0
+		kill -0 $1 2>/dev/null || return 0
 		sleep 0.01
 	done
+}
+# phase NAME PID: lets the gated workload PID (FIFO $TMP/NAME) touch its next PAGES, and waits
+# until it has (blocked at its FIFO again, or ended)
+phase() {
+	printf g >"$TMP/$1"
+	blocked $2
 }

@@ -270,16 +270,28 @@ static int touch(size_t pages, const char *maps_out)
 }
 
 /* touch, once a byte comes down FIFO: the process waits in its own image (past the exec
- * that a tracer stops at), blocked opening the FIFO until a writer comes. */
-static int gated(const char *fifo, size_t pages)
+ * that a tracer stops at), blocked opening the FIFO until a writer comes. Each further count
+ * is touched the same way at the next byte, the FIFO opened again (blocked there between). */
+static int gated(const char *fifo, char **pages, int n)
 {
-	char c;
-	int fd = open(fifo, O_RDONLY);
+	int i;
 
-	if (fd < 0 || read(fd, &c, 1) != 1)
-		die("gate");
-	close(fd);
-	return touch(pages, NULL);
+	for (i = 0; i < n; i++) {
+		char c;
+		ssize_t got = 0;
+
+		/* end of file: the last byte's writer had not closed yet; wait for the next */
+		while (got == 0) {
+			int fd = open(fifo, O_RDONLY);
+
+			if (fd < 0 || (got = read(fd, &c, 1)) < 0)
+				die("gate");
+			close(fd);
+		}
+		if (touch(strtoul(pages[i], NULL, 0), NULL))
+			return 1;
+	}
+	return 0;
 }
 
 /* A JIT's code: a function made at run time in anonymous memory (x86-64: mov byte [rdi], 1;
@@ -803,8 +815,8 @@ int main(int argc, char **argv)
 		return kernel_faults(strtoul(argv[2], NULL, 0));
 	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "touch"))
 		return touch(strtoul(argv[2], NULL, 0), argc == 4 ? argv[3] : NULL);
-	if (argc == 4 && !strcmp(argv[1], "gated"))
-		return gated(argv[2], strtoul(argv[3], NULL, 0));
+	if (argc >= 4 && !strcmp(argv[1], "gated"))
+		return gated(argv[2], argv + 3, argc - 3);
 	if (argc == 4 && !strcmp(argv[1], "signals"))
 		return signals(argv[2], atof(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "jit"))
@@ -830,7 +842,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
-			"touch PAGES [MAPS_OUT] | gated FIFO PAGES | kernel PAGES | remap FILE1 FILE2 | "
+			"touch PAGES [MAPS_OUT] | gated FIFO PAGES... | kernel PAGES | remap FILE1 FILE2 | "
 			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE | "
 			"heapshrink MAPS_OUT | jit PAGES | uffd PAGES USEC OUT | "
 			"paths FILE PAGES OUT [swap] | lockwait PAGES OUT | mapread FILE | thp N OUT\n");
