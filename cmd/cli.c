@@ -97,6 +97,17 @@ int opt_by(const struct opt *o, const char *arg)
 	return 0;
 }
 
+int opt_arch(const struct opt *o, const char *arg)
+{
+	struct out_opts *out = o->value;
+
+	if ((out->arch = pft_arch_of(arg)) < 0) {
+		fprintf(stderr, "pftrace: --arch '%s': use x86 (x86_64) or riscv (riscv64)\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- sinks */
 
 static int write_table(const struct pft_report *rep, FILE *out)
@@ -537,6 +548,24 @@ struct pft_report_opts out_report_opts(const struct out_opts *o)
 	return ro;
 }
 
+int out_arch(const struct out_opts *o, const struct pft_source *src, struct pft_report *rep)
+{
+	const char *machine = pft_source_stats(src)->machine;
+	int arch = o->arch;
+	char msg[256];
+
+	if (arch < 0 && machine && (arch = pft_arch_of(machine)) < 0) {
+		snprintf(msg, sizeof(msg),
+			 "'%s': recorded on %s, whose error_code pftrace cannot read (--arch x86 or "
+			 "riscv says how to)",
+			 pft_source_name(src), machine);
+		out_say(msg);
+		return -1;
+	}
+	pft_report_set_arch(rep, arch < 0 ? PFT_ARCH_X86 : (enum pft_arch)arch);
+	return 0;
+}
+
 void out_source_warnings(const struct pft_source *src)
 {
 	const struct pft_source_stats *st = pft_source_stats(src);
@@ -641,6 +670,8 @@ static int run_one(struct pft_report *rep, struct pft_aspace *as, const struct o
 			pft_source_name(src));
 		goto out;
 	}
+	if (out_arch(o, src, rep) < 0)
+		goto out;
 	if (pft_source_stats(src)->completions)
 		pft_report_expect_completions(rep, pft_source_stats(src)->major_only);
 	if (pft_source_stats(src)->why)

@@ -62,6 +62,7 @@ struct out_opts {
 	struct pft_syms *syms; /* out_syms: when the output names code */
 	struct gates gates;
 	bool weight_ns; /* --weight ns */
+	int arch;	/* report --arch: how error_codes read (enum pft_arch); -1: as the input says */
 };
 
 int opt_by(const struct opt *o, const char *arg);
@@ -71,6 +72,7 @@ int opt_maps(const struct opt *o, const char *arg);    /* value: struct out_opts
 int opt_format(const struct opt *o, const char *arg);  /* value: struct out_opts * */
 int opt_fail_if(const struct opt *o, const char *arg); /* value: struct gates * */
 int opt_weight(const struct opt *o, const char *arg);  /* value: struct out_opts * */
+int opt_arch(const struct opt *o, const char *arg);    /* value: struct out_opts * */
 
 /* A sink as a command-line option. */
 #define OPT_SINK(s, l, a, o, id, h)                                                                \
@@ -155,5 +157,8 @@ void out_say(const char *msg);
 void out_source_warnings(const struct pft_source *src);
 /* Gives rep the kernel's counters per process that src has. -1 (said) on ENOMEM. */
 int out_counters(struct pft_source *src, struct pft_report *rep);
+/* How src's error_codes read: --arch, else the machine it was recorded on, else x86's (text
+ * does not say). -1 (said) for a machine whose error_code pftrace cannot read. */
+int out_arch(const struct out_opts *o, const struct pft_source *src, struct pft_report *rep);
 
 #endif

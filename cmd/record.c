@@ -147,6 +147,7 @@ static int parse(int argc, char **argv, struct record_args *a)
 	int first;
 
 	a->out.top = -1;
+	a->out.arch = -1;
 	/* the first word that is not an option starts the command */
 	first = opts_parse(table, &usage, argc, argv, true);
 	if (first < 0)
@@ -462,6 +463,8 @@ static int run(struct record_args *a)
 		fprintf(stderr, "pftrace: %s\n", strerror(errno));
 		goto out;
 	}
+	if (out_arch(&a->out, src, rep) < 0)
+		goto out;
 	while ((r = pft_source_next(src, &ev)) > 0)
 		if ((r = pft_report_add(rep, &ev)) < 0)
 			break;

@@ -29,6 +29,9 @@ static int parse(int argc, char **argv, struct report_args *a)
 	    OUT_OPTIONS(&a->out),
 	    OPT_CALL('p', "pid", "PID[,PID]", opt_pids, &a->out.pids,
 		     "only these processes or threads (repeatable)"),
+	    OPT_CALL(0, "arch", "ARCH", opt_arch, &a->out,
+		     "read error_code as x86's or riscv's (scause); default:\nthe trace.dat's "
+		     "machine, x86 for text"),
 	    OPT_STRING(0, "symfs", "DIR", &a->out.symfs,
 		       "look for the recorded files under DIR (DIR/path, then\nDIR/name) before "
 		       "debuginfod; only a file with the\nbuild ID recorded names code"),
@@ -37,6 +40,7 @@ static int parse(int argc, char **argv, struct report_args *a)
 	int first;
 
 	a->out.top = -1;
+	a->out.arch = -1;
 	first = opts_parse(table, &usage, argc, argv, false);
 	if (first < 0)
 		return first == -2 ? 1 : -1;

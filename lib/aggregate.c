@@ -72,7 +72,8 @@ void pft_rep_count(struct counts *c, const struct pft_fault *f)
 	c->reads += f->access == PFT_ACCESS_READ;
 	c->writes += f->access == PFT_ACCESS_WRITE;
 	c->execs += f->access == PFT_ACCESS_EXEC;
-	c->protection += (f->ev->error_code & PFT_PF_PROT) != 0;
+	c->protection += (f->code.bits & PFT_PF_PROT) != 0;
+	c->prot_unknown += !f->code.prot_known;
 	c->kind[f->kind]++;
 }
 

@@ -99,6 +99,7 @@ struct dat {
 	struct pft_proc_counters *counters;
 	size_t nr_counters, cap_counters;
 	char *build_ids; /* the option's text */
+	char *machine;	 /* uname's machine ("x86_64"), or NULL */
 	char *jitmaps;	 /* the JIT maps' option, jitmaps_len bytes */
 	size_t jitmaps_len;
 	char *kallsyms;	 /* the kallsyms section's text */
@@ -354,10 +355,12 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		break;
 	case PFT_DAT_OPT_PFTRACE_BUILD_IDS:
 		free(d->build_ids);
-	free(d->jitmaps);
 		d->build_ids = strdup(buf);
 		break;
-
+	case PFT_DAT_OPT_UNAME: /* "sysname nodename release machine": trace-cmd's and ours */
+		free(d->machine);
+		d->machine = (cut = strrchr(buf, ' ')) ? strdup(cut + 1) : NULL;
+		break;
 	case PFT_DAT_OPT_PFTRACE_INFO:
 		d->sideband = strstr(buf, "\nsideband 1\n") != NULL;
 		d->completions = strstr(buf, "\ncompletions 1\n") != NULL ||
@@ -764,6 +767,7 @@ static void dat_free(struct dat *d)
 	perf_free(&d->perf);
 	free(d->counters);
 	free(d->build_ids);
+	free(d->machine);
 	free(d->kallsyms);
 	free(d);
 }
@@ -858,6 +862,7 @@ static void set_stats(struct pft_source *src, struct dat *d)
 	src->st.why = src->st.completions && !d->major_only && d->dec && pft_decoder_has_why(d->dec);
 	src->st.why_full = src->st.why && pft_decoder_has_why_full(d->dec);
 	src->st.cut_ts = d->cut;
+	src->st.machine = d->machine;
 }
 
 int pft_dat_check(const void *buf, size_t size)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* error_code bits, access, and the kind of each fault (documented in pftrace(1)). */
+#include <errno.h>
 #include <string.h>
 #include "internal.h"
 
@@ -19,7 +20,50 @@ static const char *const kind_names[PFT_KIND_COUNT] = {
     [PFT_KIND_PKEY] = "pkey",
     [PFT_KIND_OTHER] = "other",
     [PFT_KIND_UNKNOWN] = "unknown",
+    [PFT_KIND_WRITE] = "write",
 };
+
+/* riscv's scause values of a page fault */
+#define RISCV_INSTR_PAGE_FAULT 12
+#define RISCV_LOAD_PAGE_FAULT  13
+#define RISCV_STORE_PAGE_FAULT 15
+
+int pft_arch_of(const char *machine)
+{
+	static const char *const x86[] = {"x86_64", "x86", "i386", "i486", "i586", "i686"};
+	size_t i;
+
+	for (i = 0; i < sizeof(x86) / sizeof(x86[0]); i++)
+		if (!strcmp(machine, x86[i]))
+			return PFT_ARCH_X86;
+	if (!strncmp(machine, "riscv", 5))
+		return PFT_ARCH_RISCV;
+	errno = ENOTSUP;
+	return -1;
+}
+
+const char *pft_arch_name(enum pft_arch arch)
+{
+	return arch == PFT_ARCH_RISCV ? "riscv" : "x86";
+}
+
+/* The user bit is not set: the event (page_fault_user or _kernel) says who faulted. Another
+ * exception than a page fault cannot reach handle_page_fault: as a reserved bit, "other". */
+struct pft_code pft_code_of(enum pft_arch arch, uint64_t ec)
+{
+	if (arch != PFT_ARCH_RISCV)
+		return (struct pft_code){ec, true};
+	switch (ec) {
+	case RISCV_INSTR_PAGE_FAULT:
+		return (struct pft_code){PFT_PF_INSTR, false};
+	case RISCV_LOAD_PAGE_FAULT:
+		return (struct pft_code){0, false};
+	case RISCV_STORE_PAGE_FAULT:
+		return (struct pft_code){PFT_PF_WRITE, false};
+	default:
+		return (struct pft_code){PFT_PF_RSVD, false};
+	}
+}
 
 enum pft_access pft_access_of(uint64_t ec)
 {
@@ -49,9 +93,27 @@ static const char *const bit_names[64] = {
     "bit60", "bit61", "bit62", "bit63",
 };
 
-int pft_error_code_flags(uint64_t ec, const char **names, int max)
+/* riscv's: one cause, named (the spec's exception codes; past them, "cause-other") */
+static int riscv_flags(uint64_t ec, const char **names, int max)
+{
+	static const char *const causes[16] = {
+	    "cause-0",	"cause-1",  "cause-2",		   "cause-3",
+	    "cause-4",	"cause-5",  "cause-6",		   "cause-7",
+	    "cause-8",	"cause-9",  "cause-10",		   "cause-11",
+	    "instruction-page-fault", "load-page-fault", "cause-14", "store-page-fault",
+	};
+
+	if (max > 0)
+		names[0] = ec < 16 ? causes[ec] : "cause-other";
+	return 1;
+}
+
+int pft_error_code_flags(enum pft_arch arch, uint64_t ec, const char **names, int max)
 {
 	int bit, n = 0;
+
+	if (arch == PFT_ARCH_RISCV)
+		return riscv_flags(ec, names, max);
 
 	for (bit = 0; bit < 64; bit++) {
 		if (!(ec >> bit & 1))
@@ -101,6 +163,13 @@ static bool below_stack(const struct pft_maps *maps, uint64_t addr)
 enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct pft_maps *maps,
 			   uint64_t addr)
 {
+	return pft_classify_code((struct pft_code){ec, true}, vma, maps, addr);
+}
+
+enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
+				const struct pft_maps *maps, uint64_t addr)
+{
+	uint64_t ec = code.bits;
 	enum pft_access a = pft_access_of(ec);
 
 	if (ec & PFT_PF_PK)
@@ -117,6 +186,10 @@ enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct 
 		return PFT_KIND_EXEC;
 	if (special(vma))
 		return PFT_KIND_OTHER;
+	/* a read is taken as of a page not present, as x86's would be: on riscv one that was
+	 * present faults only to set its accessed bit (documented in pftrace(1)) */
+	if (!code.prot_known && a == PFT_ACCESS_WRITE)
+		return PFT_KIND_WRITE;
 	if (ec & PFT_PF_PROT) {
 		if (a != PFT_ACCESS_WRITE)
 			return PFT_KIND_OTHER;

@@ -19,7 +19,29 @@
 
 #define PFT_JSON_VERSION 2
 
-/* ---------------------------------------------------------------- error_code (x86) */
+/* ---------------------------------------------------------------- error_code */
+
+/* The architecture whose error_code a trace holds: x86's bits, or riscv's scause (12 an
+ * instruction, 13 a load, 15 a store page fault: the access, not whether the page was
+ * present). */
+enum pft_arch {
+	PFT_ARCH_X86,
+	PFT_ARCH_RISCV,
+	PFT_ARCH_COUNT,
+};
+/* uname's machine ("x86_64", "riscv64"; "x86" and "riscv" too) -> its arch; -1 (ENOTSUP) for
+ * one without the page-fault tracepoint or unknown. */
+int pft_arch_of(const char *machine);
+/* "x86", "riscv" */
+const char *pft_arch_name(enum pft_arch arch);
+
+/* What an error_code says, in x86's bits (those of another arch translated), and whether it
+ * says if the page was present (PFT_PF_PROT). */
+struct pft_code {
+	uint64_t bits;
+	bool prot_known;
+};
+struct pft_code pft_code_of(enum pft_arch arch, uint64_t error_code);
 
 #define PFT_PF_PROT  (1ull << 0)  /* protection violation (else: page not present) */
 #define PFT_PF_WRITE (1ull << 1)  /* write access */
@@ -50,17 +72,20 @@ enum pft_kind {
 	PFT_KIND_PKEY,
 	PFT_KIND_OTHER,
 	PFT_KIND_UNKNOWN, /* no maps for the process: the VMA cannot be known */
+	PFT_KIND_WRITE,	  /* a write the error_code does not say was to a present page (riscv):
+			   * a first touch, copy-on-write, write-protect or dirty-bit fault */
 	PFT_KIND_COUNT,
 };
 
-/* Exec if bit 4, else write if bit 1, else read. */
+/* Exec if bit 4, else write if bit 1, else read (of x86's bits: see pft_code_of). */
 enum pft_access pft_access_of(uint64_t error_code);
 /* Static strings: "read", "write", "exec" / "anon-first-touch", ... */
 const char *pft_access_name(enum pft_access access);
 const char *pft_kind_name(enum pft_kind kind);
 /* Stores the names of the set bits ("prot", "write", "user", ...; unknown bits as "bit12") in
- * names[] (static strings), at most max of them; returns how many bits are set. */
-int pft_error_code_flags(uint64_t error_code, const char **names, int max);
+ * names[] (static strings), at most max of them; returns how many bits are set. riscv's scause
+ * is one name: "instruction-page-fault", "load-page-fault", "store-page-fault" ("cause-N"). */
+int pft_error_code_flags(enum pft_arch arch, uint64_t error_code, const char **names, int max);
 
 /* ---------------------------------------------------------------- maps */
 
@@ -347,6 +372,8 @@ struct pft_source_stats {
 			     * (record --why=full) */
 	uint64_t cut_ts;    /* trace.dat cut short by a file-size limit: the first moment left
 			     * out (0: whole) */
+	const char *machine; /* where it was recorded: uname's machine ("x86_64"), or NULL when
+			      * the input does not say (text) */
 };
 
 /* Opens path ("-": standard input) and recognises its format by content: trace.dat (by its
@@ -662,6 +689,8 @@ struct pft_fault {
 	uint64_t page;		   /* address & ~0xfff */
 	uint64_t file_offset;	   /* valid when has_file_offset */
 	bool has_file_offset;
+	enum pft_arch arch; /* how its error_code reads */
+	struct pft_code code;
 	enum pft_access access;
 	enum pft_kind kind;
 	int major;	  /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
@@ -695,10 +724,14 @@ struct pft_fault {
  * time was not split. */
 enum pft_cause pft_fault_cause(const struct pft_fault *f);
 
-/* Decides the kind from error_code, the VMA (NULL: none contains the address) and the maps (NULL:
- * none known). Documented in pftrace(1). */
+/* Decides the kind from error_code (x86's), the VMA (NULL: none contains the address) and the maps
+ * (NULL: none known). Documented in pftrace(1). */
 enum pft_kind pft_classify(uint64_t error_code, const struct pft_vma *vma,
 			   const struct pft_maps *maps, uint64_t address);
+/* The same for what an error_code of any arch says: a write not known to be to a present page
+ * is PFT_KIND_WRITE where x86's would tell a first touch from a copy-on-write. */
+enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
+				const struct pft_maps *maps, uint64_t address);
 
 enum pft_by {
 	PFT_BY_VMA,
@@ -752,6 +785,8 @@ void pft_report_set_syms(struct pft_report *rep, struct pft_syms *syms);
 /* A source has completions (see pft_source_stats), of major faults only or of all: faults from
  * now on wait for theirs. */
 void pft_report_expect_completions(struct pft_report *rep, bool major_only);
+/* How the error_codes of the faults fed from now on read (x86's until said). */
+void pft_report_set_arch(struct pft_report *rep, enum pft_arch arch);
 /* A source has what splits each fault's time (record --why; see pft_source_stats): each fault
  * with a completion gets its parts (pft_fault.why_ns), rows and the summary their sums; full:
  * and the events of every fault (--why=full), without which a swap-in from the swap cache and

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,6 +108,7 @@ struct pft_record {
 	struct pft_syms *syms;	  /* the report's, from pft_source_prepare: the JIT maps used */
 	uint64_t own0;		  /* -a: pftrace's own faults when tracing began */
 	int *cg_pids;		  /* --cgroup: its processes at the start (the targets) */
+	struct utsname uts;	  /* the machine: how its error_codes read */
 	size_t unread;		  /* -a: processes whose maps could not be read, and why */
 	int unread_err;
 };
@@ -1839,6 +1841,7 @@ struct pft_source *pft_record_source(struct pft_record *r)
 	r->src->prepare = rec_prepare;
 	r->src->counters = rec_counters;
 	r->src->st.format = "live";
+	r->src->st.machine = uname(&r->uts) == 0 ? r->uts.machine : NULL;
 	r->src->st.cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	r->src->st.lost_events = 0;
 	r->src->st.completions = r->o.completions;

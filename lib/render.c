@@ -246,11 +246,15 @@ static void summary(const json_t *doc, FILE *out)
 	fprintf(out,
 		"\nfaults: %" JSON_INTEGER_FORMAT " in %" JSON_INTEGER_FORMAT
 		" process%s, %" JSON_INTEGER_FORMAT " thread%s: %" JSON_INTEGER_FORMAT
-		" read, %" JSON_INTEGER_FORMAT " write, %" JSON_INTEGER_FORMAT
-		" exec; %" JSON_INTEGER_FORMAT " protection",
+		" read, %" JSON_INTEGER_FORMAT " write, %" JSON_INTEGER_FORMAT " exec",
 		num(sum, "faults"), num(sum, "pids"), num(sum, "pids") == 1 ? "" : "es",
 		num(sum, "tids"), num(sum, "tids") == 1 ? "" : "s", num(sum, "reads"),
-		num(sum, "writes"), num(sum, "execs"), num(sum, "protection"));
+		num(sum, "writes"), num(sum, "execs"));
+	/* riscv's error_code does not say whether the page was present */
+	if (json_is_null(json_object_get(sum, "protection")))
+		fprintf(out, "; protection not told by the error_code");
+	else
+		fprintf(out, "; %" JSON_INTEGER_FORMAT " protection", num(sum, "protection"));
 	if (num(sum, "kernel_mode"))
 		fprintf(out,
 			"; %" JSON_INTEGER_FORMAT " taken by the kernel on the program's memory",

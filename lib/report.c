@@ -81,14 +81,16 @@ static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_
 	if (!kernel_addr)
 		f->vma = pft_aspace_lookup(rep->as, f->pid, ev->ts, ev->address, ev->comm, &maps);
 	f->page = ev->address & PFT_PAGE_MASK;
-	f->access = pft_access_of(ev->error_code);
+	f->arch = rep->arch;
+	f->code = pft_code_of(rep->arch, ev->error_code);
+	f->access = pft_access_of(f->code.bits);
 	f->has_file_offset = f->vma && f->vma->inode;
 	if (f->has_file_offset)
 		f->file_offset = ev->address - f->vma->start + f->vma->offset;
 	if (kernel_addr)
 		f->kind = PFT_KIND_OTHER;
 	else
-		f->kind = pft_classify(ev->error_code, f->vma, maps, ev->address);
+		f->kind = pft_classify_code(f->code, f->vma, maps, ev->address);
 	/* maps read after the fault, nothing between: not a crash, but not known */
 	if ((f->kind == PFT_KIND_NO_VMA || f->kind == PFT_KIND_BAD_ACCESS) &&
 	    !pft_aspace_miss_is_certain(rep->as, f->pid)) {
@@ -384,6 +386,11 @@ void pft_report_set_syms(struct pft_report *rep, struct pft_syms *syms)
 	rep->syms = syms;
 }
 
+void pft_report_set_arch(struct pft_report *rep, enum pft_arch arch)
+{
+	rep->arch = arch;
+}
+
 void pft_report_expect_completions(struct pft_report *rep, bool major_only)
 {
 	rep->opts.completions = true;
@@ -478,8 +485,14 @@ int pft_report_add_input(struct pft_report *rep, const char *name,
 	in = &rep->inputs[rep->nr_inputs];
 	in->st = *st;
 	in->name = strdup(name);
-	if (!in->name)
+	in->machine = st->machine ? strdup(st->machine) : NULL;
+	in->st.machine = in->machine;
+	in->arch = rep->arch;
+	if (!in->name || (st->machine && !in->machine)) {
+		free(in->name);
+		free(in->machine);
 		return -1;
+	}
 	rep->nr_inputs++;
 	return 0;
 }
@@ -503,8 +516,10 @@ void pft_report_free(struct pft_report *rep)
 	pft_strtab_release(&rep->strs);
 	pft_hmap_release(&rep->seen_pids);
 	pft_hmap_release(&rep->seen_tids);
-	for (i = 0; i < rep->nr_inputs; i++)
+	for (i = 0; i < rep->nr_inputs; i++) {
 		free(rep->inputs[i].name);
+		free(rep->inputs[i].machine);
+	}
 	free(rep->inputs);
 	free(rep->pids);
 	for (i = 0; i < rep->nr_held; i++) {

@@ -11,6 +11,7 @@
 
 struct counts {
 	uint64_t faults, reads, writes, execs, protection, pages;
+	uint64_t prot_unknown; /* faults whose error_code does not say (riscv's) */
 	uint64_t kind[PFT_KIND_COUNT];
 	uint64_t major, minor, major_ns; /* the kernel's verdict, when the source has it */
 };
@@ -112,11 +113,14 @@ struct heat {
 
 struct input {
 	char *name;
+	char *machine; /* st.machine's copy */
+	enum pft_arch arch; /* how its error_codes were read */
 	struct pft_source_stats st;
 };
 
 struct pft_report {
 	struct pft_report_opts opts;
+	enum pft_arch arch; /* how error_codes read */
 	int *pids;
 	struct pft_aspace *as;
 	struct table vmas, groups, procs;

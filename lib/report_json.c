@@ -119,6 +119,12 @@ static json_t *verdict(bool known, uint64_t n)
 	return known ? json_integer((json_int_t)n) : json_null();
 }
 
+/* Faults on a present page, or null when an error_code of them did not say (riscv's). */
+static json_t *protection_json(const struct counts *c)
+{
+	return c->prot_unknown ? json_null() : json_integer((json_int_t)c->protection);
+}
+
 /* pages: the row counts distinct pages (not per process: a set of every page is not worth it) */
 static void counts_json(json_t *o, const struct counts *c, const struct lat *lat, bool known,
 			bool pages)
@@ -132,7 +138,7 @@ static void counts_json(json_t *o, const struct counts *c, const struct lat *lat
 	json_object_set_new(o, "reads", json_integer((json_int_t)c->reads));
 	json_object_set_new(o, "writes", json_integer((json_int_t)c->writes));
 	json_object_set_new(o, "execs", json_integer((json_int_t)c->execs));
-	json_object_set_new(o, "protection", json_integer((json_int_t)c->protection));
+	json_object_set_new(o, "protection", protection_json(c));
 	json_object_set_new(o, "pages", pages ? json_integer((json_int_t)c->pages) : json_null());
 	json_object_set_new(o, "top_kind", json_string(top_kind(c)));
 	json_object_set_new(o, "by_kind", kinds_json(c));
@@ -462,6 +468,9 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 		json_object_set_new(o, "cpus", st->cpus < 0 ? json_null() : json_integer(st->cpus));
 		json_object_set_new(o, "ts_unit", json_string(st->ts_raw ? "raw" : "ns"));
 		json_object_set_new(o, "cut_at", st->cut_ts ? ts_json(st->cut_ts) : json_null());
+		json_object_set_new(o, "machine", st->machine ? pft_json_str(st->machine)
+							      : json_null());
+		json_object_set_new(o, "arch", json_string(pft_arch_name(rep->inputs[i].arch)));
 		json_array_append_new(arr, o);
 		*skipped += st->malformed.count + st->unrecognized.count;
 		*lost_completions += st->lost_completions;
@@ -620,7 +629,7 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "reads", json_integer((json_int_t)rep->total.reads));
 	json_object_set_new(sum, "writes", json_integer((json_int_t)rep->total.writes));
 	json_object_set_new(sum, "execs", json_integer((json_int_t)rep->total.execs));
-	json_object_set_new(sum, "protection", json_integer((json_int_t)rep->total.protection));
+	json_object_set_new(sum, "protection", protection_json(&rep->total));
 	json_object_set_new(sum, "no_vma",
 			    json_integer((json_int_t)rep->total.kind[PFT_KIND_NO_VMA]));
 	json_object_set_new(sum, "no_maps", json_integer((json_int_t)rep->no_maps));
@@ -812,7 +821,7 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	const char *names[64];
 	int n, i;
 
-	n = pft_error_code_flags(ev->error_code, names, 64);
+	n = pft_error_code_flags(f->arch, ev->error_code, names, 64);
 	for (i = 0; i < n; i++)
 		json_array_append_new(flags, json_string(names[i]));
 	json_object_set_new(o, "ts", ts_json(ev->ts));

@@ -205,6 +205,70 @@ check_eq "two execs: the remapped place found" 49 "$(j '[.vmas[] | select(.start
 run_status sh -c "cat '$X/trace.txt' | '$PFTRACE' report --json -m '$X/maps.txt' -"
 check_eq "two execs from a pipe: no unknown" 0 "$(j '.summary.by_kind.unknown // 0')"
 
+# --- riscv: error_code is scause (12 instruction, 13 load, 15 store page fault), read by the
+# trace's machine. The fixture is the workload's capture with each x86 code as riscv's would be.
+R=$FIX/riscv
+run_status "$PFTRACE" report --json --arch riscv -m "$R/maps.txt" "$R/trace.txt"
+check_eq "riscv: read as riscv's" riscv "$(j '.source.inputs[0].arch')"
+check_eq "riscv: text does not say where it was recorded" null "$(j '.source.inputs[0].machine')"
+check_eq "riscv: reads, writes, execs from scause" "629 1232 57" \
+	"$(j '"\(.summary.reads) \(.summary.writes) \(.summary.execs)"')"
+check_eq "riscv: protection not known" null "$(j '.summary.protection')"
+check_eq "riscv: anon stores are writes (first touch or copy-on-write: not told)" 1024 \
+	"$(vma 0x100000000000 '.by_kind.write')"
+check_eq "riscv: zero-page loads first touches, stores writes (x86's cow)" "64 64 0" \
+	"$(vma 0x110000000000 '"\(.by_kind["anon-first-touch"]) \(.by_kind.write) \(.by_kind.cow)"')"
+check_eq "riscv: file loads are file-reads" 512 "$(vma 0x120000000000 '.by_kind["file-read"]')"
+check_eq "riscv: the table says protection is not told" 1 \
+	"$("$PFTRACE" report --arch riscv -m "$R/maps.txt" "$R/trace.txt" 2>/dev/null |
+		grep -c 'protection not told by the error_code')"
+run_status "$PFTRACE" report --jsonl --arch riscv -m "$R/maps.txt" "$R/trace.txt"
+check_eq "riscv: the store outside every VMA" '["no-vma","write",["store-page-fault"],"0xf"]' \
+	"$(jq -c 'select(.page == "0x130000000000") | [.kind, .access, .flags, .error_code]' <<<"$out")"
+check_eq "riscv: each fault's flags name its cause" \
+	"instruction-page-fault load-page-fault store-page-fault" \
+	"$(jq -r '.flags[0]' <<<"$out" | sort -u | paste -sd' ')"
+run_status "$PFTRACE" report --json -m "$R/maps.txt" "$R/trace.txt"
+check_eq "riscv text without --arch: read as x86's (scause 15 = prot|write|user|rsvd)" "x86 0" \
+	"$(j '"\(.source.inputs[0].arch) \(.summary.by_kind.write)"')"
+run_status "$PFTRACE" report --arch arm64 "$R/trace.txt"
+check_eq "--arch arm64: usage" 2 "$status"
+check_match "--arch arm64: said" "--arch 'arm64': use x86 \(x86_64\) or riscv \(riscv64\)" "$err"
+
+# a trace.dat says its machine (uname, as trace-cmd writes it): the same file said to be of a
+# riscv64, and of an aarch64 (no such tracepoint there), same length
+run_status "$PFTRACE" report --json "$FIX/dat/record.dat"
+check_eq "trace.dat: its machine" "x86_64 x86" "$(j '"\(.source.inputs[0].machine) \(.source.inputs[0].arch)"')"
+x86_faults=$(j .summary.faults)
+remachine() { # FILE MACHINE: record.dat with its uname's machine replaced
+	python3 - "$FIX/dat/record.dat" "$1" "$2" <<'EOF2'
+import sys
+d = open(sys.argv[1], 'rb').read()
+old = b'Linux vm 6.18.44-fc-v669 x86_64\0'
+new = b'Linux v 6.18.44-fc-v669 ' + sys.argv[3].encode() + b'\0'
+assert d.count(old) == 1 and len(old) == len(new)
+open(sys.argv[2], 'wb').write(d.replace(old, new))
+EOF2
+}
+remachine "$TMP/rv.dat" riscv64
+run_status "$PFTRACE" report --jsonl "$TMP/rv.dat"
+check_eq "trace.dat of a riscv64: its codes read as scause (x86's 4, 6, 7, 0x14: no cause)" \
+	"cause-4 cause-6 cause-7" "$(jq -r '.flags[0]' <<<"$out" | sort -u | head -3 | paste -sd' ')"
+run_status "$PFTRACE" report --json "$TMP/rv.dat"
+check_eq "trace.dat of a riscv64: its machine, every fault" "riscv64 riscv $x86_faults" \
+	"$(j '"\(.source.inputs[0].machine) \(.source.inputs[0].arch) \(.summary.faults)"')"
+remachine "$TMP/arm.dat" aarch64
+run_status "$PFTRACE" report --json "$TMP/arm.dat"
+check_eq "trace.dat of an aarch64: refused (exit 1)" 1 "$status"
+check_match "trace.dat of an aarch64: said" \
+	"recorded on aarch64, whose error_code pftrace cannot read \(--arch x86 or riscv says how to\)" "$err"
+remachine "$TMP/esc.dat" $'\e[2Jabc'
+run_status "$PFTRACE" report --json "$TMP/esc.dat"
+check_match "trace.dat of a hostile machine name: said escaped" 'recorded on \\x1b\[2Jabc,' "$err"
+run_status "$PFTRACE" report --json --arch x86 "$TMP/arm.dat"
+check_eq "trace.dat of an aarch64, --arch x86: read" "aarch64 x86 $x86_faults" \
+	"$(j '"\(.source.inputs[0].machine) \(.source.inputs[0].arch) \(.summary.faults)"')"
+
 # --- trace.dat is read by pftrace itself: every event as libtracecmd reads it (v6, v7 zstd)
 for f in dat/record.dat dat/record-v7.dat python-threads/trace.dat; do
 	run_status "$ROOT/tests/datoracle" "$FIX/$f"

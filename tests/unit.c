@@ -612,18 +612,35 @@ static void test_decode(void)
 	CHECK(pft_access_of(0x6) == PFT_ACCESS_WRITE);
 	CHECK(pft_access_of(0x4) == PFT_ACCESS_READ);
 	CHECK(pft_access_of(0x16) == PFT_ACCESS_EXEC); /* instruction fetch wins */
-	CHECK(pft_error_code_flags(0x7, names, 8) == 3);
+	CHECK(pft_error_code_flags(PFT_ARCH_X86, 0x7, names, 8) == 3);
 	CHECK_STR(names[0], "prot");
 	CHECK_STR(names[1], "write");
 	CHECK_STR(names[2], "user");
-	CHECK(pft_error_code_flags(0x80008060ull, names, 8) == 4);
+	CHECK(pft_error_code_flags(PFT_ARCH_X86, 0x80008060ull, names, 8) == 4);
 	CHECK_STR(names[0], "pkey");
 	CHECK_STR(names[1], "shstk");
 	CHECK_STR(names[2], "sgx");
 	CHECK_STR(names[3], "rmp");
-	CHECK(pft_error_code_flags(1ull << 40, names, 8) == 1);
+	CHECK(pft_error_code_flags(PFT_ARCH_X86, 1ull << 40, names, 8) == 1);
 	CHECK_STR(names[0], "bit40");
-	CHECK(pft_error_code_flags(0xffff, names, 2) == 16); /* counts past max, stores max */
+	CHECK(pft_error_code_flags(PFT_ARCH_X86, 0xffff, names, 2) ==
+	      16); /* counts past max, stores max */
+
+	/* riscv: scause names one cause; the access is known, the page's presence not */
+	CHECK(pft_arch_of("riscv64") == PFT_ARCH_RISCV && pft_arch_of("x86_64") == PFT_ARCH_X86);
+	CHECK(pft_arch_of("aarch64") == -1 && errno == ENOTSUP);
+	CHECK(pft_error_code_flags(PFT_ARCH_RISCV, 15, names, 8) == 1);
+	CHECK_STR(names[0], "store-page-fault");
+	CHECK(pft_error_code_flags(PFT_ARCH_RISCV, 12, names, 8) == 1);
+	CHECK_STR(names[0], "instruction-page-fault");
+	CHECK(pft_error_code_flags(PFT_ARCH_RISCV, 99, names, 8) == 1);
+	CHECK_STR(names[0], "cause-other");
+	CHECK(pft_access_of(pft_code_of(PFT_ARCH_RISCV, 12).bits) == PFT_ACCESS_EXEC);
+	CHECK(pft_access_of(pft_code_of(PFT_ARCH_RISCV, 13).bits) == PFT_ACCESS_READ);
+	CHECK(pft_access_of(pft_code_of(PFT_ARCH_RISCV, 15).bits) == PFT_ACCESS_WRITE);
+	CHECK(!pft_code_of(PFT_ARCH_RISCV, 15).prot_known && pft_code_of(PFT_ARCH_X86, 7).prot_known);
+	/* x86's bits of those numbers mean something else: 15 = prot|write|user|rsvd */
+	CHECK(pft_code_of(PFT_ARCH_X86, 15).bits == 15);
 }
 
 static void test_classify(void)
@@ -663,6 +680,22 @@ static void test_classify(void)
 	CHECK(pft_classify(0x4, pft_maps_lookup(m, 0x7ff5c0cce000ull), m, 0) ==
 	      PFT_KIND_OTHER); /* vvar */
 	CHECK_STR(pft_kind_name(PFT_KIND_STACK_GROWTH), "stack-growth");
+
+	/* riscv: a store is "write" where x86 tells first touch from copy-on-write; a load and
+	 * an instruction fetch classify as x86's not-present ones; the VMA still says what is
+	 * allowed */
+#define RV(cause, vma, addr) pft_classify_code(pft_code_of(PFT_ARCH_RISCV, cause), vma, m, addr)
+	CHECK(RV(15, heap, 0) == PFT_KIND_WRITE);
+	CHECK(RV(15, shm, 0) == PFT_KIND_WRITE);
+	CHECK(RV(15, data, 0) == PFT_KIND_BAD_ACCESS); /* store to r--p */
+	CHECK(RV(13, heap, 0) == PFT_KIND_ANON_FIRST_TOUCH);
+	CHECK(RV(13, data, 0) == PFT_KIND_FILE_READ);
+	CHECK(RV(12, text, 0) == PFT_KIND_EXEC);
+	CHECK(RV(12, heap, 0) == PFT_KIND_BAD_ACCESS);
+	CHECK(RV(15, NULL, 0x7ffd0dfff000ull) == PFT_KIND_STACK_GROWTH);
+	CHECK(RV(2, heap, 0) == PFT_KIND_OTHER); /* not a page fault's cause */
+#undef RV
+	CHECK_STR(pft_kind_name(PFT_KIND_WRITE), "write");
 	pft_maps_free(m);
 }
 
