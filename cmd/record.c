@@ -21,6 +21,7 @@ struct record_args {
 	const char *cgroup; /* --cgroup as given */
 	char *cgroup_dir;   /* the directory it names */
 	bool all, quiet, no_history, no_major, latency;
+	int pidns; /* --pidns: a process of the namespace -p's pids are of */
 	int why; /* 1, or PFT_WHY_FULL */
 	unsigned int stacks; /* PFT_STACKS_* */
 };
@@ -110,6 +111,10 @@ static int parse(int argc, char **argv, struct record_args *a)
 	    OPT_CALL('p', "pid", "PID[,PID]", opt_pids, &a->targets,
 		     "trace these running processes, every thread, their\ndescendants running now "
 		     "(a server's workers) and what\nthey start later (repeatable)"),
+	    OPT_INT(0, "pidns", "PID", &a->pidns, 1, INT32_MAX,
+		    "-p's pids are as seen in the PID namespace of process\nPID (a container's: "
+		    "its init's pid here), and each\nprocess in it is told with its pid there "
+		    "too"),
 	    OPT_DOUBLE('d', "duration", "SECS", &a->duration,
 		       "stop recording after SECS seconds (a command still\nrunning is left "
 		       "running)"),
@@ -400,6 +405,7 @@ static int run(struct record_args *a)
 	struct pft_record_opts o = {
 	    .all = a->all,
 	    .cgroup = a->cgroup_dir,
+	    .pidns = a->pidns,
 	    .pids = a->targets.v,
 	    .nr_pids = a->targets.n,
 	    .argv = a->argv,
@@ -520,6 +526,31 @@ static int resolve_cgroup(struct record_args *a)
 	return -1;
 }
 
+/* --pidns: -p's pids are the namespace's; each becomes this one's, said, or is an error. */
+static int resolve_pidns(struct record_args *a)
+{
+	size_t i;
+	int pid;
+
+	if (pft_proc_same_pidns(a->pidns, a->pidns) < 0) {
+		fprintf(stderr, "pftrace: --pidns %d: %s\n", a->pidns,
+			errno == ENOENT ? "no such process" : strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < a->targets.n; i++) {
+		if ((pid = pft_proc_pidns_host(a->pidns, a->targets.v[i])) < 0) {
+			fprintf(stderr, "pftrace: -p %d: no process %d in the PID namespace of %d\n",
+				a->targets.v[i], a->targets.v[i], a->pidns);
+			return -1;
+		}
+		if (!a->quiet)
+			fprintf(stderr, "pftrace: -p %d in the PID namespace of %d: process %d\n",
+				a->targets.v[i], a->pidns, pid);
+		a->targets.v[i] = pid;
+	}
+	return 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_args a = {0};
@@ -530,7 +561,10 @@ int cmd_record(int argc, char **argv)
 		free(a.targets.v);
 		return ret < 0 ? EXIT_USAGE : EXIT_OK;
 	}
-	ret = a.cgroup && resolve_cgroup(&a) < 0 ? EXIT_FAILURE : run(&a);
+	if ((a.cgroup && resolve_cgroup(&a) < 0) || (a.pidns && resolve_pidns(&a) < 0))
+		ret = EXIT_FAILURE;
+	else
+		ret = run(&a);
 	out_free(&a.out);
 	free(a.targets.v);
 	free(a.cgroup_dir);

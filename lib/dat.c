@@ -678,14 +678,14 @@ static void take_stacks(struct dat *d, struct stream *s, struct pft_event *ev)
 }
 
 /* What a live recording does not count as its source's events, and its replay need not either:
- * pftrace's own markers (ticks, snapshots) and the tasks known at the start (COMMs at time 0). */
+ * pftrace's own markers (ticks, snapshots, --pidns's) and the tasks known at the start (COMMs
+ * at time 0). */
 static void count_event(struct pft_source *src, const struct pft_event *ev)
 {
 	if (ev->type == PFT_EV_COMM && !ev->ts)
 		return;
 	if (ev->type == PFT_EV_MARKER && ev->text &&
-	    (!strcmp(ev->text, PFT_TICK_MARKER) ||
-	     !strncmp(ev->text, PFT_SNAP_MARKER, strlen(PFT_SNAP_MARKER))))
+	    !strncmp(ev->text, PFT_MARKER_PREFIX, strlen(PFT_MARKER_PREFIX)))
 		return;
 	src->st.events++;
 	if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)

@@ -15,6 +15,8 @@
 #define PFT_SNAP_MARKER "pftrace-snap "
 /* Written before each read of the buffers: what is older has been read (see pft_live_read). */
 #define PFT_TICK_MARKER "pftrace-tick"
+/* --pidns: "pftrace-nspid <pid> <its pid in the namespace>", once for each process. */
+#define PFT_NSPID_MARKER "pftrace-nspid "
 /* Every marker pftrace writes starts so: bookkeeping, not events of the traced program. */
 #define PFT_MARKER_PREFIX "pftrace-"
 

@@ -418,6 +418,7 @@ struct pft_record;
 struct pft_record_opts {
 	bool all;	 /* -a: every process of the machine (with argv: while it runs) */
 	const char *cgroup; /* or the processes of this cgroup directory, and those that join */
+	int pidns; /* a process whose PID namespace's pids to tell of the traced (0: none) */
 	const int *pids; /* -p: these processes, every thread, and what they start */
 	size_t nr_pids;
 	char *const *argv;	/* or this command (and what it starts) */
@@ -500,6 +501,14 @@ int pft_cgroup_procs_parse(FILE *f, int **pids, size_t *n);
 /* The same for the cgroup directory dir. -1 with errno (it cannot be read). */
 int pft_cgroup_procs(const char *dir, int **pids, size_t *n);
 
+/* The pid a process has in its own PID namespace (the last of /proc/PID/status's NSpid; its
+ * pid where it has none of its own) into *nspid: 0, or -1 with errno if it is gone. */
+int pft_proc_nspid(int pid, int *nspid);
+/* 1 if processes a and b are in one PID namespace, 0 if not, -1 with errno if one is gone. */
+int pft_proc_same_pidns(int a, int b);
+/* The pid (as this namespace sees it) of the process that is nspid in the PID namespace of
+ * process member; -1 with errno: ENOENT none, or member is gone (ENOENT, ESRCH). */
+int pft_proc_pidns_host(int member, int nspid);
 /* The pid is a kernel thread (no user memory, no user faults); false if gone. */
 bool pft_proc_kthread(int pid);
 /* Calls cb with every process and its parent, as /proc shows them now (one pass; processes born

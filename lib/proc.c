@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 #include "internal.h"
 
 int pft_proc_tgid(int tid)
@@ -125,4 +126,74 @@ int pft_proc_parents(int (*cb)(void *data, int pid, int ppid), void *data)
 	}
 	closedir(dir);
 	return r < 0 ? r : 0;
+}
+
+/* A process's pid namespace ("pid:[4026531836]") into ns; -1 with errno. */
+static int pidns_of(int pid, char *ns, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	if ((n = readlink(path, ns, size - 1)) < 0)
+		return -1;
+	ns[n] = '\0';
+	return 0;
+}
+
+int pft_proc_nspid(int pid, int *nspid)
+{
+	char line[512], *p, *end;
+	long last = -1;
+	FILE *f;
+
+	snprintf(line, sizeof(line), "/proc/%d/status", pid);
+	if (!(f = fopen(line, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "NSpid:", 6)) {
+			/* the host's first, the innermost namespace's last */
+			for (p = line + 6; (last = strtol(p, &end, 10), end != p); p = end)
+				*nspid = (int)last;
+			break;
+		}
+	fclose(f);
+	if (last < 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	return 0;
+}
+
+int pft_proc_same_pidns(int a, int b)
+{
+	char na[64], nb[64];
+
+	if (pidns_of(a, na, sizeof(na)) < 0 || pidns_of(b, nb, sizeof(nb)) < 0)
+		return -1;
+	return !strcmp(na, nb);
+}
+
+int pft_proc_pidns_host(int member, int nspid)
+{
+	struct dirent *de;
+	int found = -1;
+	DIR *d;
+
+	if (pft_proc_same_pidns(member, member) < 0)
+		return -1;
+	if (!(d = opendir("/proc")))
+		return -1;
+	while (found < 0 && (de = readdir(d))) {
+		int pid = atoi(de->d_name), n;
+
+		if (pid <= 0 || pft_proc_nspid(pid, &n) < 0 || n != nspid)
+			continue;
+		if (pft_proc_same_pidns(pid, member) > 0)
+			found = pid;
+	}
+	closedir(d);
+	if (found < 0)
+		errno = ENOENT;
+	return found;
 }

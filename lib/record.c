@@ -109,6 +109,7 @@ struct pft_record {
 	uint64_t own0;		  /* -a: pftrace's own faults when tracing began */
 	int *cg_pids;		  /* --cgroup: its processes at the start (the targets) */
 	struct utsname uts;	  /* the machine: how its error_codes read */
+	struct pft_hmap nsnoted;  /* --pidns: the processes told (or not of the namespace) */
 	size_t unread;		  /* -a: processes whose maps could not be read, and why */
 	int unread_err;
 };
@@ -1588,6 +1589,25 @@ static int cgroup_moves(struct pft_record *r)
 	return ret < 0 ? -1 : 0;
 }
 
+/* --pidns: each process of the trace in that PID namespace, told once with its pid there in a
+ * marker, so that the report and the trace.dat hear it alike. Threads are not told. */
+static int nspid_note(struct pft_record *r, int pid, void *data)
+{
+	char mark[64];
+	uint32_t dummy;
+	int nspid, k;
+
+	(void)data;
+	if (pft_proc_tgid(pid) != pid)
+		return 0;
+	if ((k = pft_hmap_put(&r->nsnoted, (uint64_t)(uint32_t)pid, 0, 0, &dummy)) <= 0)
+		return k;
+	if (pft_proc_same_pidns(pid, r->o.pidns) != 1 || pft_proc_nspid(pid, &nspid) < 0)
+		return 0;
+	snprintf(mark, sizeof(mark), PFT_NSPID_MARKER "%d %d", pid, nspid);
+	return pft_live_mark(r->live, mark);
+}
+
 static int step(struct pft_record *r)
 {
 	struct pollfd pfd[MAX_FDS];
@@ -1612,6 +1632,8 @@ static int step(struct pft_record *r)
 		r->o.on_wake(r->o.data);
 	tracees(r);
 	if (r->o.cgroup && r->as && !r->stopping && cgroup_moves(r) < 0)
+		return -1;
+	if (r->o.pidns > 0 && each_filtered(r, nspid_note, NULL) < 0)
 		return -1;
 	/* a stop signal that waited while pftrace was stopped is spent now */
 	r->continued = false;
@@ -1692,8 +1714,12 @@ static int rec_next(struct pft_source *src, struct pft_event *ev)
 		if (k > 0) {
 			if (note_code(r, ev) < 0 || follow_owner(r, ev) < 0)
 				return -1;
-			if (own_marker(r, ev))
-				continue;
+			/* none is the source's event; the report hears those it keeps */
+			if (own_marker(r, ev)) {
+				if (strncmp(ev->text, PFT_NSPID_MARKER, strlen(PFT_NSPID_MARKER)))
+					continue;
+				return 1;
+			}
 			src->st.events++;
 			if (ev->type != PFT_EV_FAULT_USER && ev->type != PFT_EV_FAULT_KERNEL)
 				src->st.other_events++;
@@ -1932,6 +1958,7 @@ void pft_record_free(struct pft_record *r)
 	free(r->counts);
 	pft_hmap_release(&r->count_idx);
 	pft_hmap_release(&r->noted);
+	pft_hmap_release(&r->nsnoted);
 	pft_hmap_release(&r->jit_size);
 	pft_hmap_release(&r->owner);
 	free(r->targets);

@@ -414,6 +414,9 @@ static void pid_tail(const json_t *r, FILE *out)
 		fprintf(out, " %7.1f%%", 100 * json_number_value(cov));
 	else
 		fprintf(out, " %8s", "-");
+	/* record --pidns: its pid in the namespace too */
+	if (json_is_integer(json_object_get(r, "ns_pid")))
+		fprintf(out, " (pid %" JSON_INTEGER_FORMAT " in its namespace)", num(r, "ns_pid"));
 }
 
 static void page_lead(const json_t *r, FILE *out)

@@ -409,6 +409,16 @@ void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data
 	rep->sink_data = data;
 }
 
+/* record --pidns told a process's pid in the namespace: kept for its row. */
+static int own_marker(struct pft_report *rep, const char *text)
+{
+	int pid, nspid;
+
+	if (sscanf(text, PFT_NSPID_MARKER "%d %d", &pid, &nspid) != 2 || pid <= 0 || nspid <= 0)
+		return 0;
+	return pft_hmap_set(&rep->nspids, (uint64_t)(uint32_t)pid, 0, (uint32_t)nspid);
+}
+
 int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 {
 	struct pft_fault f = {.tid = ev->tid, .major = -1, .waker = -1, .lock_holder = -1};
@@ -418,7 +428,7 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 	/* pftrace's own bookkeeping is not an event of the traced program */
 	if (ev->type == PFT_EV_MARKER && ev->text &&
 	    !strncmp(ev->text, PFT_MARKER_PREFIX, strlen(PFT_MARKER_PREFIX)))
-		return 0;
+		return own_marker(rep, ev->text);
 	rep->events++;
 	if (ev->type == PFT_EV_COMPLETION)
 		return complete(rep, ev);
@@ -515,6 +525,7 @@ void pft_report_free(struct pft_report *rep)
 		pft_rep_table_release(&rep->extra[i]);
 	pft_strtab_release(&rep->strs);
 	pft_hmap_release(&rep->seen_pids);
+	pft_hmap_release(&rep->nspids);
 	pft_hmap_release(&rep->seen_tids);
 	for (i = 0; i < rep->nr_inputs; i++) {
 		free(rep->inputs[i].name);

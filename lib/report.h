@@ -128,6 +128,7 @@ struct pft_report {
 	struct pft_strtab strs;
 	struct pft_syms *syms; /* borrowed; NULL: code is not named */
 	struct pft_hmap seen_pids, seen_tids;
+	struct pft_hmap nspids; /* pid -> its pid in record --pidns's namespace */
 	struct counts total;
 	uint64_t events, other_events, kernel_excluded, kernel_atomic, filtered, no_maps;
 	uint64_t unknown_late_maps; /* of no_maps: missed by maps read after them (--no-history) */

@@ -125,6 +125,16 @@ static json_t *protection_json(const struct counts *c)
 	return c->prot_unknown ? json_null() : json_integer((json_int_t)c->protection);
 }
 
+/* A process's pid in record --pidns's namespace, or null (not told, or not in it). */
+static json_t *ns_pid_json(const struct pft_report *rep, int pid)
+{
+	uint32_t nspid;
+
+	if (!pft_hmap_get(&rep->nspids, (uint64_t)(uint32_t)pid, 0, &nspid))
+		return json_null();
+	return json_integer(nspid);
+}
+
 /* pages: the row counts distinct pages (not per process: a set of every page is not worth it) */
 static void counts_json(json_t *o, const struct counts *c, const struct lat *lat, bool known,
 			bool pages)
@@ -245,6 +255,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		json_object_set_new(
 		    o, "coverage", g->kernel ? ratio(g->c.faults, g->kmin + g->kmaj) : json_null());
 		json_object_set_new(o, "exec_calls", json_integer((json_int_t)g->execs));
+		json_object_set_new(o, "ns_pid", ns_pid_json(rep, g->pid));
 		break;
 	case PFT_BY_FILE:
 		o = json_object();
