@@ -88,7 +88,7 @@ int opt_by(const struct opt *o, const char *arg)
 	if (by < 0) {
 		fprintf(stderr,
 			"pftrace: --by '%s': use vma, file, page, ip, sym, tid, pid, comm, "
-			"kind, path or cause\n",
+			"cgroup, kind, path or cause\n",
 			arg);
 		return -1;
 	}

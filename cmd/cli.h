@@ -84,7 +84,7 @@ int opt_arch(const struct opt *o, const char *arg);    /* value: struct out_opts
 #define OUT_OPTIONS(o)                                                                             \
 	OPT_CALL('b', "by", "KEY", opt_by, (o),                                                    \
 		 "group by vma (default: memory areas), file, page, ip,\nsym (function), tid, "    \
-		 "pid, comm (program), kind, path or\ncause (--why)"),                             \
+		 "pid, comm (program), cgroup, kind, path\nor cause (--why)"),                     \
 	    OPT_INT('n', "top", "N", &(o)->top, 0, INT32_MAX,                                      \
 		    "rows to show (table: 20; JSON: all; 0 = all)"),                               \
 	    OPT_FLAG('k', "kernel", &(o)->kernel,                                                  \

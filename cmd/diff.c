@@ -78,7 +78,7 @@ static int parse(int argc, char **argv, struct diff_args *a)
 	const struct opt table[] = {
 	    OPT_CALL('b', "by", "KEY", opt_by, &a->out,
 		     "vma (default: areas by comm, name, perms, offset),\nfile, sym, ip, tid or "
-		     "pid (by comm), comm, kind, path or cause (--why)"),
+		     "pid (by comm), comm, cgroup, kind, path or cause\n(--why)"),
 	    OPT_INT('n', "top", "N", &a->out.top, 0, INT32_MAX,
 		    "rows to show; the rest are one row (table: 20; JSON:\nall; 0 = all)"),
 	    OPT_STRING(0, "min-delta", "N[%]", &a->min_delta,

@@ -211,6 +211,9 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		*a = proto->str;
 		*b = 0;
 		return 0;
+	case PFT_BY_CGROUP: /* folded from the process table at the end: no key per fault */
+		*a = *b = 0;
+		return 0;
 	case PFT_BY_PATH:
 		proto->path = f->path;
 		*a = f->path;
@@ -341,6 +344,8 @@ int64_t pft_rep_table_add(struct pft_report *rep, struct table *t, const struct 
 
 	if (t->by == PFT_BY_VMA && !f->vma)
 		return -2; /* faults outside any VMA are in the summary, not the VMA table */
+	if (t->by == PFT_BY_CGROUP)
+		return -2; /* a process's cgroup may be told after its faults: folded at the end */
 	if (t->by == PFT_BY_VMA && t->last_row1 && t->last_area == f->vma->area &&
 	    t->last_pid == f->pid && t->last_start == f->vma->start && t->last_end == f->vma->end &&
 	    !memcmp(t->last_perms, f->vma->perms, 4)) {
@@ -423,6 +428,83 @@ int64_t pft_rep_proc_row(struct pft_report *rep, int pid)
 	if (pft_rep_set_str(rep, &proto, comm ? comm : "<...>") < 0)
 		return -1;
 	return pft_rep_row_get(&rep->procs, (uint64_t)(uint32_t)pid, 0, &proto);
+}
+
+const char *pft_rep_cgroup(const struct pft_report *rep, int pid)
+{
+	uint32_t v;
+	int hops;
+
+	/* a process untold (ended before record looked) is in the cgroup it was forked in */
+	for (hops = 0; hops < 64 && pid > 0; hops++) {
+		if (pft_hmap_get(&rep->cgroups, (uint64_t)(uint32_t)pid, 0, &v))
+			return rep->strs.s[v];
+		if (!pft_hmap_get(&rep->parents, (uint64_t)(uint32_t)pid, 0, &v) || (int)v == pid)
+			break;
+		pid = (int)v;
+	}
+	return NULL;
+}
+
+static int lat_merge(struct lat **into, const struct lat *l)
+{
+	int i;
+
+	if (!l)
+		return 0;
+	if (!*into && !(*into = calloc(1, sizeof(**into))))
+		return -1;
+	(*into)->n += l->n;
+	(*into)->max = l->max > (*into)->max ? l->max : (*into)->max;
+	for (i = 0; i < 256; i++)
+		(*into)->b[i] += l->b[i];
+	(*into)->why_n += l->why_n;
+	(*into)->why_io_bytes += l->why_io_bytes;
+	for (i = 0; i < PFT_CAUSE_COUNT; i++)
+		(*into)->why_ns[i] += l->why_ns[i];
+	return 0;
+}
+
+static void counts_merge(struct counts *into, const struct counts *c)
+{
+	int k;
+
+	into->faults += c->faults;
+	into->reads += c->reads;
+	into->writes += c->writes;
+	into->execs += c->execs;
+	into->protection += c->protection;
+	into->prot_unknown += c->prot_unknown;
+	into->major += c->major;
+	into->minor += c->minor;
+	into->major_ns += c->major_ns;
+	for (k = 0; k < PFT_KIND_COUNT; k++)
+		into->kind[k] += c->kind[k];
+}
+
+int pft_rep_fold_cgroups(struct pft_report *rep, struct table *t)
+{
+	size_t i, nr = rep->procs.nr;
+	int64_t idx;
+
+	for (i = 0; i < nr; i++) {
+		const struct group *p = &rep->procs.rows[i];
+		const char *cg = pft_rep_cgroup(rep, p->pid);
+		struct group proto = {0};
+
+		if (!p->c.faults)
+			continue;
+		if (cg && pft_rep_set_str(rep, &proto, cg) < 0)
+			return -1;
+		/* the key: the interned path, 0 for processes whose cgroup is not known */
+		if ((idx = pft_rep_row_get(t, cg ? (uint64_t)proto.str + 1 : 0, 0, &proto)) < 0)
+			return -1;
+		p = &rep->procs.rows[i];
+		counts_merge(&t->rows[idx].c, &p->c);
+		if (lat_merge(&t->rows[idx].lat, p->lat) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 void pft_rep_table_release(struct table *t)

@@ -30,7 +30,6 @@
 #include "internal.h"
 
 #define CLONE_VM_FLAG	   0x00000100ull
-#define CLONE_THREAD_FLAG  0x00010000ull
 #define MAP_SHARED_FLAG	   0x01ull
 #define MAP_FIXED_FLAG	   0x10ull
 #define MAP_ANON_FLAG	   0x20ull

@@ -219,3 +219,98 @@ int pft_cgroup_procs(const char *dir, int **pids, size_t *n)
 	fclose(f);
 	return ret;
 }
+
+int pft_cgroup_relative(const char *dir, FILE *mounts, char *rel, size_t size)
+{
+	char(*dirs)[4096] = calloc(MAX_MOUNTS, sizeof(*dirs));
+	size_t n, i, len, best = 0;
+	int ret = -1;
+
+	if (!dirs)
+		return -1;
+	n = cgroup_mounts(mounts, dirs, MAX_MOUNTS);
+	errno = ENOENT;
+	for (i = 0; i < n; i++) {
+		len = strlen(dirs[i]);
+		if (len > best && !strncmp(dir, dirs[i], len) && (!dir[len] || dir[len] == '/')) {
+			best = len;
+			snprintf(rel, size, "%s", dir[len] ? dir + len : "/");
+			ret = 0;
+		}
+	}
+	free(dirs);
+	return ret;
+}
+
+/* A line of /proc/PID/cgroup, "ID:CONTROLLERS:PATH": its controllers and path, in place. */
+static bool cgroup_line(char *line, char **controllers, char **path)
+{
+	char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+
+	if (!b)
+		return false;
+	*b = '\0';
+	*controllers = a + 1;
+	*path = b + 1;
+	(*path)[strcspn(*path, "\n")] = '\0';
+	return true;
+}
+
+/* path is rel or below it */
+static bool within(const char *path, const char *rel)
+{
+	size_t len = strlen(rel);
+
+	return !strncmp(path, rel, len) && (!path[len] || path[len] == '/');
+}
+
+int pft_cgroup_of_parse(FILE *f, const char *rel, char *out, size_t size)
+{
+	char line[4096], *controllers, *path;
+	char v2[4096] = "", memory[4096] = "", other[4096] = "";
+	bool v1 = false;
+
+	while (fgets(line, sizeof(line), f)) {
+		if (!cgroup_line(line, &controllers, &path))
+			continue;
+		if (rel && strcmp(rel, "/") && within(path, rel)) {
+			snprintf(out, size, "%s", path);
+			return 0;
+		}
+		if (!*controllers) {
+			snprintf(v2, sizeof(v2), "%s", path);
+			continue;
+		}
+		v1 = true;
+		if (strstr(controllers, "memory") && !*memory)
+			snprintf(memory, sizeof(memory), "%s", path);
+		else if (strcmp(path, "/") && !*other)
+			snprintf(other, sizeof(other), "%s", path);
+	}
+	/* v2's; where it is the root beside v1 hierarchies (hybrid), memory's, else another's */
+	path = *v2 && (strcmp(v2, "/") || !v1) ? v2
+	       : *memory && strcmp(memory, "/") ? memory
+	       : *other			     ? other
+	       : *v2			     ? v2
+					     : memory;
+	if (!*path) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(out, size, "%s", path);
+	return 0;
+}
+
+int pft_cgroup_of(int pid, const char *rel, char *out, size_t size)
+{
+	char file[64];
+	FILE *f;
+	int ret;
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", pid);
+	if (!(f = fopen(file, "re")))
+		return -1;
+	ret = pft_cgroup_of_parse(f, rel, out, size);
+	fclose(f);
+	return ret;
+}

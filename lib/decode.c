@@ -200,8 +200,8 @@ enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
 	return PFT_KIND_ANON_FIRST_TOUCH;
 }
 
-static const char *const by_names[] = {"vma", "file", "page", "ip",    "tid", "kind",
-				       "pid", "sym",  "path", "cause", "comm"};
+static const char *const by_names[] = {"vma", "file", "page",	"ip",	 "tid",	  "kind",
+				       "pid", "sym",  "path", "cause", "comm", "cgroup"};
 
 int pft_by_parse(const char *s)
 {

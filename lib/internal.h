@@ -43,6 +43,9 @@ void pft_strtab_release(struct pft_strtab *t);
 /* Grows *arr (elements of size elem) to hold at least n; -1 on ENOMEM. */
 int pft_grow(void **arr, size_t *cap, size_t n, size_t elem);
 
+/* clone(2)'s CLONE_THREAD, as a NEWTASK event's clone_flags carry it */
+#define CLONE_THREAD_FLAG 0x00010000ull
+
 /* The perf maps JITs write (/tmp/perf-PID.map), by process. */
 struct pft_jitmaps;
 struct pft_jitmaps *pft_jitmaps_new(void);

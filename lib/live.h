@@ -17,6 +17,8 @@
 #define PFT_TICK_MARKER "pftrace-tick"
 /* --pidns: "pftrace-nspid <pid> <its pid in the namespace>", once for each process. */
 #define PFT_NSPID_MARKER "pftrace-nspid "
+/* "pftrace-cgroup <pid> <its cgroup's path>", once for each process record sees. */
+#define PFT_CGROUP_MARKER "pftrace-cgroup "
 /* Every marker pftrace writes starts so: bookkeeping, not events of the traced program. */
 #define PFT_MARKER_PREFIX "pftrace-"
 

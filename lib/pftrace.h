@@ -488,6 +488,8 @@ int pft_proc_tgid(int tid);
 int pft_proc_comm(int tid, char *buf, size_t size);
 /* The pid is gone, or a zombie (dead, not yet reaped). */
 bool pft_proc_dead(int pid);
+/* The same, or on its way there (PF_EXITING). */
+bool pft_proc_exiting(int pid);
 /* ---------------------------------------------------------------- cgroups (cgroup.c) */
 
 /* The cgroup directory arg names (v1 or v2): an absolute path; a path below a hierarchy of the
@@ -509,6 +511,16 @@ int pft_proc_same_pidns(int a, int b);
 /* The pid (as this namespace sees it) of the process that is nspid in the PID namespace of
  * process member; -1 with errno: ENOENT none, or member is gone (ENOENT, ESRCH). */
 int pft_proc_pidns_host(int member, int nspid);
+/* The path of the cgroup directory dir below its hierarchy's root ("/" for the root), from the
+ * mount table mounts, into rel: 0, or -1 (ENOENT: dir is in no hierarchy). */
+int pft_cgroup_relative(const char *dir, FILE *mounts, char *rel, size_t size);
+/* The cgroup of a process, from its /proc/PID/cgroup text f, into out: with rel (that of
+ * record --cgroup, see pft_cgroup_relative; may be NULL), the line that is it or below it;
+ * else cgroup v2's, or, where that is the root beside v1 hierarchies (hybrid), the memory
+ * controller's, else another's that is not the root. 0, or -1 (ENOENT: no line). */
+int pft_cgroup_of_parse(FILE *f, const char *rel, char *out, size_t size);
+/* The same for a live process's /proc/PID/cgroup; -1 with errno if it is gone. */
+int pft_cgroup_of(int pid, const char *rel, char *out, size_t size);
 /* The pid is a kernel thread (no user memory, no user faults); false if gone. */
 bool pft_proc_kthread(int pid);
 /* Calls cb with every process and its parent, as /proc shows them now (one pass; processes born
@@ -719,6 +731,8 @@ struct pft_fault {
 	uint64_t io_bytes, io_dev;
 	int io_devs;
 	uint64_t reclaimed; /* the pages its direct or memcg reclaim freed */
+	const char *cgroup; /* its process's cgroup when known (live: record tells each), or NULL;
+			     * valid during the sink's call */
 	bool has_symbol;	  /* the report names code (pft_report_set_syms) */
 	struct pft_symbol symbol; /* the code that faulted: the ip */
 	/* its call stack when the source has one and the report names code: innermost first,
@@ -754,6 +768,7 @@ enum pft_by {
 	PFT_BY_PATH,  /* the path the kernel took (record --why) */
 	PFT_BY_CAUSE, /* the cause that took most of a fault's time (record --why) */
 	PFT_BY_COMM,  /* the program: every process of one name (record -a's natural view) */
+	PFT_BY_CGROUP, /* the cgroup: a container's or a service's processes summed */
 	PFT_BY_COUNT,
 };
 /* "vma" -> PFT_BY_VMA ...; -1 if unknown. */

@@ -72,6 +72,18 @@ bool pft_proc_dead(int pid)
 	return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
+bool pft_proc_exiting(int pid)
+{
+	char buf[512], *p;
+	unsigned long flags;
+
+	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return true;
+	/* PF_EXITING: in do_exit, already out of its cgroups, not yet a zombie */
+	return pft_proc_dead(pid) || (flags & 0x4);
+}
+
 bool pft_proc_kthread(int pid)
 {
 	char buf[512], *p;

@@ -110,6 +110,8 @@ struct pft_record {
 	int *cg_pids;		  /* --cgroup: its processes at the start (the targets) */
 	struct utsname uts;	  /* the machine: how its error_codes read */
 	struct pft_hmap nsnoted;  /* --pidns: the processes told (or not of the namespace) */
+	size_t cg_told;		  /* the tasks of as whose cgroup was told (or that are threads) */
+	char cg_rel[4096];	  /* --cgroup: its path below its hierarchy's root, or "" */
 	size_t unread;		  /* -a: processes whose maps could not be read, and why */
 	int unread_err;
 };
@@ -1138,8 +1140,14 @@ static int start_targets(struct pft_record *r)
  * no user fault: left out). One is needed: the filter cannot start empty. */
 static int cgroup_members(struct pft_record *r)
 {
+	FILE *mounts = fopen("/proc/self/mounts", "re");
 	size_t n, i, k = 0;
 
+	/* where its processes are in their /proc/PID/cgroup: the path below its hierarchy */
+	if (mounts && pft_cgroup_relative(r->o.cgroup, mounts, r->cg_rel, sizeof(r->cg_rel)) < 0)
+		r->cg_rel[0] = '\0';
+	if (mounts)
+		fclose(mounts);
 	if (pft_cgroup_procs(r->o.cgroup, &r->cg_pids, &n) < 0) {
 		fail(r, "cannot read '%s/cgroup.procs': %s", r->o.cgroup, strerror(errno));
 		return -1;
@@ -1419,6 +1427,21 @@ static void job_control(struct pft_record *r)
 		r->o.on_stop_self(r->o.data);
 }
 
+/* A process's cgroup, told in a marker so that the report and the trace.dat hear it alike:
+ * that of --cgroup's hierarchy, else v2's or the memory controller's. One that has ended is
+ * not told (an exiting task is moved to the root cgroup): the report takes its parent's. */
+static int tell_cgroup(struct pft_record *r, int pid)
+{
+	char path[4096], mark[sizeof(path) + 64];
+
+	/* alive after the read: alive during it */
+	if (pft_cgroup_of(pid, r->cg_rel[0] ? r->cg_rel : NULL, path, sizeof(path)) < 0 ||
+	    pft_proc_exiting(pid))
+		return 0;
+	snprintf(mark, sizeof(mark), PFT_CGROUP_MARKER "%d %s", pid, path);
+	return pft_live_mark(r->live, mark);
+}
+
 /* ---------------------------------------------------------------- --cgroup's moves */
 
 /* A set of pids that remembers its order. */
@@ -1485,6 +1508,8 @@ static int cgroup_left(struct pft_record *r, int pid)
 	free(tids);
 	if (ret == 0 && n)
 		say_moved(r, pid, "moved out: not traced from now");
+	if (ret == 0 && n)
+		ret = tell_cgroup(r, pid);
 	return ret;
 }
 
@@ -1523,6 +1548,7 @@ static int cgroup_back(struct pft_record *r, int pid)
 		snapshot_check(r, pid);
 		say_moved(r, pid, was_in ? "moved back in: traced again from now"
 					 : "joined: traced from now");
+		ret = tell_cgroup(r, pid);
 	}
 	return ret;
 }
@@ -1535,6 +1561,7 @@ static int cgroup_joined(struct pft_record *r, int pid)
 	if (ret == 0) {
 		snapshot_check(r, pid);
 		say_moved(r, pid, "joined: traced from now");
+		ret = tell_cgroup(r, pid);
 	}
 	return ret;
 }
@@ -1589,6 +1616,22 @@ static int cgroup_moves(struct pft_record *r)
 	return ret < 0 ? -1 : 0;
 }
 
+/* Each process the trace has come to know since the last tick, its cgroup told. */
+static int cgroup_notes(struct pft_record *r)
+{
+	const char *comm;
+	int tid, tgid;
+
+	for (; r->as && r->cg_told < pft_aspace_task_count(r->as); r->cg_told++) {
+		pft_aspace_task_at(r->as, r->cg_told, &tid, &tgid, &comm);
+		if (tgid > 0 ? tgid != tid : pft_proc_tgid(tid) != tid)
+			continue; /* a thread: its process's */
+		if (tell_cgroup(r, tid) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* --pidns: each process of the trace in that PID namespace, told once with its pid there in a
  * marker, so that the report and the trace.dat hear it alike. Threads are not told. */
 static int nspid_note(struct pft_record *r, int pid, void *data)
@@ -1634,6 +1677,8 @@ static int step(struct pft_record *r)
 	if (r->o.cgroup && r->as && !r->stopping && cgroup_moves(r) < 0)
 		return -1;
 	if (r->o.pidns > 0 && each_filtered(r, nspid_note, NULL) < 0)
+		return -1;
+	if (cgroup_notes(r) < 0)
 		return -1;
 	/* a stop signal that waited while pftrace was stopped is spent now */
 	r->continued = false;
@@ -1716,7 +1761,8 @@ static int rec_next(struct pft_source *src, struct pft_event *ev)
 				return -1;
 			/* none is the source's event; the report hears those it keeps */
 			if (own_marker(r, ev)) {
-				if (strncmp(ev->text, PFT_NSPID_MARKER, strlen(PFT_NSPID_MARKER)))
+				if (strncmp(ev->text, PFT_NSPID_MARKER, strlen(PFT_NSPID_MARKER)) &&
+				    strncmp(ev->text, PFT_CGROUP_MARKER, strlen(PFT_CGROUP_MARKER)))
 					continue;
 				return 1;
 			}

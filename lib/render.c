@@ -467,6 +467,16 @@ static void key_tail(const json_t *r, FILE *out)
 	pft_put_text(out, str(r, "key"), PFT_TEXT_TERM, 0);
 }
 
+/* a cgroup's path, or what stands for processes whose cgroup was not told */
+static void cgroup_tail(const json_t *r, FILE *out)
+{
+	fputc(' ', out);
+	if (json_is_string(json_object_get(r, "key")))
+		pft_put_text(out, str(r, "key"), PFT_TEXT_TERM, 0);
+	else
+		fputs("(not known)", out);
+}
+
 static const struct layout {
 	const char *by;
 	const char *lead_head, *tail_head;
@@ -482,6 +492,7 @@ static const struct layout {
     {"sym", "", " FUNCTION (FILE)", NULL, key_tail},
     /* a path can be long: last, as a VMA's name is */
     {"file", "", " FILE", NULL, key_tail},
+    {"cgroup", "", " CGROUP", NULL, cgroup_tail},
     {"path", "PATH                                    ", "", key_lead, NULL},
     {"cause", "CAUSE                                   ", "", key_lead, NULL},
     {"comm", "COMM                                    ", "", key_lead, NULL},
@@ -560,6 +571,8 @@ static void md_name(const char *by, const json_t *r, FILE *out)
 			out);
 		snprintf(buf, sizeof(buf), " (%" JSON_INTEGER_FORMAT ")", num(r, "pid"));
 		fputs(json_is_integer(json_object_get(r, "pid")) ? buf : "", out);
+	} else if (!json_is_string(json_object_get(r, "key"))) {
+		fputs("(not known)", out);
 	} else {
 		md_text(str(r, "key"), out);
 	}

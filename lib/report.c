@@ -127,6 +127,7 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 	if (rep->opts.stack_tree && pft_rep_tree_add(rep, f) < 0)
 		return -1;
 	pft_rep_count(&rep->total, f);
+	f->cgroup = pft_rep_cgroup(rep, f->pid);
 	rep->kernel_mode += f->ev->type == PFT_EV_FAULT_KERNEL;
 	rep->major_unknown += f->major < 0;
 	if (f->has_latency && (pft_rep_lat_fault(&rep->lat, f) < 0 ||
@@ -357,6 +358,10 @@ int pft_report_finish(struct pft_report *rep)
 	for (i = 0; i < rep->nr_held; i++)
 		if (release_held(rep, rep->held[i]) < 0)
 			return -1;
+	if (rep->opts.by == PFT_BY_CGROUP && pft_rep_fold_cgroups(rep, &rep->groups) < 0)
+		return -1;
+	if (extra_table(rep, PFT_BY_CGROUP) && pft_rep_fold_cgroups(rep, &rep->extra[PFT_BY_CGROUP]) < 0)
+		return -1;
 	return 0;
 }
 
@@ -412,8 +417,13 @@ void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data
 /* record --pidns told a process's pid in the namespace: kept for its row. */
 static int own_marker(struct pft_report *rep, const char *text)
 {
-	int pid, nspid;
+	int pid, nspid, at = 0;
+	uint32_t id;
 
+	if (sscanf(text, PFT_CGROUP_MARKER "%d %n", &pid, &at) == 1 && at && pid > 0)
+		return pft_strtab_put(&rep->strs, text + at, &id) < 0
+			   ? -1
+			   : pft_hmap_set(&rep->cgroups, (uint64_t)(uint32_t)pid, 0, id);
 	if (sscanf(text, PFT_NSPID_MARKER "%d %d", &pid, &nspid) != 2 || pid <= 0 || nspid <= 0)
 		return 0;
 	return pft_hmap_set(&rep->nspids, (uint64_t)(uint32_t)pid, 0, (uint32_t)nspid);
@@ -438,6 +448,10 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 	if (ev->type == PFT_EV_EXIT && release_held(rep, held_of(rep, ev->tid, false)) < 0)
 		return -1;
 	if (ev->type == PFT_EV_EXEC && count_exec(rep, ev) < 0)
+		return -1;
+	if (ev->type == PFT_EV_NEWTASK && !(ev->clone_flags & CLONE_THREAD_FLAG) &&
+	    pft_hmap_set(&rep->parents, (uint64_t)(uint32_t)ev->child, 0,
+			 (uint32_t)pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm)) < 0)
 		return -1;
 	if (pft_aspace_event(rep->as, ev))
 		return 0;
@@ -526,6 +540,8 @@ void pft_report_free(struct pft_report *rep)
 	pft_strtab_release(&rep->strs);
 	pft_hmap_release(&rep->seen_pids);
 	pft_hmap_release(&rep->nspids);
+	pft_hmap_release(&rep->cgroups);
+	pft_hmap_release(&rep->parents);
 	pft_hmap_release(&rep->seen_tids);
 	for (i = 0; i < rep->nr_inputs; i++) {
 		free(rep->inputs[i].name);

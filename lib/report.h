@@ -129,6 +129,9 @@ struct pft_report {
 	struct pft_syms *syms; /* borrowed; NULL: code is not named */
 	struct pft_hmap seen_pids, seen_tids;
 	struct pft_hmap nspids; /* pid -> its pid in record --pidns's namespace */
+	/* pid -> its cgroup (interned), as record told it; pid -> the process that forked it
+	 * (one untold is in its parent's) */
+	struct pft_hmap cgroups, parents;
 	struct counts total;
 	uint64_t events, other_events, kernel_excluded, kernel_atomic, filtered, no_maps;
 	uint64_t unknown_late_maps; /* of no_maps: missed by maps read after them (--no-history) */
@@ -188,6 +191,11 @@ bool pft_rep_pid_selected(const struct pft_report *rep, int pid, int tid);
 int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f);
 /* The row of process pid, made if it has none. */
 int64_t pft_rep_proc_row(struct pft_report *rep, int pid);
+/* The cgroup of process pid: as record told it, else its parent's, ...; NULL if none told. */
+const char *pft_rep_cgroup(const struct pft_report *rep, int pid);
+/* --by cgroup: the process table's rows summed by cgroup into t (at the end: a process's
+ * cgroup may be told after its first faults). */
+int pft_rep_fold_cgroups(struct pft_report *rep, struct table *t);
 void pft_rep_table_release(struct table *t);
 
 /* The fault's call stack named into f->stack (rep->frames), when the report names code. */

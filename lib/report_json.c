@@ -256,6 +256,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		    o, "coverage", g->kernel ? ratio(g->c.faults, g->kmin + g->kmaj) : json_null());
 		json_object_set_new(o, "exec_calls", json_integer((json_int_t)g->execs));
 		json_object_set_new(o, "ns_pid", ns_pid_json(rep, g->pid));
+		json_object_set_new(o, "cgroup", pft_json_str(pft_rep_cgroup(rep, g->pid)));
 		break;
 	case PFT_BY_FILE:
 		o = json_object();
@@ -307,6 +308,13 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		o = json_object();
 		json_object_set_new(o, "comm", pft_json_str(rep->strs.s[g->str]));
 		json_object_set_new(o, "key", pft_json_str(rep->strs.s[g->str]));
+		break;
+	case PFT_BY_CGROUP:
+		o = json_object();
+		json_object_set_new(o, "cgroup",
+				    g->has_str ? pft_json_str(rep->strs.s[g->str]) : json_null());
+		json_object_set_new(o, "key",
+				    g->has_str ? pft_json_str(rep->strs.s[g->str]) : json_null());
 		break;
 	case PFT_BY_PATH:
 		o = json_object();
@@ -840,6 +848,7 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	json_object_set_new(o, "pid", json_integer(f->pid));
 	json_object_set_new(o, "tid", json_integer(f->tid));
 	json_object_set_new(o, "comm", pft_json_str(ev->comm));
+	json_object_set_new(o, "cgroup", pft_json_str(f->cgroup));
 	json_object_set_new(
 	    o, "event",
 	    json_string(ev->type == PFT_EV_FAULT_KERNEL ? "page_fault_kernel" : "page_fault_user"));

@@ -264,7 +264,7 @@ vma|del(.summary.faults)|summary.faults: missing
 vma|.summary.extra = 1|summary.extra: not a field of this object
 vma|.summary.by_kind.bogus = 1|summary.by_kind.bogus: expected one of "anon-first-touch", "file-read", "file-write", "cow", "write-protect", "write", "exec", "stack-growth", "no-vma", "bad-access", "pkey", "other", "unknown"
 vma|.vmas[0].perms = "rwxq"|vmas[0].perms: expected a string matching ^[r-][w-][x-][ps-]$
-vma|.source.by = 5|source.by: expected one of "vma", "file", "page", "ip", "tid", "kind", "pid", "sym", "path", "cause", "comm"
+vma|.source.by = 5|source.by: expected one of "vma", "file", "page", "ip", "tid", "kind", "pid", "sym", "path", "cause", "comm", "cgroup"
 vma|.summary.latency_ns = {"p50": 1}|summary.latency_ns.p99: missing
 vma|.pftrace_json_version = 1|not a pftrace report document of version 2 (it says 1)
 file|.groups[0].file = 5|groups[0].file: expected a string

@@ -29,7 +29,7 @@ for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	echo $a >"$cg/cgroup.procs"
 	echo $d >"$cg/cgroup.procs"
 	# by the cgroup's own name: found below the hierarchies
-	"$PFTRACE" record --cgroup "$name" --json >"$TMP/$v.json" 2>"$TMP/$v.err" &
+	"$PFTRACE" record --cgroup "$name" --json -o "$TMP/$v.dat" >"$TMP/$v.json" 2>"$TMP/$v.err" &
 	rec=$!
 	armed $rec
 	# moved in while recording: traced from its move (it waits at its gate meanwhile)
@@ -69,6 +69,12 @@ for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	check_match "$v: says who moved back in" \
 		"--cgroup: process $d \(workload\) moved back in: traced again from now" "$err"
 	check_match "$v: says who joined" "--cgroup: process $c \(workload\) joined: traced from now" "$err"
+	check_eq "$v: each process's cgroup, as its hierarchy names it" "/$name /$name /$name" \
+		"$(j "[.processes[] | select(.pid == $a or .pid == $c or .pid == $d) | .cgroup] | join(\" \")")"
+	run_status "$PFTRACE" report --json --by cgroup "$TMP/$v.dat"
+	check_eq "$v: --by cgroup of the replay: one row, the cgroup's, every fault" \
+		"/$name $(jq .summary.faults "$TMP/$v.json")" \
+		"$(j '[.groups[] | "\(.cgroup) \(.faults)"] | join(";")')"
 	check_eq "$v: no instance left" "" "$(instances_left)"
 
 	# an empty cgroup: nothing to trace, said

@@ -154,7 +154,7 @@ run_status "$PFTRACE" report
 check_eq "no file: exit" 2 "$status"
 run_status "$PFTRACE" report --by colour "$W/trace.txt"
 check_eq "bad --by: exit" 2 "$status"
-check_eq "bad --by: message" "pftrace: --by 'colour': use vma, file, page, ip, sym, tid, pid, comm, kind, path or cause" "$err"
+check_eq "bad --by: message" "pftrace: --by 'colour': use vma, file, page, ip, sym, tid, pid, comm, cgroup, kind, path or cause" "$err"
 run_status "$PFTRACE" report --top -1 "$W/trace.txt"
 check_eq "bad --top: exit" 2 "$status"
 run_status "$PFTRACE" report --json --jsonl "$W/trace.txt"

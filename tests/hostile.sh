@@ -111,4 +111,21 @@ EOF
 run_status "$PFTRACE" record -q --format markdown -- python3 "$TMP/evil.py" "$TMP"
 echo "$out" >"$TMP/live.md"
 check "live markdown: cells whole, no HTML, link or image" markdown "$TMP/live.md"
+
+# a cgroup's name (whoever made the cgroup chose it), in the --by cgroup table and markdown:
+# pftrace runs in it, so its command is in it from the start
+for h in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+	[ -f "$h/cgroup.procs" ] && [ "$(stat -f -c %T "$h")" = cgroup2fs ] && break
+done
+cg="$h/"$'evil\x1b]0;t\x07<img src=x>|![i](http:e.png)'
+mkdir "$cg"
+(echo $BASHPID >"$cg/cgroup.procs" && exec "$PFTRACE" record -q --by cgroup -n 0 -- "$ROOT/tests/workload" touch 10) >"$TMP/cg.table" 2>/dev/null
+(echo $BASHPID >"$cg/cgroup.procs" && exec "$PFTRACE" record -q --by cgroup --format markdown -- "$ROOT/tests/workload" touch 10) >"$TMP/cg.md" 2>/dev/null
+# (pftrace's remover of its instance may still be there a moment)
+for i in $(seq 1000); do [ -z "$(cat "$cg/cgroup.procs")" ] && break; sleep 0.01; done
+rmdir "$cg"
+check_eq "live --by cgroup: the cgroup's name, escaped" true \
+	"$(grep -qF '/evil\x1b]0;t\x07<img src=x>|![i](http:e.png)' "$TMP/cg.table" && echo true)"
+check "live --by cgroup table: no control bytes" table "$TMP/cg.table" 1
+check "live --by cgroup markdown: cells whole, no HTML, link or image" markdown "$TMP/cg.md"
 finish

@@ -1975,6 +1975,60 @@ static int resolve_in(const char *root, const char *arg, char **path, char **oth
 	return r;
 }
 
+#define CHECK_OUT(want) CHECK(!strcmp(out, (want)))
+
+/* Which line of /proc/PID/cgroup is a process's cgroup, and a cgroup's path in its hierarchy */
+static void test_cgroup_of(void)
+{
+	const char *hybrid = "9:name=systemd:/\n8:pids:/build\n4:memory:/ct/abc\n0::/\n";
+	const char *unified = "0::/system.slice/nginx.service\n";
+	const char *mounts = "cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0\n"
+			     "cgroup /sys/fs/cgroup/pids cgroup rw,pids 0 0\n"
+			     "cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n";
+	char out[256];
+	FILE *f;
+
+	f = from_string(hybrid);
+	CHECK(pft_cgroup_of_parse(f, NULL, out, sizeof(out)) == 0); /* v2 is the root: memory's */
+	CHECK_OUT("/ct/abc");
+	fclose(f);
+	f = from_string(hybrid);
+	CHECK(pft_cgroup_of_parse(f, "/build", out, sizeof(out)) == 0); /* --cgroup's hierarchy */
+	CHECK_OUT("/build");
+	fclose(f);
+	f = from_string("8:pids:/build/sub\n0::/\n");
+	CHECK(pft_cgroup_of_parse(f, "/build", out, sizeof(out)) == 0); /* below it */
+	CHECK_OUT("/build/sub");
+	fclose(f);
+	f = from_string("8:pids:/buildx\n4:memory:/\n0::/\n");
+	CHECK(pft_cgroup_of_parse(f, "/build", out, sizeof(out)) == 0); /* not a prefix match */
+	CHECK_OUT("/buildx");
+	fclose(f);
+	f = from_string(unified);
+	CHECK(pft_cgroup_of_parse(f, NULL, out, sizeof(out)) == 0);
+	CHECK_OUT("/system.slice/nginx.service");
+	fclose(f);
+	f = from_string("0::/\n");
+	CHECK(pft_cgroup_of_parse(f, NULL, out, sizeof(out)) == 0); /* v2 alone: its root */
+	CHECK_OUT("/");
+	fclose(f);
+	f = from_string("garbage\n");
+	CHECK(pft_cgroup_of_parse(f, NULL, out, sizeof(out)) == -1 && errno == ENOENT);
+	fclose(f);
+
+	f = from_string(mounts);
+	CHECK(pft_cgroup_relative("/sys/fs/cgroup/pids/build/x", f, out, sizeof(out)) == 0);
+	CHECK_OUT("/build/x");
+	fclose(f);
+	f = from_string(mounts);
+	CHECK(pft_cgroup_relative("/sys/fs/cgroup/memory", f, out, sizeof(out)) == 0);
+	CHECK_OUT("/");
+	fclose(f);
+	f = from_string(mounts);
+	CHECK(pft_cgroup_relative("/sys/fs/cgroup/pidsx/y", f, out, sizeof(out)) == -1);
+	fclose(f);
+}
+
 static void test_cgroups(void)
 {
 	char root[] = "/tmp/pft-cg-XXXXXX", want[4096], *path, *other;
@@ -2059,6 +2113,7 @@ int main(void)
 	test_why();
 	test_path();
 	test_cgroups();
+	test_cgroup_of();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
