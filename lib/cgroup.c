@@ -314,3 +314,37 @@ int pft_cgroup_of(int pid, const char *rel, char *out, size_t size)
 	fclose(f);
 	return ret;
 }
+
+int pft_cgroup_memstat_parse(FILE *f, uint64_t *pgfault, uint64_t *pgmajfault)
+{
+	char line[256];
+	int found = 0;
+	unsigned long long v;
+
+	while (fgets(line, sizeof(line), f)) {
+		/* v1's total_pgfault (with its children's) comes too: the cgroup's own first */
+		if (sscanf(line, "pgfault %llu", &v) == 1)
+			*pgfault = v, found |= 1;
+		else if (sscanf(line, "pgmajfault %llu", &v) == 1)
+			*pgmajfault = v, found |= 2;
+	}
+	if (found != 3) {
+		errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+int pft_cgroup_memstat(const char *dir, uint64_t *pgfault, uint64_t *pgmajfault)
+{
+	char path[4200];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	ret = pft_cgroup_memstat_parse(f, pgfault, pgmajfault);
+	fclose(f);
+	return ret;
+}

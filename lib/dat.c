@@ -100,6 +100,8 @@ struct dat {
 	size_t nr_counters, cap_counters;
 	char *build_ids; /* the option's text */
 	char *machine;	 /* uname's machine ("x86_64"), or NULL */
+	char *cgroup;	 /* record --cgroup's, with its memory.stat counters, or NULL */
+	uint64_t cg_pgfault, cg_pgmajfault;
 	char *jitmaps;	 /* the JIT maps' option, jitmaps_len bytes */
 	size_t jitmaps_len;
 	char *kallsyms;	 /* the kallsyms section's text */
@@ -357,6 +359,17 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		free(d->build_ids);
 		d->build_ids = strdup(buf);
 		break;
+	case PFT_DAT_OPT_PFTRACE_CGROUP: {
+		int at = 0;
+
+		free(d->cgroup);
+		d->cgroup = NULL;
+		if (sscanf(buf, "%" SCNu64 " %" SCNu64 " %n", &d->cg_pgfault, &d->cg_pgmajfault,
+			   &at) == 2 &&
+		    at)
+			d->cgroup = strdup(buf + at);
+		break;
+	}
 	case PFT_DAT_OPT_UNAME: /* "sysname nodename release machine": trace-cmd's and ours */
 		free(d->machine);
 		d->machine = (cut = strrchr(buf, ' ')) ? strdup(cut + 1) : NULL;
@@ -768,6 +781,7 @@ static void dat_free(struct dat *d)
 	free(d->counters);
 	free(d->build_ids);
 	free(d->machine);
+	free(d->cgroup);
 	free(d->kallsyms);
 	free(d);
 }
@@ -863,6 +877,9 @@ static void set_stats(struct pft_source *src, struct dat *d)
 	src->st.why_full = src->st.why && pft_decoder_has_why_full(d->dec);
 	src->st.cut_ts = d->cut;
 	src->st.machine = d->machine;
+	src->st.cgroup = d->cgroup;
+	src->st.cg_pgfault = d->cg_pgfault;
+	src->st.cg_pgmajfault = d->cg_pgmajfault;
 }
 
 int pft_dat_check(const void *buf, size_t size)

@@ -88,6 +88,9 @@ void pft_dat_decompress_end(enum pft_dat_comp comp, void *ctx);
 /* pftrace's own option: the JIT maps used to name code (/tmp/perf-PID.map as read), each as
  * "PID LEN\n" and LEN bytes of its text. */
 #define PFT_DAT_OPT_PFTRACE_JITMAPS 0x504b
+/* pftrace's own option: record --cgroup's own counters over the recording (its memory.stat),
+ * "PGFAULT PGMAJFAULT PATH" (the path to the end) */
+#define PFT_DAT_OPT_PFTRACE_CGROUP 0x504c
 
 /* The kernel's counters of one process over the recording. */
 struct pft_proc_counters {
@@ -106,6 +109,9 @@ struct pft_dat_input {
 	struct pft_aspace *as; /* the snapshots, and the tasks for the cmdlines section */
 	const struct pft_proc_counters *counters;
 	size_t nr_counters;
+	/* --cgroup's memory.stat over the recording, when it has one (cgroup NULL: none) */
+	const char *cgroup;
+	uint64_t cg_pgfault, cg_pgmajfault;
 	const char *build_ids; /* the text of that option, or NULL */
 	const char *jitmaps;   /* and of the JIT maps' (jitmaps_len bytes), or NULL */
 	size_t jitmaps_len;

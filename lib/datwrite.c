@@ -409,6 +409,21 @@ struct cut {
 	uint64_t ts;   /* the first moment left out; 0: none was */
 };
 
+static void put_cgroup(struct out *o, const struct pft_dat_input *in)
+{
+	char *s;
+
+	if (!in->cgroup)
+		return;
+	if (asprintf(&s, "%" PRIu64 " %" PRIu64 " %s", in->cg_pgfault, in->cg_pgmajfault,
+		     in->cgroup) >= 0) {
+		put_string_option(o, PFT_DAT_OPT_PFTRACE_CGROUP, s);
+		free(s);
+	} else if (!o->err) {
+		o->err = ENOMEM;
+	}
+}
+
 static void put_info(struct out *o, const struct pft_dat_input *in, uint64_t cut)
 {
 	char *s, at[32] = "";
@@ -454,6 +469,7 @@ static void put_options(struct out *o, const struct pft_dat_input *in, const str
 		put_string_option(o, PFT_DAT_OPT_PFTRACE_BUILD_IDS, in->build_ids);
 	if (in->jitmaps_len && in->jitmaps_len <= UINT32_MAX)
 		put_option(o, PFT_DAT_OPT_PFTRACE_JITMAPS, in->jitmaps, (uint32_t)in->jitmaps_len);
+	put_cgroup(o, in);
 	put_info(o, in, c->ts);
 	put16(o, 0);
 }

@@ -374,6 +374,10 @@ struct pft_source_stats {
 			     * out (0: whole) */
 	const char *machine; /* where it was recorded: uname's machine ("x86_64"), or NULL when
 			      * the input does not say (text) */
+	/* record --cgroup's own counters over the recording (its memory.stat pgfault and
+	 * pgmajfault), when it has a memory controller: cgroup NULL when not */
+	const char *cgroup;
+	uint64_t cg_pgfault, cg_pgmajfault;
 };
 
 /* Opens path ("-": standard input) and recognises its format by content: trace.dat (by its
@@ -519,6 +523,11 @@ int pft_cgroup_relative(const char *dir, FILE *mounts, char *rel, size_t size);
  * else cgroup v2's, or, where that is the root beside v1 hierarchies (hybrid), the memory
  * controller's, else another's that is not the root. 0, or -1 (ENOENT: no line). */
 int pft_cgroup_of_parse(FILE *f, const char *rel, char *out, size_t size);
+/* A cgroup's memory.stat text f: its own pgfault and pgmajfault (v1's and v2's alike). 0, or
+ * -1 (ENOENT: not both there). */
+int pft_cgroup_memstat_parse(FILE *f, uint64_t *pgfault, uint64_t *pgmajfault);
+/* The same for the cgroup directory dir; -1 with errno (ENOENT: no memory controller there). */
+int pft_cgroup_memstat(const char *dir, uint64_t *pgfault, uint64_t *pgmajfault);
 /* The same for a live process's /proc/PID/cgroup; -1 with errno if it is gone. */
 int pft_cgroup_of(int pid, const char *rel, char *out, size_t size);
 /* The pid is a kernel thread (no user memory, no user faults); false if gone. */

@@ -112,6 +112,8 @@ struct pft_record {
 	struct pft_hmap nsnoted;  /* --pidns: the processes told (or not of the namespace) */
 	size_t cg_told;		  /* the tasks of as whose cgroup was told (or that are threads) */
 	char cg_rel[4096];	  /* --cgroup: its path below its hierarchy's root, or "" */
+	bool cg_mem;		  /* --cgroup has a memory.stat: its counters then and at the end */
+	uint64_t cg_fault0, cg_maj0, cg_fault1, cg_maj1;
 	size_t unread;		  /* -a: processes whose maps could not be read, and why */
 	int unread_err;
 };
@@ -365,6 +367,12 @@ static void count_alive(struct pft_record *r)
 {
 	if (r->ts)
 		pft_taskstats_read(r->ts, count_exit, r);
+	if (r->cg_mem) {
+		r->cg_mem = pft_cgroup_memstat(r->o.cgroup, &r->cg_fault1, &r->cg_maj1) == 0;
+		r->src->st.cgroup = r->cg_mem ? r->o.cgroup : NULL;
+		r->src->st.cg_pgfault = r->cg_fault1 - r->cg_fault0;
+		r->src->st.cg_pgmajfault = r->cg_maj1 - r->cg_maj0;
+	}
 	if (r->o.all) {
 		each_task(r, true, end_of);
 		r->src->st.own_faults = (int64_t)(own_faults() - r->own0);
@@ -1206,6 +1214,10 @@ int pft_record_start(struct pft_record *r)
 	clock_gettime(CLOCK_MONOTONIC, &r->start);
 	s = r->o.argv ? start_command(r) : r->o.all ? start_all(r) : start_targets(r);
 	r->started = s == 0;
+	/* the cgroup's own count of faults, from now (a cgroup without a memory controller has
+	 * none) */
+	r->cg_mem = r->started && r->o.cgroup &&
+		    pft_cgroup_memstat(r->o.cgroup, &r->cg_fault0, &r->cg_maj0) == 0;
 	/* the tasks known now go into the trace.dat before any event: a replay knows them too */
 	for (size_t i = 0; r->started && i < r->nr_tasks0; i++) {
 		struct pft_event ev = {.type = PFT_EV_COMM,
@@ -1950,6 +1962,9 @@ int pft_record_write(struct pft_record *r, const char *path, uint64_t *cut)
 	    .major_only = r->o.completions && !r->o.latency && !r->o.stacks,
 	    .why = r->o.why,
 	    .as = r->as,
+	    .cgroup = r->src ? r->src->st.cgroup : NULL,
+	    .cg_pgfault = r->src ? r->src->st.cg_pgfault : 0,
+	    .cg_pgmajfault = r->src ? r->src->st.cg_pgmajfault : 0,
 	};
 	struct pft_proc_counters *c = NULL;
 	char *jit = NULL;

@@ -19,7 +19,7 @@ static const char *str(const json_t *o, const char *key)
 /* Major/minor as the kernel accounted them, with the fault latency; or why it is not known. */
 static void verdict_line(const json_t *sum, FILE *out)
 {
-	const json_t *lat = json_object_get(sum, "latency_ns"), *kc;
+	const json_t *lat = json_object_get(sum, "latency_ns"), *kc, *cg;
 
 	if (!json_is_true(json_object_get(sum, "completions"))) {
 		fprintf(out, "major/minor: unknown (no fault completions in this trace)\n");
@@ -40,6 +40,17 @@ static void verdict_line(const json_t *sum, FILE *out)
 			major_only ? " of major faults" : "", num(lat, "p50") / 1e3,
 			num(lat, "p99") / 1e3, num(lat, "max") / 1e3);
 	fputc('\n', out);
+	cg = json_object_get(sum, "cgroup_counters");
+	if (json_is_object(cg)) {
+		fputs("the cgroup's counters (memory.stat) over the recording: ", out);
+		fprintf(out, "%" JSON_INTEGER_FORMAT " faults, %" JSON_INTEGER_FORMAT " major",
+			num(cg, "pgfault"), num(cg, "pgmajfault"));
+		if (json_is_number(json_object_get(cg, "coverage")))
+			fprintf(out, "; traced %" JSON_INTEGER_FORMAT " (%.1f%%)",
+				num(cg, "traced"),
+				100 * json_number_value(json_object_get(cg, "coverage")));
+		fputc('\n', out);
+	}
 	kc = json_object_get(sum, "kernel_counters");
 	if (!json_is_object(kc))
 		return;

@@ -511,10 +511,13 @@ int pft_report_add_input(struct pft_report *rep, const char *name,
 	in->name = strdup(name);
 	in->machine = st->machine ? strdup(st->machine) : NULL;
 	in->st.machine = in->machine;
+	in->cgroup = st->cgroup ? strdup(st->cgroup) : NULL;
+	in->st.cgroup = in->cgroup;
 	in->arch = rep->arch;
-	if (!in->name || (st->machine && !in->machine)) {
+	if (!in->name || (st->machine && !in->machine) || (st->cgroup && !in->cgroup)) {
 		free(in->name);
 		free(in->machine);
+		free(in->cgroup);
 		return -1;
 	}
 	rep->nr_inputs++;
@@ -546,6 +549,7 @@ void pft_report_free(struct pft_report *rep)
 	for (i = 0; i < rep->nr_inputs; i++) {
 		free(rep->inputs[i].name);
 		free(rep->inputs[i].machine);
+		free(rep->inputs[i].cgroup);
 	}
 	free(rep->inputs);
 	free(rep->pids);

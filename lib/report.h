@@ -114,6 +114,7 @@ struct heat {
 struct input {
 	char *name;
 	char *machine; /* st.machine's copy */
+	char *cgroup;  /* st.cgroup's */
 	enum pft_arch arch; /* how its error_codes were read */
 	struct pft_source_stats st;
 };

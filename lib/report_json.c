@@ -91,6 +91,27 @@ static json_t *counters_json(const struct pft_report *rep)
 	return o;
 }
 
+/* record --cgroup's own count of faults (memory.stat) beside what was traced, or null. */
+static json_t *cgroup_counters_json(const struct pft_report *rep)
+{
+	const struct pft_source_stats *st = NULL;
+	json_t *o;
+	size_t i;
+
+	for (i = 0; i < rep->nr_inputs && !st; i++)
+		if (rep->inputs[i].st.cgroup)
+			st = &rep->inputs[i].st;
+	if (!st)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "cgroup", pft_json_str(st->cgroup));
+	json_object_set_new(o, "pgfault", json_integer((json_int_t)st->cg_pgfault));
+	json_object_set_new(o, "pgmajfault", json_integer((json_int_t)st->cg_pgmajfault));
+	json_object_set_new(o, "traced", json_integer((json_int_t)rep->total.faults));
+	json_object_set_new(o, "coverage", ratio(rep->total.faults, st->cg_pgfault));
+	return o;
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 static json_t *kinds_json(const struct counts *c)
@@ -693,6 +714,7 @@ json_t *pft_report_head(const struct pft_report *rep)
 		json_object_set_new(kinds, pft_kind_name(k), lat_json(rep->lat_kind[k]));
 	json_object_set_new(sum, "latency_by_kind", kinds);
 	json_object_set_new(sum, "kernel_counters", counters_json(rep));
+	json_object_set_new(sum, "cgroup_counters", cgroup_counters_json(rep));
 	json_object_set_new(sum, "exact_maps", json_boolean(pft_aspace_is_exact(rep->as)));
 	/* a mapping record too damaged to apply is a hole in the history like a lost one */
 	json_object_set_new(

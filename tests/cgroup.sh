@@ -10,7 +10,7 @@ WL=$ROOT/tests/workload
 require_live
 
 tested=0
-for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
+for h in /sys/fs/cgroup/pids /sys/fs/cgroup/memory /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	[ -f "$h/cgroup.procs" ] || continue
 	name=pftrace-test-$$-${h##*/}
 	cg=$h/$name
@@ -71,6 +71,13 @@ for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
 	check_match "$v: says who joined" "--cgroup: process $c \(workload\) joined: traced from now" "$err"
 	check_eq "$v: each process's cgroup, as its hierarchy names it" "/$name /$name /$name" \
 		"$(j "[.processes[] | select(.pid == $a or .pid == $c or .pid == $d) | .cgroup] | join(\" \")")"
+	if [ -f "$cg/memory.stat" ]; then
+		check_eq "$v: the cgroup's own count of faults (memory.stat) = traced" \
+			"$(j .summary.faults) $(j .summary.faults)" \
+			"$(j '"\(.summary.cgroup_counters.pgfault) \(.summary.cgroup_counters.traced)"')"
+	else
+		check_eq "$v: no memory controller, no cgroup counters" null "$(j .summary.cgroup_counters)"
+	fi
 	run_status "$PFTRACE" report --json --by cgroup "$TMP/$v.dat"
 	check_eq "$v: --by cgroup of the replay: one row, the cgroup's, every fault" \
 		"/$name $(jq .summary.faults "$TMP/$v.json")" \

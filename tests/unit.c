@@ -2027,6 +2027,16 @@ static void test_cgroup_of(void)
 	f = from_string(mounts);
 	CHECK(pft_cgroup_relative("/sys/fs/cgroup/pidsx/y", f, out, sizeof(out)) == -1);
 	fclose(f);
+
+	/* memory.stat: the cgroup's own, not total_ (its children's too) */
+	uint64_t pf = 0, maj = 0;
+
+	f = from_string("cache 0\npgfault 3011\npgmajfault 2\ntotal_pgfault 9999\n");
+	CHECK(pft_cgroup_memstat_parse(f, &pf, &maj) == 0 && pf == 3011 && maj == 2);
+	fclose(f);
+	f = from_string("anon 0\npgfault 5\n");
+	CHECK(pft_cgroup_memstat_parse(f, &pf, &maj) == -1 && errno == ENOENT);
+	fclose(f);
 }
 
 static void test_cgroups(void)
