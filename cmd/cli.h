@@ -17,6 +17,7 @@
 int cmd_report(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 /* Where a report goes: one of the standard-output sinks (the table unless told), and files. */
 enum sink_id {
@@ -47,6 +48,7 @@ struct maps_arg {
 	const char *path;
 };
 
+struct top;
 /* Options that shape the analysis and its output, the same for report and record. */
 struct out_opts {
 	enum sink_id out;	    /* on standard output */
@@ -160,5 +162,37 @@ int out_counters(struct pft_source *src, struct pft_report *rep);
 /* How src's error_codes read: --arch, else the machine it was recorded on, else x86's (text
  * does not say). -1 (said) for a machine whose error_code pftrace cannot read. */
 int out_arch(const struct out_opts *o, const struct pft_source *src, struct pft_report *rep);
+
+/* ---------------------------------------------------------------- record, and top */
+
+/* What record (and top, a view of the same recording) is asked. */
+struct record_args {
+	struct out_opts out;
+	struct pidlist targets;
+	char **argv; /* -- COMMAND */
+	double duration;
+	long buffer_kb, perf_buffer_kb;
+	const char *output;
+	const char *cgroup; /* --cgroup as given */
+	char *cgroup_dir;   /* the directory it names */
+	bool all, quiet, no_history, no_major, latency;
+	int pidns; /* --pidns: a process of the namespace -p's pids are of */
+	int why; /* 1, or PFT_WHY_FULL */
+	unsigned int stacks; /* PFT_STACKS_* */
+	struct top *top; /* pftrace top: its view of the recording, instead of a report */
+};
+
+/* The scope's rules (one of -p, COMMAND, -a, --cgroup; what goes with what), after parsing:
+ * 0, or -1 (said). */
+int record_check(struct record_args *a);
+/* --cgroup and --pidns resolved, then the recording to its end: the exit status. */
+int record_main(struct record_args *a);
+
+/* top.c: pftrace top's view, fed by the recording. */
+int top_fault(struct top *t, const struct pft_fault *f);
+/* Each read of the buffers: a frame when an interval is over; keys read (q stops rec). */
+int top_tick(struct top *t, struct pft_record *rec);
+/* The recording ended: the last interval's frame. 0, or -1 (said). */
+int top_end(struct top *t);
 
 #endif

@@ -14,6 +14,7 @@ static const struct cmd {
     {"report", cmd_report, "analyse a saved trace (ftrace text or trace.dat)"},
     {"record", cmd_record, "trace a running process or a command, live"},
     {"diff", cmd_diff, "compare two runs (traces or saved --json reports), for CI"},
+    {"top", cmd_top, "a live view: what faults now, refreshed each interval"},
 };
 
 static void usage(FILE *out)

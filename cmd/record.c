@@ -11,20 +11,6 @@
 #include <unistd.h>
 #include "cli.h"
 
-struct record_args {
-	struct out_opts out;
-	struct pidlist targets;
-	char **argv; /* -- COMMAND */
-	double duration;
-	long buffer_kb, perf_buffer_kb;
-	const char *output;
-	const char *cgroup; /* --cgroup as given */
-	char *cgroup_dir;   /* the directory it names */
-	bool all, quiet, no_history, no_major, latency;
-	int pidns; /* --pidns: a process of the namespace -p's pids are of */
-	int why; /* 1, or PFT_WHY_FULL */
-	unsigned int stacks; /* PFT_STACKS_* */
-};
 
 /* What the hooks of the recording need. */
 struct cli_rec {
@@ -32,6 +18,7 @@ struct cli_rec {
 	struct pft_record *rec;
 	int sigfd;
 	bool pipe_closed, progress;
+	bool failed; /* top's view could not be written */
 	uint64_t faults;
 	struct timespec start, last_tick;
 };
@@ -159,6 +146,11 @@ static int parse(int argc, char **argv, struct record_args *a)
 		return first == -2 ? 1 : -1;
 	if (first < argc)
 		a->argv = argv + first;
+	return record_check(a);
+}
+
+int record_check(struct record_args *a)
+{
 	if (a->all && a->targets.n) {
 		fprintf(stderr, "pftrace: record: -a traces every process: no -p with it\n");
 		return -1;
@@ -232,6 +224,10 @@ static void on_tick(void *data)
 	const struct pft_source_stats *st;
 	double t;
 
+	if (c->a->top && top_tick(c->a->top, c->rec) < 0) {
+		c->failed = true;
+		pft_record_stop(c->rec);
+	}
 	/* --jsonl: a batch at a time, so that a pipe sees faults while they happen */
 	if (out_fault_sink(&c->a->out) && !c->pipe_closed && fflush(stdout) == EOF &&
 	    errno == EPIPE) {
@@ -263,6 +259,8 @@ static int on_fault(void *data, const struct pft_fault *f)
 	pft_fault_sink stream = out_fault_sink(&c->a->out);
 
 	c->faults++;
+	if (c->a->top)
+		return top_fault(c->a->top, f);
 	if (!stream || c->pipe_closed || stream(NULL, f) == 0)
 		return 0;
 	if (errno != EPIPE)
@@ -330,6 +328,9 @@ static int finish(struct cli_rec *c, struct pft_report *rep, struct pft_source *
 	out_source_warnings(src);
 	if (out_counters(src, rep) < 0 || pft_report_add_input(rep, "live", st) < 0)
 		return -1;
+	/* top: its last interval instead of a report */
+	if (a->top)
+		return c->failed || top_end(a->top) < 0 ? -1 : 0;
 	if (a->output && write_dat(c, st, &cut) < 0)
 		return -1;
 	/* -o writes the trace.dat instead of the table; any other output is still wanted */
@@ -387,7 +388,8 @@ static bool progress_line(const struct record_args *a)
 	size_t i;
 	int fd;
 
-	if (a->quiet || !isatty(STDERR_FILENO) || fstat(STDERR_FILENO, &tty) < 0 || a->argv)
+	if (a->quiet || a->top || !isatty(STDERR_FILENO) || fstat(STDERR_FILENO, &tty) < 0 ||
+	    a->argv)
 		return false;
 	for (i = 0; i < a->targets.n; i++)
 		for (fd = 1; fd <= 2; fd++) {
@@ -551,6 +553,20 @@ static int resolve_pidns(struct record_args *a)
 	return 0;
 }
 
+int record_main(struct record_args *a)
+{
+	int ret;
+
+	if ((a->cgroup && resolve_cgroup(a) < 0) || (a->pidns && resolve_pidns(a) < 0))
+		ret = EXIT_FAIL;
+	else
+		ret = run(a);
+	out_free(&a->out);
+	free(a->targets.v);
+	free(a->cgroup_dir);
+	return ret;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct record_args a = {0};
@@ -561,12 +577,5 @@ int cmd_record(int argc, char **argv)
 		free(a.targets.v);
 		return ret < 0 ? EXIT_USAGE : EXIT_OK;
 	}
-	if ((a.cgroup && resolve_cgroup(&a) < 0) || (a.pidns && resolve_pidns(&a) < 0))
-		ret = EXIT_FAILURE;
-	else
-		ret = run(&a);
-	out_free(&a.out);
-	free(a.targets.v);
-	free(a.cgroup_dir);
-	return ret;
+	return record_main(&a);
 }

@@ -11,7 +11,7 @@ for f in $("$PFTRACE" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
 	if grep -qF -- "$(sed 's/-/\\-/g' <<<"$f")" "$MAN"; then ok; else bad "pftrace $f not in man page"; fi
 	if grep -qF -- "$f" "$README"; then ok; else bad "pftrace $f not in README"; fi
 done
-for cmd in report record diff; do
+for cmd in report record diff top; do
 	flags=$("$PFTRACE" $cmd --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
 	[ -n "$flags" ] && ok || bad "$cmd --help lists no flags"
 	for f in $flags; do

@@ -1,0 +1,88 @@
+#!/bin/bash
+# pftrace top, live: JSON lines per interval that add up to the recording; in a pseudo-terminal
+# (script), each frame's rows equal its interval's JSON line, g regroups, q quits; usage errors.
+# Needs root, tracefs, script (util-linux).
+set -euo pipefail
+SUITE=top
+. "$(dirname "$0")/lib.sh"
+WL=$ROOT/tests/workload
+
+# --- usage: what a terminal-less run without --jsonl cannot do, and bad values
+run_status "$PFTRACE" top -- true </dev/null
+check_eq "no terminal, no --jsonl: usage" 2 "$status"
+check_match "no terminal, no --jsonl: said" "standard output is not a terminal: use --jsonl" "$err"
+run_status "$PFTRACE" top --jsonl -i 0.1 -- true
+check_eq "--interval 0.1: usage" 2 "$status"
+run_status "$PFTRACE" top --jsonl --by sym -- true
+check_eq "--by sym: usage" 2 "$status"
+check_match "--by sym: said" "use pid, comm, vma, file, cgroup or kind" "$err"
+run_status "$PFTRACE" top --jsonl --sort size -- true
+check_eq "--sort size: usage" 2 "$status"
+
+require_live
+# --- JSON lines: every interval's rows add up to it, and the intervals to the recording
+run_status "$PFTRACE" top --jsonl -i 0.3 -- sh -c "'$WL' touch 20000 >/dev/null 2>&1; sleep 0.4; '$WL' touch 5000 >/dev/null 2>&1"
+check_eq "--jsonl: exit 0" 0 "$status"
+check_eq "--jsonl: every line a JSON object of version 2" "$(wc -l <<<"$out")" \
+	"$(jq -c 'select(.pftrace_json_version == 2)' <<<"$out" | wc -l)"
+check_eq "--jsonl: intervals numbered from 1" "$(seq -s' ' 1 "$(wc -l <<<"$out")")" \
+	"$(jq -r .interval <<<"$out" | paste -sd' ')"
+check_eq "--jsonl: each interval's rows add up to it" "" \
+	"$(jq -r 'select(([.rows[].faults] | add // 0) != .faults) | .interval' <<<"$out")"
+check_eq "--jsonl: the two workloads' 25,000 pages are there, each in a workload row" true \
+	"$(jq -s '[.[].rows[] | select(.comm == "workload") | .faults] | add >= 25000' <<<"$out")"
+check_eq "--jsonl: every fault has its latency (p99)" "" \
+	"$(jq -r '.rows[] | select(.faults > 0 and .p99_ns == null) | .key' <<<"$out")"
+check_eq "--jsonl --by kind: keys are kinds" "anon-first-touch" \
+	"$("$PFTRACE" top --jsonl --by kind -- "$WL" touch 3000 2>/dev/null |
+		jq -rs '[.[].rows[]] | max_by(.faults) | .key')"
+
+# --- the screen, in a pseudo-terminal: frames equal their intervals' JSON lines; g, q
+command -v script >/dev/null || bad "script (util-linux) is not installed"
+mkfifo "$TMP/keys"
+# the keys come down a FIFO once the frames have started: g after two frames, q after five
+(
+	exec 3>"$TMP/keys"
+	until [ "$(grep -c 'by pid' "$TMP/ts" 2>/dev/null || true)" -ge 2 ]; do sleep 0.05; done
+	printf g >&3
+	until [ "$(grep -c 'by comm' "$TMP/ts" 2>/dev/null || true)" -ge 2 ]; do sleep 0.05; done
+	printf q >&3
+	sleep 1
+) &
+keys=$!
+script -qfec "'$PFTRACE' top -i 0.3 -n 50 --jsonl-file '$TMP/t.jsonl' -- sh -c 'while :; do \"$WL\" touch 2000 >/dev/null 2>&1; sleep 0.1; done'" /dev/null <"$TMP/keys" >"$TMP/ts" 2>&1 || true
+wait $keys || true
+pkill -f "$WL touch 2000" || true
+pkill -f 'while :; do' || true
+check_eq "screen: q ended it, the JSON lines written" true "$([ -s "$TMP/t.jsonl" ] && echo true)"
+python3 - "$TMP/ts" "$TMP/t.jsonl" <<'EOF2' && ok || bad "screen: a frame that is not its interval's JSON line"
+import json, re, sys
+frames = open(sys.argv[1], encoding="utf-8", errors="replace").read().split("\x1b[H\x1b[2J")[1:]
+lines = {j["interval"]: j for j in map(json.loads, open(sys.argv[2]))}
+seen = set()
+for f in frames:
+    m = re.search(r"interval (\d+) \(([\d.]+) s\), by (\w+)", f)
+    assert m, "a frame without its header: %r" % f[:200]
+    n, by = int(m.group(1)), m.group(3)
+    j = lines[n]
+    assert j["by"] == by, (n, by, j["by"])
+    rows = []
+    for l in f.split("\n")[3:]:
+        l = l.rstrip("\r")
+        if by == "pid":
+            r = re.fullmatch(r"\s*(\d+) (.{16})\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+|-)\s*", l)
+            if r:
+                rows.append((int(r.group(1)), int(r.group(4)), int(r.group(5))))
+        else:
+            r = re.fullmatch(r"\s*(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+|-)  (.*)", l)
+            if r:
+                rows.append((r.group(5), int(r.group(2)), int(r.group(3))))
+    want = [((r["pid"] if by == "pid" else r["key"]), r["faults"], r["major"]) for r in j["rows"]]
+    assert rows == want[:50], (n, rows, want)
+    seen.add(by)
+assert seen == {"pid", "comm"}, seen
+EOF2
+check_eq "screen: the frames' intervals, each once" "$(jq -r .interval "$TMP/t.jsonl" | paste -sd' ')" \
+	"$(grep -ao 'interval [0-9]*' "$TMP/ts" | cut -d' ' -f2 | paste -sd' ')"
+check_eq "no instance left" "" "$(instances_left)"
+finish
