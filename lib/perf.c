@@ -72,7 +72,9 @@ struct event_fd {
 
 struct pft_perf {
 	struct ring (*rings)[NR_RINGS];
-	uint64_t (*ids)[NR_EV]; /* per CPU: which event wrote a sample */
+	/* each event's id -> its kind: a sample names the event that wrote it (its parent's,
+	 * for an inherited one), one of each task's on each CPU */
+	struct pft_hmap kind_of;
 	int nr_cpus, page;
 	bool kinds[NR_EV];
 	bool history, switches; /* the side-band's records: mappings and comms; switches */
@@ -189,8 +191,7 @@ struct pft_perf *pft_perf_new(bool sideband, bool switches,
 	     p->sample_pages *= 2)
 		;
 	p->rings = calloc(p->nr_cpus, sizeof(*p->rings));
-	p->ids = calloc(p->nr_cpus, sizeof(*p->ids));
-	if (!p->rings || !p->ids) {
+	if (!p->rings) {
 		pft_perf_free(p);
 		return NULL;
 	}
@@ -232,7 +233,8 @@ static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 			return -1;
 		if (ioctl(fd, PERF_EVENT_IOC_ID, &id) < 0)
 			return -1;
-		p->ids[cpu][kind] = id;
+		if (pft_hmap_set(&p->kind_of, id, 0, (uint32_t)kind) < 0)
+			return -1;
 		if (r->fd < 0) {
 			r->size = pages * p->page;
 			r->base = mmap(NULL, r->size + p->page, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -439,7 +441,7 @@ static const char *parse_dump(struct pft_perf *p, const char *at, const char *en
 	return at;
 }
 
-static int emit_sample(struct pft_perf *p, int cpu, const char *rec, size_t size, pft_perf_cb cb,
+static int emit_sample(struct pft_perf *p, const char *rec, size_t size, pft_perf_cb cb,
 		       void *data)
 {
 	struct {
@@ -449,6 +451,7 @@ static int emit_sample(struct pft_perf *p, int cpu, const char *rec, size_t size
 	} s;
 	struct pft_event ev = {.type = PFT_EV_COMPLETION, .name = "fault_done", .cpu = -1};
 	const char *at = rec + 8 + sizeof(s), *end = rec + size;
+	uint32_t kind;
 
 	if (size < 8 + sizeof(s))
 		return 0;
@@ -457,7 +460,7 @@ static int emit_sample(struct pft_perf *p, int cpu, const char *rec, size_t size
 	ev.tid = (int)s.tid;
 	ev.tgid = (int)s.pid;
 	ev.address = s.addr;
-	ev.major = s.id == p->ids[cpu][EV_MAJ];
+	ev.major = pft_hmap_get(&p->kind_of, s.id, 0, &kind) && kind == EV_MAJ;
 	/* the kernel's own record, but never read past its end: counted as lost if it lies */
 	if ((p->stacks && !(at = parse_callchain(p, at, end, &ev))) ||
 	    ((p->stacks & PFT_STACKS_DWARF) && !parse_dump(p, at, end, &ev))) {
@@ -467,7 +470,7 @@ static int emit_sample(struct pft_perf *p, int cpu, const char *rec, size_t size
 	return cb(data, &ev);
 }
 
-static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb, void *data)
+static int read_ring(struct pft_perf *p, struct ring *r, pft_perf_cb cb, void *data)
 {
 	struct perf_event_mmap_page *meta = r->base;
 	uint64_t head, tail;
@@ -486,7 +489,7 @@ static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb
 			break;
 		ring_copy(r, tail, rec, h.size);
 		if (h.type == PERF_RECORD_SAMPLE)
-			ret = emit_sample(p, cpu, rec, h.size, cb, data);
+			ret = emit_sample(p, rec, h.size, cb, data);
 		else if (h.type == PERF_RECORD_MMAP2)
 			ret = emit_mmap2(p, rec, h.size, cb, data);
 		else if (h.type == PERF_RECORD_COMM)
@@ -507,7 +510,7 @@ static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb
 
 int pft_perf_read(struct pft_perf *p, int cpu, int ring, pft_perf_cb cb, void *data)
 {
-	return read_ring(p, cpu, &p->rings[cpu][ring], cb, data);
+	return read_ring(p, &p->rings[cpu][ring], cb, data);
 }
 
 /* What the events writing into each ring could not write, as they count it: the same losses
@@ -565,7 +568,7 @@ void pft_perf_free(struct pft_perf *p)
 		close(p->fds[i].fd);
 	free(p->fds);
 	free(p->rings);
-	free(p->ids);
+	pft_hmap_release(&p->kind_of);
 	pft_hmap_release(&p->tasks);
 	free(p);
 }

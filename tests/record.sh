@@ -161,6 +161,21 @@ check_eq "--by file: the file's major-fault time" true "$(j "[.groups[] | select
 run_status "$PFTRACE" record -q --jsonl -- "$WL" pattern "$TMP/maps.txt" "$data"
 check_eq "jsonl: major and latency per fault" "true 512" \
 	"$(jq -s -r '[.[] | select(.page | startswith("0x120")) | select(.major == true and .latency_ns > 0)] | "true \(length)"' <<<"$out")"
+# -p of a shell that has a child already (its events open after the shell's), then starts the
+# workload: the workload's events are the shell's, inherited; its majors are majors (they were
+# minor when only the last task's events were known)
+mkfifo "$TMP/pmaj"
+bash -c 'sleep 60 & read x <"$1"; "$2" pattern "$3" "$4" >/dev/null 2>&1; kill %1' sh "$TMP/pmaj" "$WL" "$TMP/maps.txt" "$data" &
+sh_pid=$!
+"$PFTRACE" record -q --json -p $sh_pid >"$TMP/pmaj.json" 2>/dev/null &
+rec=$!
+armed $rec
+echo go >"$TMP/pmaj"
+wait $sh_pid || true
+wait $rec || true
+out=$(cat "$TMP/pmaj.json")
+check_eq "-p, the shell's later child: its majors, as the kernel counted them" "true" \
+	"$(j '[.processes[] | select(.comm == "workload") | .major >= 512 and .major == .kernel_maj_flt] == [true]')"
 run_status "$PFTRACE" record -q --json --no-major -- "$WL" pattern "$TMP/maps.txt" "$data"
 check_eq "--no-major: major unknown" null "$(j .summary.major)"
 
