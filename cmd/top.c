@@ -18,8 +18,8 @@
 #include "cli.h"
 
 /* What top groups by (g cycles through them, in this order). */
-static const enum pft_by groupings[] = {PFT_BY_PID,    PFT_BY_COMM, PFT_BY_VMA,
-					PFT_BY_FILE,   PFT_BY_CGROUP, PFT_BY_KIND};
+static const enum pft_by groupings[] = {PFT_BY_PID,  PFT_BY_COMM,   PFT_BY_VMA,
+					PFT_BY_FILE, PFT_BY_CGROUP, PFT_BY_KIND};
 #define NR_GROUPINGS (sizeof(groupings) / sizeof(groupings[0]))
 
 enum sort_by {
@@ -32,22 +32,22 @@ static const char *const sort_names[NR_SORTS] = {"faults", "major", "p99"};
 
 /* One row of an interval: a key and what its faults were. */
 struct row {
-	char key[256];	/* what the row is, as shown (the process, area, file, ...) */
-	int pid;	/* by pid and vma: the process; else 0 */
-	char comm[32];	/* by pid and vma: its comm */
+	char key[256]; /* what the row is, as shown (the process, area, file, ...) */
+	int pid;       /* by pid and vma: the process; else 0 */
+	char comm[32]; /* by pid and vma: its comm */
 	uint64_t faults, major;
-	uint32_t *lat;	/* each fault's latency (ns, at most UINT32_MAX) */
+	uint32_t *lat; /* each fault's latency (ns, at most UINT32_MAX) */
 	size_t nr_lat, cap_lat;
-	uint64_t p99;	/* once the interval is over */
+	uint64_t p99; /* once the interval is over */
 };
 
 struct top {
 	enum pft_by by;
 	enum sort_by sort;
-	double interval; /* seconds */
-	int rows;	 /* rows shown on the screen (0: as many as fit) */
-	bool screen;	 /* standard output is a terminal, redrawn each interval */
-	bool jsonl;	 /* standard output gets the JSON lines instead */
+	double interval;	 /* seconds */
+	int rows;		 /* rows shown on the screen (0: as many as fit) */
+	bool screen;		 /* standard output is a terminal, redrawn each interval */
+	bool jsonl;		 /* standard output gets the JSON lines instead */
 	struct pft_outfile *log; /* --jsonl-file: each interval's JSON line too, or NULL */
 	const char *log_path;
 	bool keys; /* standard input is a terminal, read for keys */
@@ -84,8 +84,7 @@ static double seconds(const struct timespec *a, const struct timespec *b)
 /* ---------------------------------------------------------------- rows */
 
 /* The key of f's row, as shown, and its process when the row is of one. */
-static void key_of(const struct top *t, const struct pft_fault *f, char *key, size_t size,
-		   int *pid)
+static void key_of(const struct top *t, const struct pft_fault *f, char *key, size_t size, int *pid)
 {
 	const struct pft_vma *v = f->vma;
 
@@ -286,8 +285,9 @@ static void put_screen(const struct top *t, double secs)
 	       "major/s   [q quit, g group, s sort]\n\n",
 	       t->n, secs, pft_by_name(t->by), sort_names[t->sort],
 	       secs > 0 ? t->faults / secs : 0.0, secs > 0 ? t->major / secs : 0.0);
-	printf("%s  FAULTS/S    FAULTS   MAJOR    P99-US%s%s\n", proc ? "    PID COMM            " : "",
-	       t->by == PFT_BY_PID ? "" : "  ", t->by == PFT_BY_PID ? "" : pft_by_name(t->by));
+	printf("%s  FAULTS/S    FAULTS   MAJOR    P99-US%s%s\n",
+	       proc ? "    PID COMM            " : "", t->by == PFT_BY_PID ? "" : "  ",
+	       t->by == PFT_BY_PID ? "" : pft_by_name(t->by));
 	for (i = 0; i < t->nr && i < n; i++) {
 		const struct row *r = &t->v[i];
 
@@ -432,8 +432,8 @@ static int opt_top_by(const struct opt *o, const char *arg)
 	for (i = 0; by >= 0 && i < NR_GROUPINGS && groupings[i] != (enum pft_by)by; i++)
 		;
 	if (by < 0 || i == NR_GROUPINGS) {
-		fprintf(stderr, "pftrace: top: --by '%s': use pid, comm, vma, file, cgroup or kind\n",
-			arg);
+		fprintf(stderr,
+			"pftrace: top: --by '%s': use pid, comm, vma, file, cgroup or kind\n", arg);
 		return -1;
 	}
 	t->by = (enum pft_by)by;
@@ -490,7 +490,8 @@ static int parse(int argc, char **argv, struct record_args *a, struct top *t)
 	if (first < argc)
 		a->argv = argv + first;
 	if (t->interval < 0.2) {
-		fprintf(stderr, "pftrace: top: --interval %g: at least 0.2 (a read of the buffers)\n",
+		fprintf(stderr,
+			"pftrace: top: --interval %g: at least 0.2 (a read of the buffers)\n",
 			t->interval);
 		return -1;
 	}

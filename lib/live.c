@@ -524,27 +524,6 @@ int pft_live_add_pid(struct pft_live *l, int tid)
 	return add_pids(l, &tid, 1, false);
 }
 
-/* Every task but pftrace's own: those given (its threads; event-fork adds what they start)
- * go into set_event_notrace_pid, and perf's events are the CPUs'. */
-int pft_live_all(struct pft_live *l, const int *own, size_t n)
-{
-	char *buf = malloc(n * 12 + 1);
-	size_t i, len = 0;
-	int r;
-
-	if (!buf)
-		return -1;
-	for (i = 0; i < n; i++)
-		len += sprintf(buf + len, "%d ", own[i]);
-	buf[len] = '\0';
-	r = tracefs_instance_file_write(l->inst, "set_event_notrace_pid", buf);
-	free(buf);
-	if (r < 0 || (l->perf && pft_perf_add_task(l->perf, -1) < 0))
-		return -1;
-	l->all = l->pids_set = true;
-	return 0;
-}
-
 /* Writes pids into a pid list of the instance: appended, or (rewrite) in place of it. */
 static int write_pids(struct pft_live *l, const char *file, const int *tids, size_t n,
 		      bool rewrite)
@@ -563,6 +542,17 @@ static int write_pids(struct pft_live *l, const char *file, const int *tids, siz
 		    : tracefs_instance_file_append(l->inst, file, buf);
 	free(buf);
 	return r < 0 ? -1 : 0;
+}
+
+/* Every task but pftrace's own: those given (its threads; event-fork adds what they start)
+ * go into set_event_notrace_pid, and perf's events are the CPUs'. */
+int pft_live_all(struct pft_live *l, const int *own, size_t n)
+{
+	if (write_pids(l, "set_event_notrace_pid", own, n, true) < 0 ||
+	    (l->perf && pft_perf_add_task(l->perf, -1) < 0))
+		return -1;
+	l->all = l->pids_set = true;
+	return 0;
 }
 
 int pft_live_exclude_pids(struct pft_live *l, const int *tids, size_t n)

@@ -72,28 +72,30 @@ bool pft_proc_dead(int pid)
 	return p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
-bool pft_proc_exiting(int pid)
+/* The task's flags (PF_*), the ninth field of /proc/PID/stat (after the comm's last ')'). */
+static int stat_flags(int pid, unsigned long *flags)
 {
 	char buf[512], *p;
-	unsigned long flags;
 
 	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')) ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return true;
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", flags) != 1)
+		return -1;
+	return 0;
+}
+
+bool pft_proc_exiting(int pid)
+{
+	unsigned long flags;
+
 	/* PF_EXITING: in do_exit, already out of its cgroups, not yet a zombie */
-	return pft_proc_dead(pid) || (flags & 0x4);
+	return stat_flags(pid, &flags) < 0 || pft_proc_dead(pid) || (flags & 0x4);
 }
 
 bool pft_proc_kthread(int pid)
 {
-	char buf[512], *p;
 	unsigned long flags;
 
-	/* PF_KTHREAD in the flags, the ninth field (after the comm's last ')') */
-	if (read_proc(pid, "stat", buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')) ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
-		return false;
-	return flags & 0x00200000;
+	return stat_flags(pid, &flags) == 0 && (flags & 0x00200000); /* PF_KTHREAD */
 }
 
 int pft_proc_faults(const char *task, uint64_t *min_flt, uint64_t *maj_flt)

@@ -1499,17 +1499,24 @@ static void say_moved(struct pft_record *r, int pid, const char *what)
 	notice(r, "--cgroup: process %d (%s) %s", pid, comm, what);
 }
 
+/* The threads of process pid now (see list_tids). */
+static int process_tids(int pid, int **tids, size_t *n)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	return list_tids(path, tids, n);
+}
+
 /* Moved out: its counters end now, then the kernel leaves its threads (and what they start)
  * out, so what it faults before that is both traced and counted. */
 static int cgroup_left(struct pft_record *r, int pid)
 {
-	char path[64];
 	struct count *c;
 	int *tids, ret;
 	size_t n, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	if ((ret = list_tids(path, &tids, &n)) < 0)
+	if (process_tids(pid, &tids, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		count_end(r, pid, tids[i]);
@@ -1536,8 +1543,7 @@ static int cgroup_back(struct pft_record *r, int pid)
 	int *tids, ret;
 	size_t n, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	if ((ret = list_tids(path, &tids, &n)) < 0)
+	if (process_tids(pid, &tids, &n) < 0)
 		return -1;
 	ret = pft_live_include_pids(r->live, tids, n);
 	for (i = 0; ret == 0 && i < n; i++) {
