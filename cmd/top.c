@@ -167,11 +167,6 @@ static int by_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static enum sort_by sort_of(const struct top *t)
-{
-	return t->sort;
-}
-
 static int rows_order(const void *a, const void *b, void *data)
 {
 	const struct row *x = a, *y = b;
@@ -191,7 +186,7 @@ static int rows_order(const void *a, const void *b, void *data)
 /* The interval is over: each row's p99, the rows in order. */
 static void close_rows(struct top *t)
 {
-	enum sort_by s = sort_of(t);
+	enum sort_by s = t->sort;
 	size_t i;
 
 	for (i = 0; i < t->nr; i++) {
@@ -222,14 +217,12 @@ static void reset_rows(struct top *t)
 static json_t *interval_json(const struct top *t, double from, double secs)
 {
 	json_t *o = json_object(), *rows = json_array();
-	bool has_lat = false;
 	size_t i;
 
 	for (i = 0; i < t->nr; i++) {
 		const struct row *r = &t->v[i];
 		json_t *j = json_object();
 
-		has_lat |= r->nr_lat > 0;
 		json_object_set_new(j, "key", pft_json_str(r->key));
 		json_object_set_new(j, "pid", r->pid ? json_integer(r->pid) : json_null());
 		json_object_set_new(j, "comm", r->pid ? pft_json_str(r->comm) : json_null());
@@ -241,7 +234,6 @@ static json_t *interval_json(const struct top *t, double from, double secs)
 				    r->nr_lat ? json_integer((json_int_t)r->p99) : json_null());
 		json_array_append_new(rows, j);
 	}
-	(void)has_lat;
 	json_object_set_new(o, "pftrace_json_version", json_integer(PFT_JSON_VERSION));
 	json_object_set_new(o, "interval", json_integer(t->n));
 	json_object_set_new(o, "start_s", json_real(from));
