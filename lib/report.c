@@ -414,17 +414,40 @@ void pft_report_set_sink(struct pft_report *rep, pft_fault_sink sink, void *data
 	rep->sink_data = data;
 }
 
-/* record --pidns told a process's pid in the namespace: kept for its row. */
+/* A pid at *p (then a blank or the end), past which *p moves: 1..INT_MAX, or -1. Marker text
+ * comes from trace.dat files of anywhere: nothing out of range is taken. */
+static int marker_pid(const char **p)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(*p, &end, 10);
+	if (end == *p || errno || v <= 0 || v > INT32_MAX || (*end && *end != ' '))
+		return -1;
+	*p = *end ? end + 1 : end;
+	return (int)v;
+}
+
+/* record's own markers the report keeps: a process's cgroup (--by cgroup), its pid in
+ * --pidns's namespace. */
 static int own_marker(struct pft_report *rep, const char *text)
 {
-	int pid, nspid, at = 0;
+	size_t cg = strlen(PFT_CGROUP_MARKER), ns = strlen(PFT_NSPID_MARKER);
+	const char *p = text + cg;
+	int pid, nspid;
 	uint32_t id;
 
-	if (sscanf(text, PFT_CGROUP_MARKER "%d %n", &pid, &at) == 1 && at && pid > 0)
-		return pft_strtab_put(&rep->strs, text + at, &id) < 0
+	if (!strncmp(text, PFT_CGROUP_MARKER, cg)) {
+		if ((pid = marker_pid(&p)) < 0 || !*p)
+			return 0;
+		return pft_strtab_put(&rep->strs, p, &id) < 0
 			   ? -1
 			   : pft_hmap_set(&rep->cgroups, (uint64_t)(uint32_t)pid, 0, id);
-	if (sscanf(text, PFT_NSPID_MARKER "%d %d", &pid, &nspid) != 2 || pid <= 0 || nspid <= 0)
+	}
+	p = text + ns;
+	if (strncmp(text, PFT_NSPID_MARKER, ns) || (pid = marker_pid(&p)) < 0 ||
+	    (nspid = marker_pid(&p)) < 0)
 		return 0;
 	return pft_hmap_set(&rep->nspids, (uint64_t)(uint32_t)pid, 0, (uint32_t)nspid);
 }

@@ -41,20 +41,30 @@ check_eq "--jsonl --by kind: keys are kinds" "anon-first-touch" \
 command -v script >/dev/null || bad "script (util-linux) is not installed"
 mkfifo "$TMP/keys"
 # the keys come down a FIFO once the frames have started: g after two frames, q after five
+# frames: waits (up to 30 s) until the screen has shown N frames grouped by WHAT
+frames() {
+	local i
+	for i in $(seq 600); do
+		[ "$(grep -ac "by $2" "$TMP/ts" 2>/dev/null || true)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+}
 (
 	exec 3>"$TMP/keys"
-	until [ "$(grep -c 'by pid' "$TMP/ts" 2>/dev/null || true)" -ge 2 ]; do sleep 0.05; done
+	frames 2 pid
 	printf g >&3
-	until [ "$(grep -c 'by comm' "$TMP/ts" 2>/dev/null || true)" -ge 2 ]; do sleep 0.05; done
+	frames 2 comm
 	printf q >&3
 	sleep 1
 ) &
 keys=$!
-script -qfec "'$PFTRACE' top -i 0.3 -n 50 --jsonl-file '$TMP/t.jsonl' -- sh -c 'while :; do \"$WL\" touch 2000 >/dev/null 2>&1; sleep 0.1; done'" /dev/null <"$TMP/keys" >"$TMP/ts" 2>&1 || true
+t0=$SECONDS
+script -qfec "'$PFTRACE' top -d 60 -i 0.3 -n 50 --jsonl-file '$TMP/t.jsonl' -- sh -c 'while :; do \"$WL\" touch 2000 >/dev/null 2>&1; sleep 0.1; done'" /dev/null <"$TMP/keys" >"$TMP/ts" 2>&1 || true
 wait $keys || true
 pkill -f "$WL touch 2000" || true
 pkill -f 'while :; do' || true
-check_eq "screen: q ended it, the JSON lines written" true "$([ -s "$TMP/t.jsonl" ] && echo true)"
+check_eq "screen: q ended it (not -d 60), the JSON lines written" true \
+	"$([ $((SECONDS - t0)) -lt 50 ] && [ -s "$TMP/t.jsonl" ] && echo true)"
 python3 - "$TMP/ts" "$TMP/t.jsonl" <<'EOF2' && ok || bad "screen: a frame that is not its interval's JSON line"
 import json, re, sys
 frames = open(sys.argv[1], encoding="utf-8", errors="replace").read().split("\x1b[H\x1b[2J")[1:]

@@ -728,6 +728,48 @@ static int keep_fault(void *data, const struct pft_fault *f)
 	return 0;
 }
 
+/* record's markers of a process's cgroup and namespace pid, as a trace.dat from anywhere may
+ * have them: the well-formed kept, the rest ignored; a process untold is in its parent's */
+static void test_markers(void)
+{
+	static const char *const marks[] = {
+	    "pftrace-cgroup 5 /ct/a b\x1b[2J", "pftrace-cgroup", "pftrace-cgroup x /y",
+	    "pftrace-cgroup -3 /neg", "pftrace-cgroup 6 ", "pftrace-cgroup 99999999999999 /big",
+	    "pftrace-nspid 5 2", "pftrace-nspid 6 -1", "pftrace-nspid 7", "pftrace-other 1 2",
+	};
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_CGROUP};
+	struct pft_report *rep = pft_report_new(&o, as);
+	struct pft_event ev = {.type = PFT_EV_MARKER, .tid = 1, .tgid = 1, .comm = "m"};
+	json_t *doc, *procs, *groups;
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		ev.text = marks[i];
+		CHECK(pft_report_add(rep, &ev) == 0);
+	}
+	/* 8, forked by 5, told nothing: its parent's */
+	ev = (struct pft_event){.type = PFT_EV_NEWTASK, .tid = 5, .tgid = 5, .child = 8,
+				.comm = "p", .text = "c"};
+	CHECK(pft_report_add(rep, &ev) == 0);
+	ev = (struct pft_event){.type = PFT_EV_FAULT_USER, .tid = 8, .tgid = 8, .comm = "c",
+				.address = 0x1000, .error_code = 6};
+	CHECK(pft_report_add(rep, &ev) == 0);
+	CHECK(pft_report_finish(rep) == 0);
+	doc = pft_report_json(rep);
+	procs = json_object_get(doc, "processes");
+	groups = json_object_get(doc, "groups");
+	CHECK(json_array_size(procs) == 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(procs, 0), "cgroup")),
+		  "/ct/a b\x1b[2J");
+	CHECK(json_is_null(json_object_get(json_array_get(procs, 0), "ns_pid")));
+	CHECK(json_array_size(groups) == 1 &&
+	      json_integer_value(json_object_get(json_array_get(groups, 0), "faults")) == 1);
+	json_decref(doc);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
 static void test_report(void)
 {
 	FILE *f = from_string(maps_text);
@@ -2103,6 +2145,7 @@ int main(void)
 	test_classify();
 	test_json_str();
 	test_report();
+	test_markers();
 	test_pages_across_growth();
 	test_unaligned_vma();
 	test_completions();
