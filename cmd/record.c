@@ -151,17 +151,22 @@ static int parse(int argc, char **argv, struct record_args *a)
 
 int record_check(struct record_args *a)
 {
+	const char *who = a->top ? "top" : "record";
+
 	if (a->all && a->targets.n) {
-		fprintf(stderr, "pftrace: record: -a traces every process: no -p with it\n");
+		fprintf(stderr, "pftrace: %s: -a traces every process: no -p with it\n", who);
 		return -1;
 	}
 	if (a->cgroup && (a->all || a->targets.n || a->argv)) {
-		fprintf(stderr, "pftrace: record: --cgroup traces a cgroup's processes: no -a, -p "
-				"or COMMAND with it\n");
+		fprintf(stderr,
+			"pftrace: %s: --cgroup traces a cgroup's processes: no -a, -p or COMMAND "
+			"with it\n",
+			who);
 		return -1;
 	}
 	if (!a->all && !a->cgroup && !!a->argv == !!a->targets.n) {
-		fprintf(stderr, "pftrace: record: give -p PID, -- COMMAND, -a or --cgroup CGROUP\n");
+		fprintf(stderr, "pftrace: %s: give -p PID, -- COMMAND, -a or --cgroup CGROUP\n",
+			who);
 		return -1;
 	}
 	if ((a->stacks || a->latency || a->why || a->out.weight_ns) && a->no_major) {

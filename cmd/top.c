@@ -489,6 +489,7 @@ static int parse(int argc, char **argv, struct record_args *a, struct top *t)
 	}
 	/* every fault's latency: the p99 */
 	a->latency = true;
+	a->top = t;
 	return record_check(a);
 }
 

@@ -18,6 +18,9 @@ check_eq "--by sym: usage" 2 "$status"
 check_match "--by sym: said" "use pid, comm, vma, file, cgroup or kind" "$err"
 run_status "$PFTRACE" top --jsonl --sort size -- true
 check_eq "--sort size: usage" 2 "$status"
+run_status "$PFTRACE" top --jsonl
+check_eq "no scope: usage" 2 "$status"
+check_match "no scope: said, as top's" "^pftrace: top: give -p PID, -- COMMAND, -a or --cgroup CGROUP$" "$err"
 
 require_live
 # --- JSON lines: every interval's rows add up to it, and the intervals to the recording
