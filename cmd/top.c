@@ -198,7 +198,8 @@ static void close_rows(struct top *t)
 		qsort(r->lat, r->nr_lat, sizeof(*r->lat), by_u32);
 		r->p99 = r->lat[(size_t)(0.99 * (double)(r->nr_lat - 1) + 0.5)];
 	}
-	qsort_r(t->v, t->nr, sizeof(*t->v), rows_order, &s);
+	if (t->nr) /* (an interval without faults has no rows: v may be NULL) */
+		qsort_r(t->v, t->nr, sizeof(*t->v), rows_order, &s);
 }
 
 static void reset_rows(struct top *t)

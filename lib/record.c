@@ -62,6 +62,7 @@ struct count {
 struct task0 {
 	int tid, tgid;
 	char comm[16];
+	char *cgroup; /* a process's cgroup when it was listed (it may end before a tick), or NULL */
 };
 
 /* A maps snapshot taken before the source was prepared (the start's). */
@@ -111,6 +112,8 @@ struct pft_record {
 	struct utsname uts;	  /* the machine: how its error_codes read */
 	struct pft_hmap nsnoted;  /* --pidns: the processes told (or not of the namespace) */
 	size_t cg_told;		  /* the tasks of as whose cgroup was told (or that are threads) */
+	size_t cg_told0;	  /* and of tasks0 */
+	struct pft_hmap cg_said;  /* the processes of tasks0 told */
 	char cg_rel[4096];	  /* --cgroup: its path below its hierarchy's root, or "" */
 	bool cg_mem;		  /* --cgroup has a memory.stat: its counters then and at the end */
 	uint64_t cg_fault0, cg_maj0, cg_fault1, cg_maj1;
@@ -475,6 +478,18 @@ static int check_target(struct pft_record *r, int pid)
 	return 0;
 }
 
+/* A process listed at the start (held, or stopped at its exec): its cgroup now, told at the
+ * first tick even if it has ended by then. One that is ending is not asked (see tell_cgroup). */
+static int listed_cgroup(struct pft_record *r, struct task0 *t)
+{
+	char path[4096];
+
+	if (pft_cgroup_of(t->tid, r->cg_rel[0] ? r->cg_rel : NULL, path, sizeof(path)) < 0 ||
+	    pft_proc_exiting(t->tid))
+		return 0;
+	return (t->cgroup = strdup(path)) ? 0 : -1;
+}
+
 static int add_task0(struct pft_record *r, int tid, int tgid)
 {
 	char path[64], comm[64] = "";
@@ -485,9 +500,9 @@ static int add_task0(struct pft_record *r, int tid, int tgid)
 		return -1;
 	pft_proc_comm(tid, comm, sizeof(comm));
 	t = &r->tasks0[r->nr_tasks0++];
-	*t = (struct task0){tid, tgid, ""};
+	*t = (struct task0){tid, tgid, "", NULL};
 	snprintf(t->comm, sizeof(t->comm), "%s", comm);
-	return 0;
+	return tid == tgid ? listed_cgroup(r, t) : 0;
 }
 
 /* Whose task tid is, asked while it runs: the owner a JIT map of its process must have (see
@@ -1634,16 +1649,30 @@ static int cgroup_moves(struct pft_record *r)
 	return ret < 0 ? -1 : 0;
 }
 
-/* Each process the trace has come to know since the last tick, its cgroup told. */
+/* Each process the trace has come to know since the last tick, its cgroup told: those listed
+ * at the start as they were then, the others as they are now. */
 static int cgroup_notes(struct pft_record *r)
 {
+	char mark[4096 + 64];
 	const char *comm;
+	uint32_t dummy;
 	int tid, tgid;
 
+	for (; r->cg_told0 < r->nr_tasks0; r->cg_told0++) {
+		const struct task0 *t = &r->tasks0[r->cg_told0];
+
+		if (!t->cgroup)
+			continue;
+		snprintf(mark, sizeof(mark), PFT_CGROUP_MARKER "%d %s", t->tid, t->cgroup);
+		if (pft_hmap_set(&r->cg_said, (uint64_t)(uint32_t)t->tid, 0, 0) < 0 ||
+		    pft_live_mark(r->live, mark) < 0)
+			return -1;
+	}
 	for (; r->as && r->cg_told < pft_aspace_task_count(r->as); r->cg_told++) {
 		pft_aspace_task_at(r->as, r->cg_told, &tid, &tgid, &comm);
-		if (tgid > 0 ? tgid != tid : pft_proc_tgid(tid) != tid)
-			continue; /* a thread: its process's */
+		if (pft_hmap_get(&r->cg_said, (uint64_t)(uint32_t)tid, 0, &dummy) ||
+		    (tgid > 0 ? tgid != tid : pft_proc_tgid(tid) != tid))
+			continue; /* told, or a thread: its process's */
 		if (tell_cgroup(r, tid) < 0)
 			return -1;
 	}
@@ -2021,11 +2050,14 @@ void pft_record_free(struct pft_record *r)
 		free(r->snaps0[i].exe);
 	}
 	free(r->snaps0);
+	for (i = 0; i < r->nr_tasks0; i++)
+		free(r->tasks0[i].cgroup);
 	free(r->tasks0);
 	free(r->counts);
 	pft_hmap_release(&r->count_idx);
 	pft_hmap_release(&r->noted);
 	pft_hmap_release(&r->nsnoted);
+	pft_hmap_release(&r->cg_said);
 	pft_hmap_release(&r->jit_size);
 	pft_hmap_release(&r->owner);
 	free(r->targets);
