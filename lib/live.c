@@ -560,30 +560,44 @@ int pft_live_exclude_pids(struct pft_live *l, const int *tids, size_t n)
 	return n ? write_pids(l, "set_event_notrace_pid", tids, n, false) : 0;
 }
 
+int pft_live_pids(struct pft_live *l, const char *file, int **pids, size_t *n)
+{
+	char *list = tracefs_instance_file_read(l->inst, file, NULL);
+	char *p, *save = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	*pids = NULL;
+	*n = 0;
+	for (p = list ? strtok_r(list, " \n", &save) : NULL; p && ret == 0;
+	     p = strtok_r(NULL, " \n", &save))
+		if ((ret = pft_grow((void **)pids, &cap, *n + 1, sizeof(**pids))) == 0)
+			(*pids)[(*n)++] = atoi(p);
+	free(list);
+	return ret;
+}
+
 int pft_live_include_pids(struct pft_live *l, const int *tids, size_t n)
 {
-	char *list = tracefs_instance_file_read(l->inst, "set_event_notrace_pid", NULL);
-	char *p, *save = NULL;
-	int *keep = NULL, r = -1;
-	size_t cap = 0, kept = 0, i;
+	size_t listed, kept = 0, i, j;
+	int *pids, r;
 
-	if (!list)
+	if (pft_live_pids(l, "set_event_notrace_pid", &pids, &listed) < 0)
 		return -1;
-	for (p = strtok_r(list, " \n", &save); p; p = strtok_r(NULL, " \n", &save)) {
-		int pid = atoi(p);
-
-		for (i = 0; i < n && tids[i] != pid; i++)
-			;
-		if (i < n)
-			continue;
-		if (pft_grow((void **)&keep, &cap, kept + 1, sizeof(*keep)) < 0)
-			goto out;
-		keep[kept++] = pid;
+	/* tids were left out: a list read empty is one that could not be read */
+	if (!listed) {
+		errno = EIO;
+		return -1;
 	}
-	r = write_pids(l, "set_event_notrace_pid", keep, kept, true);
-out:
-	free(keep);
-	free(list);
+	/* the list less tids, in place */
+	for (i = 0; i < listed; i++) {
+		for (j = 0; j < n && tids[j] != pids[i]; j++)
+			;
+		if (j == n)
+			pids[kept++] = pids[i];
+	}
+	r = write_pids(l, "set_event_notrace_pid", pids, kept, true);
+	free(pids);
 	return r;
 }
 

@@ -72,6 +72,9 @@ int pft_live_all(struct pft_live *l, const int *own, size_t n);
 /* Leaves running threads out from now (set_event_notrace_pid: what they start is left out
  * too), in one write. -1 with errno. */
 int pft_live_exclude_pids(struct pft_live *l, const int *tids, size_t n);
+/* The pids of one of the instance's pid lists (set_event_pid, set_event_notrace_pid) now:
+ * *pids (the caller frees it), *n; empty or unreadable, none. -1 with errno (ENOMEM). */
+int pft_live_pids(struct pft_live *l, const char *file, int **pids, size_t *n);
 /* Takes threads left out back in: the kernel's list without them, written in its place (what
  * it had added meanwhile, the children of those left out, stays out). -1 with errno. */
 int pft_live_include_pids(struct pft_live *l, const int *tids, size_t n);

@@ -179,22 +179,29 @@ int pft_proc_nspid(int pid, int *nspid)
 	return 0;
 }
 
+/* pid is in the namespace ns (as pidns_of gives it): 1, 0, or -1 if it is gone */
+static int in_pidns(int pid, const char *ns)
+{
+	char other[64];
+
+	return pidns_of(pid, other, sizeof(other)) < 0 ? -1 : !strcmp(other, ns);
+}
+
 int pft_proc_same_pidns(int a, int b)
 {
-	char na[64], nb[64];
+	char na[64];
 
-	if (pidns_of(a, na, sizeof(na)) < 0 || pidns_of(b, nb, sizeof(nb)) < 0)
-		return -1;
-	return !strcmp(na, nb);
+	return pidns_of(a, na, sizeof(na)) < 0 ? -1 : in_pidns(b, na);
 }
 
 int pft_proc_pidns_host(int member, int nspid)
 {
 	struct dirent *de;
+	char ns[64];
 	int found = -1;
 	DIR *d;
 
-	if (pft_proc_same_pidns(member, member) < 0)
+	if (pidns_of(member, ns, sizeof(ns)) < 0)
 		return -1;
 	if (!(d = opendir("/proc")))
 		return -1;
@@ -203,7 +210,7 @@ int pft_proc_pidns_host(int member, int nspid)
 
 		if (pid <= 0 || pft_proc_nspid(pid, &n) < 0 || n != nspid)
 			continue;
-		if (pft_proc_same_pidns(pid, member) > 0)
+		if (in_pidns(pid, ns) > 0)
 			found = pid;
 	}
 	closedir(d);

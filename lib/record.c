@@ -283,6 +283,15 @@ static int list_tids(const char *path, int **tids, size_t *n)
 	return ret;
 }
 
+/* The threads of process pid now (see list_tids). */
+static int process_tids(int pid, int **tids, size_t *n)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	return list_tids(path, tids, n);
+}
+
 /* The tasks of the machine now, but pftrace's own: cb(r, tgid, tid) for each (threads false:
  * for each process, with its pid as tid). Stops at cb's -1. */
 static int each_task(struct pft_record *r, bool threads,
@@ -290,7 +299,6 @@ static int each_task(struct pft_record *r, bool threads,
 {
 	DIR *procs = opendir("/proc");
 	struct dirent *p;
-	char path[64];
 	int ret = 0, *tids;
 	size_t n, i;
 
@@ -305,9 +313,8 @@ static int each_task(struct pft_record *r, bool threads,
 			ret = cb(r, tgid, tgid);
 			continue;
 		}
-		snprintf(path, sizeof(path), "/proc/%d/task", tgid);
 		/* ended, or its threads not to be listed: none */
-		if (list_tids(path, &tids, &n) < 0) {
+		if (process_tids(tgid, &tids, &n) < 0) {
 			n = 0;
 			ret = errno == ENOMEM ? -1 : 0;
 		}
@@ -331,13 +338,13 @@ static int end_of(struct pft_record *r, int tgid, int tid)
 static int each_listed(struct pft_record *r, const char *file,
 		       int (*cb)(struct pft_record *r, int pid, void *data), void *data)
 {
-	char *pids = tracefs_instance_file_read(pft_live_instance(r->live), file, NULL);
-	char *p, *save = NULL;
-	int ret = 0;
+	int *pids, ret;
+	size_t n, i;
 
-	for (p = pids ? strtok_r(pids, " \n", &save) : NULL; p && ret == 0;
-	     p = strtok_r(NULL, " \n", &save))
-		ret = cb(r, atoi(p), data);
+	if ((ret = pft_live_pids(r->live, file, &pids, &n)) < 0)
+		return -1;
+	for (i = 0; ret == 0 && i < n; i++)
+		ret = cb(r, pids[i], data);
 	free(pids);
 	return ret;
 }
@@ -478,14 +485,24 @@ static int check_target(struct pft_record *r, int pid)
 	return 0;
 }
 
+/* A process's cgroup into path: that of --cgroup's hierarchy, else v2's or the memory
+ * controller's. -1 for one that has ended or is ending (an exiting task is moved to the root
+ * cgroup): alive after the read, it was alive during it. */
+static int read_cgroup(const struct pft_record *r, int pid, char *path, size_t size)
+{
+	if (pft_cgroup_of(pid, r->cg_rel[0] ? r->cg_rel : NULL, path, size) < 0 ||
+	    pft_proc_exiting(pid))
+		return -1;
+	return 0;
+}
+
 /* A process listed at the start (held, or stopped at its exec): its cgroup now, told at the
- * first tick even if it has ended by then. One that is ending is not asked (see tell_cgroup). */
+ * first tick even if it has ended by then. */
 static int listed_cgroup(struct pft_record *r, struct task0 *t)
 {
 	char path[4096];
 
-	if (pft_cgroup_of(t->tid, r->cg_rel[0] ? r->cg_rel : NULL, path, sizeof(path)) < 0 ||
-	    pft_proc_exiting(t->tid))
+	if (read_cgroup(r, t->tid, path, sizeof(path)) < 0)
 		return 0;
 	return (t->cgroup = strdup(path)) ? 0 : -1;
 }
@@ -547,12 +564,10 @@ static int note_threads(struct pft_record *r, int pid, bool trace)
 	int *tids, ret;
 	struct count *c;
 	size_t n, i;
-	char path[64];
 
 	if (note_owner(r, pid) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	ret = list_tids(path, &tids, &n);
+	ret = process_tids(pid, &tids, &n);
 	if (ret == 0 && trace)
 		ret = pft_live_add_pids(r->live, tids, n);
 	for (i = 0; ret == 0 && i < n; i++) {
@@ -1454,19 +1469,22 @@ static void job_control(struct pft_record *r)
 		r->o.on_stop_self(r->o.data);
 }
 
-/* A process's cgroup, told in a marker so that the report and the trace.dat hear it alike:
- * that of --cgroup's hierarchy, else v2's or the memory controller's. One that has ended is
- * not told (an exiting task is moved to the root cgroup): the report takes its parent's. */
-static int tell_cgroup(struct pft_record *r, int pid)
+/* A process's cgroup, in a marker so that the report and the trace.dat hear it alike. */
+static int mark_cgroup(struct pft_record *r, int pid, const char *path)
 {
-	char path[4096], mark[sizeof(path) + 64];
+	char mark[4096 + 64];
 
-	/* alive after the read: alive during it */
-	if (pft_cgroup_of(pid, r->cg_rel[0] ? r->cg_rel : NULL, path, sizeof(path)) < 0 ||
-	    pft_proc_exiting(pid))
-		return 0;
 	snprintf(mark, sizeof(mark), PFT_CGROUP_MARKER "%d %s", pid, path);
 	return pft_live_mark(r->live, mark);
+}
+
+/* A process's cgroup as it is now, told; one that has ended is not (the report takes its
+ * parent's). */
+static int tell_cgroup(struct pft_record *r, int pid)
+{
+	char path[4096];
+
+	return read_cgroup(r, pid, path, sizeof(path)) < 0 ? 0 : mark_cgroup(r, pid, path);
 }
 
 /* ---------------------------------------------------------------- --cgroup's moves */
@@ -1514,15 +1532,6 @@ static void say_moved(struct pft_record *r, int pid, const char *what)
 	notice(r, "--cgroup: process %d (%s) %s", pid, comm, what);
 }
 
-/* The threads of process pid now (see list_tids). */
-static int process_tids(int pid, int **tids, size_t *n)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	return list_tids(path, tids, n);
-}
-
 /* Moved out: its counters end now, then the kernel leaves its threads (and what they start)
  * out, so what it faults before that is both traced and counted. */
 static int cgroup_left(struct pft_record *r, int pid)
@@ -1540,10 +1549,10 @@ static int cgroup_left(struct pft_record *r, int pid)
 	}
 	ret = pft_live_exclude_pids(r->live, tids, n);
 	free(tids);
-	if (ret == 0 && n)
+	if (ret == 0 && n) {
 		say_moved(r, pid, "moved out: not traced from now");
-	if (ret == 0 && n)
 		ret = tell_cgroup(r, pid);
+	}
 	return ret;
 }
 
@@ -1653,7 +1662,6 @@ static int cgroup_moves(struct pft_record *r)
  * at the start as they were then, the others as they are now. */
 static int cgroup_notes(struct pft_record *r)
 {
-	char mark[4096 + 64];
 	const char *comm;
 	uint32_t dummy;
 	int tid, tgid;
@@ -1661,11 +1669,8 @@ static int cgroup_notes(struct pft_record *r)
 	for (; r->cg_told0 < r->nr_tasks0; r->cg_told0++) {
 		const struct task0 *t = &r->tasks0[r->cg_told0];
 
-		if (!t->cgroup)
-			continue;
-		snprintf(mark, sizeof(mark), PFT_CGROUP_MARKER "%d %s", t->tid, t->cgroup);
-		if (pft_hmap_set(&r->cg_said, (uint64_t)(uint32_t)t->tid, 0, 0) < 0 ||
-		    pft_live_mark(r->live, mark) < 0)
+		if (t->cgroup && (pft_hmap_set(&r->cg_said, (uint64_t)(uint32_t)t->tid, 0, 0) < 0 ||
+				  mark_cgroup(r, t->tid, t->cgroup) < 0))
 			return -1;
 	}
 	for (; r->as && r->cg_told < pft_aspace_task_count(r->as); r->cg_told++) {

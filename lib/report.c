@@ -127,7 +127,6 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 	if (rep->opts.stack_tree && pft_rep_tree_add(rep, f) < 0)
 		return -1;
 	pft_rep_count(&rep->total, f);
-	f->cgroup = pft_rep_cgroup(rep, f->pid);
 	rep->kernel_mode += f->ev->type == PFT_EV_FAULT_KERNEL;
 	rep->major_unknown += f->major < 0;
 	if (f->has_latency && (pft_rep_lat_fault(&rep->lat, f) < 0 ||
@@ -153,7 +152,11 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 		return -1;
 	rep->last_pid = f->pid;
 	rep->last_tid = f->tid;
-	return rep->sink ? rep->sink(rep->sink_data, f) : 0;
+	if (!rep->sink)
+		return 0;
+	/* for the sink only: the tables fold cgroups at the end */
+	f->cgroup = pft_rep_cgroup(rep, f->pid);
+	return rep->sink(rep->sink_data, f);
 }
 
 static struct held *held_of(struct pft_report *rep, int tid, bool create)
