@@ -112,6 +112,19 @@ run_status "$PFTRACE" record -q --format markdown -- python3 "$TMP/evil.py" "$TM
 echo "$out" >"$TMP/live.md"
 check "live markdown: cells whole, no HTML, link or image" markdown "$TMP/live.md"
 
+# top's screen (a terminal: script) and JSON lines, by area: the comm and the path escaped; the
+# only escape sequence is top's own clearing of the screen
+script -qfec "'$PFTRACE' top -q -d 3 -i 0.5 -n 100000 -b vma --jsonl-file '$TMP/top.jsonl' -- python3 '$TMP/evil.py' '$TMP'" /dev/null >"$TMP/top.screen" 2>&1 || true
+python3 - "$TMP/top.screen" <<'EOF' && ok || bad "top's screen: a hostile name sent as bytes, or not shown"
+import sys
+t = open(sys.argv[1], "rb").read().replace(b"\x1b[H\x1b[2J", b"")
+i = t.find(b"\x1b")
+assert i < 0 and b"\x07" not in t, t[max(0, i - 40):i + 40]
+assert b"<script>\\x1b[2J" in t, "the comm is not shown escaped"
+assert b"/x\\x0a<img src=x" in t, "the path is not shown escaped"
+EOF
+check_eq "top's JSON lines: every line JSON, the hostile path a row's key" true \
+	"$(TMPDIR=$TMP jq -s '[.[].rows[].key] | any(startswith(env.TMPDIR + "/x\n<img"))' "$TMP/top.jsonl" 2>/dev/null)"
 # a cgroup's name (whoever made the cgroup chose it), in the --by cgroup table and markdown:
 # pftrace runs in it, so its command is in it from the start
 for h in /sys/fs/cgroup/unified /sys/fs/cgroup; do

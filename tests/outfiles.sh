@@ -21,6 +21,13 @@ run_status svg "$TMP/sticky/h.svg"
 check_eq "planted link: refused" 1 "$status"
 check_match "planted link: says why" "cannot write '$TMP/sticky/h.svg': a symbolic link another user owns" "$err"
 check_eq "planted link: the file it names unchanged" secret "$(cat "$TMP/root-only")"
+# top's --jsonl-file, the same way, checked before anything is recorded
+as_nobody ln -s "$TMP/root-only" "$TMP/sticky/t.jsonl"
+run_status "$PFTRACE" top --jsonl --jsonl-file "$TMP/sticky/t.jsonl" -- true
+check_eq "top --jsonl-file, planted link: refused, the file it names unchanged" "1 secret" \
+	"$status $(cat "$TMP/root-only")"
+check_match "top --jsonl-file, planted link: says why" \
+	"cannot write '$TMP/sticky/t.jsonl': a symbolic link another user owns" "$err"
 as_nobody ln -s "$TMP/private/new.svg" "$TMP/sticky/dangling.svg"
 mkdir -m 700 "$TMP/private"
 run_status svg "$TMP/sticky/dangling.svg"
