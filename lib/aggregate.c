@@ -66,6 +66,7 @@ void pft_rep_count(struct counts *c, const struct pft_fault *f)
 {
 	c->major += f->major == 1;
 	c->minor += f->major == 0;
+	c->restarted += f->restarted;
 	if (f->major == 1)
 		c->major_ns += f->latency_ns;
 	c->faults++;
@@ -477,6 +478,7 @@ static void counts_merge(struct counts *into, const struct counts *c)
 	into->prot_unknown += c->prot_unknown;
 	into->major += c->major;
 	into->minor += c->minor;
+	into->restarted += c->restarted;
 	into->major_ns += c->major_ns;
 	for (k = 0; k < PFT_KIND_COUNT; k++)
 		into->kind[k] += c->kind[k];

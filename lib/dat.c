@@ -872,6 +872,7 @@ static void set_stats(struct pft_source *src, struct dat *d)
 		src->st.completions = d->completions;
 	src->st.major_only = d->major_only;
 	src->st.sideband = d->sideband;
+	src->st.signals = d->dec && pft_decoder_has_signals(d->dec);
 	/* the scheduler's events split the faults' time where every fault has its end */
 	src->st.why = src->st.completions && !d->major_only && d->dec && pft_decoder_has_why(d->dec);
 	src->st.why_full = src->st.why && pft_decoder_has_why_full(d->dec);

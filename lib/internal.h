@@ -292,6 +292,8 @@ char *pft_why_format(const struct pft_why_event *w, const char *text, size_t len
 bool pft_decoder_has_why(const struct pft_decoder *d);
 /* And the events of every fault of --why=full (rss_stat, its symbol known). */
 bool pft_decoder_has_why_full(const struct pft_decoder *d);
+/* The trace's events include the signals taken (signal_deliver): restarted faults are told. */
+bool pft_decoder_has_signals(const struct pft_decoder *d);
 /* The event (system, name) is one pft_decode reads: its format is needed. */
 bool pft_decoder_wants(const char *sys, const char *name);
 /* Walking a raw ring-buffer page (u64 time stamp, u64 commit, records) as libtraceevent's

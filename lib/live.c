@@ -242,7 +242,8 @@ static int spool_open(struct pft_live *l, const char *dir)
  * The events that tell how address spaces change, besides perf's records: exec, tasks, and the
  * syscalls the records miss or need to be read: munmap, mremap, shmdt (no record), brk (where
  * [heap] starts, and its shrinking), mmap (a new mapping, where a record alone could be an
- * mprotect). mprotect is recorded whole by MMAP2.
+ * mprotect). mprotect is recorded whole by MMAP2. And the signals taken: a fault a signal
+ * interrupts is given up and taken again (pft_fault's restarted).
  */
 const char *const pft_history_events[][2] = {
     {"sched", "sched_process_exec"}, {"sched", "sched_process_exit"},
@@ -251,7 +252,8 @@ const char *const pft_history_events[][2] = {
     {"syscalls", "sys_exit_munmap"}, {"syscalls", "sys_enter_mremap"},
     {"syscalls", "sys_exit_mremap"}, {"syscalls", "sys_enter_brk"},
     {"syscalls", "sys_exit_brk"},    {"syscalls", "sys_enter_shmdt"},
-    {"syscalls", "sys_exit_shmdt"},  {NULL, NULL},
+    {"syscalls", "sys_exit_shmdt"},  {"signal", "signal_deliver"},
+    {NULL, NULL},
 };
 
 static void parse_format(struct tep_handle *tep, const char *sys, const char *name)

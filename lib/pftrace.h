@@ -152,6 +152,8 @@ enum pft_event_type {
 			      * wait, direct or memcg reclaim, compaction */
 	PFT_EV_MARK,	     /* tid's fault took a step that tells its path (enum pft_mark in
 			      * mark; args[0] the event's value: a readahead window, an order) */
+	PFT_EV_SIGNAL,	     /* signal_deliver: tid dequeued signal args[0] (for its handler, a
+			      * default action, or to be ignored) */
 	PFT_EV_OTHER,	     /* any other event: counted, not analysed */
 };
 
@@ -367,6 +369,7 @@ struct pft_source_stats {
 	bool major_only;    /* only major faults have one: a fault without one is minor, unless it
 			     * failed (record's default; see pftrace(1)) */
 	bool sideband;	    /* it carries the kernel's mapping records (exact maps) */
+	bool signals;	    /* and the signals taken (signal_deliver): restarted faults told */
 	bool why;	    /* and what splits a fault's time into causes (record --why) */
 	bool why_full;	    /* and the events of every fault that tell swap-ins and huge pages
 			     * (record --why=full) */
@@ -724,6 +727,10 @@ struct pft_fault {
 	enum pft_access access;
 	enum pft_kind kind;
 	int major;	  /* the kernel's verdict: 1 major, 0 minor, -1 unknown (no completion) */
+	/* a signal came while it waited and the kernel gave it up (VM_FAULT_RETRY with a signal
+	 * pending): its thread ran the signal, then took the same fault again. Not in the
+	 * kernel's counters, which count the fault taken again; major is -1 */
+	bool restarted;
 	bool has_latency; /* it had its completion */
 	uint64_t latency_ns;	  /* entry to completion, when has_latency */
 	/* where that time went (record --why): parts that sum to latency_ns, by enum pft_cause,

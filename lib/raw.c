@@ -27,7 +27,8 @@ struct proc_event {
 	struct tep_format_field *lock[3]; /* mmap_lock events: mm, write, success */
 	struct tep_format_field *f[6]; /* exec: filename; newtask: pid, clone_flags; exit: pid,
 					* group_dead; syscall entry: args; exit: ret; switch:
-					* prev_pid, prev_state, next_pid; wakeup: pid */
+					* prev_pid, prev_state, next_pid; wakeup: pid; signal:
+					* sig */
 };
 
 /* A common field: offset and size, size 0 if the trace has none. */
@@ -44,7 +45,7 @@ struct pft_decoder {
 	struct fault_fields user, kernel;
 	int print_id;
 	struct tep_format_field *print_buf, *print_ip;
-	struct proc_event proc[2 * PFT_SYS_COUNT + 3 + 32];
+	struct proc_event proc[2 * PFT_SYS_COUNT + 4 + 32];
 	size_t nr_proc;
 	/* ftrace's stacktrace / userstacktrace options: the stack of the event before */
 	int kstack_id, ustack_id;
@@ -101,6 +102,8 @@ static void find_proc_events(struct pft_decoder *d)
 		p->f[1] = tep_find_field(tep_find_event(d->tep, p->id), "clone_flags");
 		p->f[2] = tep_find_field(tep_find_event(d->tep, p->id), "comm");
 	}
+	if ((p = add_proc(d, "signal", "signal_deliver", PFT_EV_SIGNAL)))
+		p->f[0] = tep_find_field(tep_find_event(d->tep, p->id), "sig");
 	if ((p = add_proc(d, "sched", "sched_process_exit", PFT_EV_EXIT))) {
 		p->f[0] = tep_find_field(tep_find_event(d->tep, p->id), "pid");
 		p->f[1] = tep_find_field(tep_find_event(d->tep, p->id), "group_dead");
@@ -319,6 +322,16 @@ int pft_event_symbol(const struct tep_event *ev, const char *field, const char *
 	return -1;
 }
 
+bool pft_decoder_has_signals(const struct pft_decoder *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_proc; i++)
+		if (d->proc[i].type == PFT_EV_SIGNAL)
+			return true;
+	return false;
+}
+
 bool pft_decoder_has_why_full(const struct pft_decoder *d)
 {
 	size_t i;
@@ -351,6 +364,7 @@ bool pft_decoder_wants(const char *sys, const char *name)
 	    {"sched", "sched_process_exec"},
 	    {"sched", "sched_process_exit"},
 	    {"task", "task_newtask"},
+	    {"signal", "signal_deliver"},
 	};
 	size_t i;
 	int s;
@@ -485,6 +499,10 @@ static void decode_proc(struct pft_decoder *d, const struct proc_event *p, struc
 		ev->child = p->f[0] ? (int)field(d, p->f[0], rec) : -1;
 		ev->clone_flags = p->f[1] ? field(d, p->f[1], rec) : 0;
 		ev->text = fixed_str(d, p->f[2], rec);
+		break;
+	case PFT_EV_SIGNAL:
+		ev->name = "signal_deliver";
+		ev->args[0] = p->f[0] ? field(d, p->f[0], rec) : 0;
 		break;
 	case PFT_EV_EXIT:
 		ev->name = "sched_process_exit";

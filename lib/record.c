@@ -1973,6 +1973,8 @@ struct pft_source *pft_record_source(struct pft_record *r)
 	r->src->st.why_full = r->o.why >= PFT_WHY_FULL;
 	r->src->st.major_only = r->o.completions && !r->o.latency && !r->o.stacks;
 	r->src->st.sideband = r->o.history;
+	r->src->st.signals =
+	    r->o.history && tracefs_file_exists(NULL, "events/signal/signal_deliver/enable");
 	return r->src;
 }
 

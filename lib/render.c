@@ -16,13 +16,23 @@ static const char *str(const json_t *o, const char *key)
 	return s ? s : "-";
 }
 
+/* The faults given up for a signal and taken again: neither major nor minor to the kernel. */
+static void restarted_clause(const json_t *sum, FILE *out)
+{
+	if (num(sum, "restarted"))
+		fprintf(out, "; %" JSON_INTEGER_FORMAT " restarted (given up for a signal, taken again)",
+			num(sum, "restarted"));
+}
+
 /* Major/minor as the kernel accounted them, with the fault latency; or why it is not known. */
 static void verdict_line(const json_t *sum, FILE *out)
 {
 	const json_t *lat = json_object_get(sum, "latency_ns"), *kc, *cg;
 
 	if (!json_is_true(json_object_get(sum, "completions"))) {
-		fprintf(out, "major/minor: unknown (no fault completions in this trace)\n");
+		fprintf(out, "major/minor: unknown (no fault completions in this trace)");
+		restarted_clause(sum, out);
+		fputc('\n', out);
 		return;
 	}
 	bool major_only = !strcmp(str(sum, "latency_of"), "major");
@@ -32,6 +42,7 @@ static void verdict_line(const json_t *sum, FILE *out)
 		" (the kernel's verdict%s); %" JSON_INTEGER_FORMAT " without one",
 		num(sum, "major"), num(sum, "minor"),
 		major_only ? ": majors sampled, the rest minor" : "", num(sum, "major_unknown"));
+	restarted_clause(sum, out);
 	if (major_only && num(sum, "lost_completions"))
 		fprintf(out, "; %" JSON_INTEGER_FORMAT " completions lost: as many of the minor may be major",
 			num(sum, "lost_completions"));

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
@@ -128,7 +129,7 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 		return -1;
 	pft_rep_count(&rep->total, f);
 	rep->kernel_mode += f->ev->type == PFT_EV_FAULT_KERNEL;
-	rep->major_unknown += f->major < 0;
+	rep->major_unknown += f->major < 0 && !f->restarted;
 	if (f->has_latency && (pft_rep_lat_fault(&rep->lat, f) < 0 ||
 			       pft_rep_lat_fault(&rep->lat_kind[f->kind], f) < 0))
 		return -1;
@@ -159,12 +160,15 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 	return rep->sink(rep->sink_data, f);
 }
 
-static struct held *held_of(struct pft_report *rep, int tid, bool create)
+/* A thread's two slots: its fault (HELD) and one parked for its restart (PARKED). */
+enum { HELD, PARKED };
+
+static struct held *slot_of(struct pft_report *rep, int tid, int which, bool create)
 {
 	struct held *h;
 	uint32_t i;
 
-	if (pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, &i))
+	if (pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, which, &i))
 		return rep->held[i];
 	if (!create)
 		return NULL;
@@ -174,13 +178,18 @@ static struct held *held_of(struct pft_report *rep, int tid, bool create)
 		0 ||
 	    !(h = calloc(1, sizeof(*h))))
 		return NULL;
-	if (pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, 0, (uint32_t)rep->nr_held) <
-	    0) {
+	if (pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, which,
+			 (uint32_t)rep->nr_held) < 0) {
 		free(h);
 		return NULL;
 	}
 	rep->held[rep->nr_held++] = h;
 	return h;
+}
+
+static struct held *held_of(struct pft_report *rep, int tid, bool create)
+{
+	return slot_of(rep, tid, HELD, create);
 }
 
 /* The faults the kernel refuses (SIGSEGV): no completion, and not in its counters. */
@@ -199,7 +208,8 @@ static int release_held(struct pft_report *rep, struct held *h)
 	if (!h || !h->used)
 		return 0;
 	h->used = false;
-	if (h->f.major < 0 && rep->opts.major_only && !failed(h->f.kind))
+	h->signalled = false;
+	if (h->f.major < 0 && rep->opts.major_only && !failed(h->f.kind) && !h->f.restarted)
 		h->f.major = 0;
 	r = finalize(rep, &h->f);
 	pft_vma_unref(h->f.vma);
@@ -215,18 +225,110 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/*
+ * A process's address space changes (a fork write-protects it, mmap, munmap, mprotect, exec):
+ * counted, so that the same fault taken again across a change is not a restart. A loop's fork
+ * and write (a server's) is the same fault on the same stack page each time, a new one.
+ */
+static uint32_t epoch_of(const struct pft_report *rep, int pid)
+{
+	uint32_t e = 0;
+
+	pft_hmap_get(&rep->epochs, (uint64_t)(uint32_t)pid, 0, &e);
+	return e;
+}
+
+static int changed(struct pft_report *rep, const struct pft_event *ev)
+{
+	int pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
+
+	return pft_hmap_set(&rep->epochs, (uint64_t)(uint32_t)pid, 0, epoch_of(rep, pid) + 1);
+}
+
+/* The same instruction faulting on the same address the same way: the kernel gave the first
+ * up, and the thread took it again. */
+static bool same_fault(const struct held *h, const struct pft_fault *f)
+{
+	return h->ev.type == f->ev->type && h->ev.ip == f->ev->ip &&
+	       h->ev.address == f->ev->address && h->ev.error_code == f->ev->error_code;
+}
+
+/* How many of its thread's faults a parked fault waits through for its restart: a handler
+ * that faults more than this is taken as not returning to it. */
+#define PARK_FAULTS 64
+
+/* Puts the thread's held fault aside (the handler's own fault came first): the parked one
+ * before it is done with. */
+static int park(struct pft_report *rep, int tid)
+{
+	struct held *p = slot_of(rep, tid, PARKED, true);
+	uint32_t hi, pi;
+
+	if (!p || release_held(rep, p) < 0)
+		return -1;
+	pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, HELD, &hi);
+	pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, PARKED, &pi);
+	rep->held[hi]->left = PARK_FAULTS;
+	/* the slots swap: no copy, so what the fault points into stays where it is */
+	if (pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, HELD, pi) < 0 ||
+	    pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, PARKED, hi) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * A fault a signal came to before its completion, and f its thread's next: f is that fault
+ * taken again (it was given up: restarted), or the handler's own fault (the first is parked
+ * and looked for in the faults that follow), or the fault had ended before the signal (the
+ * parked one is released as it was after PARK_FAULTS, or once its address space changes).
+ */
+static int restart_of(struct pft_report *rep, const struct pft_fault *f)
+{
+	struct held *h = held_of(rep, f->tid, false), *p = slot_of(rep, f->tid, PARKED, false);
+	uint32_t epoch = epoch_of(rep, f->pid);
+	bool again = p && p->used && p->epoch == epoch && same_fault(p, f);
+
+	/* the address space changed since: the fault had ended */
+	if (p && p->used && (again || p->epoch != epoch || --p->left == 0)) {
+		p->f.restarted = again;
+		if (release_held(rep, p) < 0)
+			return -1;
+	}
+	if (!h || !h->used || !h->signalled || h->epoch != epoch)
+		return 0;
+	if (same_fault(h, f)) {
+		h->f.restarted = true;
+		return 0;
+	}
+	return park(rep, f->tid);
+}
+
+/* A signal was dequeued for tid: its fault without a completion yet may be given up for it,
+ * if its address space has not changed since (then the fault had ended). The fault's own
+ * signal (SIGSEGV, SIGBUS: the kernel refused it) is not that; their numbers are the same on
+ * x86, arm64 and riscv. */
+static void signalled(struct pft_report *rep, const struct pft_event *ev)
+{
+	struct held *h = held_of(rep, ev->tid, false);
+
+	if (h && h->used && h->f.major < 0 && !failed(h->f.kind) && ev->args[0] != SIGSEGV &&
+	    ev->args[0] != SIGBUS && epoch_of(rep, h->f.pid) == h->epoch)
+		h->signalled = true;
+}
+
 /* Keeps a copy of the fault (and what its event points to) until its completion comes. */
 static int hold(struct pft_report *rep, const struct pft_fault *f)
 {
-	struct held *h = held_of(rep, f->tid, true);
+	struct held *h;
 
-	if (!h)
+	if (restart_of(rep, f) < 0 || !(h = held_of(rep, f->tid, true)))
 		return -1;
 	if (release_held(rep, h) < 0)
 		return -1;
 	h->ev = *f->ev;
 	h->f = *f;
 	h->f.ev = &h->ev;
+	h->epoch = epoch_of(rep, f->pid);
 	h->has_why = rep->why;
 	if (h->has_why)
 		pft_why_start(&h->why, f->ev->ts);
@@ -471,7 +573,12 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 	if (ev->type == PFT_EV_SWITCH || ev->type == PFT_EV_WAKEUP || ev->type == PFT_EV_SPAN ||
 	    ev->type == PFT_EV_MARK)
 		return why_event(rep, ev);
-	if (ev->type == PFT_EV_EXIT && release_held(rep, held_of(rep, ev->tid, false)) < 0)
+	if (ev->type == PFT_EV_SIGNAL) {
+		signalled(rep, ev);
+		return 0;
+	}
+	if (ev->type == PFT_EV_EXIT && (release_held(rep, held_of(rep, ev->tid, false)) < 0 ||
+					release_held(rep, slot_of(rep, ev->tid, PARKED, false)) < 0))
 		return -1;
 	if (ev->type == PFT_EV_EXEC && count_exec(rep, ev) < 0)
 		return -1;
@@ -480,7 +587,7 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 			 (uint32_t)pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm)) < 0)
 		return -1;
 	if (pft_aspace_event(rep->as, ev))
-		return 0;
+		return ev->type == PFT_EV_EXIT ? 0 : changed(rep, ev);
 	if (ev->type == PFT_EV_OTHER || ev->type == PFT_EV_MARKER) {
 		rep->other_events++;
 		return 0;
@@ -540,6 +647,7 @@ int pft_report_add_input(struct pft_report *rep, const char *name,
 	in->cgroup = st->cgroup ? strdup(st->cgroup) : NULL;
 	in->st.cgroup = in->cgroup;
 	in->arch = rep->arch;
+	rep->signals |= st->signals;
 	if (!in->name || (st->machine && !in->machine) || (st->cgroup && !in->cgroup)) {
 		free(in->name);
 		free(in->machine);
@@ -586,6 +694,7 @@ void pft_report_free(struct pft_report *rep)
 	}
 	free(rep->held);
 	pft_hmap_release(&rep->held_by_tid);
+	pft_hmap_release(&rep->epochs);
 	pft_hmap_release(&rep->lock_by_mm);
 	free(rep->locks);
 	free(rep->lat);

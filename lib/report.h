@@ -14,6 +14,7 @@ struct counts {
 	uint64_t prot_unknown; /* faults whose error_code does not say (riscv's) */
 	uint64_t kind[PFT_KIND_COUNT];
 	uint64_t major, minor, major_ns; /* the kernel's verdict, when the source has it */
+	uint64_t restarted;		 /* given up for a signal and taken again: see pft_fault */
 };
 
 /* Fault latency: log-linear buckets (4 per power of two: within 25%), and the exact max; of
@@ -24,7 +25,9 @@ struct lat {
 	uint64_t why_n, why_ns[PFT_CAUSE_COUNT], why_io_bytes;
 };
 
-/* A fault waiting for its completion: one per thread (a thread is in one fault at a time). */
+/* A fault waiting for its completion: one per thread (a thread is in one fault at a time).
+ * One a signal came to before its completion waits to be told restarted: its thread's next
+ * fault, or (parked, when that was the handler's) one of the few after. */
 struct held {
 	struct pft_event ev;
 	struct pft_fault f;
@@ -32,6 +35,9 @@ struct held {
 	bool has_why;
 	char comm[32], sym[128];
 	bool used;
+	bool signalled;	  /* a signal was dequeued for its thread before its completion */
+	uint32_t epoch;	  /* its process's address-space changes when it began */
+	unsigned int left; /* parked: the thread's faults still to look at for its restart */
 };
 
 /* One row of a table; which fields matter depends on the table's key. */
@@ -144,10 +150,13 @@ struct pft_report {
 	pft_fault_sink sink;
 	void *sink_data;
 	struct pft_hmap held_by_tid;
+	struct pft_hmap epochs; /* pid -> how many times its address space changed */
 	struct held **held;
 	size_t nr_held, cap_held;
 	uint64_t major_unknown, completions_unmatched;
 	bool have_total; /* counters of all processes as one total (older trace.dat) */
+	bool signals; /* an input carries the signals taken: restarted faults are told where
+		       * faults are held for their completions */
 	uint64_t total_min, total_maj;
 	struct lat *lat, *lat_kind[PFT_KIND_COUNT];
 	/* record --why: the split seen (a fault held from then on is split), its events, and

@@ -53,7 +53,8 @@ static json_t *ratio(uint64_t traced, uint64_t counted)
 /* The kernel's counters next to what was traced, for the same processes: GUP faults
  * (get_user_pages: exec's arguments, futexes, direct I/O) are counted but have no tracepoint;
  * kernel-mode faults on user memory are traced only with --kernel; a fault that fails
- * (SIGSEGV) is traced but not counted. */
+ * (SIGSEGV) is traced but not counted; one given up for a signal (restarted) is counted once
+ * it is taken again, so "traced" leaves it out. */
 static json_t *counters_json(const struct pft_report *rep)
 {
 	uint64_t kmin = 0, kmaj = 0, traced = 0, major = 0, procs = 0;
@@ -68,14 +69,14 @@ static json_t *counters_json(const struct pft_report *rep)
 		procs++;
 		kmin += g->kmin;
 		kmaj += g->kmaj;
-		traced += g->c.faults;
+		traced += g->c.faults - g->c.restarted;
 		major += g->c.major;
 	}
 	if (!procs && rep->have_total) {
 		/* an older trace.dat: one total for every process */
 		kmin = rep->total_min;
 		kmaj = rep->total_maj;
-		traced = rep->total.faults;
+		traced = rep->total.faults - rep->total.restarted;
 		major = rep->total.major;
 	} else if (!procs) {
 		return json_null();
@@ -94,6 +95,8 @@ static json_t *counters_json(const struct pft_report *rep)
 /* record --cgroup's own count of faults (memory.stat) beside what was traced, or null. */
 static json_t *cgroup_counters_json(const struct pft_report *rep)
 {
+	/* a fault given up for a signal is not counted (pgfault) until it is taken again */
+	uint64_t traced = rep->total.faults - rep->total.restarted;
 	const struct pft_source_stats *st = NULL;
 	json_t *o;
 	size_t i;
@@ -107,8 +110,8 @@ static json_t *cgroup_counters_json(const struct pft_report *rep)
 	json_object_set_new(o, "cgroup", pft_json_str(st->cgroup));
 	json_object_set_new(o, "pgfault", json_integer((json_int_t)st->cg_pgfault));
 	json_object_set_new(o, "pgmajfault", json_integer((json_int_t)st->cg_pgmajfault));
-	json_object_set_new(o, "traced", json_integer((json_int_t)rep->total.faults));
-	json_object_set_new(o, "coverage", ratio(rep->total.faults, st->cg_pgfault));
+	json_object_set_new(o, "traced", json_integer((json_int_t)traced));
+	json_object_set_new(o, "coverage", ratio(traced, st->cg_pgfault));
 	return o;
 }
 
@@ -158,10 +161,11 @@ static json_t *ns_pid_json(const struct pft_report *rep, int pid)
 
 /* pages: the row counts distinct pages (not per process: a set of every page is not worth it) */
 static void counts_json(json_t *o, const struct counts *c, const struct lat *lat, bool known,
-			bool pages)
+			bool signals, bool pages)
 {
 	json_object_set_new(o, "major", verdict(known, c->major));
 	json_object_set_new(o, "minor", verdict(known, c->minor));
+	json_object_set_new(o, "restarted", verdict(known && signals, c->restarted));
 	json_object_set_new(o, "major_ns", verdict(known, c->major_ns));
 	json_object_set_new(o, "latency_ns", lat_json(lat));
 	json_object_set_new(o, "why", why_json(lat));
@@ -274,7 +278,8 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		json_object_set_new(o, "kernel_maj_flt",
 				    g->kernel ? json_integer((json_int_t)g->kmaj) : json_null());
 		json_object_set_new(
-		    o, "coverage", g->kernel ? ratio(g->c.faults, g->kmin + g->kmaj) : json_null());
+		    o, "coverage",
+		    g->kernel ? ratio(g->c.faults - g->c.restarted, g->kmin + g->kmaj) : json_null());
 		json_object_set_new(o, "exec_calls", json_integer((json_int_t)g->execs));
 		json_object_set_new(o, "ns_pid", ns_pid_json(rep, g->pid));
 		json_object_set_new(o, "cgroup", pft_json_str(pft_rep_cgroup(rep, g->pid)));
@@ -353,7 +358,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 		json_object_set_new(o, "key", json_string(pft_kind_name(g->kind)));
 		break;
 	}
-	counts_json(o, &g->c, g->lat, rep->opts.completions, t->by != PFT_BY_PID);
+	counts_json(o, &g->c, g->lat, rep->opts.completions, rep->signals, t->by != PFT_BY_PID);
 	return o;
 }
 
@@ -703,6 +708,8 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "major_ns", verdict(rep->opts.completions, rep->total.major_ns));
 	json_object_set_new(sum, "major_unknown",
 			    verdict(rep->opts.completions, rep->major_unknown));
+	json_object_set_new(sum, "restarted",
+			    verdict(rep->opts.completions && rep->signals, rep->total.restarted));
 	json_object_set_new(sum, "lost_completions",
 			    verdict(rep->opts.completions, lost_completions));
 	json_object_set_new(sum, "completions_without_fault",
@@ -892,6 +899,7 @@ json_t *pft_fault_json(const struct pft_fault *f)
 	json_object_set_new(o, "page", pft_json_hex(f->page));
 	json_object_set_new(o, "vma", f->vma ? vma_json(f->vma) : json_null());
 	json_object_set_new(o, "major", f->major < 0 ? json_null() : json_boolean(f->major));
+	json_object_set_new(o, "restarted", json_boolean(f->restarted));
 	json_object_set_new(o, "latency_ns",
 			    f->has_latency ? json_integer((json_int_t)f->latency_ns) : json_null());
 	json_object_set_new(o, "why", fault_why_json(f));

@@ -265,7 +265,7 @@ static bool dec_value(const char *s, uint64_t *out)
 }
 
 /* The process events: "filename=F pid=P old_pid=O", "pid=C comm=X clone_flags=H ...",
- * "comm=X pid=P prio=N group_dead=true" (older kernels: no group_dead). */
+ * "comm=X pid=P prio=N group_dead=true" (older kernels: no group_dead), "sig=N ...". */
 static bool parse_process(char *name, char *p, struct pft_event *ev)
 {
 	uint64_t v;
@@ -297,6 +297,19 @@ static bool parse_process(char *name, char *p, struct pft_event *ev)
 			ev->text = s + 5;
 			s[5 + strcspn(s + 5, " \t")] = '\0';
 		}
+		return true;
+	}
+	if (!strcmp(name, "signal_deliver")) {
+		/* "sig=14 errno=0 code=-6 sa_handler=... sa_flags=..." */
+		const char *e;
+
+		p = skip_space(p);
+		e = strncmp(p, "sig=", 4) ? NULL : pft_parse_dec(p + 4, &v);
+
+		if (!e || *e != ' ' || v > 64)
+			return false;
+		ev->type = PFT_EV_SIGNAL;
+		ev->args[0] = v;
 		return true;
 	}
 	if (!strcmp(name, "sched_process_exit")) {

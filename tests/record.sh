@@ -178,6 +178,35 @@ check_eq "-p, the shell's later child: its majors, as the kernel counted them" "
 	"$(j '[.processes[] | select(.comm == "workload") | .major >= 512 and .major == .kernel_maj_flt] == [true]')"
 run_status "$PFTRACE" record -q --json --no-major -- "$WL" pattern "$TMP/maps.txt" "$data"
 check_eq "--no-major: major unknown" null "$(j .summary.major)"
+check_eq "--no-major: restarted unknown (no completions)" null "$(j .summary.restarted)"
+
+# --- a fault given up for a signal (it waits in userfaultfd, SIGUSR1 comes) and taken again:
+# restarted, neither major nor minor, out of the kernel's counters; half of them with a fault
+# in the handler between the two (the first is parked and found after it)
+for m in "" --latency; do
+	run_status "$PFTRACE" record -q --json $m -o "$TMP/restart.dat" -- "$WL" restart 100
+	check_eq "restart$m: ran" 0 "$status"
+	check_eq "restart$m: 100 restarted, 150 faults in the two areas" "100 150" \
+		"$(j '"\(.summary.restarted) \([.vmas[] | select(.start == "0x180000000000" or .start == "0x190000000000") | .faults] | add - 100)"')"
+	check_eq "restart$m: the restarts are the userfaultfd area's" "100 0" \
+		"$(j '[.vmas[] | select(.start == "0x180000000000" or .start == "0x190000000000") | .restarted] | join(" ")')"
+	check_eq "restart$m: major + minor + unknown + restarted = faults" true \
+		"$(j '.summary | .major + .minor + .major_unknown + .restarted == .faults')"
+	# what the kernel counted is what was traced but the restarts (exec's argument pages:
+	# counted, no tracepoint; the exit's clear_child_tid: traced after the counters)
+	check_eq "restart$m: traced less restarted = the kernel's counters" true \
+		"$(j '.processes[0] | (.kernel_min_flt + .kernel_maj_flt) - (.faults - .restarted) | . >= -1 and . <= 2')"
+	live=$(j '.summary | "\(.faults) \(.major) \(.minor) \(.restarted)"')
+	run_status "$PFTRACE" report --json "$TMP/restart.dat"
+	check_eq "restart$m: the trace.dat says the same" "$live" \
+		"$(j '.summary | "\(.faults) \(.major) \(.minor) \(.restarted)"')"
+	run_status "$PFTRACE" report "$TMP/restart.dat"
+	check_match "restart$m: the table says it" "; 100 restarted .given up for a signal, taken again." "$out"
+done
+run_status "$PFTRACE" report --jsonl "$TMP/restart.dat"
+check_eq "jsonl: each restarted fault is unknown major, and taken again (same tid, ip, address)" "100 100" \
+	"$(jq -s -r '[.[] | select(.restarted)] as $r | [.[] | select(.restarted | not)] as $o
+		| "\([$r[] | select(.major == null)] | length) \([$r[] | . as $f | select(any($o[]; .tid == $f.tid and .ip == $f.ip and .address == $f.address and .ts > $f.ts))] | length)"' <<<"$out")"
 
 # --- history: each fault joined with the VMA as it was at that moment
 run_status "$PFTRACE" record -q --json -- "$WL" pattern "$TMP/maps.txt" "$data"

@@ -85,19 +85,38 @@ check_eq "--symfs: by sym" "$((N + M)) $K" "$(sym_faults leaf) $(sym_faults othe
 if command -v debuginfod >/dev/null; then
 	mkdir -p "$TMP/dbgd/srv"
 	mv "$TMP/moved/symwork" "$TMP/dbgd/srv/symwork.bin"
-	port=$((20000 + $$ % 20000))
-	debuginfod -p $port -d "$TMP/dbgd/db.sqlite" -F "$TMP/dbgd/srv" >"$TMP/dbgd/log" 2>&1 &
-	dpid=$!
 	id=$(eu-readelf -n "$TMP/dbgd/srv/symwork.bin" | awk '/Build ID/ {print $3}')
-	# served once indexed: asked until it answers (30 s at most), never a fixed wait
-	python3 -c '
-import sys, time, urllib.request
+	# debuginfod takes no port 0: a port is tried until one serves the binary. A server that
+	# dies (the port was taken) is seen at once and the next port tried; one that lives is
+	# asked until it has indexed (30 s at most), never a fixed wait.
+	dpid= port=
+	for try in 1 2 3 4 5 6 7 8; do
+		p=$((10000 + ($$ * 7 + try * 1009) % 20000)) # below the ephemeral ports
+		debuginfod -p $p -d "$TMP/dbgd/db$try.sqlite" -F "$TMP/dbgd/srv" >"$TMP/dbgd/log" 2>&1 &
+		d=$!
+		if /usr/bin/python3 -c '
+import os, sys, time, urllib.request
+port, bid, pid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for _ in range(300):
     try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/buildid/{sys.argv[2]}/executable", timeout=5)
-        break
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/buildid/{bid}/executable", timeout=5)
+        sys.exit(0)
     except Exception:
-        time.sleep(0.1)' $port "$id"
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            state = "gone"
+        if state in ("Z", "gone"):
+            sys.exit(2)  # it died: the port was taken
+        time.sleep(0.1)
+sys.exit(1)' $p "$id" $d; then
+			dpid=$d port=$p
+			break
+		fi
+		kill $d 2>/dev/null || true
+		wait $d 2>/dev/null || true
+	done
+	[ -n "$dpid" ] || { bad "debuginfod: no server answered in 8 ports: $(tail -1 "$TMP/dbgd/log")"; finish; exit 0; }
 	DEBUGINFOD_URLS=http://127.0.0.1:$port DEBUGINFOD_CACHE_PATH=$TMP/dbgd/cache \
 		"$PFTRACE" report --folded ../s.dat >"$TMP/dbgd.folded"
 	check_eq "debuginfod: the same chains" "$N $M $K" "$(chains "$TMP/dbgd.folded")"

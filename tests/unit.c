@@ -210,6 +210,13 @@ static void test_history_lines(void)
 	CHECK(parse("  ls-101 [000] d.... 1.7: sched_process_exit: comm=ls pid=101 prio=120", &ev,
 		    &in) == PFT_LINE_EVENT &&
 	      ev.group_dead);
+	CHECK(parse("  ls-101 [000] 1.8: signal_deliver:       sig=10 errno=0 code=-6 "
+		    "sa_handler=55a69314e4a9 sa_flags=4000000",
+		    &ev, &in) == PFT_LINE_EVENT);
+	CHECK(ev.type == PFT_EV_SIGNAL && ev.args[0] == 10);
+	CHECK(parse("  ls-101 [000] 1.8: signal_deliver: sig=x errno=0", &ev, &in) ==
+		  PFT_LINE_EVENT &&
+	      ev.type == PFT_EV_OTHER);
 }
 
 /* perf MMAP2 as the recorder passes it on: start, len, pgoff (bytes), dev, ino, prot, flags */
@@ -718,12 +725,14 @@ static void test_json_str(void)
 }
 
 static struct pft_fault last_fault;
+static uint64_t last_ts; /* its event's: the event is the report's, reused */
 static int nr_faults;
 
 static int keep_fault(void *data, const struct pft_fault *f)
 {
 	(void)data;
 	last_fault = *f;
+	last_ts = f->ev->ts;
 	nr_faults++;
 	return 0;
 }
@@ -986,6 +995,76 @@ static void test_completions(void)
 	CHECK(json_integer_value(json_object_get(sum, "completions_without_fault")) == 1);
 	CHECK(json_integer_value(json_object_get(json_object_get(sum, "latency_ns"), "max")) ==
 	      5000);
+	json_decref(doc);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
+/* Restarts: a fault without a completion when a signal comes, that the same instruction takes
+ * again (next, or after the handler's own fault), was given up; not after the fault's own
+ * signal, nor across a fork, nor when the same instruction does not come back within the
+ * handler's budget. */
+static void test_restarts(void)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true, .major_only = true};
+	struct pft_source_stats st = {.cpus = -1, .completions = true, .signals = true};
+	struct pft_event a = {.type = PFT_EV_FAULT_USER, .tid = 7, .tgid = -1, .comm = "t",
+			      .ip = 0x56373998e100ull, .address = 0x56373998e010ull,
+			      .error_code = 0x6};
+	struct pft_event other = a, sig = {.type = PFT_EV_SIGNAL, .tid = 7, .tgid = -1};
+	struct pft_event fork = {.type = PFT_EV_NEWTASK, .tid = 7, .tgid = -1, .child = 8};
+	struct pft_report *rep;
+	json_t *doc, *sum;
+	int i;
+
+	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(&o, as);
+	CHECK(pft_report_add_input(rep, "t", &st) == 0);
+	nr_faults = 0;
+	pft_report_set_sink(rep, keep_fault, NULL);
+	other.ip = 0x56373998e200ull; /* the handler's code */
+	sig.args[0] = 14;
+	a.ts = 100, sig.ts = 200;
+	CHECK(pft_report_add(rep, &a) == 0 && pft_report_add(rep, &sig) == 0 && nr_faults == 0);
+	a.ts = 300; /* taken again: the first was given up */
+	CHECK(pft_report_add(rep, &a) == 0 && nr_faults == 1);
+	CHECK(last_fault.restarted && last_fault.major == -1 && last_ts == 100);
+	sig.ts = 400, other.ts = 500; /* the handler faults first: the fault is parked */
+	CHECK(pft_report_add(rep, &sig) == 0 && pft_report_add(rep, &other) == 0 && nr_faults == 1);
+	a.ts = 600;
+	CHECK(pft_report_add(rep, &a) == 0 && nr_faults == 3);
+	CHECK(!last_fault.restarted && last_fault.major == 0 && last_ts == 500);
+	sig.ts = 700, sig.args[0] = 11, a.ts = 800; /* SIGSEGV: the fault's own, not a restart */
+	CHECK(pft_report_add(rep, &sig) == 0 && pft_report_add(rep, &a) == 0 && nr_faults == 4);
+	CHECK(!last_fault.restarted && last_fault.major == 0 && last_ts == 600);
+	/* a fork between (a server's loop): the same fault again is a new one */
+	sig.ts = 850, sig.args[0] = 17, fork.ts = 860, a.ts = 870;
+	CHECK(pft_report_add(rep, &sig) == 0 && pft_report_add(rep, &fork) == 0 &&
+	      pft_report_add(rep, &a) == 0 && nr_faults == 5);
+	CHECK(!last_fault.restarted && last_fault.major == 0 && last_ts == 800);
+	CHECK(!last_fault.restarted && last_fault.major == 0 && last_ts == 800);
+	sig.ts = 900, sig.args[0] = 14;
+	CHECK(pft_report_add(rep, &sig) == 0);
+	/* the same instruction never comes back: parked through 64 faults, then as it was */
+	for (i = 0; i < 64; i++) {
+		other.ts = 1000 + (uint64_t)i;
+		CHECK(pft_report_add(rep, &other) == 0);
+	}
+	CHECK(nr_faults == 5 + 63);
+	other.ts = 2000;
+	CHECK(pft_report_add(rep, &other) == 0 && nr_faults == 5 + 65);
+	CHECK(pft_report_finish(rep) == 0 && nr_faults == 5 + 66);
+	doc = pft_report_json(rep);
+	sum = json_object_get(doc, "summary");
+	CHECK(json_integer_value(json_object_get(sum, "restarted")) == 2);
+	CHECK(json_integer_value(json_object_get(sum, "major")) +
+		  json_integer_value(json_object_get(sum, "minor")) +
+		  json_integer_value(json_object_get(sum, "major_unknown")) +
+		  json_integer_value(json_object_get(sum, "restarted")) ==
+	      json_integer_value(json_object_get(sum, "faults")));
 	json_decref(doc);
 	pft_report_free(rep);
 	pft_aspace_free(as);
@@ -2149,6 +2228,7 @@ int main(void)
 	test_pages_across_growth();
 	test_unaligned_vma();
 	test_completions();
+	test_restarts();
 	test_text_stacks();
 	test_perf_stacks();
 	test_kallsyms_subset();

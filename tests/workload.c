@@ -44,6 +44,15 @@
  *                                             in OUT) sleeps USEC microseconds, then fills
  *                                             each: PAGES faults that each sleep USEC or more
  *                                             and are woken by the handler
+ *        workload restart PAGES               PAGES pages at 0x180000000000 under userfaultfd,
+ *                                             written one by one: each first fault is given
+ *                                             up (a SIGUSR1 comes while it waits), the
+ *                                             handler runs (for odd pages it writes a page
+ *                                             of its own at 0x190000000000 first) and the
+ *                                             write faults again, then is served: PAGES
+ *                                             restarted faults that the kernel does not
+ *                                             count, PAGES that it does, PAGES / 2 faults
+ *                                             in the handler
  *        workload areas                       the heap grown by sbrk 16 times 16 pages, each
  *                                             written (256 faults in [heap]); then 40 times:
  *                                             1 to 7 x 16 pages mapped at 0x160000000000 +
@@ -570,6 +579,80 @@ static int uffd(size_t pages, long usec, const char *out)
 	return 0;
 }
 
+/* restart: the page each fault is on, its first fault (given up for SIGUSR1) told apart from
+ * the second (served). */
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	/* the handler's own fault between the two, on odd pages */
+	if (handled % 2)
+		((volatile char *)0x190000000000ul)[handled * PAGE] = 1;
+	handled++;
+}
+
+static void *restart_serve(void *arg)
+{
+	struct uffd_handler *h = arg;
+	struct uffd_msg msg;
+	size_t asked = 0, served = 0;
+
+	while (served < h->pages) {
+		struct uffdio_zeropage z;
+
+		if (read(h->fd, &msg, sizeof(msg)) != sizeof(msg) ||
+		    msg.event != UFFD_EVENT_PAGEFAULT)
+			exit(1);
+		if (asked == served) {
+			/* the first fault on this page: a signal gives it up */
+			asked++;
+			if (syscall(SYS_tgkill, getpid(), msg.arg.pagefault.feat.ptid, SIGUSR1) < 0)
+				exit(1);
+			continue;
+		}
+		z.range.start = msg.arg.pagefault.address & ~(PAGE - 1);
+		z.range.len = PAGE;
+		z.mode = 0;
+		if (ioctl(h->fd, UFFDIO_ZEROPAGE, &z) < 0)
+			exit(1);
+		served++;
+	}
+	return NULL;
+}
+
+static int restart(size_t pages)
+{
+	struct uffd_handler h = {.pages = pages};
+	struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_THREAD_ID};
+	struct sigaction sa = {.sa_handler = on_usr1};
+	struct uffdio_register reg;
+	char *base = map_at(0x180000000000ul, pages * PAGE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	pthread_t t;
+	size_t i;
+
+	map_at(0x190000000000ul, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	       -1);
+	sigaction(SIGUSR1, &sa, NULL);
+	h.fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	reg.range.start = (unsigned long)base;
+	reg.range.len = pages * PAGE;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (h.fd < 0 || ioctl(h.fd, UFFDIO_API, &api) < 0 || ioctl(h.fd, UFFDIO_REGISTER, &reg) < 0)
+		die("userfaultfd");
+	if (pthread_create(&t, NULL, restart_serve, &h))
+		return 1;
+	for (i = 0; i < pages; i++)
+		base[i * PAGE] = 1;
+	pthread_join(t, NULL);
+	if (handled != (sig_atomic_t)pages) {
+		fprintf(stderr, "restart: %d signals handled, not %zu\n", (int)handled, pages);
+		return 1;
+	}
+	return 0;
+}
+
 /* An existing file read through a mapping at 0x120000000000, page by page, in order (the
  * kernel's readahead as it comes): in a small memory cgroup, its faults reclaim. */
 static int mapread(const char *path)
@@ -829,6 +912,8 @@ int main(int argc, char **argv)
 		return uffd(strtoul(argv[2], NULL, 0), atol(argv[3]), argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "thp"))
 		return thp(strtoul(argv[2], NULL, 0), argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "restart"))
+		return restart(strtoul(argv[2], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "mapread"))
 		return mapread(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "lockwait"))
@@ -845,6 +930,7 @@ int main(int argc, char **argv)
 			"touch PAGES [MAPS_OUT] | gated FIFO PAGES... | kernel PAGES | remap FILE1 FILE2 | "
 			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE | "
 			"heapshrink MAPS_OUT | jit PAGES | uffd PAGES USEC OUT | "
-			"paths FILE PAGES OUT [swap] | lockwait PAGES OUT | mapread FILE | thp N OUT\n");
+			"paths FILE PAGES OUT [swap] | lockwait PAGES OUT | mapread FILE | thp N OUT | "
+			"restart PAGES\n");
 	return 2;
 }
