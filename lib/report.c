@@ -242,6 +242,7 @@ static int changed(struct pft_report *rep, const struct pft_event *ev)
 {
 	int pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
 
+	rep->changes++;
 	return pft_hmap_set(&rep->epochs, (uint64_t)(uint32_t)pid, 0, epoch_of(rep, pid) + 1);
 }
 
@@ -269,6 +270,7 @@ static int park(struct pft_report *rep, int tid)
 	pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, HELD, &hi);
 	pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, PARKED, &pi);
 	rep->held[hi]->left = PARK_FAULTS;
+	rep->held[pi]->parked = true;
 	/* the slots swap: no copy, so what the fault points into stays where it is */
 	if (pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, HELD, pi) < 0 ||
 	    pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, PARKED, hi) < 0)
@@ -282,19 +284,20 @@ static int park(struct pft_report *rep, int tid)
  * and looked for in the faults that follow), or the fault had ended before the signal (the
  * parked one is released as it was after PARK_FAULTS, or once its address space changes).
  */
-static int restart_of(struct pft_report *rep, const struct pft_fault *f)
+static int restart_of(struct pft_report *rep, struct held *h, const struct pft_fault *f)
 {
-	struct held *h = held_of(rep, f->tid, false), *p = slot_of(rep, f->tid, PARKED, false);
+	struct held *p = h->parked ? slot_of(rep, f->tid, PARKED, false) : NULL;
 	uint32_t epoch = epoch_of(rep, f->pid);
 	bool again = p && p->used && p->epoch == epoch && same_fault(p, f);
 
 	/* the address space changed since: the fault had ended */
 	if (p && p->used && (again || p->epoch != epoch || --p->left == 0)) {
 		p->f.restarted = again;
+		h->parked = false;
 		if (release_held(rep, p) < 0)
 			return -1;
 	}
-	if (!h || !h->used || !h->signalled || h->epoch != epoch)
+	if (!h->used || !h->signalled || h->epoch != epoch)
 		return 0;
 	if (same_fault(h, f)) {
 		h->f.restarted = true;
@@ -316,19 +319,42 @@ static void signalled(struct pft_report *rep, const struct pft_event *ev)
 		h->signalled = true;
 }
 
+/* The thread ended: its faults are complete. */
+static int release_thread(struct pft_report *rep, int tid)
+{
+	struct held *h = held_of(rep, tid, false);
+
+	if (!h)
+		return 0;
+	if (h->parked && release_held(rep, slot_of(rep, tid, PARKED, false)) < 0)
+		return -1;
+	h->parked = false;
+	return release_held(rep, h);
+}
+
 /* Keeps a copy of the fault (and what its event points to) until its completion comes. */
 static int hold(struct pft_report *rep, const struct pft_fault *f)
 {
-	struct held *h;
+	struct held *h = held_of(rep, f->tid, true);
 
-	if (restart_of(rep, f) < 0 || !(h = held_of(rep, f->tid, true)))
+	if (!h)
+		return -1;
+	/* a fault a signal came to, or one parked: is this one it taken again? (parking swaps
+	 * the thread's slots) */
+	if ((h->signalled || h->parked) &&
+	    (restart_of(rep, h, f) < 0 || !(h = held_of(rep, f->tid, false))))
 		return -1;
 	if (release_held(rep, h) < 0)
 		return -1;
+	/* read again only after a change somewhere: a thread's process is its own (a tid
+	 * reused by another process comes after a fork, a change) */
+	if (h->changes != rep->changes) {
+		h->epoch = epoch_of(rep, f->pid);
+		h->changes = rep->changes;
+	}
 	h->ev = *f->ev;
 	h->f = *f;
 	h->f.ev = &h->ev;
-	h->epoch = epoch_of(rep, f->pid);
 	h->has_why = rep->why;
 	if (h->has_why)
 		pft_why_start(&h->why, f->ev->ts);
@@ -577,8 +603,7 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 		signalled(rep, ev);
 		return 0;
 	}
-	if (ev->type == PFT_EV_EXIT && (release_held(rep, held_of(rep, ev->tid, false)) < 0 ||
-					release_held(rep, slot_of(rep, ev->tid, PARKED, false)) < 0))
+	if (ev->type == PFT_EV_EXIT && release_thread(rep, ev->tid) < 0)
 		return -1;
 	if (ev->type == PFT_EV_EXEC && count_exec(rep, ev) < 0)
 		return -1;

@@ -37,7 +37,9 @@ struct held {
 	bool used;
 	bool signalled;	  /* a signal was dequeued for its thread before its completion */
 	uint32_t epoch;	  /* its process's address-space changes when it began */
+	uint64_t changes; /* the report's changes when epoch was read: unchanged, still it */
 	unsigned int left; /* parked: the thread's faults still to look at for its restart */
+	bool parked;	   /* held: the thread has a parked fault too */
 };
 
 /* One row of a table; which fields matter depends on the table's key. */
@@ -151,6 +153,7 @@ struct pft_report {
 	void *sink_data;
 	struct pft_hmap held_by_tid;
 	struct pft_hmap epochs; /* pid -> how many times its address space changed */
+	uint64_t changes;	/* of every process */
 	struct held **held;
 	size_t nr_held, cap_held;
 	uint64_t major_unknown, completions_unmatched;
