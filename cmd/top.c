@@ -2,9 +2,10 @@
 /*
  * pftrace top: a live view of a recording, as top and perf top are: the processes, areas,
  * files, cgroups or kinds faulting now, each interval's faults per second, major faults and
- * p99 latency, redrawn on a terminal (keys: q quit, g grouping, s sort) or written as one JSON
- * line per interval (--jsonl, --jsonl-file) for programs. The recording is record's own; this
- * file only keeps each interval's rows and shows them.
+ * p99 latency and (--why) where their time went, redrawn on a terminal (keys: q quit, g
+ * grouping, s sort) or written as one JSON line per interval (--jsonl, --jsonl-file) for
+ * programs. The recording is record's own; this file only keeps each interval's rows and shows
+ * them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,8 @@ struct row {
 	uint32_t *lat; /* each fault's latency (ns, at most UINT32_MAX) */
 	size_t nr_lat, cap_lat;
 	uint64_t p99; /* once the interval is over */
+	/* --why: the faults whose time was split, and the parts' sums */
+	uint64_t why_faults, why_ns[PFT_CAUSE_COUNT];
 };
 
 struct top {
@@ -50,6 +53,7 @@ struct top {
 	bool jsonl;		 /* standard output gets the JSON lines instead */
 	struct pft_outfile *log; /* --jsonl-file: each interval's JSON line too, or NULL */
 	const char *log_path;
+	bool why;  /* each row's time split into causes (record --why) */
 	bool keys; /* standard input is a terminal, read for keys */
 	struct termios saved;
 	struct row *v;
@@ -140,7 +144,7 @@ int top_fault(struct top *t, const struct pft_fault *f)
 {
 	char key[256];
 	struct row *r;
-	int pid;
+	int pid, i;
 
 	key_of(t, f, key, sizeof(key), &pid);
 	if (!(r = row_of(t, key, pid, f->ev->comm)))
@@ -152,6 +156,11 @@ int top_fault(struct top *t, const struct pft_fault *f)
 	r->major += f->major == 1;
 	t->faults++;
 	t->major += f->major == 1;
+	if (f->why_ns) {
+		for (i = 0; i < PFT_CAUSE_COUNT; i++)
+			r->why_ns[i] += f->why_ns[i];
+		r->why_faults++;
+	}
 	if (!f->has_latency)
 		return 0;
 	if (grow((void **)&r->lat, &r->cap_lat, r->nr_lat + 1, sizeof(*r->lat)) < 0)
@@ -214,6 +223,36 @@ static void reset_rows(struct top *t)
 
 /* ---------------------------------------------------------------- the frame */
 
+/* The cause that took most of a row's time (the first of equals), or PFT_CAUSE_COUNT. */
+static enum pft_cause top_cause(const struct row *r)
+{
+	enum pft_cause best = PFT_CAUSE_COUNT;
+	int i;
+
+	for (i = 0; i < PFT_CAUSE_COUNT; i++)
+		if (r->why_ns[i] && (best == PFT_CAUSE_COUNT || r->why_ns[i] > r->why_ns[best]))
+			best = (enum pft_cause)i;
+	return best;
+}
+
+/* --why: a row's split, as report's rows have it ({"faults", "ns": {CAUSE: ns}}), or null. */
+static json_t *why_json(const struct top *t, const struct row *r)
+{
+	json_t *o, *ns;
+	int i;
+
+	if (!t->why || !r->why_faults)
+		return json_null();
+	o = json_object();
+	ns = json_object();
+	for (i = 0; i < PFT_CAUSE_COUNT; i++)
+		json_object_set_new(ns, pft_cause_name((enum pft_cause)i),
+				    json_integer((json_int_t)r->why_ns[i]));
+	json_object_set_new(o, "faults", json_integer((json_int_t)r->why_faults));
+	json_object_set_new(o, "ns", ns);
+	return o;
+}
+
 /* One interval as a JSON line: every row, in the screen's order. */
 static json_t *interval_json(const struct top *t, double from, double secs)
 {
@@ -233,6 +272,7 @@ static json_t *interval_json(const struct top *t, double from, double secs)
 		json_object_set_new(j, "major", json_integer((json_int_t)r->major));
 		json_object_set_new(j, "p99_ns",
 				    r->nr_lat ? json_integer((json_int_t)r->p99) : json_null());
+		json_object_set_new(j, "why", why_json(t, r));
 		json_array_append_new(rows, j);
 	}
 	json_object_set_new(o, "pftrace_json_version", json_integer(PFT_JSON_VERSION));
@@ -268,6 +308,23 @@ static size_t rows_shown(const struct top *t)
 	return fit;
 }
 
+/* --why: the cause that took most of the row's time and its share ("io 71%"), in 15 columns */
+static void put_cause(const struct row *r)
+{
+	enum pft_cause c = top_cause(r);
+	uint64_t sum = 0;
+	char s[32];
+	int i;
+
+	for (i = 0; i < PFT_CAUSE_COUNT; i++)
+		sum += r->why_ns[i];
+	if (c == PFT_CAUSE_COUNT)
+		snprintf(s, sizeof(s), "-");
+	else
+		snprintf(s, sizeof(s), "%s %.0f%%", pft_cause_name(c), 100.0 * r->why_ns[c] / sum);
+	printf("%-15s  ", s);
+}
+
 static void put_screen(const struct top *t, double secs)
 {
 	size_t i, n = rows_shown(t);
@@ -278,9 +335,9 @@ static void put_screen(const struct top *t, double secs)
 	       "major/s   [q quit, g group, s sort]\n\n",
 	       t->n, secs, pft_by_name(t->by), sort_names[t->sort],
 	       secs > 0 ? t->faults / secs : 0.0, secs > 0 ? t->major / secs : 0.0);
-	printf("%s  FAULTS/S    FAULTS   MAJOR    P99-US%s%s\n",
-	       proc ? "    PID COMM            " : "", t->by == PFT_BY_PID ? "" : "  ",
-	       t->by == PFT_BY_PID ? "" : pft_by_name(t->by));
+	printf("%s  FAULTS/S    FAULTS   MAJOR    P99-US%s%s%s\n",
+	       proc ? "    PID COMM            " : "", t->why ? "  TIME WENT TO   " : "",
+	       t->by == PFT_BY_PID ? "" : "  ", t->by == PFT_BY_PID ? "" : pft_by_name(t->by));
 	for (i = 0; i < t->nr && i < n; i++) {
 		const struct row *r = &t->v[i];
 
@@ -294,6 +351,8 @@ static void put_screen(const struct top *t, double secs)
 			printf("%9.1f  ", r->p99 / 1e3);
 		else
 			printf("%9s  ", "-");
+		if (t->why)
+			put_cause(r);
 		/* by pid, the row is its PID and COMM */
 		if (t->by != PFT_BY_PID)
 			pft_put_text(stdout, r->key, PFT_TEXT_TERM, 0);
@@ -461,6 +520,9 @@ static int parse(int argc, char **argv, struct record_args *a, struct top *t)
 	    OPT_CALL('b', "by", "KEY", opt_top_by, t,
 		     "group by pid (default), comm, vma, file, cgroup\nor kind"),
 	    OPT_CALL('s', "sort", "KEY", opt_sort, t, "sort by faults (default), major or p99"),
+	    OPT_FLAG(0, "why", &t->why,
+		     "each row's fault time split into causes (as record\n--why): the screen shows the "
+		     "cause that took\nmost of it"),
 	    OPT_DOUBLE('i', "interval", "SECS", &t->interval,
 		       "seconds per interval (default 1; at least 0.2)"),
 	    OPT_INT('n', "top", "N", &t->rows, 0, INT32_MAX,
@@ -490,6 +552,7 @@ static int parse(int argc, char **argv, struct record_args *a, struct top *t)
 	}
 	/* every fault's latency: the p99 */
 	a->latency = true;
+	a->why = t->why ? 1 : 0;
 	a->top = t;
 	return record_check(a);
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
-# pftrace top, live: JSON lines per interval that add up to the recording; in a pseudo-terminal
-# (script), each frame's rows equal its interval's JSON line, g regroups, q quits; usage errors.
+# pftrace top, live: JSON lines per interval that add up to the recording; --why's split per
+# row; in a pseudo-terminal (script), each frame's rows equal its interval's JSON line, g
+# regroups, q quits; usage errors.
 # Needs root, tracefs, script (util-linux).
 set -euo pipefail
 SUITE=top
@@ -40,8 +41,25 @@ check_eq "--jsonl --by kind: keys are kinds" "anon-first-touch" \
 	"$("$PFTRACE" top --jsonl --by kind -- "$WL" touch 3000 2>/dev/null |
 		jq -rs '[.[].rows[]] | max_by(.faults) | .key')"
 
-# --- the screen, in a pseudo-terminal: frames equal their intervals' JSON lines; g, q
+# --- --why: each row's fault time split into causes, as record --why splits it
+run_status "$PFTRACE" top --why --jsonl -i 0.3 -- "$WL" major 512 "$TMP/cold"
+check_eq "--why: exit 0" 0 "$status"
+check_eq "--why: the workload's 512 majors, and at least their time split" true \
+	"$(jq -s '[.[].rows[] | select(.comm == "workload")] | ([.[].major] | add) == 512 and ([.[].why.faults] | add) >= 512' <<<"$out")"
+check_eq "--why: the majors' reads are io" true \
+	"$(jq -s '[.[].rows[] | select(.comm == "workload") | .why.ns.io] | add > 0' <<<"$out")"
+check_eq "--why: each row's parts sum over its faults (no row split without faults)" "" \
+	"$(jq -r '.rows[] | select(.why != null and .why.faults > .faults) | .key' <<<"$out")"
+run_status "$PFTRACE" top --jsonl -i 0.3 -- "$WL" touch 100
+check_eq "without --why: why is null" null "$(jq -s '[.[].rows[].why] | unique | .[0]' <<<"$out")"
 command -v script >/dev/null || bad "script (util-linux) is not installed"
+script -qfec "'$PFTRACE' top --why -b comm -i 0.3 -- '$WL' major 512 '$TMP/cold2'" /dev/null \
+	</dev/null >"$TMP/why.ts" 2>&1 || true
+check_match "--why on the screen: the column, and the workload's row with a cause and its share" \
+	"TIME WENT TO +comm.*[0-9] +(on-cpu|run-queue|io|sleep|mmap-lock|reclaim|compaction|retry) [0-9]+% +workload" \
+	"$(tr -d '\r' <"$TMP/why.ts" | tr '\n' ' ')"
+
+# --- the screen, in a pseudo-terminal: frames equal their intervals' JSON lines; g, q
 mkfifo "$TMP/keys"
 # the keys come down a FIFO once the frames have started: g after two frames, q after five
 # frames: waits (up to 30 s) until the screen has shown N frames grouped by WHAT
