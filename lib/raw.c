@@ -322,14 +322,20 @@ int pft_event_symbol(const struct tep_event *ev, const char *field, const char *
 	return -1;
 }
 
-bool pft_decoder_has_signals(const struct pft_decoder *d)
+/* The trace has events the decoder makes into this type. */
+static bool has_type(const struct pft_decoder *d, enum pft_event_type type)
 {
 	size_t i;
 
 	for (i = 0; i < d->nr_proc; i++)
-		if (d->proc[i].type == PFT_EV_SIGNAL)
+		if (d->proc[i].type == type)
 			return true;
 	return false;
+}
+
+bool pft_decoder_has_signals(const struct pft_decoder *d)
+{
+	return has_type(d, PFT_EV_SIGNAL);
 }
 
 bool pft_decoder_has_why_full(const struct pft_decoder *d)
@@ -345,12 +351,7 @@ bool pft_decoder_has_why_full(const struct pft_decoder *d)
 
 bool pft_decoder_has_why(const struct pft_decoder *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->nr_proc; i++)
-		if (d->proc[i].type == PFT_EV_SWITCH)
-			return true;
-	return false;
+	return has_type(d, PFT_EV_SWITCH);
 }
 
 bool pft_decoder_wants(const char *sys, const char *name)

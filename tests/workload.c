@@ -521,6 +521,51 @@ struct uffd_handler {
 	const char *out;
 };
 
+/* The next fault a userfaultfd tells of (anything else ends the workload). */
+static void uffd_next(int fd, struct uffd_msg *msg)
+{
+	if (read(fd, msg, sizeof(*msg)) != sizeof(*msg) || msg->event != UFFD_EVENT_PAGEFAULT)
+		exit(1);
+}
+
+/* Serves a fault: its page filled with zeros, its thread woken. */
+static void uffd_fill(int fd, const struct uffd_msg *msg)
+{
+	struct uffdio_zeropage z = {.range = {msg->arg.pagefault.address & ~(PAGE - 1), PAGE}};
+
+	if (ioctl(fd, UFFDIO_ZEROPAGE, &z) < 0)
+		exit(1);
+}
+
+/* PAGES pages at base, under a userfaultfd (with these features): its fd. */
+static int uffd_area(unsigned long base, size_t pages, uint64_t features)
+{
+	struct uffdio_api api = {.api = UFFD_API, .features = features};
+	struct uffdio_register reg = {.range = {base, pages * PAGE},
+				      .mode = UFFDIO_REGISTER_MODE_MISSING};
+	int fd;
+
+	map_at(base, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, UFFDIO_API, &api) < 0 || ioctl(fd, UFFDIO_REGISTER, &reg) < 0)
+		die("userfaultfd");
+	return fd;
+}
+
+/* Writes each page of the area while a thread serves its faults. */
+static int uffd_touch(unsigned long base, size_t pages, void *(*serve)(void *), void *arg)
+{
+	pthread_t t;
+	size_t i;
+
+	if (pthread_create(&t, NULL, serve, arg))
+		return 1;
+	for (i = 0; i < pages; i++)
+		((volatile char *)base)[i * PAGE] = 1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
 /* Fills each missing page after usec: the faulting thread sleeps that long, until woken. */
 static void *uffd_serve(void *arg)
 {
@@ -532,19 +577,10 @@ static void *uffd_serve(void *arg)
 
 	if (!f || fprintf(f, "%ld\n", (long)syscall(SYS_gettid)) < 0 || fclose(f))
 		exit(1);
-	for (done = 0; done < h->pages;) {
-		struct uffdio_zeropage z;
-
-		if (read(h->fd, &msg, sizeof(msg)) != sizeof(msg) ||
-		    msg.event != UFFD_EVENT_PAGEFAULT)
-			exit(1);
+	for (done = 0; done < h->pages; done++) {
+		uffd_next(h->fd, &msg);
 		nanosleep(&nap, NULL);
-		z.range.start = msg.arg.pagefault.address & ~(PAGE - 1);
-		z.range.len = PAGE;
-		z.mode = 0;
-		if (ioctl(h->fd, UFFDIO_ZEROPAGE, &z) < 0)
-			exit(1);
-		done++;
+		uffd_fill(h->fd, &msg);
 	}
 	return NULL;
 }
@@ -552,31 +588,9 @@ static void *uffd_serve(void *arg)
 static int uffd(size_t pages, long usec, const char *out)
 {
 	struct uffd_handler h = {.pages = pages, .usec = usec, .out = out};
-	struct uffdio_api api = {.api = UFFD_API};
-	struct uffdio_register reg;
-	char *base = (char *)0x170000000000ul;
-	pthread_t t;
-	size_t i;
 
-	if (mmap(base, pages * PAGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != base) {
-		perror("mmap");
-		return 1;
-	}
-	h.fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
-	reg.range.start = (unsigned long)base;
-	reg.range.len = pages * PAGE;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (h.fd < 0 || ioctl(h.fd, UFFDIO_API, &api) < 0 || ioctl(h.fd, UFFDIO_REGISTER, &reg) < 0) {
-		perror("userfaultfd");
-		return 1;
-	}
-	if (pthread_create(&t, NULL, uffd_serve, &h))
-		return 1;
-	for (i = 0; i < pages; i++)
-		base[i * PAGE] = 1;
-	pthread_join(t, NULL);
-	return 0;
+	h.fd = uffd_area(0x170000000000ul, pages, 0);
+	return uffd_touch(0x170000000000ul, pages, uffd_serve, &h);
 }
 
 /* restart: the page each fault is on, its first fault (given up for SIGUSR1) told apart from
@@ -599,11 +613,7 @@ static void *restart_serve(void *arg)
 	size_t asked = 0, served = 0;
 
 	while (served < h->pages) {
-		struct uffdio_zeropage z;
-
-		if (read(h->fd, &msg, sizeof(msg)) != sizeof(msg) ||
-		    msg.event != UFFD_EVENT_PAGEFAULT)
-			exit(1);
+		uffd_next(h->fd, &msg);
 		if (asked == served) {
 			/* the first fault on this page: a signal gives it up */
 			asked++;
@@ -611,11 +621,7 @@ static void *restart_serve(void *arg)
 				exit(1);
 			continue;
 		}
-		z.range.start = msg.arg.pagefault.address & ~(PAGE - 1);
-		z.range.len = PAGE;
-		z.mode = 0;
-		if (ioctl(h->fd, UFFDIO_ZEROPAGE, &z) < 0)
-			exit(1);
+		uffd_fill(h->fd, &msg);
 		served++;
 	}
 	return NULL;
@@ -624,28 +630,14 @@ static void *restart_serve(void *arg)
 static int restart(size_t pages)
 {
 	struct uffd_handler h = {.pages = pages};
-	struct uffdio_api api = {.api = UFFD_API, .features = UFFD_FEATURE_THREAD_ID};
 	struct sigaction sa = {.sa_handler = on_usr1};
-	struct uffdio_register reg;
-	char *base = map_at(0x180000000000ul, pages * PAGE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	pthread_t t;
-	size_t i;
 
 	map_at(0x190000000000ul, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 	       -1);
 	sigaction(SIGUSR1, &sa, NULL);
-	h.fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
-	reg.range.start = (unsigned long)base;
-	reg.range.len = pages * PAGE;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (h.fd < 0 || ioctl(h.fd, UFFDIO_API, &api) < 0 || ioctl(h.fd, UFFDIO_REGISTER, &reg) < 0)
-		die("userfaultfd");
-	if (pthread_create(&t, NULL, restart_serve, &h))
+	h.fd = uffd_area(0x180000000000ul, pages, UFFD_FEATURE_THREAD_ID);
+	if (uffd_touch(0x180000000000ul, pages, restart_serve, &h))
 		return 1;
-	for (i = 0; i < pages; i++)
-		base[i * PAGE] = 1;
-	pthread_join(t, NULL);
 	if (handled != (sig_atomic_t)pages) {
 		fprintf(stderr, "restart: %d signals handled, not %zu\n", (int)handled, pages);
 		return 1;
