@@ -1163,6 +1163,9 @@ int pft_aspace_event(struct pft_aspace *as, const struct pft_event *ev)
 			pft_maps_free(p->cur);	/* nothing faults in it any more */
 			p->cur = NULL;
 			p->exact = false;
+			free(p->areas); /* nor maps anything: its areas are its rows' now */
+			p->areas = NULL;
+			p->nr_areas = p->cap_areas = 0;
 		}
 		break;
 	default:

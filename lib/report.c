@@ -163,15 +163,27 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 /* A thread's two slots: its fault (HELD) and one parked for its restart (PARKED). */
 enum { HELD, PARKED };
 
+/* A thread's slot that is no more: the thread ended, its slot went back to the free ones. */
+#define NO_SLOT UINT32_MAX
+
 static struct held *slot_of(struct pft_report *rep, int tid, int which, bool create)
 {
 	struct held *h;
 	uint32_t i;
 
-	if (pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, which, &i))
+	if (pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, which, &i) && i != NO_SLOT)
 		return rep->held[i];
 	if (!create)
 		return NULL;
+	/* an ended thread's, if there is one: what is held is bounded by the threads alive */
+	if (rep->nr_free) {
+		i = rep->free_held[rep->nr_free - 1];
+		if (pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, which, i) < 0)
+			return NULL;
+		rep->nr_free--;
+		memset(rep->held[i], 0, sizeof(*rep->held[i]));
+		return rep->held[i];
+	}
 	/* each one its own allocation: a held fault points into itself (its event, comm and
 	 * symbol), and the array of them grows */
 	if (pft_grow((void **)&rep->held, &rep->cap_held, rep->nr_held + 1, sizeof(*rep->held)) <
@@ -319,17 +331,31 @@ static void signalled(struct pft_report *rep, const struct pft_event *ev)
 		h->signalled = true;
 }
 
-/* The thread ended: its faults are complete. */
+/* The thread ended: its faults are complete, and its slots free for a thread to come. */
 static int release_thread(struct pft_report *rep, int tid)
 {
 	struct held *h = held_of(rep, tid, false);
+	uint32_t i;
+	int which;
 
 	if (!h)
 		return 0;
 	if (h->parked && release_held(rep, slot_of(rep, tid, PARKED, false)) < 0)
 		return -1;
 	h->parked = false;
-	return release_held(rep, h);
+	if (release_held(rep, h) < 0)
+		return -1;
+	for (which = HELD; which <= PARKED; which++) {
+		if (!pft_hmap_get(&rep->held_by_tid, (uint64_t)(uint32_t)tid, which, &i) ||
+		    i == NO_SLOT)
+			continue;
+		if (pft_grow((void **)&rep->free_held, &rep->cap_free, rep->nr_free + 1,
+			     sizeof(*rep->free_held)) < 0 ||
+		    pft_hmap_set(&rep->held_by_tid, (uint64_t)(uint32_t)tid, which, NO_SLOT) < 0)
+			return -1;
+		rep->free_held[rep->nr_free++] = i;
+	}
+	return 0;
 }
 
 /* Keeps a copy of the fault (and what its event points to) until its completion comes. */
@@ -718,6 +744,7 @@ void pft_report_free(struct pft_report *rep)
 		free(rep->held[i]);
 	}
 	free(rep->held);
+	free(rep->free_held);
 	pft_hmap_release(&rep->held_by_tid);
 	pft_hmap_release(&rep->epochs);
 	pft_hmap_release(&rep->lock_by_mm);

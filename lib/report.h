@@ -156,6 +156,8 @@ struct pft_report {
 	uint64_t changes;	/* of every process */
 	struct held **held;
 	size_t nr_held, cap_held;
+	uint32_t *free_held; /* the slots of ended threads, to be used again */
+	size_t nr_free, cap_free;
 	uint64_t major_unknown, completions_unmatched;
 	bool have_total; /* counters of all processes as one total (older trace.dat) */
 	bool signals; /* an input carries the signals taken: restarted faults are told where

@@ -1070,6 +1070,40 @@ static void test_restarts(void)
 	pft_aspace_free(as);
 }
 
+/* An ended thread's slot goes to the next thread: its fault is complete at its exit, and a
+ * completion of it that comes later is nobody's. */
+static void test_thread_slots(void)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true};
+	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .tid = 7, .tgid = -1, .comm = "t",
+			       .ts = 100, .address = 0x56373998e010ull, .error_code = 0x6};
+	struct pft_event done = {.type = PFT_EV_COMPLETION, .tid = 7, .tgid = -1, .ts = 300,
+				 .address = 0x56373998e010ull};
+	struct pft_event exit = {.type = PFT_EV_EXIT, .tid = 7, .tgid = -1, .ts = 200};
+	struct pft_report *rep;
+
+	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(&o, as);
+	nr_faults = 0;
+	pft_report_set_sink(rep, keep_fault, NULL);
+	CHECK(pft_report_add(rep, &ev) == 0 && pft_report_add(rep, &exit) == 0 && nr_faults == 1);
+	CHECK(last_fault.tid == 7 && last_fault.major == -1);
+	ev.tid = 9, ev.ts = 250; /* another thread, in the slot 7 had */
+	CHECK(pft_report_add(rep, &ev) == 0 && nr_faults == 1);
+	CHECK(pft_report_add(rep, &done) == 0 && nr_faults == 1); /* 7's: nobody's */
+	done.tid = 9, done.ts = 400, done.major = true;
+	CHECK(pft_report_add(rep, &done) == 0 && nr_faults == 2);
+	CHECK(last_fault.tid == 9 && last_fault.major == 1 && last_fault.latency_ns == 150);
+	ev.tid = 7, ev.ts = 500; /* the tid again (another process's, later): a slot of its own */
+	CHECK(pft_report_add(rep, &ev) == 0 && pft_report_finish(rep) == 0 && nr_faults == 3);
+	CHECK(last_fault.tid == 7 && last_ts == 500);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
 /* Stacks in text: a merged trace puts another CPU's event between an event and its stack;
  * trace-cmd report's stack events; the atomic-context flags. */
 static void test_text_stacks(void)
@@ -2229,6 +2263,7 @@ int main(void)
 	test_unaligned_vma();
 	test_completions();
 	test_restarts();
+	test_thread_slots();
 	test_text_stacks();
 	test_perf_stacks();
 	test_kallsyms_subset();
