@@ -238,9 +238,10 @@ static void copy_str(char *dst, size_t size, const char *src)
 }
 
 /*
- * A process's address space changes (a fork write-protects it, mmap, munmap, mprotect, exec):
- * counted, so that the same fault taken again across a change is not a restart. A loop's fork
- * and write (a server's) is the same fault on the same stack page each time, a new one.
+ * A process's forks (each write-protects its private memory) and execs: counted, so that the
+ * same fault taken again across one is not a restart. A loop's fork and write (a server's) is
+ * the same fault on the same stack page each time, a new one. A change of the mapping the
+ * fault is in (munmap, mmap, mprotect) makes another VMA: same_fault sees it.
  */
 static uint32_t epoch_of(const struct pft_report *rep, int pid)
 {
@@ -254,16 +255,21 @@ static int changed(struct pft_report *rep, const struct pft_event *ev)
 {
 	int pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
 
+	if (ev->type != PFT_EV_EXEC &&
+	    (ev->type != PFT_EV_NEWTASK || (ev->clone_flags & CLONE_THREAD_FLAG)))
+		return 0;
 	rep->changes++;
 	return pft_hmap_set(&rep->epochs, (uint64_t)(uint32_t)pid, 0, epoch_of(rep, pid) + 1);
 }
 
-/* The same instruction faulting on the same address the same way: the kernel gave the first
- * up, and the thread took it again. */
+/* The same instruction faulting on the same address the same way, in the same mapping: the
+ * kernel gave the first up, and the thread took it again. (h holds its VMA: a new one is
+ * another object.) */
 static bool same_fault(const struct held *h, const struct pft_fault *f)
 {
 	return h->ev.type == f->ev->type && h->ev.ip == f->ev->ip &&
-	       h->ev.address == f->ev->address && h->ev.error_code == f->ev->error_code;
+	       h->ev.address == f->ev->address && h->ev.error_code == f->ev->error_code &&
+	       h->f.vma == f->vma;
 }
 
 /* How many of its thread's faults a parked fault waits through for its restart: a handler
@@ -318,17 +324,27 @@ static int restart_of(struct pft_report *rep, struct held *h, const struct pft_f
 	return park(rep, f->tid);
 }
 
-/* A signal was dequeued for tid: its fault without a completion yet may be given up for it,
- * if its address space has not changed since (then the fault had ended). The fault's own
- * signal (SIGSEGV, SIGBUS: the kernel refused it) is not that; their numbers are the same on
- * x86, arm64 and riscv. */
-static void signalled(struct pft_report *rep, const struct pft_event *ev)
+/*
+ * A signal was dequeued for tid (on its way back to user space): its fault without a completion
+ * yet was given up for it. Where every fault has a completion, that is certain: it would have
+ * come first. Where only majors have one, a minor fault that ended has none either: it is given
+ * up if the thread takes it again (restart_of), and not across a fork (then it had ended). The
+ * fault's own signal (SIGSEGV, SIGBUS: the kernel refused it) is not that; their numbers are
+ * the same on x86, arm64 and riscv.
+ */
+static int signalled(struct pft_report *rep, const struct pft_event *ev)
 {
 	struct held *h = held_of(rep, ev->tid, false);
 
-	if (h && h->used && h->f.major < 0 && !failed(h->f.kind) && ev->args[0] != SIGSEGV &&
-	    ev->args[0] != SIGBUS && epoch_of(rep, h->f.pid) == h->epoch)
+	if (!h || !h->used || h->f.major >= 0 || failed(h->f.kind) || ev->args[0] == SIGSEGV ||
+	    ev->args[0] == SIGBUS || epoch_of(rep, h->f.pid) != h->epoch)
+		return 0;
+	if (rep->opts.major_only) {
 		h->signalled = true;
+		return 0;
+	}
+	h->f.restarted = true;
+	return release_held(rep, h);
 }
 
 /* The thread ended: its faults are complete, and its slots free for a thread to come. */
@@ -625,10 +641,8 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 	if (ev->type == PFT_EV_SWITCH || ev->type == PFT_EV_WAKEUP || ev->type == PFT_EV_SPAN ||
 	    ev->type == PFT_EV_MARK)
 		return why_event(rep, ev);
-	if (ev->type == PFT_EV_SIGNAL) {
-		signalled(rep, ev);
-		return 0;
-	}
+	if (ev->type == PFT_EV_SIGNAL)
+		return signalled(rep, ev);
 	if (ev->type == PFT_EV_EXIT && release_thread(rep, ev->tid) < 0)
 		return -1;
 	if (ev->type == PFT_EV_EXEC && count_exec(rep, ev) < 0)
@@ -638,7 +652,7 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 			 (uint32_t)pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm)) < 0)
 		return -1;
 	if (pft_aspace_event(rep->as, ev))
-		return ev->type == PFT_EV_EXIT ? 0 : changed(rep, ev);
+		return changed(rep, ev);
 	if (ev->type == PFT_EV_OTHER || ev->type == PFT_EV_MARKER) {
 		rep->other_events++;
 		return 0;

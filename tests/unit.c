@@ -1070,6 +1070,38 @@ static void test_restarts(void)
 	pft_aspace_free(as);
 }
 
+/* Where every fault has a completion, one without when a signal comes was given up: whatever
+ * the thread does next (a user-space scheduler runs it again elsewhere, later). */
+static void test_restarts_all(void)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true};
+	struct pft_event a = {.type = PFT_EV_FAULT_USER, .tid = 7, .tgid = -1, .comm = "t",
+			      .ts = 100, .ip = 0x56373998e100ull, .address = 0x56373998e010ull,
+			      .error_code = 0x4};
+	struct pft_event sig = {.type = PFT_EV_SIGNAL, .tid = 7, .tgid = -1, .ts = 200};
+	struct pft_event done = {.type = PFT_EV_COMPLETION, .tid = 7, .tgid = -1, .ts = 150,
+				 .address = 0x56373998e010ull};
+	struct pft_report *rep;
+
+	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(&o, as);
+	nr_faults = 0;
+	pft_report_set_sink(rep, keep_fault, NULL);
+	sig.args[0] = 23;
+	CHECK(pft_report_add(rep, &a) == 0 && pft_report_add(rep, &sig) == 0 && nr_faults == 1);
+	CHECK(last_fault.restarted && last_fault.major == -1 && last_ts == 100);
+	a.ts = 300, sig.ts = 400, done.ts = 350; /* completed before the signal: not given up */
+	CHECK(pft_report_add(rep, &a) == 0 && pft_report_add(rep, &done) == 0 &&
+	      pft_report_add(rep, &sig) == 0 && nr_faults == 2);
+	CHECK(!last_fault.restarted && last_fault.major == 0 && last_ts == 300);
+	CHECK(pft_report_finish(rep) == 0 && nr_faults == 2);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
 /* An ended thread's slot goes to the next thread: its fault is complete at its exit, and a
  * completion of it that comes later is nobody's. */
 static void test_thread_slots(void)
@@ -2263,6 +2295,7 @@ int main(void)
 	test_unaligned_vma();
 	test_completions();
 	test_restarts();
+	test_restarts_all();
 	test_thread_slots();
 	test_text_stacks();
 	test_perf_stacks();
