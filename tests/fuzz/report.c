@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: the whole report pipeline on a text trace, every --by, both output paths. The
- * first byte picks --by and --kernel; maps come from a fixed set. */
+ * first byte picks --by, --kernel and whether faults wait for completions (all, or majors
+ * only: the held faults, their restarts after signals, the slots of ended threads); maps
+ * come from a fixed set. */
 #include <stdint.h>
 #include <stdio.h>
 #include "../../lib/pftrace.h"
@@ -21,7 +23,10 @@ static int sink(void *data, const struct pft_fault *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pft_report_opts o = {.by = size ? data[0] % 6 : 0, .kernel = size && data[0] & 8};
+	struct pft_report_opts o = {.by = size ? data[0] % 6 : 0,
+				    .kernel = size && data[0] & 8,
+				    .completions = size && data[0] & 16,
+				    .major_only = size && data[0] & 32};
 	FILE *f = size > 1 ? fmemopen((void *)(data + 1), size - 1, "r") : NULL;
 	FILE *mf = fmemopen((void *)maps, sizeof(maps) - 1, "r"), *null = fopen("/dev/null", "w");
 	struct pft_aspace *as = pft_aspace_new();
