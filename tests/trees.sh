@@ -43,7 +43,7 @@ check_tree() {
 	# after the kernel's exit accounting) and the faults given up for a signal (a shell's
 	# SIGCHLD while it waits for a page: counted once taken again)
 	off=$(jq -r '[.processes[] | select(.kernel_min_flt != null)
-		| ((.kernel_min_flt + .kernel_maj_flt) - (.faults - .restarted)) as $d
+		| ((.kernel_min_flt + .kernel_maj_flt) - (.faults - (.restarted // 0))) as $d
 		| select($d < -1 or $d > 2 * .exec_calls)
 		| "\(.pid) \(.comm): counted \(.kernel_min_flt + .kernel_maj_flt), traced \(.faults), restarted \(.restarted), exec \(.exec_calls)"]
 		| join("; ")' "$live")
