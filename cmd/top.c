@@ -238,18 +238,13 @@ static enum pft_cause top_cause(const struct row *r)
 /* --why: a row's split, as report's rows have it ({"faults", "ns": {CAUSE: ns}}), or null. */
 static json_t *why_json(const struct top *t, const struct row *r)
 {
-	json_t *o, *ns;
-	int i;
+	json_t *o;
 
 	if (!t->why || !r->why_faults)
 		return json_null();
 	o = json_object();
-	ns = json_object();
-	for (i = 0; i < PFT_CAUSE_COUNT; i++)
-		json_object_set_new(ns, pft_cause_name((enum pft_cause)i),
-				    json_integer((json_int_t)r->why_ns[i]));
 	json_object_set_new(o, "faults", json_integer((json_int_t)r->why_faults));
-	json_object_set_new(o, "ns", ns);
+	json_object_set_new(o, "ns", pft_cause_ns_json(r->why_ns));
 	return o;
 }
 

@@ -920,6 +920,9 @@ int pft_report_write_heatmap(const struct pft_report *rep, FILE *out);
 
 /* One fault as a JSON Lines object. Caller owns the reference. */
 json_t *pft_fault_json(const struct pft_fault *f);
+/* Time split into causes (ns[PFT_CAUSE_COUNT], by enum pft_cause) as every JSON document has
+ * it: {CAUSE: ns, ...}. Caller owns the reference. */
+json_t *pft_cause_ns_json(const uint64_t *ns);
 
 /* Writes the people's view of the report to out: the summary, then the rows of the --by table,
  * from the same document and rows as the JSON. -1 on a write error. */

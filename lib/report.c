@@ -253,11 +253,12 @@ static uint32_t epoch_of(const struct pft_report *rep, int pid)
 
 static int changed(struct pft_report *rep, const struct pft_event *ev)
 {
-	int pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
+	int pid;
 
 	if (ev->type != PFT_EV_EXEC &&
 	    (ev->type != PFT_EV_NEWTASK || (ev->clone_flags & CLONE_THREAD_FLAG)))
 		return 0;
+	pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
 	rep->changes++;
 	return pft_hmap_set(&rep->epochs, (uint64_t)(uint32_t)pid, 0, epoch_of(rep, pid) + 1);
 }

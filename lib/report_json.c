@@ -20,7 +20,7 @@ static json_t *lat_json(const struct lat *l)
 }
 
 /* Each cause's nanoseconds, every cause named. */
-static json_t *cause_ns_json(const uint64_t *ns)
+json_t *pft_cause_ns_json(const uint64_t *ns)
 {
 	json_t *o = json_object();
 	int c;
@@ -39,7 +39,7 @@ static json_t *why_json(const struct lat *l)
 		return json_null();
 	o = json_object();
 	json_object_set_new(o, "faults", json_integer((json_int_t)l->why_n));
-	json_object_set_new(o, "ns", cause_ns_json(l->why_ns));
+	json_object_set_new(o, "ns", pft_cause_ns_json(l->why_ns));
 	json_object_set_new(o, "io_bytes", json_integer((json_int_t)l->why_io_bytes));
 	return o;
 }
@@ -48,6 +48,13 @@ static json_t *why_json(const struct lat *l)
 static json_t *ratio(uint64_t traced, uint64_t counted)
 {
 	return counted ? json_real((double)traced / (double)counted) : json_null();
+}
+
+/* Of these faults, those the kernel's counters count when they are traced: a fault given up
+ * for a signal (restarted) is counted once, when it is taken again. */
+static uint64_t counted_of(const struct counts *c)
+{
+	return c->faults - c->restarted;
 }
 
 /* The kernel's counters next to what was traced, for the same processes: GUP faults
@@ -69,14 +76,14 @@ static json_t *counters_json(const struct pft_report *rep)
 		procs++;
 		kmin += g->kmin;
 		kmaj += g->kmaj;
-		traced += g->c.faults - g->c.restarted;
+		traced += counted_of(&g->c);
 		major += g->c.major;
 	}
 	if (!procs && rep->have_total) {
 		/* an older trace.dat: one total for every process */
 		kmin = rep->total_min;
 		kmaj = rep->total_maj;
-		traced = rep->total.faults - rep->total.restarted;
+		traced = counted_of(&rep->total);
 		major = rep->total.major;
 	} else if (!procs) {
 		return json_null();
@@ -95,8 +102,7 @@ static json_t *counters_json(const struct pft_report *rep)
 /* record --cgroup's own count of faults (memory.stat) beside what was traced, or null. */
 static json_t *cgroup_counters_json(const struct pft_report *rep)
 {
-	/* a fault given up for a signal is not counted (pgfault) until it is taken again */
-	uint64_t traced = rep->total.faults - rep->total.restarted;
+	uint64_t traced = counted_of(&rep->total); /* as pgfault counts them */
 	const struct pft_source_stats *st = NULL;
 	json_t *o;
 	size_t i;
@@ -279,7 +285,7 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 				    g->kernel ? json_integer((json_int_t)g->kmaj) : json_null());
 		json_object_set_new(
 		    o, "coverage",
-		    g->kernel ? ratio(g->c.faults - g->c.restarted, g->kmin + g->kmaj) : json_null());
+		    g->kernel ? ratio(counted_of(&g->c), g->kmin + g->kmaj) : json_null());
 		json_object_set_new(o, "exec_calls", json_integer((json_int_t)g->execs));
 		json_object_set_new(o, "ns_pid", ns_pid_json(rep, g->pid));
 		json_object_set_new(o, "cgroup", pft_json_str(pft_rep_cgroup(rep, g->pid)));
@@ -596,8 +602,8 @@ static json_t *summary_why_json(const struct pft_report *rep)
 	json_object_set_new(o, "full", json_boolean(rep->why_full));
 	json_object_set_new(o, "faults",
 			    json_integer((json_int_t)(rep->lat ? rep->lat->why_n : 0)));
-	json_object_set_new(o, "ns", rep->lat ? cause_ns_json(rep->lat->why_ns)
-					      : cause_ns_json((uint64_t[PFT_CAUSE_COUNT]){0}));
+	json_object_set_new(o, "ns", rep->lat ? pft_cause_ns_json(rep->lat->why_ns)
+					      : pft_cause_ns_json((uint64_t[PFT_CAUSE_COUNT]){0}));
 	json_object_set_new(o, "io_bytes",
 			    json_integer((json_int_t)(rep->lat ? rep->lat->why_io_bytes : 0)));
 	by = json_object();
@@ -618,7 +624,7 @@ static json_t *summary_why_json(const struct pft_report *rep)
 		/* each path: how many, their latency, and where their time went */
 		json_object_set_new(x, "faults", json_integer((json_int_t)(l ? l->n : 0)));
 		json_object_set_new(x, "latency_ns", lat_json(l));
-		json_object_set_new(x, "ns", l ? cause_ns_json(l->why_ns) : json_null());
+		json_object_set_new(x, "ns", l ? pft_cause_ns_json(l->why_ns) : json_null());
 		json_object_set_new(by, pft_path_names[c], x);
 	}
 	json_object_set_new(o, "by_path", by);
@@ -846,7 +852,7 @@ static json_t *fault_why_json(const struct pft_fault *f)
 	if (!f->why_ns)
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "ns", cause_ns_json(f->why_ns));
+	json_object_set_new(o, "ns", pft_cause_ns_json(f->why_ns));
 	json_object_set_new(o, "waker", f->waker >= 0 ? json_integer(f->waker) : json_null());
 	json_object_set_new(o, "path", json_string(pft_path_names[f->path]));
 	json_object_set_new(o, "io_bytes",

@@ -305,7 +305,6 @@ static bool parse_process(char *name, char *p, struct pft_event *ev)
 
 		p = skip_space(p);
 		e = strncmp(p, "sig=", 4) ? NULL : pft_parse_dec(p + 4, &v);
-
 		if (!e || *e != ' ' || v > 64)
 			return false;
 		ev->type = PFT_EV_SIGNAL;

@@ -737,6 +737,22 @@ static int keep_fault(void *data, const struct pft_fault *f)
 	return 0;
 }
 
+/* A report on maps_text's maps whose faults keep_fault keeps (counted from 0); *as its
+ * address space, the caller's to free after the report. */
+static struct pft_report *kept_report(const struct pft_report_opts *o, struct pft_aspace **as)
+{
+	FILE *f = from_string(maps_text);
+	struct pft_report *rep;
+
+	*as = pft_aspace_new();
+	pft_aspace_set_maps(*as, -1, pft_maps_load_file(f, NULL));
+	fclose(f);
+	rep = pft_report_new(o, *as);
+	nr_faults = 0;
+	pft_report_set_sink(rep, keep_fault, NULL);
+	return rep;
+}
+
 /* record's markers of a process's cgroup and namespace pid, as a trace.dat from anywhere may
  * have them: the well-formed kept, the rest ignored; a process untold is in its parent's */
 static void test_markers(void)
@@ -950,19 +966,14 @@ static void test_unaligned_vma(void)
 /* Completions: a fault waits for its thread's next completion on its page; none -> unknown. */
 static void test_completions(void)
 {
-	FILE *f = from_string(maps_text);
-	struct pft_aspace *as = pft_aspace_new();
+	struct pft_aspace *as;
 	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true};
 	struct pft_report *rep;
 	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .tid = 7, .tgid = -1, .comm = "t"};
 	struct pft_event done = {.type = PFT_EV_COMPLETION, .tid = 7, .tgid = -1};
 	json_t *doc, *sum;
 
-	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
-	fclose(f);
-	rep = pft_report_new(&o, as);
-	nr_faults = 0;
-	pft_report_set_sink(rep, keep_fault, NULL);
+	rep = kept_report(&o, &as);
 	ev.ts = 100;
 	ev.address = 0x7ff5c0bce010ull; /* the file */
 	ev.error_code = 0x4;
@@ -1006,8 +1017,7 @@ static void test_completions(void)
  * handler's budget. */
 static void test_restarts(void)
 {
-	FILE *f = from_string(maps_text);
-	struct pft_aspace *as = pft_aspace_new();
+	struct pft_aspace *as;
 	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true, .major_only = true};
 	struct pft_source_stats st = {.cpus = -1, .completions = true, .signals = true};
 	struct pft_event a = {.type = PFT_EV_FAULT_USER, .tid = 7, .tgid = -1, .comm = "t",
@@ -1019,12 +1029,8 @@ static void test_restarts(void)
 	json_t *doc, *sum;
 	int i;
 
-	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
-	fclose(f);
-	rep = pft_report_new(&o, as);
+	rep = kept_report(&o, &as);
 	CHECK(pft_report_add_input(rep, "t", &st) == 0);
-	nr_faults = 0;
-	pft_report_set_sink(rep, keep_fault, NULL);
 	other.ip = 0x56373998e200ull; /* the handler's code */
 	sig.args[0] = 14;
 	a.ts = 100, sig.ts = 200;
@@ -1074,8 +1080,7 @@ static void test_restarts(void)
  * the thread does next (a user-space scheduler runs it again elsewhere, later). */
 static void test_restarts_all(void)
 {
-	FILE *f = from_string(maps_text);
-	struct pft_aspace *as = pft_aspace_new();
+	struct pft_aspace *as;
 	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true};
 	struct pft_event a = {.type = PFT_EV_FAULT_USER, .tid = 7, .tgid = -1, .comm = "t",
 			      .ts = 100, .ip = 0x56373998e100ull, .address = 0x56373998e010ull,
@@ -1085,11 +1090,7 @@ static void test_restarts_all(void)
 				 .address = 0x56373998e010ull};
 	struct pft_report *rep;
 
-	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
-	fclose(f);
-	rep = pft_report_new(&o, as);
-	nr_faults = 0;
-	pft_report_set_sink(rep, keep_fault, NULL);
+	rep = kept_report(&o, &as);
 	sig.args[0] = 23;
 	CHECK(pft_report_add(rep, &a) == 0 && pft_report_add(rep, &sig) == 0 && nr_faults == 1);
 	CHECK(last_fault.restarted && last_fault.major == -1 && last_ts == 100);
@@ -1106,8 +1107,7 @@ static void test_restarts_all(void)
  * completion of it that comes later is nobody's. */
 static void test_thread_slots(void)
 {
-	FILE *f = from_string(maps_text);
-	struct pft_aspace *as = pft_aspace_new();
+	struct pft_aspace *as;
 	struct pft_report_opts o = {.by = PFT_BY_KIND, .completions = true};
 	struct pft_event ev = {.type = PFT_EV_FAULT_USER, .tid = 7, .tgid = -1, .comm = "t",
 			       .ts = 100, .address = 0x56373998e010ull, .error_code = 0x6};
@@ -1116,11 +1116,7 @@ static void test_thread_slots(void)
 	struct pft_event exit = {.type = PFT_EV_EXIT, .tid = 7, .tgid = -1, .ts = 200};
 	struct pft_report *rep;
 
-	pft_aspace_set_maps(as, -1, pft_maps_load_file(f, NULL));
-	fclose(f);
-	rep = pft_report_new(&o, as);
-	nr_faults = 0;
-	pft_report_set_sink(rep, keep_fault, NULL);
+	rep = kept_report(&o, &as);
 	CHECK(pft_report_add(rep, &ev) == 0 && pft_report_add(rep, &exit) == 0 && nr_faults == 1);
 	CHECK(last_fault.tid == 7 && last_fault.major == -1);
 	ev.tid = 9, ev.ts = 250; /* another thread, in the slot 7 had */
