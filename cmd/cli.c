@@ -108,6 +108,22 @@ int opt_arch(const struct opt *o, const char *arg)
 	return 0;
 }
 
+int opt_source(const struct opt *o, const char *arg)
+{
+	static const char *const names[] = {
+	    [PFT_FAULTS_AUTO] = "auto", [PFT_FAULTS_TRACEPOINT] = "tracefs",
+	    [PFT_FAULTS_PERF] = "perf"};
+	int *source = o->value, i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcmp(arg, names[i])) {
+			*source = i;
+			return 0;
+		}
+	fprintf(stderr, "pftrace: --source '%s': use auto, tracefs or perf\n", arg);
+	return -1;
+}
+
 /* ---------------------------------------------------------------- sinks */
 
 static int write_table(const struct pft_report *rep, FILE *out)

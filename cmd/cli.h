@@ -74,7 +74,8 @@ int opt_maps(const struct opt *o, const char *arg);    /* value: struct out_opts
 int opt_format(const struct opt *o, const char *arg);  /* value: struct out_opts * */
 int opt_fail_if(const struct opt *o, const char *arg); /* value: struct gates * */
 int opt_weight(const struct opt *o, const char *arg);  /* value: struct out_opts * */
-int opt_arch(const struct opt *o, const char *arg);    /* value: struct out_opts * */
+int opt_arch(const struct opt *o, const char *arg);
+int opt_source(const struct opt *o, const char *arg); /* value: int * (pft_fault_source) */    /* value: struct out_opts * */
 
 /* A sink as a command-line option. */
 #define OPT_SINK(s, l, a, o, id, h)                                                                \
@@ -177,6 +178,7 @@ struct record_args {
 	char *cgroup_dir;   /* the directory it names */
 	bool all, quiet, no_history, no_major, latency;
 	int pidns; /* --pidns: a process of the namespace -p's pids are of */
+	int source; /* enum pft_fault_source */
 	int why; /* 1, or PFT_WHY_FULL */
 	unsigned int stacks; /* PFT_STACKS_* */
 	struct top *top; /* pftrace top: its view of the recording, instead of a report */

@@ -113,6 +113,11 @@ static int parse(int argc, char **argv, struct record_args *a)
 	    OPT_LONG(0, "perf-buffer-kb", "N", &a->perf_buffer_kb, 4, 1L << 22,
 		     "perf's ring of fault completions per CPU in KiB\n(default: 2048; 8192 "
 		     "with --stacks, 32768 with\n--stacks=dwarf; at least 8, 16, 128)"),
+	    OPT_CALL(0, "source", "auto|tracefs|perf", opt_source, &a->source,
+		     "what tells the faults: tracefs's exceptions:page_fault_*\n(the error code: "
+		     "the access and kind), or perf's\npage-faults event (no error code: access "
+		     "inferred;\nno faults on kernel addresses); auto (default):\ntracefs where "
+		     "the kernel has it (arm64 has not)"),
 	    OPT_FLAG('q', "quiet", &a->quiet, "no progress line, no notices"),
 	    OPT_FLAG(0, "no-history", &a->no_history,
 		     "do not follow exec, fork and mappings: join faults with\nmaps snapshots "
@@ -166,6 +171,14 @@ int record_check(struct record_args *a)
 	}
 	if (!a->all && !a->cgroup && !!a->argv == !!a->targets.n) {
 		fprintf(stderr, "pftrace: %s: give -p PID, -- COMMAND, -a or --cgroup CGROUP\n",
+			who);
+		return -1;
+	}
+	/* perf's events follow a task wherever it goes: a task that leaves the cgroup would
+	 * still be traced */
+	if (a->cgroup && a->source == PFT_FAULTS_PERF) {
+		fprintf(stderr, "pftrace: %s: --cgroup needs the tracepoints: not with --source "
+				"perf\n",
 			who);
 		return -1;
 	}
@@ -421,6 +434,7 @@ static int run(struct record_args *a)
 	    /* the kernel's faults on the program's memory are the program's (the report keeps
 	     * those on kernel addresses out unless --kernel) */
 	    .kernel = true,
+	    .source = (enum pft_fault_source)a->source,
 	    .history = !a->no_history,
 	    .completions = !a->no_major,
 	    .latency = a->latency,

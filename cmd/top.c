@@ -526,6 +526,8 @@ static int parse(int argc, char **argv, struct record_args *a, struct top *t)
 		     "one JSON line per interval on stdout instead of\nthe screen"),
 	    OPT_STRING(0, "jsonl-file", "FILE", &t->log_path,
 		       "and a copy of each interval's JSON line in FILE"),
+	    OPT_CALL(0, "source", "auto|tracefs|perf", opt_source, &a->source,
+		     "what tells the faults (as record)"),
 	    OPT_FLAG('q', "quiet", &a->quiet, "no notices"),
 	    OPT_END,
 	};

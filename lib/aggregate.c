@@ -73,6 +73,7 @@ void pft_rep_count(struct counts *c, const struct pft_fault *f)
 	c->reads += f->access == PFT_ACCESS_READ;
 	c->writes += f->access == PFT_ACCESS_WRITE;
 	c->execs += f->access == PFT_ACCESS_EXEC;
+	c->access_unknown += f->access == PFT_ACCESS_UNKNOWN;
 	c->protection += (f->code.bits & PFT_PF_PROT) != 0;
 	c->prot_unknown += !f->code.prot_known;
 	c->kind[f->kind]++;
@@ -476,6 +477,7 @@ static void counts_merge(struct counts *into, const struct counts *c)
 	into->execs += c->execs;
 	into->protection += c->protection;
 	into->prot_unknown += c->prot_unknown;
+	into->access_unknown += c->access_unknown;
 	into->major += c->major;
 	into->minor += c->minor;
 	into->restarted += c->restarted;

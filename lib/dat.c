@@ -109,6 +109,7 @@ struct dat {
 	int completions; /* pftrace's info: completions were recorded (-1: no info, older file) */
 	uint64_t cut;	 /* pftrace's info: the file stops before this moment (0: it does not) */
 	bool major_only; /* of major faults only */
+	bool perf_faults; /* its faults are perf's event's (in the perf option) */
 	uint64_t maps_skipped;
 };
 
@@ -379,6 +380,7 @@ static void on_option(void *data, unsigned int id, char *buf, uint32_t size, int
 		d->completions = strstr(buf, "\ncompletions 1\n") != NULL ||
 				 strstr(buf, "\ncompletions major\n") != NULL;
 		d->major_only = strstr(buf, "\ncompletions major\n") != NULL;
+		d->perf_faults = strstr(buf, "\nfaults perf\n") != NULL;
 		cut = strstr(buf, "\ncut ");
 		d->cut = cut ? strtoull(cut + 5, NULL, 10) : 0;
 		break;
@@ -872,6 +874,7 @@ static void set_stats(struct pft_source *src, struct dat *d)
 		src->st.completions = d->completions;
 	src->st.major_only = d->major_only;
 	src->st.sideband = d->sideband;
+	src->st.perf_faults = d->perf_faults;
 	src->st.signals = d->dec && pft_decoder_has_signals(d->dec);
 	/* the scheduler's events split the faults' time where every fault has its end */
 	src->st.why = src->st.completions && !d->major_only && d->dec && pft_decoder_has_why(d->dec);

@@ -102,6 +102,7 @@ struct pft_dat_input {
 	const char *path; /* the final name */
 	struct pft_live *live;
 	bool kernel;
+	bool perf_faults;      /* the faults are perf's page-faults event (in the perf option) */
 	bool history;	       /* the history events and side-band records were recorded */
 	bool completions;      /* and the completions */
 	bool major_only;       /* of major faults only */

@@ -431,11 +431,13 @@ static void put_info(struct out *o, const struct pft_dat_input *in, uint64_t cut
 	if (cut)
 		snprintf(at, sizeof(at), "cut %" PRIu64 "\n", cut);
 	/* "completions major": only major faults have one (a fault without is minor) */
-	if (asprintf(&s, "pftrace %s\nsideband %d\ncompletions %s\n%s", PFTRACE_VERSION, in->history,
+	/* "faults perf": perf's event told the faults (in the perf option), without error_code */
+	if (asprintf(&s, "pftrace %s\nsideband %d\ncompletions %s\nfaults %s\n%s", PFTRACE_VERSION,
+		     in->history,
 		     !in->completions ? "0"
 		     : in->major_only ? "major"
 				      : "1",
-		     at) >= 0) {
+		     in->perf_faults ? "perf" : "tracepoint", at) >= 0) {
 		put_string_option(o, PFT_DAT_OPT_PFTRACE_INFO, s);
 		free(s);
 	} else if (!o->err) {

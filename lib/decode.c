@@ -21,6 +21,8 @@ static const char *const kind_names[PFT_KIND_COUNT] = {
     [PFT_KIND_OTHER] = "other",
     [PFT_KIND_UNKNOWN] = "unknown",
     [PFT_KIND_WRITE] = "write",
+    [PFT_KIND_ANON] = "anon",
+    [PFT_KIND_FILE] = "file",
 };
 
 /* riscv's scause values of a page fault */
@@ -52,16 +54,16 @@ const char *pft_arch_name(enum pft_arch arch)
 struct pft_code pft_code_of(enum pft_arch arch, uint64_t ec)
 {
 	if (arch != PFT_ARCH_RISCV)
-		return (struct pft_code){ec, true};
+		return (struct pft_code){ec, true, true};
 	switch (ec) {
 	case RISCV_INSTR_PAGE_FAULT:
-		return (struct pft_code){PFT_PF_INSTR, false};
+		return (struct pft_code){PFT_PF_INSTR, false, true};
 	case RISCV_LOAD_PAGE_FAULT:
-		return (struct pft_code){0, false};
+		return (struct pft_code){0, false, true};
 	case RISCV_STORE_PAGE_FAULT:
-		return (struct pft_code){PFT_PF_WRITE, false};
+		return (struct pft_code){PFT_PF_WRITE, false, true};
 	default:
-		return (struct pft_code){PFT_PF_RSVD, false};
+		return (struct pft_code){PFT_PF_RSVD, false, true};
 	}
 }
 
@@ -74,7 +76,9 @@ enum pft_access pft_access_of(uint64_t ec)
 
 const char *pft_access_name(enum pft_access a)
 {
-	return a == PFT_ACCESS_EXEC ? "exec" : a == PFT_ACCESS_WRITE ? "write" : "read";
+	static const char *const names[] = {"read", "write", "exec", NULL};
+
+	return a <= PFT_ACCESS_UNKNOWN ? names[a] : NULL;
 }
 
 const char *pft_kind_name(enum pft_kind k)
@@ -163,7 +167,7 @@ static bool below_stack(const struct pft_maps *maps, uint64_t addr)
 enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct pft_maps *maps,
 			   uint64_t addr)
 {
-	return pft_classify_code((struct pft_code){ec, true}, vma, maps, addr);
+	return pft_classify_code((struct pft_code){ec, true, true}, vma, maps, addr);
 }
 
 enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
@@ -198,6 +202,38 @@ enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
 	if (file_backed(vma))
 		return a == PFT_ACCESS_WRITE ? PFT_KIND_FILE_WRITE : PFT_KIND_FILE_READ;
 	return PFT_KIND_ANON_FIRST_TOUCH;
+}
+
+/* An instruction whose own page is missing cannot run to read or write it: a fault in the ip's
+ * page is the fetch. Past that, only permissions that leave one access tell it (a refused
+ * access is a SIGSEGV: the man page says so). */
+enum pft_access pft_access_infer(const struct pft_vma *v, uint64_t ip, uint64_t addr)
+{
+	if ((ip & PFT_PAGE_MASK) == (addr & PFT_PAGE_MASK))
+		return PFT_ACCESS_EXEC;
+	if (!v || v->perms[0] == '?' || v->perms[1] == 'w')
+		return PFT_ACCESS_UNKNOWN;
+	if (v->perms[2] != 'x')
+		return PFT_ACCESS_READ;
+	return v->perms[0] == 'r' ? PFT_ACCESS_UNKNOWN : PFT_ACCESS_EXEC;
+}
+
+enum pft_kind pft_classify_access(enum pft_access a, const struct pft_vma *vma,
+				  const struct pft_maps *maps, uint64_t addr)
+{
+	if (!maps)
+		return PFT_KIND_UNKNOWN;
+	if (!vma)
+		return below_stack(maps, addr) ? PFT_KIND_STACK_GROWTH : PFT_KIND_NO_VMA;
+	if (a != PFT_ACCESS_UNKNOWN && !allowed(vma, a))
+		return PFT_KIND_BAD_ACCESS;
+	if (a == PFT_ACCESS_EXEC)
+		return PFT_KIND_EXEC;
+	if (special(vma))
+		return PFT_KIND_OTHER;
+	if (a == PFT_ACCESS_READ)
+		return file_backed(vma) ? PFT_KIND_FILE_READ : PFT_KIND_ANON_FIRST_TOUCH;
+	return file_backed(vma) ? PFT_KIND_FILE : PFT_KIND_ANON;
 }
 
 static const char *const by_names[] = {"vma", "file", "page",	"ip",	 "tid",	  "kind",

@@ -35,6 +35,10 @@ static const char *const kind_colour[PFT_KIND_COUNT] = {
     [PFT_KIND_PKEY] = "#a0703a",
     [PFT_KIND_OTHER] = "#b0b0b0",
     [PFT_KIND_UNKNOWN] = "#d8d8d8",
+    [PFT_KIND_WRITE] = "#e88a6a", /* riscv's: a first touch or a copy-on-write */
+    /* no error_code (--source perf): the paler colours of what they may be */
+    [PFT_KIND_ANON] = "#f5c890",
+    [PFT_KIND_FILE] = "#9cc0e4",
 };
 
 struct flame {

@@ -411,8 +411,8 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 	if (o->spool_dir && spool_open(l, o->spool_dir) < 0)
 		goto fail;
 	l->spool_limit = pft_file_size_limit();
-	if ((o->completions || o->history || o->stacks) &&
-	    !(l->perf = pft_perf_new(o->history, o->why,
+	if ((o->completions || o->history || o->stacks || o->perf_faults) &&
+	    !(l->perf = pft_perf_new(o->perf_faults, o->history, o->why,
 				     o->all_completions ? PFT_PERF_ALL
 				     : o->completions	? PFT_PERF_MAJOR
 							: PFT_PERF_NONE,
@@ -420,8 +420,9 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 		goto fail;
 	if (l->perf && o->spool_dir && !(l->perf_spool = spool_file(o->spool_dir)))
 		goto fail;
-	if (enable_event(l->inst, "exceptions", "page_fault_user") < 0 ||
-	    (o->kernel && enable_event(l->inst, "exceptions", "page_fault_kernel") < 0)) {
+	if (!o->perf_faults &&
+	    (enable_event(l->inst, "exceptions", "page_fault_user") < 0 ||
+	     (o->kernel && enable_event(l->inst, "exceptions", "page_fault_kernel") < 0))) {
 		if (!errno)
 			errno = ENOENT;
 		goto fail;

@@ -31,6 +31,7 @@ extern const char *const pft_history_events[][2];
 
 struct pft_live_opts {
 	bool kernel;		/* also page_fault_kernel */
+	bool perf_faults;	/* the faults from perf's event, not the tracepoints */
 	bool history;		/* also exec, tasks, perf's MMAP2 and COMM, mmap-family syscalls */
 	bool completions;	/* also perf's fault completions: of major faults */
 	bool all_completions;	/* of every fault */

@@ -9,6 +9,12 @@
  * leaves out (a switch from the idle task to a traced one is not recorded: measured on 6.18,
  * 0 of 20 after a read's D-sleep).
  *
+ * With --source perf the faults themselves come from here too: the software event PAGE_FAULTS,
+ * which do_user_addr_fault() fires at entry (after the checks that refuse a fault in atomic
+ * context, before the VMA is looked up) with the address and the registers: no error_code, and
+ * none for a fault on a kernel address (do_kern_addr_fault). It needs no tracefs, and every
+ * architecture has it (arm64 has no page-fault tracepoint).
+ *
  * Events are per traced task and per CPU, inherited by what the task starts later (the kernel
  * refuses to mmap inherited per-task events on "any CPU"), or per CPU only for the whole
  * machine (record -a); a CPU's events all write into one ring. Time is perf's clock,
@@ -49,6 +55,7 @@ enum {
 	EV_SIDEBAND,
 	EV_MAJ,
 	EV_MIN,
+	EV_FAULT, /* --source perf: every fault's entry */
 	NR_EV
 };
 enum {
@@ -100,7 +107,8 @@ static void attr_of(const struct pft_perf *p, int kind, struct perf_event_attr *
 	unsigned int stacks = p->stacks;
 	size_t pages = p->sample_pages;
 	static const uint64_t config[NR_EV] = {PERF_COUNT_SW_DUMMY, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
-					       PERF_COUNT_SW_PAGE_FAULTS_MIN};
+					       PERF_COUNT_SW_PAGE_FAULTS_MIN,
+					       PERF_COUNT_SW_PAGE_FAULTS};
 
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -111,7 +119,7 @@ static void attr_of(const struct pft_perf *p, int kind, struct perf_event_attr *
 	a->config = config[kind];
 	a->sample_period = 1;
 	a->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-			 (kind == EV_SIDEBAND ? 0 : PERF_SAMPLE_ADDR);
+			 (kind == EV_SIDEBAND ? 0 : PERF_SAMPLE_IP | PERF_SAMPLE_ADDR);
 	a->sample_id_all = 1;
 	a->inherit = 1;
 	a->disabled = 0;
@@ -128,6 +136,8 @@ static void attr_of(const struct pft_perf *p, int kind, struct perf_event_attr *
 		a->context_switch = p->switches;
 		return;
 	}
+	if (kind == EV_FAULT)
+		return; /* the stacks come with the completion */
 	/* the completion's callchain: to perf_event_max_stack frames (ftrace's userstacktrace
 	 * stops at 8); kernel frames only of faults taken in kernel mode (a user fault's
 	 * registers are the user's) */
@@ -163,7 +173,7 @@ unsigned int pft_perf_default_kb(unsigned int stacks)
 	       4;
 }
 
-struct pft_perf *pft_perf_new(bool sideband, bool switches,
+struct pft_perf *pft_perf_new(bool faults, bool sideband, bool switches,
 			      enum pft_perf_completions completions, unsigned int stacks,
 			      unsigned int sample_kb)
 {
@@ -179,6 +189,7 @@ struct pft_perf *pft_perf_new(bool sideband, bool switches,
 	/* a minor fault's sample costs as much as the fault's tracepoint: only on request */
 	p->kinds[EV_MAJ] = completions != PFT_PERF_NONE || stacks;
 	p->kinds[EV_MIN] = completions == PFT_PERF_ALL || stacks;
+	p->kinds[EV_FAULT] = faults;
 	p->stacks = stacks;
 	p->page = getpagesize();
 	/* a ring is a power of two pages, of 8 samples at least: a sample that does not fit
@@ -441,11 +452,25 @@ static const char *parse_dump(struct pft_perf *p, const char *at, const char *en
 	return at;
 }
 
-static int emit_sample(struct pft_perf *p, const char *rec, size_t size, pft_perf_cb cb,
-		       void *data)
+/* A fault's entry (--source perf): taken in kernel mode, it is page_fault_kernel's. */
+static int emit_fault(const struct pft_event *sample, int cpu, uint16_t misc, pft_perf_cb cb,
+		      void *data)
+{
+	struct pft_event ev = *sample;
+	bool kernel = (misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
+
+	ev.type = kernel ? PFT_EV_FAULT_KERNEL : PFT_EV_FAULT_USER;
+	ev.cpu = cpu; /* the ring's: the sample was taken there */
+	ev.name = kernel ? "page_fault_kernel" : "page_fault_user";
+	ev.no_code = true;
+	return cb(data, &ev);
+}
+
+static int emit_sample(struct pft_perf *p, const char *rec, size_t size, int cpu, uint16_t misc,
+		       pft_perf_cb cb, void *data)
 {
 	struct {
-		uint64_t id;
+		uint64_t id, ip;
 		uint32_t pid, tid;
 		uint64_t time, addr;
 	} s;
@@ -460,7 +485,12 @@ static int emit_sample(struct pft_perf *p, const char *rec, size_t size, pft_per
 	ev.tid = (int)s.tid;
 	ev.tgid = (int)s.pid;
 	ev.address = s.addr;
-	ev.major = pft_hmap_get(&p->kind_of, s.id, 0, &kind) && kind == EV_MAJ;
+	ev.ip = s.ip;
+	if (!pft_hmap_get(&p->kind_of, s.id, 0, &kind))
+		kind = EV_MIN;
+	if (kind == EV_FAULT)
+		return emit_fault(&ev, cpu, misc, cb, data);
+	ev.major = kind == EV_MAJ;
 	/* the kernel's own record, but never read past its end: counted as lost if it lies */
 	if ((p->stacks && !(at = parse_callchain(p, at, end, &ev))) ||
 	    ((p->stacks & PFT_STACKS_DWARF) && !parse_dump(p, at, end, &ev))) {
@@ -470,7 +500,7 @@ static int emit_sample(struct pft_perf *p, const char *rec, size_t size, pft_per
 	return cb(data, &ev);
 }
 
-static int read_ring(struct pft_perf *p, struct ring *r, pft_perf_cb cb, void *data)
+static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb, void *data)
 {
 	struct perf_event_mmap_page *meta = r->base;
 	uint64_t head, tail;
@@ -489,7 +519,7 @@ static int read_ring(struct pft_perf *p, struct ring *r, pft_perf_cb cb, void *d
 			break;
 		ring_copy(r, tail, rec, h.size);
 		if (h.type == PERF_RECORD_SAMPLE)
-			ret = emit_sample(p, rec, h.size, cb, data);
+			ret = emit_sample(p, rec, h.size, cpu, h.misc, cb, data);
 		else if (h.type == PERF_RECORD_MMAP2)
 			ret = emit_mmap2(p, rec, h.size, cb, data);
 		else if (h.type == PERF_RECORD_COMM)
@@ -510,7 +540,7 @@ static int read_ring(struct pft_perf *p, struct ring *r, pft_perf_cb cb, void *d
 
 int pft_perf_read(struct pft_perf *p, int cpu, int ring, pft_perf_cb cb, void *data)
 {
-	return read_ring(p, &p->rings[cpu][ring], cb, data);
+	return read_ring(p, cpu, &p->rings[cpu][ring], cb, data);
 }
 
 /* What the events writing into each ring could not write, as they count it: the same losses
@@ -601,6 +631,8 @@ enum {
 	ENC_MINOR_STACK, /* new kinds: a reader that does not know them stops, never misreads */
 	ENC_MAJOR_STACK,
 	ENC_SWITCH_IN, /* tid runs again */
+	ENC_FAULT_USER, /* --source perf: a fault's entry (addr), then its ip */
+	ENC_FAULT_KERNEL,
 };
 
 static int encode_completion(const struct pft_event *ev, struct enc *e, FILE *out)
@@ -644,6 +676,12 @@ int pft_perf_encode(const struct pft_event *ev, FILE *out)
 	switch (ev->type) {
 	case PFT_EV_COMPLETION:
 		return encode_completion(ev, &e, out);
+	case PFT_EV_FAULT_USER:
+	case PFT_EV_FAULT_KERNEL:
+		e.kind = ev->type == PFT_EV_FAULT_USER ? ENC_FAULT_USER : ENC_FAULT_KERNEL;
+		e.pad = (uint32_t)ev->cpu;
+		return fwrite(&e, sizeof(e), 1, out) == 1 && fwrite(&ev->ip, 8, 1, out) == 1 ? 0
+											       : -1;
 	case PFT_EV_COMM:
 		e.kind = ENC_COMM;
 		e.addr = ev->exec;
@@ -736,6 +774,17 @@ long pft_perf_decode(const void *buf, size_t len, struct pft_event *ev, char *na
 			return sizeof(e);
 		n = decode_stacks(p + sizeof(e), len - sizeof(e), ev, ips, dump);
 		return n < 0 ? -1 : (long)sizeof(e) + n;
+	}
+	if (e.kind == ENC_FAULT_USER || e.kind == ENC_FAULT_KERNEL) {
+		if (len < sizeof(e) + 8)
+			return -1;
+		ev->type = e.kind == ENC_FAULT_USER ? PFT_EV_FAULT_USER : PFT_EV_FAULT_KERNEL;
+		ev->name = e.kind == ENC_FAULT_USER ? "page_fault_user" : "page_fault_kernel";
+		ev->address = e.addr;
+		memcpy(&ev->ip, p + sizeof(e), 8);
+		ev->no_code = true;
+		ev->cpu = (int)e.pad;
+		return sizeof(e) + 8;
 	}
 	if (e.kind == ENC_SWITCH_IN) {
 		*ev = (struct pft_event){.type = PFT_EV_SWITCH, .name = "switch_in", .ts = e.ts,

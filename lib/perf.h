@@ -9,7 +9,8 @@
 
 struct pft_perf;
 
-/* Called with PFT_EV_COMPLETION, PFT_EV_MMAP and PFT_EV_COMM events, in each ring's time order. */
+/* Called with PFT_EV_COMPLETION, PFT_EV_MMAP and PFT_EV_COMM events (and PFT_EV_FAULT_* of
+ * faults, without error_code), in each ring's time order. */
 typedef int (*pft_perf_cb)(void *data, const struct pft_event *ev);
 
 /* Which faults get a completion sample. */
@@ -18,11 +19,12 @@ enum pft_perf_completions {
 	PFT_PERF_MAJOR, /* major ones: a fault without one is minor (or failed) */
 	PFT_PERF_ALL,	/* every one: the latency of minor faults too */
 };
-/* sideband: MMAP2 and COMM records; switches: SWITCH records of a traced task's return to a CPU
+/* faults: the faults themselves (perf's PAGE_FAULTS event, in the completions' ring);
+ * sideband: MMAP2 and COMM records; switches: SWITCH records of a traced task's return to a CPU
  * (PFT_EV_SWITCH, tid -1: the task before it unknown); completions: a sample at the end of faults, with the stacks
  * (PFT_STACKS_*) asked for (which need every fault's), in rings of sample_kb per CPU (rounded
  * up to a power of two pages; 0: pft_perf_default_kb). */
-struct pft_perf *pft_perf_new(bool sideband, bool switches,
+struct pft_perf *pft_perf_new(bool faults, bool sideband, bool switches,
 			      enum pft_perf_completions completions, unsigned int stacks,
 			      unsigned int sample_kb);
 /* The completions' ring per CPU, in KiB, that pft_perf_new takes for these stacks. */

@@ -40,6 +40,9 @@ const char *pft_arch_name(enum pft_arch arch);
 struct pft_code {
 	uint64_t bits;
 	bool prot_known;
+	/* false: the source had no error_code (perf's page-faults event): bits are 0, the access
+	 * is what pft_access_infer can tell */
+	bool known;
 };
 struct pft_code pft_code_of(enum pft_arch arch, uint64_t error_code);
 
@@ -57,6 +60,7 @@ enum pft_access {
 	PFT_ACCESS_READ,
 	PFT_ACCESS_WRITE,
 	PFT_ACCESS_EXEC,
+	PFT_ACCESS_UNKNOWN, /* no error_code, and nothing that implies it */
 };
 
 enum pft_kind {
@@ -74,12 +78,20 @@ enum pft_kind {
 	PFT_KIND_UNKNOWN, /* no maps for the process: the VMA cannot be known */
 	PFT_KIND_WRITE,	  /* a write the error_code does not say was to a present page (riscv):
 			   * a first touch, copy-on-write, write-protect or dirty-bit fault */
+	PFT_KIND_ANON,	  /* no error_code (perf's event): in an anonymous mapping, the access
+			   * not implied (a first touch, copy-on-write or write-protect) */
+	PFT_KIND_FILE,	  /* the same in a file mapping (a read, a write or a copy-on-write) */
 	PFT_KIND_COUNT,
 };
 
 /* Exec if bit 4, else write if bit 1, else read (of x86's bits: see pft_code_of). */
 enum pft_access pft_access_of(uint64_t error_code);
-/* Static strings: "read", "write", "exec" / "anon-first-touch", ... */
+/* Without an error_code (perf's event), what the VMA and the ip imply: exec when the address is
+ * in the ip's own page (that page was not there to fetch from); else the one access the VMA's
+ * permissions leave (read in r--, exec in --x; x86 maps no write-only); else unknown. */
+struct pft_vma;
+enum pft_access pft_access_infer(const struct pft_vma *vma, uint64_t ip, uint64_t address);
+/* Static strings: "read", "write", "exec" (NULL: unknown) / "anon-first-touch", ... */
 const char *pft_access_name(enum pft_access access);
 const char *pft_kind_name(enum pft_kind kind);
 /* Stores the names of the set bits ("prot", "write", "user", ...; unknown bits as "bit12") in
@@ -287,6 +299,8 @@ struct pft_event {
 	/* a fault taken in atomic context (preemption off, in an interrupt): the kernel does not
 	 * handle it (the copy that faulted fails), as when a tracer reads user memory */
 	bool atomic;
+	/* PFT_EV_FAULT_*: the source has no error_code (perf's page-faults event): error_code 0 */
+	bool no_code;
 	/* the kernel symbol the source printed instead of an ip or address, or NULL */
 	const char *ip_symbol, *address_symbol;
 	struct pft_stack kstack, ustack;
@@ -369,6 +383,8 @@ struct pft_source_stats {
 	bool major_only;    /* only major faults have one: a fault without one is minor, unless it
 			     * failed (record's default; see pftrace(1)) */
 	bool sideband;	    /* it carries the kernel's mapping records (exact maps) */
+	bool perf_faults;   /* its faults are perf's page-faults event, not the tracepoint: no
+			     * error_code, no fault on a kernel address */
 	bool signals;	    /* and the signals taken (signal_deliver): restarted faults told */
 	bool why;	    /* and what splits a fault's time into causes (record --why) */
 	bool why_full;	    /* and the events of every fault that tell swap-ins and huge pages
@@ -422,6 +438,15 @@ void pft_source_close(struct pft_source *src);
  */
 struct pft_record;
 
+/* What tells record the faults: the tracepoints (exceptions:page_fault_*), or perf's software
+ * event page-faults (no error_code; every architecture has it); auto: the tracepoints where
+ * the kernel has them, else perf's (with a notice). */
+enum pft_fault_source {
+	PFT_FAULTS_AUTO,
+	PFT_FAULTS_TRACEPOINT,
+	PFT_FAULTS_PERF,
+};
+
 struct pft_record_opts {
 	bool all;	 /* -a: every process of the machine (with argv: while it runs) */
 	const char *cgroup; /* or the processes of this cgroup directory, and those that join */
@@ -431,6 +456,7 @@ struct pft_record_opts {
 	char *const *argv;	/* or this command (and what it starts) */
 	bool stdout_to_stderr;	/* the command's standard output goes to its standard error */
 	bool kernel;		/* also page_fault_kernel */
+	enum pft_fault_source source; /* what tells the faults */
 	bool history;		/* follow exec, fork and mappings (the kernel's records) */
 	bool completions;	/* major/minor per fault (perf): a sample of each major fault */
 	bool latency;		/* a sample of every fault: the latency of minor ones too */
@@ -771,6 +797,10 @@ enum pft_kind pft_classify(uint64_t error_code, const struct pft_vma *vma,
  * is PFT_KIND_WRITE where x86's would tell a first touch from a copy-on-write. */
 enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
 				const struct pft_maps *maps, uint64_t address);
+/* The same for a fault without an error_code, by its access as pft_access_infer told it: anon
+ * or file where the access is unknown. */
+enum pft_kind pft_classify_access(enum pft_access access, const struct pft_vma *vma,
+				  const struct pft_maps *maps, uint64_t address);
 
 enum pft_by {
 	PFT_BY_VMA,

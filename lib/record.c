@@ -94,6 +94,7 @@ struct pft_record {
 	struct pft_hmap count_idx; /* tid -> counts */
 	struct pft_hmap noted;	   /* tids listed with their comm (tasks0) */
 	bool started, stopping, draining, child_done;
+	bool perf_faults; /* the faults come from perf's event (--source) */
 	int child_status;
 	struct timespec start;
 	struct timespec sig_at[65]; /* when pftrace first got each signal */
@@ -666,16 +667,27 @@ static int resolve_tgid(void *data, int tid, const char *comm)
 
 /* ---------------------------------------------------------------- setting up */
 
+/* tracefs (pftrace's instance holds the history), and what tells the faults. */
 static int check_tracefs(struct pft_record *r)
 {
 	const char *tdir = "/sys/kernel/tracing";
 
+	r->perf_faults = r->o.source == PFT_FAULTS_PERF;
 	if (pft_live_tracefs(&tdir) == 0)
+		return 0;
+	/* tracefs answered: only the tracepoint is missing (arm64) */
+	if (errno == ENOENT && r->o.source == PFT_FAULTS_AUTO) {
+		notice(r, "this kernel has no exceptions/page_fault_user event (arm64 has none): "
+			  "faults from perf's page-faults event, without error codes (--source)");
+		r->perf_faults = true;
+	}
+	if (errno == ENOENT && r->perf_faults)
 		return 0;
 	if (errno == ENOENT)
 		fail(r,
 		     "this kernel's tracefs has no exceptions/page_fault_user event (x86 kernels "
-		     "with tracing have it; riscv since 2025): nothing to trace faults with");
+		     "with tracing have it; riscv since 2025): --source perf traces faults "
+		     "without it");
 	else if (errno == EACCES || errno == EPERM)
 		fail(r, "no permission to use tracefs (%s): run as root", tdir);
 	else
@@ -700,6 +712,7 @@ static int open_tracing(struct pft_record *r)
 	const char *names;
 	struct pft_live_opts lo = {
 	    .kernel = r->o.kernel,
+	    .perf_faults = r->perf_faults,
 	    .history = r->o.history,
 	    .completions = r->o.completions || r->o.stacks,
 	    .all_completions = r->o.latency || r->o.stacks,
@@ -1973,6 +1986,7 @@ struct pft_source *pft_record_source(struct pft_record *r)
 	r->src->st.why_full = r->o.why >= PFT_WHY_FULL;
 	r->src->st.major_only = r->o.completions && !r->o.latency && !r->o.stacks;
 	r->src->st.sideband = r->o.history;
+	r->src->st.perf_faults = r->perf_faults;
 	r->src->st.signals =
 	    r->o.history && tracefs_file_exists(NULL, "events/signal/signal_deliver/enable");
 	return r->src;
@@ -1999,6 +2013,7 @@ int pft_record_write(struct pft_record *r, const char *path, uint64_t *cut)
 	    .path = path,
 	    .live = r->live,
 	    .kernel = r->o.kernel,
+	    .perf_faults = r->perf_faults,
 	    .history = r->o.history,
 	    .completions = r->o.completions,
 	    .major_only = r->o.completions && !r->o.latency && !r->o.stacks,

@@ -272,6 +272,9 @@ static void summary(const json_t *doc, FILE *out)
 		num(sum, "faults"), num(sum, "pids"), num(sum, "pids") == 1 ? "" : "es",
 		num(sum, "tids"), num(sum, "tids") == 1 ? "" : "s", num(sum, "reads"),
 		num(sum, "writes"), num(sum, "execs"));
+	if (num(sum, "access_unknown"))
+		fprintf(out, ", %" JSON_INTEGER_FORMAT " not told (no error_code)",
+			num(sum, "access_unknown"));
 	/* riscv's error_code does not say whether the page was present */
 	if (json_is_null(json_object_get(sum, "protection")))
 		fprintf(out, "; protection not told by the error_code");

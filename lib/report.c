@@ -83,13 +83,22 @@ static void join(struct pft_report *rep, const struct pft_event *ev, struct pft_
 		f->vma = pft_aspace_lookup(rep->as, f->pid, ev->ts, ev->address, ev->comm, &maps);
 	f->page = ev->address & PFT_PAGE_MASK;
 	f->arch = rep->arch;
-	f->code = pft_code_of(rep->arch, ev->error_code);
-	f->access = pft_access_of(f->code.bits);
+	if (ev->no_code) {
+		f->code = (struct pft_code){0, false, false};
+		f->access = ev->type == PFT_EV_FAULT_USER
+				? pft_access_infer(f->vma, ev->ip, ev->address)
+				: PFT_ACCESS_UNKNOWN; /* the ip is the kernel's */
+	} else {
+		f->code = pft_code_of(rep->arch, ev->error_code);
+		f->access = pft_access_of(f->code.bits);
+	}
 	f->has_file_offset = f->vma && f->vma->inode;
 	if (f->has_file_offset)
 		f->file_offset = ev->address - f->vma->start + f->vma->offset;
 	if (kernel_addr)
 		f->kind = PFT_KIND_OTHER;
+	else if (ev->no_code)
+		f->kind = pft_classify_access(f->access, f->vma, maps, ev->address);
 	else
 		f->kind = pft_classify_code(f->code, f->vma, maps, ev->address);
 	/* maps read after the fault, nothing between: not a crash, but not known */

@@ -11,7 +11,8 @@
 
 struct counts {
 	uint64_t faults, reads, writes, execs, protection, pages;
-	uint64_t prot_unknown; /* faults whose error_code does not say (riscv's) */
+	uint64_t prot_unknown; /* faults whose error_code does not say (riscv's, or none) */
+	uint64_t access_unknown; /* faults without an error_code whose access is not implied */
 	uint64_t kind[PFT_KIND_COUNT];
 	uint64_t major, minor, major_ns; /* the kernel's verdict, when the source has it */
 	uint64_t restarted;		 /* given up for a signal and taken again: see pft_fault */

@@ -179,6 +179,7 @@ static void counts_json(json_t *o, const struct counts *c, const struct lat *lat
 	json_object_set_new(o, "reads", json_integer((json_int_t)c->reads));
 	json_object_set_new(o, "writes", json_integer((json_int_t)c->writes));
 	json_object_set_new(o, "execs", json_integer((json_int_t)c->execs));
+	json_object_set_new(o, "access_unknown", json_integer((json_int_t)c->access_unknown));
 	json_object_set_new(o, "protection", protection_json(c));
 	json_object_set_new(o, "pages", pages ? json_integer((json_int_t)c->pages) : json_null());
 	json_object_set_new(o, "top_kind", json_string(top_kind(c)));
@@ -522,6 +523,10 @@ static json_t *inputs_json(const struct pft_report *rep, uint64_t *skipped, int6
 		json_object_set_new(o, "machine", st->machine ? pft_json_str(st->machine)
 							      : json_null());
 		json_object_set_new(o, "arch", json_string(pft_arch_name(rep->inputs[i].arch)));
+		/* perf's page-faults event: no error_code, access inferred (pftrace(1)) */
+		json_object_set_new(o, "fault_event",
+				    json_string(st->perf_faults ? "perf:page-faults"
+								: "exceptions:page_fault"));
 		json_array_append_new(arr, o);
 		*skipped += st->malformed.count + st->unrecognized.count;
 		*lost_completions += st->lost_completions;
@@ -680,6 +685,8 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "reads", json_integer((json_int_t)rep->total.reads));
 	json_object_set_new(sum, "writes", json_integer((json_int_t)rep->total.writes));
 	json_object_set_new(sum, "execs", json_integer((json_int_t)rep->total.execs));
+	json_object_set_new(sum, "access_unknown",
+			    json_integer((json_int_t)rep->total.access_unknown));
 	json_object_set_new(sum, "protection", protection_json(&rep->total));
 	json_object_set_new(sum, "no_vma",
 			    json_integer((json_int_t)rep->total.kind[PFT_KIND_NO_VMA]));
@@ -871,11 +878,12 @@ static json_t *fault_why_json(const struct pft_fault *f)
 json_t *pft_fault_json(const struct pft_fault *f)
 {
 	const struct pft_event *ev = f->ev;
-	json_t *o = json_object(), *flags = json_array();
+	/* no error_code (perf's event): its flags are unknown, not none */
+	json_t *o = json_object(), *flags = f->code.known ? json_array() : json_null();
 	const char *names[64];
 	int n, i;
 
-	n = pft_error_code_flags(f->arch, ev->error_code, names, 64);
+	n = f->code.known ? pft_error_code_flags(f->arch, ev->error_code, names, 64) : 0;
 	for (i = 0; i < n; i++)
 		json_array_append_new(flags, json_string(names[i]));
 	json_object_set_new(o, "ts", ts_json(ev->ts));
@@ -898,9 +906,10 @@ json_t *pft_fault_json(const struct pft_fault *f)
 			    ip_symbol_json(ev->ip_symbol, f->has_symbol ? &f->symbol : NULL));
 	json_object_set_new(o, "symbol",
 			    symbol_json(f->has_symbol && !ev->ip_symbol ? &f->symbol : NULL));
-	json_object_set_new(o, "error_code", pft_json_hex(ev->error_code));
+	json_object_set_new(o, "error_code",
+			    f->code.known ? pft_json_hex(ev->error_code) : json_null());
 	json_object_set_new(o, "flags", flags);
-	json_object_set_new(o, "access", json_string(pft_access_name(f->access)));
+	json_object_set_new(o, "access", pft_json_str(pft_access_name(f->access)));
 	json_object_set_new(o, "kind", json_string(pft_kind_name(f->kind)));
 	json_object_set_new(o, "page", pft_json_hex(f->page));
 	json_object_set_new(o, "vma", f->vma ? vma_json(f->vma) : json_null());

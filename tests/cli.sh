@@ -228,6 +228,10 @@ check_eq "riscv: the store outside every VMA" '["no-vma","write",["store-page-fa
 check_eq "riscv: each fault's flags name its cause" \
 	"instruction-page-fault load-page-fault store-page-fault" \
 	"$(jq -r '.flags[0]' <<<"$out" | sort -u | paste -sd' ')"
+# every kind has its colour in the flame graph (riscv's write had none: a crash)
+run_status "$PFTRACE" report --arch riscv -m "$R/maps.txt" --flamegraph "$TMP/rv.svg" "$R/trace.txt"
+check_eq "riscv: flame graph drawn" 0 "$status"
+check_eq "riscv: flame graph's legend has the writes" 1 "$(grep -c '>write 1121<' "$TMP/rv.svg")"
 run_status "$PFTRACE" report --json -m "$R/maps.txt" "$R/trace.txt"
 check_eq "riscv text without --arch: read as x86's (scause 15 = prot|write|user|rsvd)" "x86 0" \
 	"$(j '"\(.source.inputs[0].arch) \(.summary.by_kind.write)"')"

@@ -18,7 +18,7 @@ count() {
 }
 out=$(mktemp)
 for t in tests/unit tests/cli.sh tests/badinput.sh tests/hostile.sh tests/outfiles.sh tests/docs.sh tests/live.sh tests/record.sh tests/trees.sh tests/programs.sh tests/stacks.sh tests/ci.sh \
-	tests/why.sh tests/all.sh tests/cgroup.sh tests/pidns.sh tests/top.sh tests/signals.sh tests/drills.sh tests/valgrind.sh; do
+	tests/why.sh tests/sources.sh tests/all.sh tests/cgroup.sh tests/pidns.sh tests/top.sh tests/signals.sh tests/drills.sh tests/valgrind.sh; do
 	# a suite that hangs is a failure with its name, not a CI run that never ends
 	timeout -k 10 1200 "$t" >"$out" || [ $? != 124 ] || echo "FAIL: $t did not end within 1200 s" >&2
 	cat "$out"

@@ -703,6 +703,33 @@ static void test_classify(void)
 	CHECK(RV(2, heap, 0) == PFT_KIND_OTHER); /* not a page fault's cause */
 #undef RV
 	CHECK_STR(pft_kind_name(PFT_KIND_WRITE), "write");
+
+	/* no error_code (perf's event): the ip's own page is a fetch; r-- leaves a read, --x
+	 * an exec; a writable or r-x mapping leaves it unknown */
+	CHECK(pft_access_infer(heap, 0x56373998e123ull, 0x56373998e000ull) == PFT_ACCESS_EXEC);
+	CHECK(pft_access_infer(NULL, 0x1000, 0x1ff8) == PFT_ACCESS_EXEC);
+	CHECK(pft_access_infer(heap, 0x401000, 0x56373998e000ull) == PFT_ACCESS_UNKNOWN);
+	CHECK(pft_access_infer(data, 0x401000, 0x56372721c000ull) == PFT_ACCESS_READ);
+	CHECK(pft_access_infer(text, 0x401000, 0x56372721d000ull) == PFT_ACCESS_UNKNOWN);
+	CHECK(pft_access_infer(NULL, 0x401000, 0x1000) == PFT_ACCESS_UNKNOWN);
+	memcpy(priv_file.perms, "--xp", 4);
+	CHECK(pft_access_infer(&priv_file, 0x401000, 0x56372721c000ull) == PFT_ACCESS_EXEC);
+	CHECK(pft_access_name(PFT_ACCESS_UNKNOWN) == NULL);
+#define NC(a, vma, addr) pft_classify_access(PFT_ACCESS_##a, vma, m, addr)
+	CHECK(NC(UNKNOWN, heap, 0) == PFT_KIND_ANON);
+	CHECK(NC(UNKNOWN, shm, 0) == PFT_KIND_FILE); /* shmem has an inode */
+	CHECK(NC(READ, data, 0) == PFT_KIND_FILE_READ);
+	CHECK(NC(READ, heap, 0) == PFT_KIND_ANON_FIRST_TOUCH);
+	CHECK(NC(EXEC, text, 0) == PFT_KIND_EXEC);
+	CHECK(NC(EXEC, heap, 0) == PFT_KIND_BAD_ACCESS); /* NX heap, the ip in it */
+	CHECK(NC(READ, guard, 0) == PFT_KIND_BAD_ACCESS);
+	CHECK(NC(UNKNOWN, NULL, 0x7ffd0dfff000ull) == PFT_KIND_STACK_GROWTH);
+	CHECK(NC(UNKNOWN, NULL, 0x1000) == PFT_KIND_NO_VMA);
+	CHECK(pft_classify_access(PFT_ACCESS_UNKNOWN, heap, NULL, 0) == PFT_KIND_UNKNOWN);
+	CHECK(NC(UNKNOWN, pft_maps_lookup(m, 0x7ff5c0cce000ull), 0) == PFT_KIND_OTHER); /* vvar */
+#undef NC
+	CHECK_STR(pft_kind_name(PFT_KIND_ANON), "anon");
+	CHECK_STR(pft_kind_name(PFT_KIND_FILE), "file");
 	pft_maps_free(m);
 }
 
@@ -1240,6 +1267,32 @@ static void test_perf_stacks(void)
 		      back.type == PFT_EV_SWITCH && back.ts == 77 && back.tid == -1 &&
 		      back.child == 41 && back.tgid == 40);
 		free(sbuf);
+	}
+	/* a fault of perf's event (--source perf): address, ip, mode and cpu; no error code */
+	{
+		struct pft_event in = {.type = PFT_EV_FAULT_KERNEL, .ts = 78, .tid = 50, .tgid = 49,
+				       .cpu = 1, .address = 0x140000000000ull,
+				       .ip = 0xffffffff81234567ull, .no_code = true};
+		char *fbuf = NULL;
+		size_t fsize = 0;
+		FILE *fmem = open_memstream(&fbuf, &fsize);
+
+		CHECK(pft_perf_encode(&in, fmem) == 0);
+		in.type = PFT_EV_FAULT_USER;
+		CHECK(pft_perf_encode(&in, fmem) == 0);
+		fclose(fmem);
+		n = pft_perf_decode(fbuf, fsize, &back, name, sizeof(name), ips, &out_dump);
+		CHECK(n == (long)fsize / 2 && back.type == PFT_EV_FAULT_KERNEL && back.no_code &&
+		      back.ip == in.ip && back.address == in.address && back.cpu == 1 &&
+		      back.tid == 50 && back.tgid == 49 && back.ts == 78 && !back.error_code);
+		CHECK_STR(back.name, "page_fault_kernel");
+		CHECK(pft_perf_decode(fbuf + n, fsize - n, &back, name, sizeof(name), ips,
+				      &out_dump) == n &&
+		      back.type == PFT_EV_FAULT_USER);
+		for (i = 1; i < n; i++) /* its ip cut off: never read past the end */
+			CHECK(pft_perf_decode(fbuf, (size_t)i, &back, name, sizeof(name), ips,
+					      &out_dump) == -1);
+		free(fbuf);
 	}
 	/* a stack deeper than any kept */
 	((uint16_t *)(buf + 32))[1] = PFT_MAX_FRAMES + 1;

@@ -1,0 +1,98 @@
+#!/bin/bash
+# record --source: perf's page-faults event beside the tracepoints on the same deterministic
+# workloads. The same faults (address, ip, user or kernel mode, VMA), the same verdicts, the
+# kernel's counters met the same way; the access inferred only where the VMA or the ip imply
+# it, and then as the error code says. Needs root and tracefs (CI: PFTRACE_REQUIRE_LIVE=1).
+set -euo pipefail
+SUITE=sources
+. "$(dirname "$0")/lib.sh"
+WL=$ROOT/tests/workload
+
+require_live
+data=$(mktemp -p "$ROOT" .pft-data.XXXXXX) # a disk filesystem: its pages can leave the cache
+trap 'rm -rf "$TMP" "$data"' EXIT
+
+# --- the known pattern, VMA by VMA (its file is dropped from the cache by the workload)
+run_status "$PFTRACE" record -q --json --source perf -o "$TMP/p.dat" -- "$WL" pattern "$TMP/maps.txt" "$data"
+check_eq "pattern: exit" 0 "$status"
+perf=$out
+run_status "$PFTRACE" record -q --json --source tracefs -- "$WL" pattern "$TMP/maps.txt" "$data"
+check_eq "pattern, tracefs: exit" 0 "$status"
+tp=$out
+row() { jq -c "[.vmas[] | select(.start == \"$2\")][0] | $3" <<<"$1"; }
+check_eq "fault event said" '"perf:page-faults" "exceptions:page_fault"' \
+	"$(jq '.source.inputs[0].fault_event' <<<"$perf") $(jq '.source.inputs[0].fault_event' <<<"$tp")"
+for a in 0x100000000000 0x110000000000 0x120000000000; do
+	check_eq "pattern $a: faults, major, minor as the tracepoint's" "$(row "$tp" $a '[.faults, .major, .minor]')" \
+		"$(row "$perf" $a '[.faults, .major, .minor]')"
+done
+check_eq "anon rw-p: the access not implied (anon)" '[1024,1024,1024]' \
+	"$(row "$perf" 0x100000000000 '[.faults, .access_unknown, .by_kind.anon]')"
+check_eq "anon rw-p, tracefs: writes" '[1024,1024]' "$(row "$tp" 0x100000000000 '[.writes, .by_kind["anon-first-touch"]]')"
+check_eq "file r--p: reads implied, file-read" '[512,512,0,512]' \
+	"$(row "$perf" 0x120000000000 '[.reads, .by_kind["file-read"], .access_unknown, .major]')"
+check_eq "no-vma: as the tracepoint's" "$(jq .summary.no_vma <<<"$tp")" "$(jq .summary.no_vma <<<"$perf")"
+check_eq "error codes absent: protection null" null "$(jq .summary.protection <<<"$perf")"
+check_eq "kernel's counters: traced = counted, as with the tracepoint" \
+	"$(jq '.summary.kernel_counters | .traced - .min_flt - .maj_flt' <<<"$tp")" \
+	"$(jq '.summary.kernel_counters | .traced - .min_flt - .maj_flt' <<<"$perf")"
+check_eq "majors: all of them" 1 "$(jq .summary.kernel_counters.major_coverage <<<"$perf")"
+
+# --- its trace.dat says the same, and trace-cmd still reads the file
+run_status "$PFTRACE" report --json "$TMP/p.dat"
+check_eq "replay: exit" 0 "$status"
+check_eq "replay: the same summary" "$(jq -c '.summary | del(.first_ts, .last_ts)' <<<"$perf")" \
+	"$(j '.summary | del(.first_ts, .last_ts)' | jq -c .)"
+check_eq "replay: the same VMAs" "$(jq -c '[.vmas[] | [.start, .faults, .by_kind, .major]]' <<<"$perf")" \
+	"$(j '[.vmas[] | [.start, .faults, .by_kind, .major]]' | jq -c .)"
+check_eq "replay: fault event" perf:page-faults "$(j '.source.inputs[0].fault_event')"
+trace-cmd report "$TMP/p.dat" >/dev/null 2>"$TMP/tc.err" || true
+check_eq "trace-cmd report reads it" "" "$(cat "$TMP/tc.err")"
+
+# --- fault by fault, without address randomisation: the same (address, ip, mode, VMA)
+# multiset; where perf's access is told it is the error code's, and its kind is the
+# tracepoint's (or anon/file for one in the same kind of mapping)
+for s in tracefs perf; do
+	"$PFTRACE" record -q --jsonl --source $s -- setarch -R "$WL" touch 2000 >"$TMP/$s.jsonl" 2>"$TMP/$s.err"
+	jq -r 'select(.comm == "workload") | "\(.address) \(.ip) \(.mode) \(.vma.start) \(.vma.path)"' \
+		"$TMP/$s.jsonl" | sort >"$TMP/$s.set"
+	jq -r 'select(.comm == "workload") | "\(.address)/\(.ip) \(.access) \(.kind) \(.vma.inode // 0)"' \
+		"$TMP/$s.jsonl" | sort -u -k1,1 >"$TMP/$s.kinds"
+done
+check_eq "touch: faults of the workload" true "$([ "$(wc -l <"$TMP/perf.set")" -gt 2000 ] && echo true)"
+check_eq "touch: the same faults, fault by fault" "" "$(diff "$TMP/tracefs.set" "$TMP/perf.set" | head -5)"
+bad_inference=$(join "$TMP/tracefs.kinds" "$TMP/perf.kinds" | awk '
+	$5 != "null" && $5 != $2 { print "access", $0; next }
+	$6 == $3 { next }
+	$6 == "anon" && $7 == 0 && $3 ~ /^(anon-first-touch|cow|write-protect)$/ { next }
+	$6 == "file" && $7 != 0 && $3 ~ /^(file-read|file-write|cow|write-protect)$/ { next }
+	{ print "kind", $0 }' | head -5)
+check_eq "touch: faults joined by address and ip" true \
+	"$([ "$(join "$TMP/tracefs.kinds" "$TMP/perf.kinds" | wc -l)" -gt 2000 ] && echo true)"
+check_eq "touch: every access told is the error code's, every kind fits" "" "$bad_inference"
+check_eq "touch: execs inferred (the ip's own page)" true \
+	"$([ "$(awk '$2 == "exec"' "$TMP/perf.kinds" | wc -l)" -gt 5 ] && echo true)"
+check_eq "touch: the verdicts (major or minor) all told" 0 \
+	"$(jq -s '[.[] | select(.comm == "workload" and .major == null)] | length' "$TMP/perf.jsonl")"
+check_eq "per fault: error_code and flags null, cpu told" '[null,null,true]' \
+	"$(jq -sc '[.[] | select(.comm == "workload")][0] | [.error_code, .flags, (.cpu | type == "number")]' "$TMP/perf.jsonl")"
+
+# --- the kernel's faults on the program's memory (read() into fresh pages): kernel mode
+run_status "$PFTRACE" record -q --json --by vma --source perf -- "$WL" kernel 64
+check_eq "kernel: exit" 0 "$status"
+check_eq "kernel mode: each page, told as the kernel's" 64 "$(j .summary.kernel_mode)"
+check_eq "kernel mode: 64 in the area, access not told" '[64,64]' \
+	"$(j '[.vmas[] | select(.start == "0x140000000000")][0] | [.faults, .access_unknown]' | jq -c .)"
+
+# --- the table says what it could not tell
+run_status "$PFTRACE" record -q --source perf -- "$WL" touch 100
+check_match "table: accesses not told" 'not told \(no error_code\)' "$err$out"
+
+# --- usage
+run_status "$PFTRACE" record --source bogus -- true
+check_eq "--source bogus: usage" 2 "$status"
+check_match "--source bogus: says which" "use auto, tracefs or perf" "$err"
+run_status "$PFTRACE" record --source perf --cgroup / -d 1
+check_eq "--source perf --cgroup: usage" 2 "$status"
+check_eq "no pftrace instance left" "" "$(instances_left)"
+finish
