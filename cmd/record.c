@@ -29,7 +29,8 @@ static const struct opts_usage usage = {
 		"       pftrace record [options] -a [[--] COMMAND [ARGS...]]\n"
 		"       pftrace record [options] --cgroup CGROUP",
     .about = "Traces page faults live in a tracefs instance of its own, then reports them\n"
-	     "(as pftrace report does) or writes a trace.dat. Needs root (or tracefs access).\n"
+	     "(as pftrace report does) or writes a trace.dat. Needs root (or tracefs access);\n"
+	     "without, a command of one's own is traced by perf's events (see --source).\n"
 	     "Every process the command or the targets start is traced too.",
     .after = "Signals: with COMMAND, a signal to pftrace is passed on to the command (unless it\n"
 	     "got it too, as from a terminal or a process-group kill), and pftrace records until\n"
@@ -492,6 +493,9 @@ static int run(struct record_args *a)
 	}
 	if (out_arch(&a->out, src, rep) < 0)
 		goto out;
+	/* what the recording chose (without tracefs: every fault's completion) */
+	if (pft_source_stats(src)->completions)
+		pft_report_expect_completions(rep, pft_source_stats(src)->major_only);
 	while ((r = pft_source_next(src, &ev)) > 0)
 		if ((r = pft_report_add(rep, &ev)) < 0)
 			break;

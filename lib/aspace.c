@@ -102,6 +102,7 @@ struct pft_aspace {
 	unsigned int next_id;
 	bool exact_mode;
 	bool lazy_mode; /* maps read after the faults they serve, and nothing else */
+	bool unmaps_unseen; /* the records tell no munmap or mremap: a miss is not certain */
 	int last_tid, last_pid; /* the thread of the previous lookup: usually the next one's too */
 	uint64_t history_events;
 	uint64_t bad_mappings; /* mapping records whose bounds are not whole pages: not applied */
@@ -144,10 +145,17 @@ static struct proc *proc_find(const struct pft_aspace *as, int pid)
 	return pft_hmap_get(&as->by_pid, (uint64_t)(uint32_t)pid, 0, &idx) ? &as->procs[idx] : NULL;
 }
 
+void pft_aspace_set_unmaps_unseen(struct pft_aspace *as)
+{
+	as->unmaps_unseen = true;
+}
+
 bool pft_aspace_miss_is_certain(const struct pft_aspace *as, int pid)
 {
 	const struct proc *p = proc_find(as, pid);
 
+	if (as->unmaps_unseen)
+		return false;
 	return !as->lazy_mode || (p && (p->exact || p->history));
 }
 

@@ -23,6 +23,9 @@
 #include "live.h"
 #include "perf.h"
 
+/* Without tracefs: how old a perf record must be to have surely been read (pft_live_read). */
+#define PERF_SETTLE_NS 10000000ull
+
 /* A decoded event waiting for its turn (its text is its own). */
 struct qev {
 	struct pft_event ev;
@@ -74,6 +77,12 @@ struct pft_live {
 	bool clock_pending;
 	int clock_err;
 	int marker; /* trace_marker, opened once (-1: not yet) */
+	/* perf's events only (no tracefs access): no instance; marks are queued with their
+	 * CLOCK_MONOTONIC time, and the watermark is that clock's (see pft_live_read) */
+	bool no_tracefs;
+	uint64_t marks; /* marks queued so far (they are pftrace's own events) */
+	int *added;	/* and the tasks added, in order (the filter pft_live_pids tells) */
+	size_t nr_added, cap_added;
 };
 
 /* Whether something still holds the instance: the run whose pid it is named after, or the
@@ -186,16 +195,6 @@ static int open_cpus(struct pft_live *l)
 {
 	int cpu;
 
-	l->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
-	l->cpus = calloc(l->nr_cpus, sizeof(*l->cpus));
-	/* one queue per buffer, each in its own time order: ftrace's, then perf's rings */
-	l->nr_queues = (1 + PFT_PERF_RINGS) * l->nr_cpus;
-	l->queues = calloc(l->nr_queues, sizeof(*l->queues));
-	if (!l->cpus || !l->queues)
-		return -1;
-	/* before anything can fail: pft_live_close closes what is not -1 */
-	for (cpu = 0; cpu < l->nr_cpus; cpu++)
-		l->cpus[cpu].fd = l->cpus[cpu].spool = -1;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
 		char file[64];
 		int fd;
@@ -361,17 +360,28 @@ static void *set_clock(void *data)
 	return NULL;
 }
 
-struct pft_live *pft_live_open(const struct pft_live_opts *o)
+/* The CPUs' slots and queues: each buffer's own, ftrace's then perf's rings. */
+static int alloc_cpus(struct pft_live *l)
 {
-	struct pft_live *l = calloc(1, sizeof(*l));
+	int cpu;
+
+	l->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	l->cpus = calloc(l->nr_cpus, sizeof(*l->cpus));
+	l->nr_queues = (1 + PFT_PERF_RINGS) * l->nr_cpus;
+	l->queues = calloc(l->nr_queues, sizeof(*l->queues));
+	if (!l->cpus || !l->queues)
+		return -1;
+	/* before anything can fail: pft_live_close closes what is not -1 */
+	for (cpu = 0; cpu < l->nr_cpus; cpu++)
+		l->cpus[cpu].fd = l->cpus[cpu].spool = -1;
+	return 0;
+}
+
+/* pftrace's instance, off, with its options, buffers and clock to be. */
+static int open_instance(struct pft_live *l, const struct pft_live_opts *o)
+{
 	char name[64];
 
-	if (l)
-		l->lock = l->marker = -1;
-	int err, i;
-
-	if (!l)
-		return NULL;
 	snprintf(name, sizeof(name), PFT_INSTANCE_PREFIX "%d", (int)getpid());
 	/* ours by name, so left by a run that had our pid (still being removed): never reused */
 	if (tracefs_instance_exists(name)) {
@@ -379,24 +389,24 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 
 		if (!old || destroy_stale(old) < 0) {
 			tracefs_instance_free(old);
-			goto fail;
+			return -1;
 		}
 		tracefs_instance_free(old);
 	}
 	l->inst = tracefs_instance_create(name);
 	if (!l->inst || (l->lock = lock_instance(l->inst)) < 0)
-		goto fail;
+		return -1;
 	/* nothing is recorded until the pid filter is in place and pft_live_arm() runs */
 	if (tracefs_trace_off(l->inst) < 0)
-		goto fail;
+		return -1;
 	if (o->buffer_kb && tracefs_instance_set_buffer_size(l->inst, o->buffer_kb, -1) < 0)
-		goto fail;
+		return -1;
 	if (tracefs_option_enable(l->inst, TRACEFS_OPTION_EVENT_FORK) < 0 ||
 	    tracefs_option_disable(l->inst, TRACEFS_OPTION_OVERWRITE) < 0)
-		goto fail;
+		return -1;
 	l->tep = local_tep();
 	if (!l->tep)
-		goto fail;
+		return -1;
 	l->dec = pft_decoder_new(l->tep);
 	l->page_size = getpagesize();
 	if (tracefs_file_exists(l->inst, "buffer_subbuf_size_kb")) {
@@ -407,25 +417,23 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 	}
 	l->page = malloc(l->page_size);
 	if (!l->dec || !l->page || open_cpus(l) < 0)
-		goto fail;
+		return -1;
 	if (o->spool_dir && spool_open(l, o->spool_dir) < 0)
-		goto fail;
-	l->spool_limit = pft_file_size_limit();
-	if ((o->completions || o->history || o->stacks || o->perf_faults) &&
-	    !(l->perf = pft_perf_new(o->perf_faults, o->history, o->why,
-				     o->all_completions ? PFT_PERF_ALL
-				     : o->completions	? PFT_PERF_MAJOR
-							: PFT_PERF_NONE,
-				     o->stacks, o->perf_kb)))
-		goto fail;
-	if (l->perf && o->spool_dir && !(l->perf_spool = spool_file(o->spool_dir)))
-		goto fail;
+		return -1;
+	return 0;
+}
+
+/* The instance's events: the faults (unless perf's), the history, --why's. */
+static int enable_events(struct pft_live *l, const struct pft_live_opts *o)
+{
+	int i;
+
 	if (!o->perf_faults &&
 	    (enable_event(l->inst, "exceptions", "page_fault_user") < 0 ||
 	     (o->kernel && enable_event(l->inst, "exceptions", "page_fault_kernel") < 0))) {
 		if (!errno)
 			errno = ENOENT;
-		goto fail;
+		return -1;
 	}
 	for (i = 0; o->history && pft_history_events[i][0]; i++)
 		if (enable_event(l->inst, pft_history_events[i][0], pft_history_events[i][1]) < 0)
@@ -435,11 +443,51 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 		    (filter_why(l, &pft_why_events[i]) < 0 ||
 		     enable_event(l->inst, pft_why_events[i].sys, pft_why_events[i].name) < 0))
 			why_missing(l, &pft_why_events[i]);
+	return 0;
+}
+
+struct pft_live *pft_live_open(const struct pft_live_opts *o)
+{
+	struct pft_live *l = calloc(1, sizeof(*l));
+	struct pft_perf_opts po = {
+	    .faults = o->perf_faults,
+	    .sideband = o->history,
+	    /* without tracefs the process tree is perf's too, and time its own */
+	    .tasks = o->no_tracefs,
+	    .monotonic = o->no_tracefs,
+	    .switches = o->why,
+	    .completions = o->all_completions ? PFT_PERF_ALL
+			   : o->completions   ? PFT_PERF_MAJOR
+					      : PFT_PERF_NONE,
+	    .stacks = o->stacks,
+	    .sample_kb = o->perf_kb,
+	};
+	int err;
+
+	if (!l)
+		return NULL;
+	l->lock = l->marker = -1;
+	l->no_tracefs = o->no_tracefs;
+	/* without tracefs: perf's events only, no trace.dat (its formats are tracefs's) */
+	if (o->no_tracefs && (!o->perf_faults || o->spool_dir || o->why)) {
+		errno = EOPNOTSUPP;
+		goto fail;
+	}
+	if (alloc_cpus(l) < 0 || (!o->no_tracefs && open_instance(l, o) < 0))
+		goto fail;
+	l->spool_limit = pft_file_size_limit();
+	if ((o->completions || o->history || o->stacks || o->perf_faults) &&
+	    !(l->perf = pft_perf_new(&po)))
+		goto fail;
+	if (l->perf && o->spool_dir && !(l->perf_spool = spool_file(o->spool_dir)))
+		goto fail;
+	if (!o->no_tracefs && enable_events(l, o) < 0)
+		goto fail;
 	/* perf's records come with perf's clock, local_clock(): ftrace calls it "perf". The
 	 * switch waits for an RCU grace period (~25 ms here) holding the lock every tracefs
 	 * file's open and release take: a thread does it, last, while the command starts and
 	 * perf's events are opened (10 ms the first time); pft_live_arm waits for it */
-	if (l->perf) {
+	if (l->perf && l->inst) {
 		if (pthread_create(&l->clock_thread, NULL, set_clock, l) != 0)
 			goto fail;
 		l->clock_pending = true;
@@ -506,8 +554,16 @@ static int add_pids(struct pft_live *l, const int *tids, size_t n, bool running)
 		}
 		if (added)
 			len += sprintf(buf + len, "%d ", tids[i]);
+		if (added && !l->inst) {
+			if (pft_grow((void **)&l->added, &l->cap_added, l->nr_added + 1,
+				     sizeof(*l->added)) < 0) {
+				free(buf);
+				return -1;
+			}
+			l->added[l->nr_added++] = tids[i];
+		}
 	}
-	if (len)
+	if (len && l->inst)
 		r = l->pids_set ? tracefs_instance_file_append(l->inst, "set_event_pid", buf)
 				: tracefs_instance_file_write(l->inst, "set_event_pid", buf);
 	free(buf);
@@ -551,6 +607,10 @@ static int write_pids(struct pft_live *l, const char *file, const int *tids, siz
  * go into set_event_notrace_pid, and perf's events are the CPUs'. */
 int pft_live_all(struct pft_live *l, const int *own, size_t n)
 {
+	if (!l->inst) {
+		errno = EOPNOTSUPP; /* perf's own events cannot leave pftrace out */
+		return -1;
+	}
 	if (write_pids(l, "set_event_notrace_pid", own, n, true) < 0 ||
 	    (l->perf && pft_perf_add_task(l->perf, -1) < 0))
 		return -1;
@@ -560,16 +620,37 @@ int pft_live_all(struct pft_live *l, const int *own, size_t n)
 
 int pft_live_exclude_pids(struct pft_live *l, const int *tids, size_t n)
 {
+	if (n && !l->inst) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
 	return n ? write_pids(l, "set_event_notrace_pid", tids, n, false) : 0;
+}
+
+/* Without tracefs the filter is the tasks added (perf's events follow their children unlisted),
+ * and nothing is left out. */
+static int added_pids(struct pft_live *l, const char *file, int **pids, size_t *n)
+{
+	*pids = NULL;
+	*n = 0;
+	if (strcmp(file, "set_event_pid") || !l->nr_added)
+		return 0;
+	if (!(*pids = malloc(l->nr_added * sizeof(**pids))))
+		return -1;
+	memcpy(*pids, l->added, l->nr_added * sizeof(**pids));
+	*n = l->nr_added;
+	return 0;
 }
 
 int pft_live_pids(struct pft_live *l, const char *file, int **pids, size_t *n)
 {
-	char *list = tracefs_instance_file_read(l->inst, file, NULL);
+	char *list = l->inst ? tracefs_instance_file_read(l->inst, file, NULL) : NULL;
 	char *p, *save = NULL;
 	size_t cap = 0;
 	int ret = 0;
 
+	if (!l->inst)
+		return added_pids(l, file, pids, n);
 	*pids = NULL;
 	*n = 0;
 	for (p = list ? strtok_r(list, " \n", &save) : NULL; p && ret == 0;
@@ -612,14 +693,39 @@ int pft_live_arm(struct pft_live *l)
 	}
 	if (clock_done(l) < 0)
 		return -1;
-	if (tracefs_trace_on(l->inst) < 0)
+	/* perf's events count from their opening (the tasks wait stopped till then) */
+	if (l->inst && tracefs_trace_on(l->inst) < 0)
 		return -1;
 	l->armed = true;
 	return 0;
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+static int enqueue(struct queue *c, const struct pft_event *ev);
+
+/* Without tracefs a mark is an event of pftrace's own, dated now on perf's clock. */
+static int queue_mark(struct pft_live *l, const char *text)
+{
+	static char comm[] = "pftrace";
+	struct pft_event ev = {.type = PFT_EV_MARKER, .name = "print", .ts = monotonic_ns(),
+			       .cpu = -1, .tid = (int)getpid(), .tgid = (int)getpid(),
+			       .comm = comm, .text = text};
+
+	l->marks++;
+	return enqueue(&l->queues[0], &ev);
+}
+
 int pft_live_mark(struct pft_live *l, const char *text)
 {
+	if (!l->inst)
+		return queue_mark(l, text);
 	if (l->marker < 0) {
 		char *path = tracefs_instance_get_file(l->inst, "trace_marker");
 
@@ -869,6 +975,16 @@ static int drain(struct pft_live *l)
  */
 int pft_live_read(struct pft_live *l)
 {
+	/* perf's rings alone: a record is visible within microseconds of its time (written with
+	 * preemption off); one older than PERF_SETTLE_NS has been read, as perf's own reader
+	 * flushes its queue by rounds */
+	if (!l->inst) {
+		uint64_t now = monotonic_ns();
+
+		if (now > PERF_SETTLE_NS && now - PERF_SETTLE_NS > l->watermark)
+			l->watermark = now - PERF_SETTLE_NS;
+		return drain(l);
+	}
 	if (l->armed)
 		pft_live_mark(l, PFT_TICK_MARKER);
 	return drain(l);
@@ -880,7 +996,8 @@ int pft_live_stop(struct pft_live *l)
 
 	if (!l->armed)
 		return 0;
-	tracefs_trace_off(l->inst);
+	if (l->inst)
+		tracefs_trace_off(l->inst);
 	l->armed = false;
 	if (drain(l) < 0)
 		return -1;
@@ -949,6 +1066,11 @@ int pft_live_why_missing(const struct pft_live *l, const char **names)
 {
 	*names = l->why_missing_names;
 	return l->why_missing;
+}
+
+bool pft_live_user_only(const struct pft_live *l)
+{
+	return l->perf && pft_perf_user_only(l->perf);
 }
 
 int pft_live_history_missing(const struct pft_live *l)
@@ -1039,6 +1161,7 @@ void pft_live_close(struct pft_live *l)
 	}
 	free(l->queues);
 	pft_hmap_release(&l->pids);
+	free(l->added);
 	pft_perf_free(l->perf); /* the events stop with their descriptors */
 	if (l->perf_spool)
 		fclose(l->perf_spool);

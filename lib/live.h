@@ -32,6 +32,9 @@ extern const char *const pft_history_events[][2];
 struct pft_live_opts {
 	bool kernel;		/* also page_fault_kernel */
 	bool perf_faults;	/* the faults from perf's event, not the tracepoints */
+	/* no tracefs (unprivileged): perf's events alone, with the process tree from its FORK
+	 * and EXIT records; needs perf_faults; no spool_dir, no why (EOPNOTSUPP) */
+	bool no_tracefs;
 	bool history;		/* also exec, tasks, perf's MMAP2 and COMM, mmap-family syscalls */
 	bool completions;	/* also perf's fault completions: of major faults */
 	bool all_completions;	/* of every fault */
@@ -99,6 +102,8 @@ int pft_live_stop(struct pft_live *l);
 int pft_live_fds(const struct pft_live *l, int *fds, int max);
 int pft_live_stats(struct pft_live *l, struct pft_live_stats *st);
 
+/* perf allowed user mode only (an unprivileged user): kernel-mode faults are not seen. */
+bool pft_live_user_only(const struct pft_live *l);
 /* How many history events this kernel lacks (each one is a hole in the history). */
 int pft_live_history_missing(const struct pft_live *l);
 /* How many of pft_why_events this kernel does not have (their parts are not told), and *names

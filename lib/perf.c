@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include "internal.h"
 #include "perf.h"
@@ -85,6 +86,9 @@ struct pft_perf {
 	int nr_cpus, page;
 	bool kinds[NR_EV];
 	bool history, switches; /* the side-band's records: mappings and comms; switches */
+	bool fork_exit;		/* and forks and exits */
+	bool monotonic;		/* CLOCK_MONOTONIC times */
+	bool user_only;		/* kernel mode refused: every event excludes it */
 	unsigned int stacks;	/* PFT_STACKS_* */
 	uint64_t bad_samples;
 	size_t sample_pages;
@@ -127,12 +131,18 @@ static void attr_of(const struct pft_perf *p, int kind, struct perf_event_attr *
 	 * when a ring is half full */
 	a->watermark = 1;
 	a->wakeup_watermark = (kind == EV_SIDEBAND ? SIDEBAND_PAGES : pages) * 4096 / 2;
-	/* faults the kernel takes on user memory (copy_to_user) complete in kernel mode */
-	a->exclude_kernel = 0;
+	/* faults the kernel takes on user memory (copy_to_user) complete in kernel mode; an
+	 * unprivileged user may count user mode only */
+	a->exclude_kernel = p->user_only;
+	if (p->monotonic) {
+		a->use_clockid = 1;
+		a->clockid = CLOCK_MONOTONIC;
+	}
 	if (kind == EV_SIDEBAND) {
 		/* every mapping (data ones too), and comms with the exec that starts an image */
 		a->mmap = a->mmap2 = a->mmap_data = p->history;
 		a->comm = a->comm_exec = p->history;
+		a->task = p->fork_exit;
 		a->context_switch = p->switches;
 		return;
 	}
@@ -173,23 +183,24 @@ unsigned int pft_perf_default_kb(unsigned int stacks)
 	       4;
 }
 
-struct pft_perf *pft_perf_new(bool faults, bool sideband, bool switches,
-			      enum pft_perf_completions completions, unsigned int stacks,
-			      unsigned int sample_kb)
+struct pft_perf *pft_perf_new(const struct pft_perf_opts *o)
 {
 	struct pft_perf *p = calloc(1, sizeof(*p));
+	unsigned int stacks = o->stacks, sample_kb = o->sample_kb;
 	int cpu, k;
 
 	if (!p)
 		return NULL;
 	p->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
-	p->kinds[EV_SIDEBAND] = sideband || switches;
-	p->history = sideband;
-	p->switches = switches;
+	p->kinds[EV_SIDEBAND] = o->sideband || o->switches || o->tasks;
+	p->history = o->sideband;
+	p->fork_exit = o->tasks;
+	p->switches = o->switches;
+	p->monotonic = o->monotonic;
 	/* a minor fault's sample costs as much as the fault's tracepoint: only on request */
-	p->kinds[EV_MAJ] = completions != PFT_PERF_NONE || stacks;
-	p->kinds[EV_MIN] = completions == PFT_PERF_ALL || stacks;
-	p->kinds[EV_FAULT] = faults;
+	p->kinds[EV_MAJ] = o->completions != PFT_PERF_NONE || stacks;
+	p->kinds[EV_MIN] = o->completions == PFT_PERF_ALL || stacks;
+	p->kinds[EV_FAULT] = o->faults;
 	p->stacks = stacks;
 	p->page = getpagesize();
 	/* a ring is a power of two pages, of 8 samples at least: a sample that does not fit
@@ -238,6 +249,15 @@ static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 			a.read_format = 0;
 			fd = perf_open(&a, tid, cpu, -1);
 		}
+		/* perf_event_paranoid 2 without CAP_PERFMON: user mode only, from now on */
+		if (fd < 0 && errno == EACCES && !p->user_only && !p->nr_fds) {
+			p->user_only = true;
+			attr_of(p, kind, &a);
+			a.inherit = tid != -1;
+			if (p->no_lost_format)
+				a.read_format = 0;
+			fd = perf_open(&a, tid, cpu, -1);
+		}
 		if (fd < 0)
 			return errno == ENODEV ? 0 : -1; /* an offline CPU */
 		if (keep_fd(p, fd, cpu, ring) < 0)
@@ -274,6 +294,11 @@ int pft_perf_add_task(struct pft_perf *p, int tid)
 		if (open_on(p, tid, cpu) < 0)
 			return -1; /* ESRCH: the task ended meanwhile */
 	return 0;
+}
+
+bool pft_perf_user_only(const struct pft_perf *p)
+{
+	return p->user_only;
 }
 
 int pft_perf_fds(const struct pft_perf *p, int *fds, int max)
@@ -362,6 +387,38 @@ static int emit_comm(struct pft_perf *p, const char *rec, size_t size, uint16_t 
 	ev.tgid = (int)ids[0];
 	ev.tid = (int)ids[1];
 	ev.exec = misc & PERF_RECORD_MISC_COMM_EXEC;
+	return cb(data, &ev);
+}
+
+/* FORK: a task made by ptid (pid == ppid: a thread of the same process); EXIT: a task ended,
+ * the whole process with its leader (the leader's EXIT comes last unless it ended first,
+ * by pthread_exit: its process is then taken as ended early, its later faults unknown). */
+static int emit_task(const char *rec, size_t size, bool fork, pft_perf_cb cb, void *data)
+{
+	struct {
+		uint32_t pid, ppid, tid, ptid;
+		uint64_t time;
+	} t;
+	struct pft_event ev = {.cpu = -1};
+
+	if (size < 8 + sizeof(t))
+		return 0;
+	memcpy(&t, rec + 8, sizeof(t));
+	ev.ts = t.time;
+	if (fork) {
+		ev.type = PFT_EV_NEWTASK;
+		ev.name = "fork";
+		ev.tid = (int)t.ptid;
+		ev.tgid = (int)t.ppid;
+		ev.child = (int)t.tid;
+		ev.clone_flags = t.pid == t.ppid ? CLONE_THREAD_FLAG : 0;
+	} else {
+		ev.type = PFT_EV_EXIT;
+		ev.name = "exit";
+		ev.tid = (int)t.tid;
+		ev.tgid = (int)t.pid;
+		ev.group_dead = t.pid == t.tid;
+	}
 	return cb(data, &ev);
 }
 
@@ -524,6 +581,10 @@ static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb
 			ret = emit_mmap2(p, rec, h.size, cb, data);
 		else if (h.type == PERF_RECORD_COMM)
 			ret = emit_comm(p, rec, h.size, h.misc, cb, data);
+		/* (they come with mmap and comm records too: wanted only where no tracepoint
+		 * tells the process tree) */
+		else if ((h.type == PERF_RECORD_FORK || h.type == PERF_RECORD_EXIT) && p->fork_exit)
+			ret = emit_task(rec, h.size, h.type == PERF_RECORD_FORK, cb, data);
 		else if (h.type == PERF_RECORD_SWITCH && !(h.misc & PERF_RECORD_MISC_SWITCH_OUT))
 			ret = emit_switch_in(rec, h.size, cb, data);
 		else if (h.type == PERF_RECORD_LOST && h.size >= 24)

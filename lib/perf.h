@@ -19,14 +19,25 @@ enum pft_perf_completions {
 	PFT_PERF_MAJOR, /* major ones: a fault without one is minor (or failed) */
 	PFT_PERF_ALL,	/* every one: the latency of minor faults too */
 };
-/* faults: the faults themselves (perf's PAGE_FAULTS event, in the completions' ring);
- * sideband: MMAP2 and COMM records; switches: SWITCH records of a traced task's return to a CPU
- * (PFT_EV_SWITCH, tid -1: the task before it unknown); completions: a sample at the end of faults, with the stacks
- * (PFT_STACKS_*) asked for (which need every fault's), in rings of sample_kb per CPU (rounded
- * up to a power of two pages; 0: pft_perf_default_kb). */
-struct pft_perf *pft_perf_new(bool faults, bool sideband, bool switches,
-			      enum pft_perf_completions completions, unsigned int stacks,
-			      unsigned int sample_kb);
+struct pft_perf_opts {
+	bool faults;   /* the faults themselves (PAGE_FAULTS, in the completions' ring) */
+	bool sideband; /* MMAP2 and COMM records */
+	bool tasks;    /* FORK and EXIT records (PFT_EV_NEWTASK, PFT_EV_EXIT): the process tree
+			* where no tracepoint tells it */
+	bool switches; /* SWITCH records of a traced task's return to a CPU (PFT_EV_SWITCH, tid
+			* -1: the task before it unknown) */
+	enum pft_perf_completions completions; /* a sample at the end of faults */
+	unsigned int stacks;  /* PFT_STACKS_* on the completions (which need every fault's) */
+	unsigned int sample_kb; /* the samples' ring per CPU (rounded up to a power of two
+				 * pages; 0: pft_perf_default_kb) */
+	bool monotonic; /* times in CLOCK_MONOTONIC (no tracefs clock to share: the reader
+			 * dates its own marks by clock_gettime), not local_clock() */
+};
+/* opts is copied. NULL with errno. */
+struct pft_perf *pft_perf_new(const struct pft_perf_opts *opts);
+/* The kernel refused events that count kernel mode (perf_event_paranoid, no CAP_PERFMON): the
+ * faults the kernel takes on user memory (copy_to_user) are not seen, nor their completions. */
+bool pft_perf_user_only(const struct pft_perf *p);
 /* The completions' ring per CPU, in KiB, that pft_perf_new takes for these stacks. */
 unsigned int pft_perf_default_kb(unsigned int stacks);
 /* Starts the events of a task (and of what it starts later) on every CPU; tid -1: of every

@@ -385,6 +385,8 @@ struct pft_source_stats {
 	bool sideband;	    /* it carries the kernel's mapping records (exact maps) */
 	bool perf_faults;   /* its faults are perf's page-faults event, not the tracepoint: no
 			     * error_code, no fault on a kernel address */
+	bool user_only;	    /* and of user mode only (perf_event_paranoid): the faults the kernel
+			     * takes on user memory are in its counters, not traced */
 	bool signals;	    /* and the signals taken (signal_deliver): restarted faults told */
 	bool why;	    /* and what splits a fault's time into causes (record --why) */
 	bool why_full;	    /* and the events of every fault that tell swap-ins and huge pages
@@ -622,8 +624,11 @@ bool pft_aspace_is_exact(const struct pft_aspace *as);
  * recording made with --no-history): an address they do not hold, or hold with other
  * permissions, may have been mapped so at the fault (unmapped, the process ended or exec'd since). */
 void pft_aspace_set_lazy(struct pft_aspace *as);
+/* The history has perf's records alone (record without tracefs): no munmap, mremap or brk
+ * shrink is seen, so an address in no VMA may be a moved mapping's (a miss is not certain). */
+void pft_aspace_set_unmaps_unseen(struct pft_aspace *as);
 /* Whether a lookup that misses for pid says the address was in no VMA: false for a lazy
- * address space without history or records for pid. */
+ * address space without history or records for pid, or one whose unmaps are unseen. */
 bool pft_aspace_miss_is_certain(const struct pft_aspace *as, int pid);
 /* Takes ownership of maps, also on failure. pid -1: the maps of every pid without its own. */
 int pft_aspace_set_maps(struct pft_aspace *as, int pid, struct pft_maps *maps);

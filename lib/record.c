@@ -56,6 +56,10 @@ struct count {
 	bool end, exited; /* the end is known; from its exit (a zombie's /proc would repeat it) */
 	bool untraced;	  /* listed at the start, gone before it was traced: not ours to count */
 	bool left;	  /* --cgroup: moved out, its end read then (it may come back) */
+	/* read at its exit stop (a tracee's): its end where no exit message tells it (taskstats
+	 * needs CAP_NET_ADMIN) */
+	bool stopped;
+	uint64_t min_stop, maj_stop;
 };
 
 /* A task known before the first event: passed on as a COMM event, first. */
@@ -95,6 +99,7 @@ struct pft_record {
 	struct pft_hmap noted;	   /* tids listed with their comm (tasks0) */
 	bool started, stopping, draining, child_done;
 	bool perf_faults; /* the faults come from perf's event (--source) */
+	bool no_tracefs;  /* and everything else too: no instance (no permission) */
 	int child_status;
 	struct timespec start;
 	struct timespec sig_at[65]; /* when pftrace first got each signal */
@@ -256,6 +261,17 @@ static void count_end(struct pft_record *r, int tgid, int tid)
 	c->min1 += min;
 	c->maj1 += maj;
 	c->end = true;
+}
+
+/* A tracee at its exit stop: its counts are final (taskstats may still tell them). */
+static void count_stop(struct pft_record *r, int pid)
+{
+	char task[64];
+	struct count *c;
+
+	snprintf(task, sizeof(task), "%d/task/%d", pid, pid);
+	if ((c = count_of(r, pid)) && pft_proc_faults(task, &c->min_stop, &c->maj_stop) == 0)
+		c->stopped = true;
 }
 
 /* The threads of a process now (path: its /proc/PID/task): *tids (the caller frees it), *n.
@@ -427,9 +443,9 @@ static int proc_counters(struct pft_record *r, struct pft_proc_counters **out, s
 			(*out)[(*n)++] = (struct pft_proc_counters){tgid, 0, 0};
 			unknown[at] = false;
 		}
-		unknown[at] |= !c->end;
-		(*out)[at].min_flt += c->min1 - c->min0;
-		(*out)[at].maj_flt += c->maj1 - c->maj0;
+		unknown[at] |= !c->end && !c->stopped;
+		(*out)[at].min_flt += (c->end ? c->min1 : c->min_stop) - c->min0;
+		(*out)[at].maj_flt += (c->end ? c->maj1 : c->maj_stop) - c->maj0;
 	}
 	/* keep the known ones, in place */
 	for (i = 0, cap = 0; ret == 0 && i < *n; i++)
@@ -667,6 +683,37 @@ static int resolve_tgid(void *data, int tid, const char *comm)
 
 /* ---------------------------------------------------------------- setting up */
 
+/* No permission for tracefs (not root): perf's events alone, for a command of the user's own,
+ * where nothing needs the instance. */
+static int without_tracefs(struct pft_record *r, const char *tdir)
+{
+	const char *needs = r->o.all		  ? "-a"
+			    : r->o.cgroup	  ? "--cgroup"
+			    : r->o.nr_pids	  ? "-p"
+			    : r->o.output	  ? "-o"
+			    : r->o.why		  ? "--why"
+			    : r->o.pidns	  ? "--pidns"
+			    : !r->o.completions	  ? "--no-major"
+						  : NULL;
+
+	if (needs) {
+		fail(r, "no permission to use tracefs (%s): %s needs it, run as root (without it "
+			"only a command of one's own is traced, by perf's events)",
+		     tdir, needs);
+		return -1;
+	}
+	notice(r, "no permission to use tracefs (%s): the command's faults from perf's "
+		  "page-faults event, its history from perf's records (no munmap or mremap: a "
+		  "fault in no mapping, or one the kernel refused, is unknown), every fault's "
+		  "completion (as --latency)",
+	       tdir);
+	r->perf_faults = r->no_tracefs = true;
+	/* a fault the kernel refuses has no completion: in a mapping that may be gone, it is
+	 * told unknown instead of that mapping's */
+	r->o.latency = true;
+	return 0;
+}
+
 /* tracefs (pftrace's instance holds the history), and what tells the faults. */
 static int check_tracefs(struct pft_record *r)
 {
@@ -683,6 +730,8 @@ static int check_tracefs(struct pft_record *r)
 	}
 	if (errno == ENOENT && r->perf_faults)
 		return 0;
+	if ((errno == EACCES || errno == EPERM) && r->o.source != PFT_FAULTS_TRACEPOINT)
+		return without_tracefs(r, tdir);
 	if (errno == ENOENT)
 		fail(r,
 		     "this kernel's tracefs has no exceptions/page_fault_user event (x86 kernels "
@@ -713,6 +762,7 @@ static int open_tracing(struct pft_record *r)
 	struct pft_live_opts lo = {
 	    .kernel = r->o.kernel,
 	    .perf_faults = r->perf_faults,
+	    .no_tracefs = r->no_tracefs,
 	    .history = r->o.history,
 	    .completions = r->o.completions || r->o.stacks,
 	    .all_completions = r->o.latency || r->o.stacks,
@@ -758,9 +808,13 @@ static int open_tracing(struct pft_record *r)
 		       "(%s): what they tell is told as the task's state (on-cpu, io, sleep), their "
 		       "paths unknown",
 		       pft_live_why_missing(r->live, &names), names);
-	/* per-process counters come from the kernel's exit accounting */
+	/* per-process counters come from the kernel's exit accounting (which needs
+	 * CAP_NET_ADMIN: without, the command's own are read at its exit stop) */
 	r->ts = pft_taskstats_open((int)sysconf(_SC_NPROCESSORS_CONF));
-	if (!r->ts)
+	if (!r->ts && r->no_tracefs)
+		notice(r, "the kernel's fault counters of the command alone (taskstats: %s)",
+		       strerror(errno));
+	else if (!r->ts)
 		notice(r, "no per-process fault counters (taskstats: %s)", strerror(errno));
 	return 0;
 }
@@ -1423,6 +1477,9 @@ static void tracees(struct pft_record *r)
 
 		switch (k) {
 		case PFT_STOP_EXIT_EVENT:
+			/* its last counts, for want of its exit's */
+			count_stop(r, pid);
+			/* fall through */
 		case PFT_STOP_EXEC_EVENT:
 			snapshot_check(r, pid);
 			pft_ptrace_resume(pid);
@@ -1916,6 +1973,8 @@ static int rec_prepare(struct pft_source *src, struct pft_aspace *as, struct pft
 		pft_aspace_set_exact(as);
 	else
 		pft_aspace_set_lazy(as);
+	if (r->no_tracefs)
+		pft_aspace_set_unmaps_unseen(as);
 	pft_aspace_set_resolver(as, r->o.history ? &none : &live);
 	if (syms) {
 		pft_syms_kallsyms(syms, NULL); /* this machine's kernel */
@@ -1957,6 +2016,7 @@ const struct pft_source_stats *pft_record_stats(struct pft_record *r)
 	struct pft_live_stats st;
 	struct pft_source_stats *s = &r->src->st;
 
+	s->user_only = r->live && r->perf_faults && pft_live_user_only(r->live);
 	if (r->live && pft_live_stats(r->live, &st) == 0) {
 		s->lost_events = (int64_t)st.lost;
 		s->lost_completions = st.lost_completions;
@@ -1987,8 +2047,8 @@ struct pft_source *pft_record_source(struct pft_record *r)
 	r->src->st.major_only = r->o.completions && !r->o.latency && !r->o.stacks;
 	r->src->st.sideband = r->o.history;
 	r->src->st.perf_faults = r->perf_faults;
-	r->src->st.signals =
-	    r->o.history && tracefs_file_exists(NULL, "events/signal/signal_deliver/enable");
+	r->src->st.signals = r->o.history && !r->no_tracefs &&
+			     tracefs_file_exists(NULL, "events/signal/signal_deliver/enable");
 	return r->src;
 }
 

@@ -73,9 +73,13 @@ static void verdict_line(const json_t *sum, FILE *out)
 		fprintf(out, " in %" JSON_INTEGER_FORMAT " process%s", num(kc, "processes"),
 			num(kc, "processes") == 1 ? "" : "es");
 	if (json_is_number(json_object_get(kc, "coverage")))
-		fprintf(out, "; traced %" JSON_INTEGER_FORMAT " (%.1f%%) of them\n",
+		fprintf(out, "; traced %" JSON_INTEGER_FORMAT " (%.1f%%) of them%s\n",
 			num(kc, "traced"),
-			100 * json_number_value(json_object_get(kc, "coverage")));
+			100 * json_number_value(json_object_get(kc, "coverage")),
+			json_is_true(json_object_get(sum, "user_mode_only"))
+			    ? " (user mode only: the faults the kernel takes on the program's "
+			      "memory are counted, not traced)"
+			    : "");
 	else
 		fprintf(out, ": nothing to trace\n");
 }
@@ -333,9 +337,9 @@ static void summary(const json_t *doc, FILE *out)
 	if (num(sum, "unknown_late_maps"))
 		fprintf(out,
 			"unknown: %" JSON_INTEGER_FORMAT
-			" faults at addresses the maps read after them do not hold as the fault "
-			"needs (--no-history: unmapped, or the process ended or exec'd since, is "
-			"not seen): the answer is partial; no-vma and bad-access are not told\n",
+			" faults at addresses the maps do not hold as the fault needs, with no "
+			"record of what was unmapped (--no-history, or perf's records alone): the "
+			"answer is partial; no-vma and bad-access are not told\n",
 			num(sum, "unknown_late_maps"));
 }
 

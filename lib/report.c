@@ -219,6 +219,22 @@ static bool failed(enum pft_kind k)
 	return k == PFT_KIND_NO_VMA || k == PFT_KIND_BAD_ACCESS || k == PFT_KIND_PKEY;
 }
 
+/* Every fault has a completion, and this one had none: the kernel refused it (or gave it up for
+ * a signal). Where the maps may hold a mapping removed since (no record of unmaps), the VMA
+ * found is not known to have been there: unknown, not a fault of that VMA. */
+static void uncompleted(struct pft_report *rep, struct pft_fault *f)
+{
+	if (f->restarted || failed(f->kind) || f->kind == PFT_KIND_UNKNOWN || !f->vma ||
+	    pft_aspace_miss_is_certain(rep->as, f->pid))
+		return;
+	pft_vma_unref(f->vma);
+	f->vma = NULL;
+	f->has_file_offset = false;
+	f->kind = PFT_KIND_UNKNOWN;
+	rep->no_maps++;
+	rep->unknown_late_maps++;
+}
+
 /* A held fault is complete: with its completion's verdict, or without one (its thread faulted
  * again, exited, or the input ended: a SIGSEGV has none). Where only major faults have a
  * completion, one without is minor, as mm_account_fault() counts it, unless it failed. */
@@ -232,6 +248,8 @@ static int release_held(struct pft_report *rep, struct held *h)
 	h->signalled = false;
 	if (h->f.major < 0 && rep->opts.major_only && !failed(h->f.kind) && !h->f.restarted)
 		h->f.major = 0;
+	if (h->f.major < 0 && !rep->opts.major_only)
+		uncompleted(rep, &h->f);
 	r = finalize(rep, &h->f);
 	pft_vma_unref(h->f.vma);
 	return r;

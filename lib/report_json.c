@@ -99,6 +99,17 @@ static json_t *counters_json(const struct pft_report *rep)
 	return o;
 }
 
+/* A source saw user mode only (perf_event_paranoid): kernel-mode faults untraced. */
+static bool user_mode_only(const struct pft_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nr_inputs; i++)
+		if (rep->inputs[i].st.user_only)
+			return true;
+	return false;
+}
+
 /* record --cgroup's own count of faults (memory.stat) beside what was traced, or null. */
 static json_t *cgroup_counters_json(const struct pft_report *rep)
 {
@@ -699,6 +710,7 @@ json_t *pft_report_head(const struct pft_report *rep)
 	json_object_set_new(sum, "history_events",
 			    json_integer((json_int_t)pft_aspace_history_events(rep->as)));
 	json_object_set_new(sum, "kernel_mode", json_integer((json_int_t)rep->kernel_mode));
+	json_object_set_new(sum, "user_mode_only", json_boolean(user_mode_only(rep)));
 	json_object_set_new(sum, "kernel_faults_excluded",
 			    json_integer((json_int_t)rep->kernel_excluded));
 	json_object_set_new(sum, "kernel_faults_atomic",

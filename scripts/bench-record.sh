@@ -14,8 +14,13 @@
 #   pftrace-why       record --why: + the scheduler's and the slow paths' events that split
 #                     each fault's time (they fire when a fault waits, not on a fast one)
 #   pftrace-stacks    record --stacks: + a user call stack (frame pointers) on each
+#   pftrace-perf      record --source perf: the faults from perf's page-faults event (a
+#                     sample each) instead of the tracepoint, the history still tracefs's
+#   pftrace-nobody    record as nobody: perf's events alone (no tracefs), every fault's
+#                     completion sampled too (as --latency)
 #   perf-record       perf record -e exceptions:page_fault_user
-# Needs root, tracefs, perf (linux-perf). Timings stay out of the test suite.
+#   perf-record-sw    perf record -e page-faults -c 1 -d: perf's own on the same event
+# Needs root, tracefs, perf (linux-perf); the repository readable by nobody (pftrace-nobody). Timings stay out of the test suite.
 #   scripts/bench-record.sh [PAGES] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +64,7 @@ run() {
 }
 med() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
-names="untraced bare-tracepoint pftrace-stream pftrace-sideband pftrace pftrace-latency pftrace-why pftrace-stacks perf-record"
+names="untraced bare-tracepoint pftrace-stream pftrace-sideband pftrace pftrace-latency pftrace-why pftrace-stacks pftrace-perf pftrace-nobody perf-record perf-record-sw"
 # a VM backs guest memory lazily: the first runs pay for that, whoever runs them. Discard them.
 for w in 1 2; do $WL 2>/dev/null; done
 for ((i = 0; i < rounds; i++)); do
@@ -71,7 +76,11 @@ for ((i = 0; i < rounds; i++)); do
 	run pftrace-latency ./pftrace record -q --json --latency -- $WL
 	run pftrace-why ./pftrace record -q --json --why -- $WL
 	run pftrace-stacks ./pftrace record -q --json --stacks -- $WL
+	run pftrace-perf ./pftrace record -q --json --source perf -- $WL
+	run pftrace-nobody setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		./pftrace record -q --json -- $WL
 	run perf-record perf record -q -o "$dir/perf.data" -e exceptions:page_fault_user -- $WL
+	run perf-record-sw perf record -q -o "$dir/perf-sw.data" -e page-faults -c 1 -d -- $WL
 done
 perf_events=$(perf report -i "$dir/perf.data" --stdio 2>/dev/null | awk '/^# Samples/ {print $3}')
 perf_lost=$(perf report -i "$dir/perf.data" --stdio 2>/dev/null | awk '/Total Lost Samples/ {print $NF}')
@@ -91,6 +100,7 @@ for n in $names; do
 	case $n in
 	untraced | bare-tracepoint) ev=- lost=- ;;
 	perf-record) ev=$perf_events lost=$perf_lost ;;
+	perf-record-sw) ev=- lost=- ;;
 	*) ev=$(jq .summary.faults "$dir/out.$n") lost=$(jq .summary.lost_events "$dir/out.$n") ;;
 	esac
 	printf '%-17s %7.3f %8.2fx %8.2fx %9.0f %7.3f %8.2fx %8.2fx %8s %6s\n' "$n" "$l" \

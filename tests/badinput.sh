@@ -262,7 +262,7 @@ vma|.vmas[0].faults = 1e300|vmas[0].faults: expected a non-negative integer
 vma|.vmas[1].pages = "7"|vmas[1].pages: expected a non-negative integer or null
 vma|del(.summary.faults)|summary.faults: missing
 vma|.summary.extra = 1|summary.extra: not a field of this object
-vma|.summary.by_kind.bogus = 1|summary.by_kind.bogus: expected one of "anon-first-touch", "file-read", "file-write", "cow", "write-protect", "write", "exec", "stack-growth", "no-vma", "bad-access", "pkey", "other", "unknown"
+vma|.summary.by_kind.bogus = 1|summary.by_kind.bogus: expected one of "anon-first-touch", "file-read", "file-write", "cow", "write-protect", "write", "exec", "stack-growth", "no-vma", "bad-access", "pkey", "other", "unknown", "anon", "file"
 vma|.vmas[0].perms = "rwxq"|vmas[0].perms: expected a string matching ^[r-][w-][x-][ps-]$
 vma|.source.by = 5|source.by: expected one of "vma", "file", "page", "ip", "tid", "kind", "pid", "sym", "path", "cause", "comm", "cgroup"
 vma|.summary.latency_ns = {"p50": 1}|summary.latency_ns.p99: missing

@@ -271,7 +271,7 @@ check_eq "--no-history: what it cannot place is unknown" true "$(j '.summary.by_
 check_eq "--no-history replayed: no false crash either" "0 0" "$(jq -r '"\(.summary.no_vma) \(.summary.by_kind["bad-access"])"' <<<"$nh")"
 n=$(jq .summary.unknown_late_maps <<<"$nh")
 check_eq "--no-history: the table says why ($n late)" "$([ "$n" -gt 0 ] && echo 1 || echo 0)" \
-	"$("$PFTRACE" report "$TMP/nh.dat" 2>/dev/null | grep -c "^unknown: $n faults at addresses the maps read after them do not hold")"
+	"$("$PFTRACE" report "$TMP/nh.dat" 2>/dev/null | grep -c "^unknown: $n faults at addresses the maps do not hold as the fault needs")"
 
 # --- exit statuses of the command pass through
 run_status "$PFTRACE" record -q -- sh -c 'exit 7'

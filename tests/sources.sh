@@ -2,7 +2,8 @@
 # record --source: perf's page-faults event beside the tracepoints on the same deterministic
 # workloads. The same faults (address, ip, user or kernel mode, VMA), the same verdicts, the
 # kernel's counters met the same way; the access inferred only where the VMA or the ip imply
-# it, and then as the error code says. Needs root and tracefs (CI: PFTRACE_REQUIRE_LIVE=1).
+# it, and then as the error code says. And without root (as nobody): perf's events alone.
+# Needs root and tracefs (CI: PFTRACE_REQUIRE_LIVE=1).
 set -euo pipefail
 SUITE=sources
 . "$(dirname "$0")/lib.sh"
@@ -87,6 +88,61 @@ check_eq "kernel mode: 64 in the area, access not told" '[64,64]' \
 # --- the table says what it could not tell
 run_status "$PFTRACE" record -q --source perf -- "$WL" touch 100
 check_match "table: accesses not told" 'not told \(no error_code\)' "$err$out"
+
+# --- without root: perf's events alone (perf_event_paranoid 2 allows a user's own tasks, user
+# mode only). pftrace and the workload are copied where nobody may run them.
+paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+check_eq "perf_event_paranoid lets a user trace their own tasks (<= 2)" true "$([ "$paranoid" -le 2 ] && echo true)"
+nb=$(mktemp -d)
+trap 'rm -rf "$TMP" "$data" "$nb"' EXIT
+chmod 755 "$nb"
+cp "$PFTRACE" "$WL" "$nb/"
+mkdir "$nb/out" && chown nobody "$nb/out"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+run_status as_nobody "$nb/pftrace" record --json -- "$nb/workload" kernel 64
+check_eq "nobody: exit" 0 "$status"
+check_match "nobody: says it has no tracefs, and what it does instead" \
+	"no permission to use tracefs .*perf's page-faults event" "$err"
+check_eq "nobody: perf's event, user mode only" '["perf:page-faults",true]' \
+	"$(j '[.source.inputs[0].fault_event, .summary.user_mode_only]' | jq -c .)"
+check_eq "nobody: every fault's completion, every verdict" '["all",0]' \
+	"$(j '[.summary.latency_of, .summary.major_unknown]' | jq -c .)"
+check_eq "nobody: the kernel's counters less the 64 faults the kernel took (read() into the pages)" 64 \
+	"$(j '.summary.kernel_counters | .min_flt + .maj_flt - .traced')"
+run_status "$PFTRACE" record -q --json --source perf -- "$WL" kernel 64
+check_eq "root, the same: those 64 seen, in kernel mode, and nothing else missing" '[64,0]' \
+	"$(j '[.summary.kernel_mode, (.summary.kernel_counters | .min_flt + .maj_flt - .traced)]' | jq -c .)"
+run_status as_nobody "$nb/pftrace" record -- "$nb/workload" kernel 64
+check_match "nobody: the table says what is not traced" "user mode only: the faults the kernel takes" "$err$out"
+# fault by fault (no address randomisation): the user-mode faults of perf's event as root
+for who in nobody root; do
+	if [ $who = nobody ]; then
+		as_nobody setarch -R "$nb/pftrace" record -q --jsonl -- "$nb/workload" touch 2000 >"$TMP/$who.jsonl" 2>"$TMP/$who.err"
+	else
+		"$PFTRACE" record -q --jsonl --source perf -- setarch -R "$nb/workload" touch 2000 >"$TMP/$who.jsonl" 2>"$TMP/$who.err"
+	fi
+	jq -r 'select(.comm == "workload" and .mode == "user") | "\(.page) \(.ip) \(.vma.start) \(.vma.perms) \(.vma.path) \(.kind) \(.access)"' \
+		"$TMP/$who.jsonl" | sort >"$TMP/$who.set"
+done
+check_eq "nobody: faults of the workload" true "$([ "$(wc -l <"$TMP/nobody.set")" -gt 2000 ] && echo true)"
+check_eq "nobody: root's user-mode faults, fault by fault (page, ip, VMA, kind)" "" \
+	"$(diff "$TMP/root.set" "$TMP/nobody.set" | head -5)"
+# a mapping removed, then touched (SIGSEGV): perf's records tell no munmap, the missing
+# completion tells the kernel refused it: unknown, not a fault of the mapping that was there
+run_status as_nobody "$nb/pftrace" record --jsonl -- "$nb/workload" pattern "$nb/out/maps.txt" "$nb/out/data.bin"
+check_eq "nobody: the fault in the removed mapping is unknown" '["unknown",null,null]' \
+	"$(jq -c 'select(.page == "0x130000000000") | [.kind, .vma, .major]' <<<"$out")"
+check_eq "nobody: the file's pages, majors by the completions" '[512,512]' \
+	"$(jq -sc '[.[] | select(.vma.start == "0x120000000000")] | [length, ([.[] | select(.major)] | length)]' <<<"$out")"
+# what needs tracefs says so
+for o in "-a -d 1" "-p $$" "-o $nb/out/x.dat -- true" "--why -- true" "--no-major -- true"; do
+	run_status as_nobody "$nb/pftrace" record $o
+	check_eq "nobody: record $o: refused" 1 "$status"
+	check_match "nobody: record $o: says why" "no permission to use tracefs .*needs it, run as root" "$err"
+done
+run_status as_nobody "$nb/pftrace" record --source tracefs -- true
+check_eq "nobody: --source tracefs: refused" 1 "$status"
+check_match "nobody: --source tracefs: says why" "no permission to use tracefs" "$err"
 
 # --- usage
 run_status "$PFTRACE" record --source bogus -- true

@@ -129,8 +129,9 @@ check_eq "paths: huge pages: as many thp faults as the kernel gave ($thp of 4)" 
 check_eq "paths: the kernel gave huge pages" true "$([ "$thp" -ge 1 ] && echo true || echo false)"
 check_eq "paths: first touches of anonymous pages: 64 zero-fills" "zero-fill=64 " "$(area 0x1b00 '')"
 evicted=$(awk '/^evicted /{print $2}' "$TMP/paths")
-check_match "paths: the file's pages paged out (64 of 64) and read back: 64 refaults, majors" \
-	"^evicted=64 (fault-around:false=[0-9]+ )?refault:true=64 $" \
+check_eq "paths: the kernel paged the file's pages out ($evicted of 64)" true "$([ "$evicted" -ge 1 ] && echo true)"
+check_match "paths: the file's pages paged out and read back: a refault each, major" \
+	"^evicted=$evicted (fault-around:false=[0-9]+ )?refault:true=$evicted $" \
 	"evicted=$evicted $(area 0x1f00 ' + ":" + (.major | tostring)')"
 check_eq "paths: a child's writes to its parent's pages: 64 copies (and the parent's 64 zero-fills)" \
 	"cow=64 zero-fill=64 " "$(area 0x1c00 '')"

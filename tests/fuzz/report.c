@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: the whole report pipeline on a text trace, every --by, both output paths. The
  * first byte picks --by, --kernel and whether faults wait for completions (all, or majors
- * only: the held faults, their restarts after signals, the slots of ended threads); maps
- * come from a fixed set. */
+ * only: the held faults, their restarts after signals, the slots of ended threads), whether
+ * faults come without an error code (perf's event: the access inferred) and whether the maps
+ * may be stale (perf's records alone: a refused fault told unknown); maps come from a fixed
+ * set. */
 #include <stdint.h>
 #include <stdio.h>
 #include "../../lib/pftrace.h"
@@ -34,11 +36,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pft_report *rep;
 	struct pft_event ev;
 
+	if (size && data[0] & 128)
+		pft_aspace_set_unmaps_unseen(as);
 	pft_aspace_set_maps(as, -1, pft_maps_load_file(mf, NULL));
 	rep = pft_report_new(&o, as);
 	pft_report_set_sink(rep, sink, null);
-	while (src && pft_source_next(src, &ev) > 0)
+	while (src && pft_source_next(src, &ev) > 0) {
+		if (data[0] & 64 && (ev.type == PFT_EV_FAULT_USER || ev.type == PFT_EV_FAULT_KERNEL)) {
+			ev.no_code = true;
+			ev.error_code = 0;
+		}
 		pft_report_add(rep, &ev);
+	}
 	if (src)
 		pft_report_add_source(rep, src);
 	pft_report_finish(rep);
