@@ -19,8 +19,8 @@
 #include "cli.h"
 
 /* What top groups by (g cycles through them, in this order). */
-static const enum pft_by groupings[] = {PFT_BY_PID,  PFT_BY_COMM,   PFT_BY_VMA,
-					PFT_BY_FILE, PFT_BY_CGROUP, PFT_BY_KIND};
+static const enum pft_by groupings[] = {PFT_BY_PID,	 PFT_BY_COMM, PFT_BY_VMA, PFT_BY_FILE,
+					PFT_BY_SYM,	 PFT_BY_CGROUP, PFT_BY_KIND};
 #define NR_GROUPINGS (sizeof(groupings) / sizeof(groupings[0]))
 
 enum sort_by {
@@ -87,6 +87,19 @@ static double seconds(const struct timespec *a, const struct timespec *b)
 
 /* ---------------------------------------------------------------- rows */
 
+/* The function that faulted and its file's name ("memset (libc.so.6)"); code not named, its
+ * file's (a row per unnamed address would flood the screen). */
+static void sym_key(const struct pft_fault *f, char *key, size_t size)
+{
+	const char *m = f->has_symbol && f->symbol.module ? f->symbol.module : NULL;
+	const char *base = m && strrchr(m, '/') ? strrchr(m, '/') + 1 : m;
+
+	if (f->has_symbol && f->symbol.function)
+		snprintf(key, size, "%s (%s)", f->symbol.function, base ? base : "?");
+	else
+		snprintf(key, size, "(%s)", base ? base : "not named");
+}
+
 /* The key of f's row, as shown, and its process when the row is of one. */
 static void key_of(const struct top *t, const struct pft_fault *f, char *key, size_t size, int *pid)
 {
@@ -110,6 +123,9 @@ static void key_of(const struct top *t, const struct pft_fault *f, char *key, si
 		return;
 	case PFT_BY_CGROUP:
 		snprintf(key, size, "%s", f->cgroup ? f->cgroup : "(not known)");
+		return;
+	case PFT_BY_SYM:
+		sym_key(f, key, size);
 		return;
 	default:
 		snprintf(key, size, "%s", pft_kind_name(f->kind));
@@ -480,7 +496,8 @@ static int opt_top_by(const struct opt *o, const char *arg)
 		;
 	if (by < 0 || i == NR_GROUPINGS) {
 		fprintf(stderr,
-			"pftrace: top: --by '%s': use pid, comm, vma, file, cgroup or kind\n", arg);
+			"pftrace: top: --by '%s': use pid, comm, vma, file, sym, cgroup or kind\n",
+			arg);
 		return -1;
 	}
 	t->by = (enum pft_by)by;
@@ -513,7 +530,7 @@ static int parse(int argc, char **argv, struct record_args *a, struct top *t)
 		    "-p's pids as the PID namespace of process PID\nsees them (as record)"),
 	    OPT_DOUBLE('d', "duration", "SECS", &a->duration, "stop after SECS seconds"),
 	    OPT_CALL('b', "by", "KEY", opt_top_by, t,
-		     "group by pid (default), comm, vma, file, cgroup\nor kind"),
+		     "group by pid (default), comm, vma, file, sym\n(function), cgroup or kind"),
 	    OPT_CALL('s', "sort", "KEY", opt_sort, t, "sort by faults (default), major or p99"),
 	    OPT_FLAG(0, "why", &t->why,
 		     "each row's fault time split into causes (as record\n--why): the screen shows the "
@@ -592,6 +609,12 @@ int cmd_top(int argc, char **argv)
 	/* the command's output would tear the screen: it goes to stderr only with --jsonl */
 	a.out.out = t.jsonl ? SINK_JSONL : SINK_TABLE;
 	a.top = &t;
+	/* functions are named from the start: g may group by them at any moment */
+	if (!(a.out.syms = pft_syms_new(NULL))) {
+		fprintf(stderr, "pftrace: %s\n", strerror(errno));
+		free(a.targets.v);
+		return EXIT_FAIL;
+	}
 	if (t.screen)
 		keys_on(&t);
 	clock_gettime(CLOCK_MONOTONIC, &t.start);

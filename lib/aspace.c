@@ -728,16 +728,25 @@ static void on_comm(struct pft_aspace *as, const struct pft_event *ev)
 
 static void on_newtask(struct pft_aspace *as, const struct pft_event *ev, int parent_pid)
 {
+	const char *comm = ev->text, *from;
 	struct proc *parent, *child;
+	char own[32];
 	size_t n;
 
 	if (ev->child <= 0)
 		return;
+	/* perf's FORK record has no comm: a new task has its creator's (copied: the tasks'
+	 * table may move as the child is added) */
+	if (!comm) {
+		from = pft_aspace_comm(as, ev->tid);
+		snprintf(own, sizeof(own), "%s", from ? from : "");
+		comm = own;
+	}
 	if (ev->clone_flags & CLONE_THREAD_FLAG) {
-		pft_aspace_set_task(as, ev->child, parent_pid, ev->text);
+		pft_aspace_set_task(as, ev->child, parent_pid, comm);
 		return;
 	}
-	pft_aspace_set_task(as, ev->child, ev->child, ev->text);
+	pft_aspace_set_task(as, ev->child, ev->child, comm);
 	parent = proc_get(as, parent_pid);
 	if (parent)
 		advance(as, parent, ev->ts);

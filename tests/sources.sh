@@ -134,6 +134,14 @@ check_eq "nobody: the fault in the removed mapping is unknown" '["unknown",null,
 	"$(jq -c 'select(.page == "0x130000000000") | [.kind, .vma, .major]' <<<"$out")"
 check_eq "nobody: the file's pages, majors by the completions" '[512,512]' \
 	"$(jq -sc '[.[] | select(.vma.start == "0x120000000000")] | [length, ([.[] | select(.major)] | length)]' <<<"$out")"
+# a tree: the processes a shell starts, named (perf's FORK records carry no comm: the parent's,
+# until the exec's COMM), each with its own faults
+run_status as_nobody "$nb/pftrace" record --json --by pid -- sh -c "'$nb/workload' touch 300; '$nb/workload' touch 300"
+check_eq "nobody: a shell and its two children" "sh workload workload" \
+	"$(j '[.processes[] | .comm] | sort | join(" ")')"
+check_eq "nobody: each child's pages, in its own process" "2" \
+	"$(j '[.processes[] | select(.comm == "workload" and .faults >= 300)] | length')"
+check_eq "nobody: no task without a name" 0 "$(j '[.processes[] | select(.comm == "<...>" or .comm == null)] | length')"
 # what needs tracefs says so
 for o in "-a -d 1" "-p $$" "-o $nb/out/x.dat -- true" "--why -- true" "--no-major -- true"; do
 	run_status as_nobody "$nb/pftrace" record $o

@@ -14,9 +14,16 @@ check_eq "no terminal, no --jsonl: usage" 2 "$status"
 check_match "no terminal, no --jsonl: said" "standard output is not a terminal: use --jsonl" "$err"
 run_status "$PFTRACE" top --jsonl -i 0.1 -- true
 check_eq "--interval 0.1: usage" 2 "$status"
-run_status "$PFTRACE" top --jsonl --by sym -- true
-check_eq "--by sym: usage" 2 "$status"
-check_match "--by sym: said" "use pid, comm, vma, file, cgroup or kind" "$err"
+run_status "$PFTRACE" top --jsonl --by page -- true
+check_eq "--by page: usage" 2 "$status"
+check_match "--by page: said" "use pid, comm, vma, file, sym, cgroup or kind" "$err"
+# --by sym: the functions that fault, named with their file's name
+run_status "$PFTRACE" top --jsonl --by sym -d 30 -- "$WL" touch 3000
+check_eq "--by sym: exit" 0 "$status"
+check_eq "--by sym: the workload's loop, all its pages, one row" 3000 \
+	"$(jq -s '[.[].rows[] | select(.key == "touch (workload)") | .faults] | add' <<<"$out")"
+check_eq "--by sym: every row named by function or file" 0 \
+	"$(jq -s '[.[].rows[] | select(.key | test("^[^ ]+ \\([^)]+\\)$|^\\([^)]+\\)$") | not)] | length' <<<"$out")"
 run_status "$PFTRACE" top --jsonl --sort size -- true
 check_eq "--sort size: usage" 2 "$status"
 run_status "$PFTRACE" top --jsonl

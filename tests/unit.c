@@ -822,6 +822,32 @@ static void test_markers(void)
 	pft_aspace_free(as);
 }
 
+/* perf's FORK records carry no comm: a task made so has its creator's, thread or process,
+ * however many tasks are known (the table may move as the child is added) */
+static void test_fork_comm(void)
+{
+	struct pft_aspace *as = pft_aspace_new();
+	struct pft_event ev = {.type = PFT_EV_NEWTASK, .tid = 5, .tgid = 5, .child = 1000};
+	int i;
+
+	CHECK(pft_aspace_set_task(as, 5, 5, "parent") == 0);
+	for (i = 0; i < 200; i++) {
+		ev.child = 1000 + i;
+		ev.clone_flags = i % 2 ? 0x10000 : 0; /* CLONE_THREAD */
+		CHECK(pft_aspace_event(as, &ev) == 1);
+	}
+	CHECK_STR(pft_aspace_comm(as, 1000), "parent");
+	CHECK_STR(pft_aspace_comm(as, 1199), "parent");
+	ev.child = 2000;
+	ev.text = "named";
+	CHECK(pft_aspace_event(as, &ev) == 1);
+	CHECK_STR(pft_aspace_comm(as, 2000), "named");
+	ev = (struct pft_event){.type = PFT_EV_NEWTASK, .tid = 77, .tgid = 77, .child = 2001};
+	CHECK(pft_aspace_event(as, &ev) == 1); /* a creator not known: no comm, no crash */
+	CHECK(pft_aspace_comm(as, 2001) == NULL);
+	pft_aspace_free(as);
+}
+
 static void test_report(void)
 {
 	FILE *f = from_string(maps_text);
@@ -2346,6 +2372,7 @@ int main(void)
 	test_restarts();
 	test_restarts_all();
 	test_thread_slots();
+	test_fork_comm();
 	test_text_stacks();
 	test_perf_stacks();
 	test_kallsyms_subset();
