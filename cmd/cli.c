@@ -409,7 +409,7 @@ int out_syms(struct out_opts *o)
 
 	for (id = 0; id < NR_SINKS; id++)
 		need |= o->file[id] && sinks[id].names_code;
-	if (!need)
+	if (!need || o->syms) /* (top names code whatever it shows) */
 		return 0;
 	o->syms = pft_syms_new(o->symfs);
 	if (!o->syms) {

@@ -74,8 +74,8 @@ int opt_maps(const struct opt *o, const char *arg);    /* value: struct out_opts
 int opt_format(const struct opt *o, const char *arg);  /* value: struct out_opts * */
 int opt_fail_if(const struct opt *o, const char *arg); /* value: struct gates * */
 int opt_weight(const struct opt *o, const char *arg);  /* value: struct out_opts * */
-int opt_arch(const struct opt *o, const char *arg);
-int opt_source(const struct opt *o, const char *arg); /* value: int * (pft_fault_source) */    /* value: struct out_opts * */
+int opt_arch(const struct opt *o, const char *arg);   /* value: struct out_opts * */
+int opt_source(const struct opt *o, const char *arg); /* value: int * (pft_fault_source) */
 
 /* A sink as a command-line option. */
 #define OPT_SINK(s, l, a, o, id, h)                                                                \

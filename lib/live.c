@@ -77,11 +77,10 @@ struct pft_live {
 	bool clock_pending;
 	int clock_err;
 	int marker; /* trace_marker, opened once (-1: not yet) */
-	/* perf's events only (no tracefs access): no instance; marks are queued with their
-	 * CLOCK_MONOTONIC time, and the watermark is that clock's (see pft_live_read) */
-	bool no_tracefs;
-	uint64_t marks; /* marks queued so far (they are pftrace's own events) */
-	int *added;	/* and the tasks added, in order (the filter pft_live_pids tells) */
+	/* without tracefs (inst NULL) marks are queued with their CLOCK_MONOTONIC time, the
+	 * watermark is that clock's (see pft_live_read), and the filter pft_live_pids tells
+	 * is the tasks added, in order */
+	int *added;
 	size_t nr_added, cap_added;
 };
 
@@ -467,7 +466,6 @@ struct pft_live *pft_live_open(const struct pft_live_opts *o)
 	if (!l)
 		return NULL;
 	l->lock = l->marker = -1;
-	l->no_tracefs = o->no_tracefs;
 	/* without tracefs: perf's events only, no trace.dat (its formats are tracefs's) */
 	if (o->no_tracefs && (!o->perf_faults || o->spool_dir || o->why)) {
 		errno = EOPNOTSUPP;
@@ -713,12 +711,10 @@ static int enqueue(struct queue *c, const struct pft_event *ev);
 /* Without tracefs a mark is an event of pftrace's own, dated now on perf's clock. */
 static int queue_mark(struct pft_live *l, const char *text)
 {
-	static char comm[] = "pftrace";
 	struct pft_event ev = {.type = PFT_EV_MARKER, .name = "print", .ts = monotonic_ns(),
 			       .cpu = -1, .tid = (int)getpid(), .tgid = (int)getpid(),
-			       .comm = comm, .text = text};
+			       .comm = "pftrace", .text = text};
 
-	l->marks++;
 	return enqueue(&l->queues[0], &ev);
 }
 

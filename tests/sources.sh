@@ -54,7 +54,8 @@ check_eq "trace-cmd report reads it" "" "$(cat "$TMP/tc.err")"
 # multiset; where perf's access is told it is the error code's, and its kind is the
 # tracepoint's (or anon/file for one in the same kind of mapping)
 for s in tracefs perf; do
-	"$PFTRACE" record -q --jsonl --source $s -- setarch -R "$WL" touch 2000 >"$TMP/$s.jsonl" 2>"$TMP/$s.err"
+	"$PFTRACE" record -q --jsonl --source $s -- setarch -R "$WL" touch 2000 >"$TMP/$s.jsonl" 2>"$TMP/$s.err" ||
+		bad "fault by fault: the $s recording failed: $(tail -1 "$TMP/$s.err")"
 	jq -r 'select(.comm == "workload") | "\(.address) \(.ip) \(.mode) \(.vma.start) \(.vma.path)"' \
 		"$TMP/$s.jsonl" | sort >"$TMP/$s.set"
 	jq -r 'select(.comm == "workload") | "\(.address)/\(.ip) \(.access) \(.kind) \(.vma.inode // 0)"' \
@@ -120,10 +121,11 @@ check_match "nobody: the table says what is not traced" "user mode only: the fau
 # fault by fault (no address randomisation): the user-mode faults of perf's event as root
 for who in nobody root; do
 	if [ $who = nobody ]; then
-		as_nobody setarch -R "$nb/pftrace" record -q --jsonl -- "$nb/workload" touch 2000 >"$TMP/$who.jsonl" 2>"$TMP/$who.err"
+		as_nobody setarch -R "$nb/pftrace" record -q --jsonl -- "$nb/workload" touch 2000 >"$TMP/$who.jsonl" 2>"$TMP/$who.err" ||
+			bad "fault by fault: nobody's recording failed: $(tail -1 "$TMP/$who.err")"
 	else
 		"${nb_env[@]}" "$PFTRACE" record -q --jsonl --source perf -- setarch -R "$nb/workload" touch 2000 \
-			>"$TMP/$who.jsonl" 2>"$TMP/$who.err"
+			>"$TMP/$who.jsonl" 2>"$TMP/$who.err" || bad "fault by fault: root's recording failed: $(tail -1 "$TMP/$who.err")"
 	fi
 	jq -r 'select(.comm == "workload" and .mode == "user") | "\(.page) \(.ip) \(.vma.start) \(.vma.perms) \(.vma.path) \(.kind) \(.access)"' \
 		"$TMP/$who.jsonl" | sort >"$TMP/$who.set"
