@@ -542,6 +542,10 @@ int out_maps(const struct out_opts *o, struct pft_aspace *as)
 	return 0;
 }
 
+/* Exited processes whose areas are kept apart unless told (--keep-exited): a build's, a test
+ * run's; a server's day folds. */
+#define KEEP_EXITED 1000
+
 struct pft_report_opts out_report_opts(const struct out_opts *o)
 {
 	/* the table shows 20 rows unless told; JSON carries every row unless told */
@@ -561,6 +565,8 @@ struct pft_report_opts out_report_opts(const struct out_opts *o)
 	ro.stacks = ro.stack_tree || sinks[o->out].fault;
 	ro.tables = out_gate_tables(&o->gates);
 	ro.weight_ns = o->weight_ns;
+	ro.fold_exited = true;
+	ro.keep_exited = o->keep_exited >= 0 ? (size_t)o->keep_exited : KEEP_EXITED;
 	return ro;
 }
 

@@ -65,6 +65,7 @@ struct out_opts {
 	struct gates gates;
 	bool weight_ns; /* --weight ns */
 	int arch;	/* report --arch: how error_codes read (enum pft_arch); -1: as the input says */
+	int keep_exited; /* --keep-exited: -1 not given */
 };
 
 int opt_by(const struct opt *o, const char *arg);
@@ -105,6 +106,10 @@ int opt_source(const struct opt *o, const char *arg); /* value: int * (pft_fault
 	    OPT_CALL(0, "weight", "faults|ns", opt_weight, (o),                                    \
 		     "what the flame graph, folded stacks and heatmap\nweigh: faults (the "          \
 		     "default) or ns, each fault's\nlatency (needs every fault's: --latency, --why)"), \
+	    OPT_INT(0, "keep-exited", "N", &(o)->keep_exited, 0, INT32_MAX,                         \
+		    "the last N exited processes keep their own memory\nareas (default 1000); "     \
+		    "older ones fold into a row\nper program and area: memory bounded by what "      \
+		    "is alive"),                                                                   \
 	    OPT_CALL(0, "format", "FMT", opt_format, (o),                                          \
 		     "stdout as table (default), json, jsonl, folded or\nmarkdown (a CI job's "    \
 		     "summary page)"),                                                             \

@@ -99,6 +99,7 @@ static int parse(int argc, char **argv, struct diff_args *a)
 	int first;
 
 	a->out.top = -1;
+	a->out.keep_exited = -1;
 	a->out.arch = -1;
 	first = opts_parse(table, &usage, argc, argv, false);
 	if (first < 0)

@@ -145,6 +145,7 @@ static int parse(int argc, char **argv, struct record_args *a)
 	int first;
 
 	a->out.top = -1;
+	a->out.keep_exited = -1;
 	a->out.arch = -1;
 	/* the first word that is not an option starts the command */
 	first = opts_parse(table, &usage, argc, argv, true);

@@ -551,6 +551,7 @@ static int parse(int argc, char **argv, struct record_args *a, struct top *t)
 	int first;
 
 	a->out.top = -1;
+	a->out.keep_exited = -1;
 	a->out.arch = -1;
 	t->interval = 1;
 	first = opts_parse(table, &usage, argc, argv, true);

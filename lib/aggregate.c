@@ -162,8 +162,10 @@ static int row_key(struct pft_report *rep, enum pft_by by, const struct pft_faul
 		 * an equal one was (see aspace.c) */
 		proto->lo = f->vma->start;
 		proto->hi = f->vma->end;
+		/* (the process's row is the fault's by now: pft_rep_proc_add came first) */
+		proto->gen = rep->last_proc >= 0 ? rep->procs.rows[rep->last_proc].gen : 0;
 		*a = f->vma->area;
-		*b = (uint64_t)(uint32_t)f->pid;
+		*b = (uint64_t)(uint32_t)f->pid | (uint64_t)proto->gen << 32;
 		return 0;
 	case PFT_BY_FILE:
 		name = f->vma			     ? f->vma->name
@@ -320,6 +322,7 @@ int64_t pft_rep_row_get(struct table *t, uint64_t a, uint64_t b, const struct gr
 			pft_vma_ref(proto->vma);
 		t->rows[t->nr] = *proto;
 		t->rows[t->nr].base = proto->lo & ~0xfffull; /* the page of the bitmap's bit 0 */
+		t->rows[t->nr].born = t->exits;
 		return (int64_t)t->nr++;
 	}
 	g = &t->rows[idx];
@@ -509,6 +512,203 @@ int pft_rep_fold_cgroups(struct pft_report *rep, struct table *t)
 			return -1;
 	}
 	return 0;
+}
+
+/* ---------------------------------------------------------------- exited processes, folded */
+
+/* Exits batched per fold: a fold rewrites the area table, bounded by what is alive and kept. */
+#define FOLD_BATCH 64
+
+void pft_rep_forked(struct pft_report *rep, int pid)
+{
+	uint32_t proc;
+
+	if (!pft_hmap_get(&rep->procs.index, (uint64_t)(uint32_t)pid, 0, &proc))
+		return;
+	rep->procs.rows[proc].gen++;
+	rep->vmas.last_row1 = 0;
+}
+
+int pft_rep_exited(struct pft_report *rep, int pid)
+{
+	if (!rep->opts.fold_exited)
+		return 0;
+	if (pft_grow((void **)&rep->exited, &rep->cap_exited, rep->nr_exited + 1,
+		     sizeof(*rep->exited)) < 0)
+		return -1;
+	rep->exited[rep->nr_exited++] = (struct exited){pid, ++rep->vmas.exits};
+	if (rep->nr_exited < rep->opts.keep_exited + FOLD_BATCH)
+		return 0;
+	return pft_rep_fold_exited(rep, rep->opts.keep_exited);
+}
+
+/* The row g of an exited process is folded into: its program, file or name, permissions and
+ * offset, as diff keys areas; b's top bit keeps it apart from every (area, pid) key. */
+static int fold_key(struct pft_report *rep, const struct group *g, uint64_t *a, uint64_t *b)
+{
+	const struct pft_vma *v = g->vma;
+	uint32_t name, perms = 0;
+	int i;
+
+	if (pft_strtab_put(&rep->strs, v->name ? v->name : "", &name) < 0)
+		return -1;
+	for (i = 0; i < 4; i++)
+		perms = perms << 1 | (v->perms[i] != '-');
+	*a = (uint64_t)(g->has_str ? g->str : UINT32_MAX) << 32 | name;
+	*b = 1ull << 63 | (uint64_t)perms << 52 | (v->offset >> 12 & ((1ull << 52) - 1));
+	return 0;
+}
+
+/* Row g (of a process that ended: no fault comes to it again) into row into. */
+static int fold_into(struct group *into, struct group *g)
+{
+	counts_merge(&into->c, &g->c);
+	into->c.pages += g->c.pages;
+	into->procs += g->procs;
+	into->perms_changed |= g->perms_changed;
+	if (lat_merge(&into->lat, g->lat) < 0)
+		return -1;
+	free(g->lat);
+	free(g->seen);
+	pft_vma_unref(g->vma);
+	return 0;
+}
+
+/* The exited processes being folded: pid -> the vma table's exits when it last ended (a row of
+ * that pid made before is its; one made since is a new process's of the same pid). */
+static bool folds(const struct pft_hmap *gone, const struct group *g)
+{
+	uint32_t exits;
+
+	return !g->procs && pft_hmap_get(gone, (uint64_t)(uint32_t)g->pid, 0, &exits) &&
+	       g->born < exits;
+}
+
+/* The area table with the rows of gone's processes folded, into nt (remap[old] = new; what
+ * moved is nt's). Pids in use again (a row made since their exit) are added to reused. */
+static int fold_areas(struct pft_report *rep, const struct pft_hmap *gone, struct table *nt,
+		      uint32_t *remap, struct pft_hmap *reused)
+{
+	struct table *t = &rep->vmas;
+	struct pft_hmap counted = {0}; /* (row, pid): each process counted once in a row */
+	uint64_t a, b;
+	uint32_t idx, dummy;
+	size_t i;
+	int r, ret = -1;
+
+	for (i = 0; i < t->nr; i++) {
+		struct group *g = &t->rows[i];
+		bool fold = folds(gone, g);
+
+		if (!fold && !g->procs && pft_hmap_get(gone, (uint64_t)(uint32_t)g->pid, 0, &dummy) &&
+		    pft_hmap_set(reused, (uint64_t)(uint32_t)g->pid, 0, 0) < 0)
+			goto out;
+		if (fold || g->procs) {
+			if (fold_key(rep, g, &a, &b) < 0)
+				goto out;
+		} else {
+			a = g->vma->area;
+			b = (uint64_t)(uint32_t)g->pid | (uint64_t)g->gen << 32;
+		}
+		if ((r = pft_hmap_put(&nt->index, a, b, (uint32_t)nt->nr, &idx)) < 0)
+			goto out;
+		if (r == 1) {
+			if (pft_grow((void **)&nt->rows, &nt->cap, nt->nr + 1, sizeof(*nt->rows)) < 0)
+				goto out;
+			nt->rows[nt->nr++] = *g;
+			if (fold) { /* the first of its program's: it counts no page again */
+				free(g->seen);
+				nt->rows[idx].seen = NULL;
+				nt->rows[idx].nbits = 0;
+				nt->rows[idx].pid = 0;
+			}
+		} else if (fold_into(&nt->rows[idx], g) < 0) {
+			goto out;
+		}
+		g->seen = NULL, g->lat = NULL, g->vma = NULL; /* nt's now, or freed */
+		if (fold && (r = pft_hmap_put(&counted, idx, (uint64_t)(uint32_t)g->pid, 0, &dummy)) < 0)
+			goto out;
+		nt->rows[idx].procs += fold && r == 1;
+		remap[i] = idx;
+	}
+	/* the pages seen of the rows kept (rows are the low half of a page's key) */
+	for (i = 0; i < t->pages.cap; i++) {
+		const struct pft_hslot *s = &t->pages.slots[i];
+		uint32_t row = (uint32_t)s->a;
+
+		if (s->val == PFT_HMAP_EMPTY || row >= t->nr || nt->rows[remap[row]].procs)
+			continue;
+		if (pft_hmap_put(&nt->pages, (s->a & ~0xffffffffull) | remap[row], s->b, 0, &dummy) <
+		    0)
+			goto out;
+	}
+	ret = 0;
+out:
+	pft_hmap_release(&counted);
+	return ret;
+}
+
+/* Forgets the pages seen of gone's processes in t (none faults again), but for those reused. */
+static int forget_pages(struct table *t, const struct pft_hmap *gone, const struct pft_hmap *reused)
+{
+	struct pft_hmap kept = {0};
+	uint32_t dummy;
+	size_t i;
+
+	for (i = 0; i < t->pages.cap; i++) {
+		const struct pft_hslot *s = &t->pages.slots[i];
+		uint64_t pid = s->a >> 32;
+
+		if (s->val == PFT_HMAP_EMPTY ||
+		    (pft_hmap_get(gone, pid, 0, &dummy) && !pft_hmap_get(reused, pid, 0, &dummy)))
+			continue;
+		if (pft_hmap_put(&kept, s->a, s->b, s->val, &dummy) < 0) {
+			pft_hmap_release(&kept);
+			return -1;
+		}
+	}
+	pft_hmap_release(&t->pages);
+	t->pages = kept;
+	return 0;
+}
+
+int pft_rep_fold_exited(struct pft_report *rep, size_t keep)
+{
+	struct table nt = {.by = PFT_BY_VMA, .exits = rep->vmas.exits};
+	struct pft_hmap gone = {0}, reused = {0};
+	size_t i, n = rep->nr_exited > keep ? rep->nr_exited - keep : 0;
+	uint32_t *remap = NULL;
+	int ret = -1;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (pft_hmap_set(&gone, (uint64_t)(uint32_t)rep->exited[i].pid, 0,
+				 rep->exited[i].exits) < 0)
+			goto out;
+	if (!(remap = malloc((rep->vmas.nr ? rep->vmas.nr : 1) * sizeof(*remap))) ||
+	    fold_areas(rep, &gone, &nt, remap, &reused) < 0 ||
+	    forget_pages(&rep->procs, &gone, &reused) < 0 ||
+	    (rep->opts.by != PFT_BY_VMA && forget_pages(&rep->groups, &gone, &reused) < 0))
+		goto out;
+	for (i = 0; i < PFT_BY_COUNT; i++)
+		if (rep->extra[i].nr && forget_pages(&rep->extra[i], &gone, &reused) < 0)
+			goto out;
+	for (i = 0; i < rep->heat.nr; i++)
+		rep->heat.p[i].area = remap[rep->heat.p[i].area];
+	pft_rep_table_release(&rep->vmas);
+	rep->vmas = nt;
+	memset(&nt, 0, sizeof(nt));
+	memmove(rep->exited, rep->exited + n, (rep->nr_exited - n) * sizeof(*rep->exited));
+	rep->nr_exited -= n;
+	rep->folded += n;
+	ret = 0;
+out:
+	pft_rep_table_release(&nt);
+	pft_hmap_release(&gone);
+	pft_hmap_release(&reused);
+	free(remap);
+	return ret;
 }
 
 void pft_rep_table_release(struct table *t)

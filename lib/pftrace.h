@@ -840,6 +840,11 @@ struct pft_report_opts {
 	bool heatmap;	     /* keep each fault's time and address (pft_report_write_heatmap) */
 	bool weight_ns;	     /* the flame graph, folded stacks and heatmap weigh each fault by its
 			      * latency (ns), not as 1 */
+	/* an exited process's memory areas fold into one row per program (comm) and area (file or
+	 * name, permissions, offset) once keep_exited processes have ended after it: memory
+	 * bounded by what is alive */
+	bool fold_exited;
+	size_t keep_exited;
 };
 
 struct pft_report;

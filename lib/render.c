@@ -289,6 +289,11 @@ static void summary(const json_t *doc, FILE *out)
 			"; %" JSON_INTEGER_FORMAT " taken by the kernel on the program's memory",
 			num(sum, "kernel_mode"));
 	fputc('\n', out);
+	if (num(sum, "folded_processes"))
+		fprintf(out,
+			"exited processes folded: %" JSON_INTEGER_FORMAT
+			" (their areas are a row per program and area, PID *N: N processes)\n",
+			num(sum, "folded_processes"));
 	kinds = json_object_get(sum, "by_kind");
 	fprintf(out, "kinds:");
 	json_object_foreach((json_t *)kinds, k, v)
@@ -399,14 +404,30 @@ static void why_cell(const json_t *r, FILE *out)
 
 /* ---------------------------------------------------------------- one layout per --by */
 
+/* " PID " of a row, or " *N " for the areas of N exited processes folded. */
+static void pid_or_folded(const json_t *r, FILE *out)
+{
+	char n[24];
+
+	if (json_is_integer(json_object_get(r, "pid"))) {
+		fprintf(out, " %7" JSON_INTEGER_FORMAT " ", num(r, "pid"));
+		return;
+	}
+	snprintf(n, sizeof(n), "*%" JSON_INTEGER_FORMAT, num(r, "processes"));
+	fprintf(out, " %7s ", n);
+}
+
 static void vma_lead(const json_t *r, FILE *out)
 {
 	char range[40];
 
-	snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2, str(r, "end") + 2);
+	if (json_is_string(json_object_get(r, "start")))
+		snprintf(range, sizeof(range), "%s-%s", str(r, "start") + 2, str(r, "end") + 2);
+	else /* exited processes' areas, folded: an address of each */
+		snprintf(range, sizeof(range), "(exited, folded)");
 	fprintf(out, "%-33s ", range);
 	pft_put_padded(out, str(r, "perms"), PFT_TEXT_TERM, 4, false);
-	fprintf(out, " %7" JSON_INTEGER_FORMAT " ", num(r, "pid"));
+	pid_or_folded(r, out);
 	pft_put_padded(out, str(r, "comm"), PFT_TEXT_TERM, 15, true);
 }
 
@@ -590,7 +611,10 @@ static void md_name(const char *by, const json_t *r, FILE *out)
 		md_text(str(r, "perms"), out);
 		fputs(" (", out);
 		md_text(str(r, "comm"), out);
-		fprintf(out, " %" JSON_INTEGER_FORMAT ")", num(r, "pid"));
+		if (json_is_integer(json_object_get(r, "pid")))
+			fprintf(out, " %" JSON_INTEGER_FORMAT ")", num(r, "pid"));
+		else
+			fprintf(out, ", %" JSON_INTEGER_FORMAT " exited)", num(r, "processes"));
 	} else if (!strcmp(by, "pid") || !strcmp(by, "tid")) {
 		md_text(str(r, "comm"), out);
 		fprintf(out, " (%" JSON_INTEGER_FORMAT ")", num(r, by));

@@ -125,6 +125,14 @@ static int count_exec(struct pft_report *rep, const struct pft_event *ev)
 	return 0;
 }
 
+/* The last thread of a selected process ended: its faults are all counted by now. */
+static int process_ended(struct pft_report *rep, const struct pft_event *ev)
+{
+	int pid = pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm);
+
+	return pft_rep_pid_selected(rep, pid, ev->tid) ? pft_rep_exited(rep, pid) : 0;
+}
+
 /* A fault is complete: its stack is named, it is counted and goes to the sink. */
 static int finalize(struct pft_report *rep, struct pft_fault *f)
 {
@@ -151,7 +159,7 @@ static int finalize(struct pft_report *rep, struct pft_fault *f)
 	     pft_hmap_put(&rep->seen_pids, (uint64_t)(uint32_t)f->pid, 0, 0, &dummy) < 0) ||
 	    (f->tid != rep->last_tid &&
 	     pft_hmap_put(&rep->seen_tids, (uint64_t)(uint32_t)f->tid, 0, 0, &dummy) < 0) ||
-	    (area = pft_rep_table_add(rep, &rep->vmas, f)) == -1 || pft_rep_proc_add(rep, f) < 0 ||
+	    pft_rep_proc_add(rep, f) < 0 || (area = pft_rep_table_add(rep, &rep->vmas, f)) == -1 ||
 	    (rep->opts.by != PFT_BY_VMA && rep->opts.by != PFT_BY_PID &&
 	     pft_rep_table_add(rep, &rep->groups, f) == -1))
 		return -1;
@@ -559,6 +567,8 @@ int pft_report_finish(struct pft_report *rep)
 	for (i = 0; i < rep->nr_held; i++)
 		if (release_held(rep, rep->held[i]) < 0)
 			return -1;
+	if (rep->opts.fold_exited && pft_rep_fold_exited(rep, rep->opts.keep_exited) < 0)
+		return -1;
 	if (rep->opts.by == PFT_BY_CGROUP && pft_rep_fold_cgroups(rep, &rep->groups) < 0)
 		return -1;
 	if (extra_table(rep, PFT_BY_CGROUP) && pft_rep_fold_cgroups(rep, &rep->extra[PFT_BY_CGROUP]) < 0)
@@ -673,12 +683,17 @@ int pft_report_add(struct pft_report *rep, const struct pft_event *ev)
 		return signalled(rep, ev);
 	if (ev->type == PFT_EV_EXIT && release_thread(rep, ev->tid) < 0)
 		return -1;
+	if (ev->type == PFT_EV_EXIT && ev->group_dead && process_ended(rep, ev) < 0)
+		return -1;
 	if (ev->type == PFT_EV_EXEC && count_exec(rep, ev) < 0)
 		return -1;
-	if (ev->type == PFT_EV_NEWTASK && !(ev->clone_flags & CLONE_THREAD_FLAG) &&
-	    pft_hmap_set(&rep->parents, (uint64_t)(uint32_t)ev->child, 0,
-			 (uint32_t)pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm)) < 0)
-		return -1;
+	if (ev->type == PFT_EV_NEWTASK && !(ev->clone_flags & CLONE_THREAD_FLAG)) {
+		if (pft_hmap_set(&rep->parents, (uint64_t)(uint32_t)ev->child, 0,
+				 (uint32_t)pft_aspace_pid_of(rep->as, ev->tid, ev->tgid, ev->comm)) <
+		    0)
+			return -1;
+		pft_rep_forked(rep, ev->child);
+	}
 	if (pft_aspace_event(rep->as, ev))
 		return changed(rep, ev);
 	if (ev->type == PFT_EV_OTHER || ev->type == PFT_EV_MARKER) {
@@ -787,6 +802,7 @@ void pft_report_free(struct pft_report *rep)
 	}
 	free(rep->held);
 	free(rep->free_held);
+	free(rep->exited);
 	pft_hmap_release(&rep->held_by_tid);
 	pft_hmap_release(&rep->epochs);
 	pft_hmap_release(&rep->lock_by_mm);

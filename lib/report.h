@@ -67,6 +67,12 @@ struct group {
 	 * how many times it exec'd (each exec's argument pages are counted, not traced) */
 	bool kernel;
 	uint64_t kmin, kmaj, execs;
+	/* vma rows: how many exited processes' areas were folded into it (0: an area of one
+	 * process, pid), and when it was made (the table's process exits by then) */
+	uint32_t procs, born;
+	/* pid rows: how many processes had the pid before (a pid used again is a new process:
+	 * its areas are new rows); vma rows: the process's then */
+	uint32_t gen;
 };
 
 /* An area up to this size counts its distinct pages in a bitmap (64 GiB: 2 MiB of bits). */
@@ -84,6 +90,7 @@ struct table {
 	uint64_t last_area, last_start, last_end;
 	char last_perms[4];
 	int last_pid;
+	uint32_t exits; /* processes ended so far (vma rows' birth dates) */
 };
 
 /* The tree of call stacks: a node per (parent, frame); the root's children are comms. */
@@ -187,6 +194,14 @@ struct pft_report {
 	struct stack_tree tree;
 	uint64_t stacks_seen, stacks_truncated;
 	struct heat heat;
+	/* exited processes whose areas still have rows of their own, the oldest first (pid, and
+	 * the vma table's exits when it ended); how many were folded */
+	struct exited {
+		int pid;
+		uint32_t exits;
+	} *exited;
+	size_t nr_exited, cap_exited;
+	uint64_t folded;
 };
 
 /* Latency histograms. */
@@ -209,6 +224,14 @@ int pft_rep_proc_add(struct pft_report *rep, const struct pft_fault *f);
 int64_t pft_rep_proc_row(struct pft_report *rep, int pid);
 /* The cgroup of process pid: as record told it, else its parent's, ...; NULL if none told. */
 const char *pft_rep_cgroup(const struct pft_report *rep, int pid);
+/* A process was made with pid: if the pid was another's before, its next faults are the new
+ * one's, in rows of their own. */
+void pft_rep_forked(struct pft_report *rep, int pid);
+/* Process pid has ended: its rows are kept apart while it is among the last opts.keep_exited
+ * to end, then folded into a row per program and area (pft_rep_fold_exited). -1 on ENOMEM. */
+int pft_rep_exited(struct pft_report *rep, int pid);
+/* Folds every exited process but the last keep's rows (the end of the input). -1 on ENOMEM. */
+int pft_rep_fold_exited(struct pft_report *rep, size_t keep);
 /* --by cgroup: the process table's rows summed by cgroup into t (at the end: a process's
  * cgroup may be told after its first faults). */
 int pft_rep_fold_cgroups(struct pft_report *rep, struct table *t);

@@ -274,13 +274,15 @@ static json_t *row_json(const struct pft_report *rep, const struct table *t, con
 	case PFT_BY_VMA:
 		/* the area: its extent; the first VMA's permissions, offset and file */
 		o = vma_json(g->vma);
-		json_object_set_new(o, "start", pft_json_hex(g->lo));
-		json_object_set_new(o, "end", pft_json_hex(g->hi));
-		if (g->vma->inode && g->lo < g->vma->start)
+		json_object_set_new(o, "start", g->procs ? json_null() : pft_json_hex(g->lo));
+		json_object_set_new(o, "end", g->procs ? json_null() : pft_json_hex(g->hi));
+		if (!g->procs && g->vma->inode && g->lo < g->vma->start)
 			json_object_set_new(o, "offset",
 					    pft_json_hex(g->vma->offset - (g->vma->start - g->lo)));
 		json_object_set_new(o, "perms_changed", json_boolean(g->perms_changed));
-		json_object_set_new(o, "pid", json_integer(g->pid));
+		/* an area of exited processes folded by program: no one pid */
+		json_object_set_new(o, "pid", g->procs ? json_null() : json_integer(g->pid));
+		json_object_set_new(o, "processes", json_integer(g->procs ? g->procs : 1));
 		json_object_set_new(o, "comm",
 				    pft_json_str(g->has_str ? rep->strs.s[g->str] : NULL));
 		json_object_set_new(o, "key", pft_json_str(g->vma->name));
@@ -711,6 +713,7 @@ json_t *pft_report_head(const struct pft_report *rep)
 			    json_integer((json_int_t)pft_aspace_history_events(rep->as)));
 	json_object_set_new(sum, "kernel_mode", json_integer((json_int_t)rep->kernel_mode));
 	json_object_set_new(sum, "user_mode_only", json_boolean(user_mode_only(rep)));
+	json_object_set_new(sum, "folded_processes", json_integer((json_int_t)rep->folded));
 	json_object_set_new(sum, "kernel_faults_excluded",
 			    json_integer((json_int_t)rep->kernel_excluded));
 	json_object_set_new(sum, "kernel_faults_atomic",

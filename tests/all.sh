@@ -83,6 +83,35 @@ check_eq "--by comm: one row for the 1,000 processes of one program, their sum" 
 check_eq "--by comm: every fault in a row" "$(jq .summary.faults "$TMP/storm.json")" \
 	"$(j '[.groups[].faults] | add')"
 
+# --- exited processes folded by program (--keep-exited): the same sums, memory flat
+run_status "$PFTRACE" report --json --keep-exited 16 "$TMP/storm.dat"
+printf '%s' "$out" >"$TMP/fold.json"
+folded=$(j .summary.folded_processes)
+check_eq "--keep-exited 16: all but the last 16 exited processes folded" 1 \
+	"$(($(jq '[.processes[] | select(.comm == "true")] | length' "$TMP/fold.json") - 16 <= folded))"
+check_eq "--keep-exited 16: the processes keep their rows" \
+	"$(jq -cS .processes "$TMP/storm.replay.json" | md5sum)" "$(jq -cS .processes "$TMP/fold.json" | md5sum)"
+check_eq "--keep-exited 16: every fault in an area row" "$(j .summary.faults)" "$(j '[.vmas[].faults] | add')"
+check_eq "--keep-exited 16: each program's area a row, its faults the processes' (true's libc code)" \
+	"$(jq '[.vmas[] | select(.comm == "true" and .perms == "r-xp" and (.name | test("libc.so"))) | .faults] | add' "$TMP/storm.replay.json")" \
+	"$(j '[.vmas[] | select(.comm == "true" and .perms == "r-xp" and (.name | test("libc.so"))) | .faults] | add')"
+check_eq "--keep-exited 16: a folded row: no pid nor address, its processes counted" "0 0" \
+	"$(j '[.vmas[] | select(.pid == null and (.start != null or .processes < 2))] | length') $(j '[.vmas[] | select(.pid != null and .processes != 1)] | length')"
+check_eq "--keep-exited 16: true's libc code folded from nearly all of its 1,000 processes" true \
+	"$(j '[.vmas[] | select(.pid == null and .comm == "true" and .perms == "r-xp" and (.name | test("libc.so"))) | .processes >= 984] == [true]')"
+# memory bounded by what is alive: 4 times the processes, the same memory (each process kept
+# apart costs 6 KB: 1,800 more would be 11 MB)
+storm_rss() {
+	/usr/bin/time -f %M -o "$TMP/rss" "$PFTRACE" record -a -q --json --keep-exited 16 -- sh -c \
+		"i=0; while [ \$i -lt $1 ]; do /bin/true; i=\$((i + 1)); done" >"$TMP/rss.json" 2>/dev/null
+	tail -1 "$TMP/rss"
+}
+small=$(storm_rss 600)
+big=$(storm_rss 2400)
+check_eq "--keep-exited 16: 2,400 processes take what 600 do (RSS $small KB, then $big KB)" 1 \
+	"$((big - small < 3072))"
+check_eq "--keep-exited 16: the 2,400 all there" 2400 "$(jq '[.processes[] | select(.comm == "true")] | length' "$TMP/rss.json")"
+
 # --- usage
 run_status "$PFTRACE" record -a -p 1
 check_eq "-a with -p: usage error" 2 "$status"

@@ -1068,6 +1068,74 @@ static void test_completions(void)
  * again (next, or after the handler's own fault), was given up; not after the fault's own
  * signal, nor across a fork, nor when the same instruction does not come back within the
  * handler's budget. */
+/* Exited processes' areas fold by program once keep_exited have ended after them: counts and
+ * pages summed, each process counted once per row, a pid used again after its exit kept apart
+ * (and its pages still told), the processes' own rows untouched. */
+static void test_fold_exited(void)
+{
+	struct pft_aspace *as;
+	struct pft_report_opts o = {.by = PFT_BY_VMA, .fold_exited = true, .keep_exited = 0};
+	struct pft_event heap = {.type = PFT_EV_FAULT_USER, .tgid = -1, .comm = "w",
+				 .ip = 0x56372721d010ull, .address = 0x56373998e010ull,
+				 .error_code = 0x6};
+	struct pft_event anon = heap, ex = {.type = PFT_EV_EXIT, .tgid = -1, .group_dead = true};
+	struct pft_event fork = {.type = PFT_EV_NEWTASK, .tid = 12, .tgid = -1, .child = 10};
+	struct pft_report *rep;
+	json_t *doc, *vmas, *procs, *r;
+	uint64_t ts = 1;
+	size_t i, folded = 0;
+	int pid;
+
+	anon.address = 0x7ff5bc000010ull;
+	rep = kept_report(&o, &as);
+	for (pid = 10; pid <= 12; pid++) { /* three of one program: a page twice, two areas */
+		heap.tid = anon.tid = ex.tid = pid;
+		heap.ts = ts++, anon.ts = ts++;
+		CHECK(pft_report_add(rep, &heap) == 0 && pft_report_add(rep, &anon) == 0);
+		heap.ts = ts++;
+		CHECK(pft_report_add(rep, &heap) == 0);
+		ex.ts = ts++;
+		CHECK(pft_report_add(rep, &ex) == 0);
+	}
+	fork.ts = ts++; /* pid 10 again: a new process, alive at the end */
+	heap.tid = 10, heap.ts = ts++;
+	CHECK(pft_report_add(rep, &fork) == 0 && pft_report_add(rep, &heap) == 0);
+	CHECK(pft_report_finish(rep) == 0);
+	doc = pft_report_json(rep);
+	vmas = json_object_get(doc, "vmas");
+	procs = json_object_get(doc, "processes");
+	CHECK(json_integer_value(json_object_get(json_object_get(doc, "summary"),
+						 "folded_processes")) == 3);
+	CHECK(json_array_size(vmas) == 3);
+	json_array_foreach(vmas, i, r)
+	{
+		bool is_heap = !strcmp(json_string_value(json_object_get(r, "name")), "[heap]");
+
+		if (json_is_null(json_object_get(r, "pid"))) {
+			folded++;
+			CHECK(json_integer_value(json_object_get(r, "processes")) == 3);
+			CHECK(json_is_null(json_object_get(r, "start")));
+			CHECK(!strcmp(json_string_value(json_object_get(r, "comm")), "w"));
+			CHECK(json_integer_value(json_object_get(r, "faults")) == (is_heap ? 6 : 3));
+			CHECK(json_integer_value(json_object_get(r, "pages")) == 3);
+		} else {
+			CHECK(json_integer_value(json_object_get(r, "pid")) == 10 && is_heap);
+			CHECK(json_integer_value(json_object_get(r, "processes")) == 1);
+			CHECK(json_integer_value(json_object_get(r, "faults")) == 1);
+			CHECK(json_integer_value(json_object_get(r, "pages")) == 1);
+		}
+	}
+	CHECK(folded == 2);
+	/* the processes keep their rows: pid 10's is both of its lives */
+	CHECK(json_array_size(procs) == 3);
+	json_array_foreach(procs, i, r)
+		CHECK(json_integer_value(json_object_get(r, "faults")) ==
+		      (json_integer_value(json_object_get(r, "pid")) == 10 ? 4 : 3));
+	json_decref(doc);
+	pft_report_free(rep);
+	pft_aspace_free(as);
+}
+
 static void test_restarts(void)
 {
 	struct pft_aspace *as;
@@ -2370,6 +2438,7 @@ int main(void)
 	test_unaligned_vma();
 	test_completions();
 	test_restarts();
+	test_fold_exited();
 	test_restarts_all();
 	test_thread_slots();
 	test_fork_comm();

@@ -3,8 +3,8 @@
  * first byte picks --by, --kernel and whether faults wait for completions (all, or majors
  * only: the held faults, their restarts after signals, the slots of ended threads), whether
  * faults come without an error code (perf's event: the access inferred) and whether the maps
- * may be stale (perf's records alone: a refused fault told unknown); maps come from a fixed
- * set. */
+ * may be stale (perf's records alone: a refused fault told unknown); exited processes' areas
+ * fold by program; maps come from a fixed set. */
 #include <stdint.h>
 #include <stdio.h>
 #include "../../lib/pftrace.h"
@@ -28,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pft_report_opts o = {.by = size ? data[0] % 6 : 0,
 				    .kernel = size && data[0] & 8,
 				    .completions = size && data[0] & 16,
-				    .major_only = size && data[0] & 32};
+				    .major_only = size && data[0] & 32,
+				    .fold_exited = true, /* the last 0-2 exited apart */
+				    .keep_exited = size ? data[0] % 3 : 0};
 	FILE *f = size > 1 ? fmemopen((void *)(data + 1), size - 1, "r") : NULL;
 	FILE *mf = fmemopen((void *)maps, sizeof(maps) - 1, "r"), *null = fopen("/dev/null", "w");
 	struct pft_aspace *as = pft_aspace_new();

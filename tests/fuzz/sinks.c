@@ -95,7 +95,9 @@ static void diffs(const json_t *doc, enum pft_by by, FILE *null)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const int pids[] = {1, 4242};
-	struct pft_report_opts o = {.stacks = true, .stack_tree = true, .heatmap = true};
+	/* (exited processes fold: the heatmap's points follow their rows) */
+	struct pft_report_opts o = {.stacks = true, .stack_tree = true, .heatmap = true,
+				    .fold_exited = true};
 	FILE *null = fopen("/dev/null", "w"), *mf = NULL, *tf = NULL;
 	struct pft_aspace *as = pft_aspace_new();
 	struct pft_syms *syms = pft_syms_new("/nonexistent-symfs");
