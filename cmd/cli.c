@@ -115,7 +115,7 @@ int opt_source(const struct opt *o, const char *arg)
 	    [PFT_FAULTS_PERF] = "perf"};
 	int *source = o->value, i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++)
 		if (!strcmp(arg, names[i])) {
 			*source = i;
 			return 0;
@@ -618,6 +618,11 @@ void out_source_warnings(const struct pft_source *src)
 			"pftrace: %s: %" PRIu64 " ring-buffer pages were malformed: their events "
 			"are lost\n",
 			name, st->bad_pages);
+	if (st->told_twice)
+		fprintf(stderr,
+			"pftrace: %s: %" PRIu64 " perf records of threads made while the events "
+			"were being opened came twice (inherited, and their own): taken once\n",
+			name, st->told_twice);
 }
 
 static int add_counters(void *data, int pid, uint64_t min_flt, uint64_t maj_flt)

@@ -694,8 +694,14 @@ int pft_rep_fold_exited(struct pft_report *rep, size_t keep)
 	for (i = 0; i < PFT_BY_COUNT; i++)
 		if (rep->extra[i].nr && forget_pages(&rep->extra[i], &gone, &reused) < 0)
 			goto out;
-	for (i = 0; i < rep->heat.nr; i++)
-		rep->heat.p[i].area = remap[rep->heat.p[i].area];
+	for (i = 0; i < rep->heat.nr; i++) { /* a folded area's points at its first one's place */
+		struct heat_point *hp = &rep->heat.p[i];
+		const struct group *to = &nt.rows[remap[hp->area]];
+
+		if (to->procs)
+			hp->addr = hp->addr - rep->vmas.rows[hp->area].lo + to->lo;
+		hp->area = remap[hp->area];
+	}
 	pft_rep_table_release(&rep->vmas);
 	rep->vmas = nt;
 	memset(&nt, 0, sizeof(nt));

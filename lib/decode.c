@@ -170,11 +170,12 @@ enum pft_kind pft_classify(uint64_t ec, const struct pft_vma *vma, const struct 
 	return pft_classify_code((struct pft_code){ec, true, true}, vma, maps, addr);
 }
 
-enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
-				const struct pft_maps *maps, uint64_t addr)
+/* One order of decisions for every source: code.bits 0 and !code.known where there was no
+ * error_code (perf's event), the access a then what could be inferred (or unknown). */
+static enum pft_kind classify(struct pft_code code, enum pft_access a, const struct pft_vma *vma,
+			      const struct pft_maps *maps, uint64_t addr)
 {
 	uint64_t ec = code.bits;
-	enum pft_access a = pft_access_of(ec);
 
 	if (ec & PFT_PF_PK)
 		return PFT_KIND_PKEY;
@@ -182,7 +183,7 @@ enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
 		return PFT_KIND_UNKNOWN;
 	if (!vma)
 		return below_stack(maps, addr) ? PFT_KIND_STACK_GROWTH : PFT_KIND_NO_VMA;
-	if (!allowed(vma, a))
+	if (a != PFT_ACCESS_UNKNOWN && !allowed(vma, a))
 		return PFT_KIND_BAD_ACCESS;
 	if (ec & (PFT_PF_RSVD | PFT_PF_SHSTK | PFT_PF_SGX | PFT_PF_RMP))
 		return PFT_KIND_OTHER;
@@ -190,6 +191,9 @@ enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
 		return PFT_KIND_EXEC;
 	if (special(vma))
 		return PFT_KIND_OTHER;
+	/* no error code: whether the page was there (a first touch, a copy) is not told */
+	if (!code.known && a != PFT_ACCESS_READ)
+		return file_backed(vma) ? PFT_KIND_FILE : PFT_KIND_ANON;
 	/* a read is taken as of a page not present, as x86's would be: on riscv one that was
 	 * present faults only to set its accessed bit (documented in pftrace(1)) */
 	if (!code.prot_known && a == PFT_ACCESS_WRITE)
@@ -202,6 +206,12 @@ enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
 	if (file_backed(vma))
 		return a == PFT_ACCESS_WRITE ? PFT_KIND_FILE_WRITE : PFT_KIND_FILE_READ;
 	return PFT_KIND_ANON_FIRST_TOUCH;
+}
+
+enum pft_kind pft_classify_code(struct pft_code code, const struct pft_vma *vma,
+				const struct pft_maps *maps, uint64_t addr)
+{
+	return classify(code, pft_access_of(code.bits), vma, maps, addr);
 }
 
 /* An instruction whose own page is missing cannot run to read or write it: a fault in the ip's
@@ -221,19 +231,7 @@ enum pft_access pft_access_infer(const struct pft_vma *v, uint64_t ip, uint64_t 
 enum pft_kind pft_classify_access(enum pft_access a, const struct pft_vma *vma,
 				  const struct pft_maps *maps, uint64_t addr)
 {
-	if (!maps)
-		return PFT_KIND_UNKNOWN;
-	if (!vma)
-		return below_stack(maps, addr) ? PFT_KIND_STACK_GROWTH : PFT_KIND_NO_VMA;
-	if (a != PFT_ACCESS_UNKNOWN && !allowed(vma, a))
-		return PFT_KIND_BAD_ACCESS;
-	if (a == PFT_ACCESS_EXEC)
-		return PFT_KIND_EXEC;
-	if (special(vma))
-		return PFT_KIND_OTHER;
-	if (a == PFT_ACCESS_READ)
-		return file_backed(vma) ? PFT_KIND_FILE_READ : PFT_KIND_ANON_FIRST_TOUCH;
-	return file_backed(vma) ? PFT_KIND_FILE : PFT_KIND_ANON;
+	return classify((struct pft_code){0, false, false}, a, vma, maps, addr);
 }
 
 static const char *const by_names[] = {"vma", "file", "page",	"ip",	 "tid",	  "kind",

@@ -210,11 +210,17 @@ static void band(const struct heatmap *hm, int b, FILE *out)
 	pft_put_text(out, g->vma->perms, PFT_TEXT_XML, 0);
 	fputc(' ', out);
 	pft_put_text(out, comm, PFT_TEXT_XML, 0);
+	/* exited processes folded: their addresses placed as in the first one's */
+	if (g->procs)
+		fprintf(out, ", %u exited", g->procs);
+	else
+		fprintf(out, " %d", g->pid);
 	fprintf(out,
-		" %d, %" PRIu64 " faults</text>\n"
-		"<text x=\"10\" y=\"%.1f\" class=\"addr\">0x%" PRIx64 "-0x%" PRIx64 "</text>\n"
+		", %" PRIu64 " faults</text>\n"
+		"<text x=\"10\" y=\"%.1f\" class=\"addr\">0x%" PRIx64 "-0x%" PRIx64 "%s</text>\n"
 		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" class=\"band\"/>\n",
-		g->pid, g->c.faults, y + 46, g->lo, g->hi, LEFT, y, PLOT_W, BAND_H);
+		g->c.faults, y + 46, g->lo, g->hi, g->procs ? " (the first's)" : "", LEFT, y,
+		PLOT_W, BAND_H);
 	for (ab = 0; ab < ABINS; ab++)
 		for (tb = 0; tb < TBINS; tb++) {
 			uint32_t n = hm->count[b][ab][tb], m = hm->major[b][ab][tb];

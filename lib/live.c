@@ -1035,6 +1035,7 @@ int pft_live_stats(struct pft_live *l, struct pft_live_stats *st)
 	 * side-band record is a hole in the history */
 	if (l->perf && pft_perf_lost(l->perf, &st->lost_sideband, &st->lost_completions) < 0)
 		return -1;
+	st->told_twice = l->perf ? pft_perf_duplicates(l->perf) : 0;
 	st->missed_pages = l->missed_pages;
 	st->bad_pages = l->bad_pages;
 	for (cpu = 0; cpu < l->nr_cpus; cpu++) {

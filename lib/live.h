@@ -53,6 +53,7 @@ struct pft_live_stats {
 	uint64_t lost_sideband;	   /* perf MMAP2/COMM records dropped: holes in the history */
 	uint64_t missed_pages;	   /* pages that arrived with the "events missed" flag */
 	uint64_t bad_pages; /* pages whose records did not walk cleanly: their events are lost */
+	uint64_t told_twice; /* perf's records of a task with two sets of events, dropped */
 };
 
 /* Checks that tracefs is mounted (mounting it when allowed) and has the page-fault tracepoint.

@@ -70,6 +70,10 @@ struct ring {
 	void *base;
 	size_t size;   /* data area */
 	uint64_t lost; /* as its LOST records said: those that came */
+	/* the last record read, but for its event's id: its beginning and its end (see
+	 * told_twice) */
+	uint8_t last[128];
+	uint16_t last_len;
 };
 
 /* An open event and the ring it writes into. */
@@ -98,6 +102,7 @@ struct pft_perf {
 	size_t nr_fds, cap_fds;
 	bool no_lost_format; /* a kernel before 6.0: losses are known by LOST records only */
 	struct pft_hmap tasks; /* tids whose events are open */
+	uint64_t duplicates; /* records told twice, dropped (see told_twice) */
 	char name[4096];       /* the file of the MMAP2 record just passed on */
 };
 
@@ -223,10 +228,33 @@ struct pft_perf *pft_perf_new(const struct pft_perf_opts *o)
 	return p;
 }
 
+/* The event of kind for tid on cpu, as this kernel and these rights allow: without the count
+ * of what it lost (before Linux 6.0), in user mode only (perf_event_paranoid 2 without
+ * CAP_PERFMON: from the first refusal on). Its descriptor, or -1 with errno. */
+static int open_event(struct pft_perf *p, int kind, pid_t tid, int cpu)
+{
+	struct perf_event_attr a;
+	int fd;
+
+	for (;;) {
+		attr_of(p, kind, &a);
+		/* the whole machine (tid -1): a CPU's events are every task's already */
+		a.inherit = tid != -1;
+		if (p->no_lost_format)
+			a.read_format = 0;
+		fd = perf_open(&a, tid, cpu, -1);
+		if (fd < 0 && errno == EINVAL && !p->no_lost_format)
+			p->no_lost_format = true;
+		else if (fd < 0 && errno == EACCES && !p->user_only && !p->nr_fds)
+			p->user_only = true;
+		else
+			return fd;
+	}
+}
+
 /* The events of one task on one CPU; the first of a ring's kind there gets the ring. */
 static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 {
-	struct perf_event_attr a;
 	int kind;
 
 	for (kind = 0; kind < NR_EV; kind++) {
@@ -238,26 +266,7 @@ static int open_on(struct pft_perf *p, pid_t tid, int cpu)
 
 		if (!p->kinds[kind])
 			continue;
-		attr_of(p, kind, &a);
-		/* the whole machine (tid -1): a CPU's events are every task's already */
-		a.inherit = tid != -1;
-		if (p->no_lost_format)
-			a.read_format = 0;
-		fd = perf_open(&a, tid, cpu, -1);
-		if (fd < 0 && errno == EINVAL && !p->no_lost_format) {
-			p->no_lost_format = true;
-			a.read_format = 0;
-			fd = perf_open(&a, tid, cpu, -1);
-		}
-		/* perf_event_paranoid 2 without CAP_PERFMON: user mode only, from now on */
-		if (fd < 0 && errno == EACCES && !p->user_only && !p->nr_fds) {
-			p->user_only = true;
-			attr_of(p, kind, &a);
-			a.inherit = tid != -1;
-			if (p->no_lost_format)
-				a.read_format = 0;
-			fd = perf_open(&a, tid, cpu, -1);
-		}
+		fd = open_event(p, kind, tid, cpu);
 		if (fd < 0)
 			return errno == ENODEV ? 0 : -1; /* an offline CPU */
 		if (keep_fd(p, fd, cpu, ring) < 0)
@@ -294,6 +303,11 @@ int pft_perf_add_task(struct pft_perf *p, int tid)
 		if (open_on(p, tid, cpu) < 0)
 			return -1; /* ESRCH: the task ended meanwhile */
 	return 0;
+}
+
+uint64_t pft_perf_duplicates(const struct pft_perf *p)
+{
+	return p->duplicates;
 }
 
 bool pft_perf_user_only(const struct pft_perf *p)
@@ -557,6 +571,60 @@ static int emit_sample(struct pft_perf *p, const char *rec, size_t size, int cpu
 	return cb(data, &ev);
 }
 
+/* A task made while its creator's events were being opened can have two sets: those it
+ * inherited, and those opened on it when a listing found it. Both write each record, the same
+ * but for the event's id (a sample's first field, the others' last), one after the other into
+ * the CPU's ring: the second is dropped, counted. The beginning and the end of a record (its
+ * task and time among them) tell it. One task opened (a command, the machine): none such. */
+static bool told_twice(struct pft_perf *p, struct ring *r, const struct perf_event_header *h,
+		       const char *rec)
+{
+	uint8_t key[sizeof(r->last)];
+	size_t tail = h->type == PERF_RECORD_SAMPLE ? 0 : h->size < 24 ? h->size : 24;
+	size_t head = h->size - tail < sizeof(key) - tail ? h->size - tail : sizeof(key) - tail;
+	bool same;
+
+	if (p->tasks.len < 2 || h->type == PERF_RECORD_LOST)
+		return false;
+	memcpy(key, rec, head);
+	memcpy(key + head, rec + h->size - tail, tail);
+	if (tail == 24)
+		memset(key + head + 16, 0, 8);
+	else if (!tail && head >= 16)
+		memset(key + 8, 0, 8);
+	same = head + tail == r->last_len && !memcmp(key, r->last, head + tail);
+	memcpy(r->last, key, head + tail);
+	r->last_len = (uint16_t)(head + tail);
+	p->duplicates += same;
+	return same;
+}
+
+/* One record of a ring to cb (those of ours: a sample's, a mapping, a task...). */
+static int emit_record(struct pft_perf *p, int cpu, struct ring *r,
+		       const struct perf_event_header *hp, const char *rec, pft_perf_cb cb,
+		       void *data)
+{
+	const struct perf_event_header h = *hp;
+
+	if (told_twice(p, r, &h, rec))
+		return 0;
+	if (h.type == PERF_RECORD_SAMPLE)
+		return emit_sample(p, rec, h.size, cpu, h.misc, cb, data);
+	if (h.type == PERF_RECORD_MMAP2)
+		return emit_mmap2(p, rec, h.size, cb, data);
+	if (h.type == PERF_RECORD_COMM)
+		return emit_comm(p, rec, h.size, h.misc, cb, data);
+	/* (they come with mmap and comm records too: wanted only where no tracepoint tells the
+	 * process tree) */
+	if ((h.type == PERF_RECORD_FORK || h.type == PERF_RECORD_EXIT) && p->fork_exit)
+		return emit_task(rec, h.size, h.type == PERF_RECORD_FORK, cb, data);
+	if (h.type == PERF_RECORD_SWITCH && !(h.misc & PERF_RECORD_MISC_SWITCH_OUT))
+		return emit_switch_in(rec, h.size, cb, data);
+	if (h.type == PERF_RECORD_LOST && h.size >= 24)
+		r->lost += *(uint64_t *)(rec + 16);
+	return 0;
+}
+
 static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb, void *data)
 {
 	struct perf_event_mmap_page *meta = r->base;
@@ -569,26 +637,13 @@ static int read_ring(struct pft_perf *p, int cpu, struct ring *r, pft_perf_cb cb
 	tail = meta->data_tail;
 	while (tail < head) {
 		struct perf_event_header h;
-		int ret = 0;
+		int ret;
 
 		ring_copy(r, tail, &h, sizeof(h));
 		if (h.size < sizeof(h)) /* rec holds any record: sizes are 16 bits */
 			break;
 		ring_copy(r, tail, rec, h.size);
-		if (h.type == PERF_RECORD_SAMPLE)
-			ret = emit_sample(p, rec, h.size, cpu, h.misc, cb, data);
-		else if (h.type == PERF_RECORD_MMAP2)
-			ret = emit_mmap2(p, rec, h.size, cb, data);
-		else if (h.type == PERF_RECORD_COMM)
-			ret = emit_comm(p, rec, h.size, h.misc, cb, data);
-		/* (they come with mmap and comm records too: wanted only where no tracepoint
-		 * tells the process tree) */
-		else if ((h.type == PERF_RECORD_FORK || h.type == PERF_RECORD_EXIT) && p->fork_exit)
-			ret = emit_task(rec, h.size, h.type == PERF_RECORD_FORK, cb, data);
-		else if (h.type == PERF_RECORD_SWITCH && !(h.misc & PERF_RECORD_MISC_SWITCH_OUT))
-			ret = emit_switch_in(rec, h.size, cb, data);
-		else if (h.type == PERF_RECORD_LOST && h.size >= 24)
-			r->lost += *(uint64_t *)(rec + 16);
+		ret = emit_record(p, cpu, r, &h, rec, cb, data);
 		tail += h.size;
 		if (ret < 0) {
 			__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);

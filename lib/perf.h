@@ -38,6 +38,9 @@ struct pft_perf *pft_perf_new(const struct pft_perf_opts *opts);
 /* The kernel refused events that count kernel mode (perf_event_paranoid, no CAP_PERFMON): the
  * faults the kernel takes on user memory (copy_to_user) are not seen, nor their completions. */
 bool pft_perf_user_only(const struct pft_perf *p);
+/* Records dropped as a second telling: of a task made while its creator's events were being
+ * opened, which has those it inherited and those opened on it (see told_once in perf.c). */
+uint64_t pft_perf_duplicates(const struct pft_perf *p);
 /* The completions' ring per CPU, in KiB, that pft_perf_new takes for these stacks. */
 unsigned int pft_perf_default_kb(unsigned int stacks);
 /* Starts the events of a task (and of what it starts later) on every CPU; tid -1: of every

@@ -374,6 +374,9 @@ struct pft_source_stats {
 	uint64_t lost_sideband;		 /* perf MMAP2/COMM records lost: holes in the history */
 	uint64_t bad_pages; /* ring-buffer pages that did not walk: their events lost */
 	int64_t own_faults; /* record -a: pftrace's own faults, left out; -1 otherwise */
+	/* perf's records of a task told by two sets of events (made while they were being
+	 * opened: inherited and its own), the second telling dropped */
+	uint64_t told_twice;
 	int cpus;	    /* -1 when unknown */
 	bool ts_raw;	    /* timestamps are counter units, not ns */
 	bool binary;	    /* input had NUL bytes: not text */

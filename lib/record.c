@@ -60,6 +60,9 @@ struct count {
 	 * needs CAP_NET_ADMIN) */
 	bool stopped;
 	uint64_t min_stop, maj_stop;
+	/* the process's counts, of all its threads (those ended too): -p without taskstats,
+	 * where no thread's end could be told */
+	bool whole;
 };
 
 /* A task known before the first event: passed on as a COMM event, first. */
@@ -213,7 +216,10 @@ static void count_reset(struct count *c)
 {
 	char task[64];
 
-	snprintf(task, sizeof(task), "%d/task/%d", c->tid, c->tid);
+	if (c->whole)
+		snprintf(task, sizeof(task), "%d", c->tid);
+	else
+		snprintf(task, sizeof(task), "%d/task/%d", c->tid, c->tid);
 	/* gone before tracing began: none of its faults were traced */
 	if (pft_proc_faults(task, &c->min0, &c->maj0) < 0)
 		c->untraced = true;
@@ -253,10 +259,18 @@ static void count_end(struct pft_record *r, int tgid, int tid)
 	char task[64];
 	uint64_t min, maj;
 	struct count *c;
+	uint32_t k;
+	bool known = pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tid, 0, &k);
 
-	snprintf(task, sizeof(task), "%d/task/%d", tgid, tid);
-	if (tid <= 0 || pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)) ||
-	    c->exited || c->left)
+	/* without tracefs a process is counted whole: its other threads are not counted */
+	if (tid <= 0 || (r->no_tracefs && !known))
+		return;
+	if (known && r->counts[k].whole)
+		snprintf(task, sizeof(task), "%d", tid);
+	else
+		snprintf(task, sizeof(task), "%d/task/%d", tgid, tid);
+	if (pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)) || c->exited ||
+	    c->left)
 		return;
 	c->min1 += min;
 	c->maj1 += maj;
@@ -487,6 +501,11 @@ static int check_target(struct pft_record *r, int pid)
 	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	f = fopen(path, "re");
+	if (!f && r->no_tracefs && (errno == EACCES || errno == EPERM)) {
+		fail(r, "process %d (%s) is not one's own: without root (no tracefs) only one's own "
+			"processes are traced", pid, comm);
+		return -1;
+	}
 	if (!f) {
 		fail(r, "cannot read '%s': %s", path, strerror(errno));
 		return -1;
@@ -573,13 +592,63 @@ static int follow_owner(struct pft_record *r, const struct pft_event *ev)
 	return 0;
 }
 
+/* Without tracefs (nor taskstats) a thread's end cannot be told: a process is counted whole,
+ * by its own counts (its threads' other than the leader are not counted apart). */
+static void count_whole(struct pft_record *r, int pid)
+{
+	struct count *c = count_of(r, pid);
+
+	if (c) {
+		c->whole = true;
+		count_reset(c);
+	}
+}
+
+/* Without tracefs a thread's perf events are its creator's, inherited, once those are open: one
+ * made before, between the listing and their opening, is listed again and given its own (one
+ * that has both is told once: see perf.c). Until a listing finds none new: into *tids (n). */
+static int relist_threads(struct pft_record *r, int pid, int **tids, size_t *n)
+{
+	struct pft_hmap known = {0};
+	int *now = NULL, *grown;
+	size_t i, m, round;
+	uint32_t dummy;
+	int ret = 0;
+
+	for (i = 0; i < *n && ret == 0; i++)
+		ret = pft_hmap_put(&known, (uint64_t)(uint32_t)(*tids)[i], 0, 0, &dummy) < 0 ? -1 : 0;
+	for (round = 0; ret == 0 && round < 64; round++) {
+		size_t fresh = *n;
+
+		if ((ret = process_tids(pid, &now, &m)) < 0)
+			break;
+		for (i = 0; i < m && ret == 0; i++) {
+			int k = pft_hmap_put(&known, (uint64_t)(uint32_t)now[i], 0, 0, &dummy);
+
+			if (k < 0 || (k == 1 && !(grown = realloc(*tids, (*n + 1) * sizeof(**tids))))) {
+				ret = -1;
+			} else if (k == 1) {
+				*tids = grown;
+				(*tids)[(*n)++] = now[i];
+			}
+		}
+		free(now);
+		now = NULL;
+		if (ret < 0 || fresh == *n)
+			break;
+
+		ret = pft_live_add_pids(r->live, *tids + fresh, *n - fresh);
+	}
+	pft_hmap_release(&known);
+	return ret;
+}
+
 /* Every thread of pid known at the start with its comm and counters (once each); with trace,
  * also into set_event_pid (and its perf events) in one write. A thread that ends meanwhile is
  * no error, nor a process that has (the loop will see it). */
 static int note_threads(struct pft_record *r, int pid, bool trace)
 {
 	int *tids, ret;
-	struct count *c;
 	size_t n, i;
 
 	if (note_owner(r, pid) < 0)
@@ -587,6 +656,8 @@ static int note_threads(struct pft_record *r, int pid, bool trace)
 	ret = process_tids(pid, &tids, &n);
 	if (ret == 0 && trace)
 		ret = pft_live_add_pids(r->live, tids, n);
+	if (ret == 0 && trace && r->no_tracefs)
+		ret = relist_threads(r, pid, &tids, &n);
 	for (i = 0; ret == 0 && i < n; i++) {
 		/* once each: a second listing finds the threads born since the first (-a
 		 * counted them all first) */
@@ -597,13 +668,16 @@ static int note_threads(struct pft_record *r, int pid, bool trace)
 			ret = k;
 			continue;
 		}
-		if (!pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tids[i], 0, &seen))
+		if (r->no_tracefs && tids[i] == pid)
+			count_whole(r, pid);
+		else if (!r->no_tracefs &&
+			 !pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tids[i], 0, &seen))
 			count_start(r, tids[i]);
 		ret = add_task0(r, tids[i], pid);
 		if (ret == 0)
 			ret = inherit_owner(r, pid, tids[i]);
-		if (ret == 0 && (c = count_of(r, tids[i])))
-			c->tgid = pid;
+		if (ret == 0 && pft_hmap_get(&r->count_idx, (uint64_t)(uint32_t)tids[i], 0, &seen))
+			r->counts[seen].tgid = pid;
 	}
 	free(tids);
 	return ret;
@@ -689,7 +763,6 @@ static int without_tracefs(struct pft_record *r, const char *tdir)
 {
 	const char *needs = r->o.all		  ? "-a"
 			    : r->o.cgroup	  ? "--cgroup"
-			    : r->o.nr_pids	  ? "-p"
 			    : r->o.output	  ? "-o"
 			    : r->o.why		  ? "--why"
 			    : r->o.pidns	  ? "--pidns"
@@ -698,15 +771,15 @@ static int without_tracefs(struct pft_record *r, const char *tdir)
 
 	if (needs) {
 		fail(r, "no permission to use tracefs (%s): %s needs it, run as root (without it "
-			"only a command of one's own is traced, by perf's events)",
+			"only a command or processes of one's own are traced, by perf's events)",
 		     tdir, needs);
 		return -1;
 	}
-	notice(r, "no permission to use tracefs (%s): the command's faults from perf's "
-		  "page-faults event, its history from perf's records (no munmap or mremap: a "
-		  "fault in no mapping, or one the kernel refused, is unknown), every fault's "
-		  "completion (as --latency)",
-	       tdir);
+	notice(r, "no permission to use tracefs (%s): the %s faults from perf's page-faults "
+		  "event, %s history from perf's records (no munmap or mremap: a fault in no "
+		  "mapping, or one the kernel refused, is unknown), every fault's completion (as "
+		  "--latency)",
+	       tdir, r->o.nr_pids ? "processes'" : "command's", r->o.nr_pids ? "their" : "its");
 	r->perf_faults = r->no_tracefs = true;
 	/* a fault the kernel refuses has no completion: in a mapping that may be gone, it is
 	 * told unknown instead of that mapping's */
@@ -2022,6 +2095,7 @@ const struct pft_source_stats *pft_record_stats(struct pft_record *r)
 		s->lost_completions = st.lost_completions;
 		s->lost_sideband = st.lost_sideband;
 		s->bad_pages = st.bad_pages;
+		s->told_twice = st.told_twice;
 	}
 	return s;
 }

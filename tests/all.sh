@@ -99,6 +99,10 @@ check_eq "--keep-exited 16: a folded row: no pid nor address, its processes coun
 	"$(j '[.vmas[] | select(.pid == null and (.start != null or .processes < 2))] | length') $(j '[.vmas[] | select(.pid != null and .processes != 1)] | length')"
 check_eq "--keep-exited 16: true's libc code folded from nearly all of its 1,000 processes" true \
 	"$(j '[.vmas[] | select(.pid == null and .comm == "true" and .perms == "r-xp" and (.name | test("libc.so"))) | .processes >= 984] == [true]')"
+# the heatmap: a folded area's band says so (each process's points placed as in the first one's)
+"$PFTRACE" report --keep-exited 16 --heatmap "$TMP/fold.svg" "$TMP/storm.dat" >/dev/null 2>&1
+check_eq "--keep-exited 16: the heatmap is XML, a band of exited processes folded" true \
+	"$(python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$TMP/fold.svg" && grep -q 'true, [0-9]* exited, ' "$TMP/fold.svg" && echo true)"
 # memory bounded by what is alive: 4 times the processes, the same memory (each process kept
 # apart costs 6 KB: 1,800 more would be 11 MB)
 storm_rss() {

@@ -112,19 +112,31 @@ run_status "$PFTRACE" record -q --format markdown -- python3 "$TMP/evil.py" "$TM
 echo "$out" >"$TMP/live.md"
 check "live markdown: cells whole, no HTML, link or image" markdown "$TMP/live.md"
 
-# top's screen (a terminal: script) and JSON lines, by area: the comm and the path escaped; the
-# only escape sequence is top's own clearing of the screen
-script -qfec "'$PFTRACE' top -q -d 3 -i 0.5 -n 100000 -b vma --jsonl-file '$TMP/top.jsonl' -- python3 '$TMP/evil.py' '$TMP'" /dev/null >"$TMP/top.screen" 2>&1 || true
-python3 - "$TMP/top.screen" <<'EOF' && ok || bad "top's screen: a hostile name sent as bytes, or not shown"
+# top's screen (a terminal: script) and JSON lines: the only escape sequence is top's own
+# clearing of the screen; top_screen FILE SHOWN... checks that, and that each SHOWN (as pftrace
+# escapes it) is on the screen
+top_screen() {
+	python3 - "$@" <<'EOF'
 import sys
 t = open(sys.argv[1], "rb").read().replace(b"\x1b[H\x1b[2J", b"")
 i = t.find(b"\x1b")
 assert i < 0 and b"\x07" not in t, t[max(0, i - 40):i + 40]
-assert b"<script>\\x1b[2J" in t, "the comm is not shown escaped"
-assert b"/x\\x0a<img src=x" in t, "the path is not shown escaped"
+for shown in sys.argv[2:]:
+    assert shown.encode() in t, shown + " is not shown"
 EOF
+}
+# by area: the comm and the path escaped
+script -qfec "'$PFTRACE' top -q -d 3 -i 0.5 -n 100000 -b vma --jsonl-file '$TMP/top.jsonl' -- python3 '$TMP/evil.py' '$TMP'" /dev/null >"$TMP/top.screen" 2>&1 || true
+top_screen "$TMP/top.screen" '<script>\x1b[2J' '/x\x0a<img src=x' && ok ||
+	bad "top's screen: a hostile name sent as bytes, or not shown"
 check_eq "top's JSON lines: every line JSON, the hostile path a row's key" true \
 	"$(TMPDIR=$TMP jq -s '[.[].rows[].key] | any(startswith(env.TMPDIR + "/x\n<img"))' "$TMP/top.jsonl" 2>/dev/null)"
+# by function: a name the traced process chose (its JIT map's)
+script -qfec "'$PFTRACE' top -q -d 3 -i 0.5 -n 100000 -b sym --jsonl-file '$TMP/topsym.jsonl' -- '$ROOT/tests/workload' jit 3000 \$'ev\\x1b]0;pwn\\x07il<img src=x>|x'" /dev/null >"$TMP/topsym.screen" 2>&1 || true
+top_screen "$TMP/topsym.screen" 'ev\x1b]0;pwn\x07il<img src=x>|x ([jit])' && ok ||
+	bad "top --by sym's screen: a hostile function name sent as bytes, or not shown"
+check_eq "top --by sym's JSON lines: the hostile function a row's key" true \
+	"$(jq -s '[.[].rows[].key] | any(. == "ev\u001b]0;pwn\u0007il<img src=x>|x ([jit])")' "$TMP/topsym.jsonl" 2>/dev/null)"
 # a cgroup's name (whoever made the cgroup chose it), in the --by cgroup table and markdown:
 # pftrace runs in it, so its command is in it from the start
 for h in /sys/fs/cgroup/unified /sys/fs/cgroup; do

@@ -148,8 +148,37 @@ check_eq "nobody: a shell and its two children" "sh workload workload" \
 check_eq "nobody: each child's pages, in its own process" "2" \
 	"$(j '[.processes[] | select(.comm == "workload" and .faults >= 300)] | length')"
 check_eq "nobody: no task without a name" 0 "$(j '[.processes[] | select(.comm == "<...>" or .comm == null)] | length')"
+# -p of a process of one's own: armed (in its poll loop) while the process waits at its FIFO,
+# then its 1,000 pages: every fault traced, as many as the kernel counted for it
+mkfifo "$nb/out/gate" && chown nobody "$nb/out/gate"
+# (not the function: its subshell would be the pid)
+setpriv --reuid=nobody --regid=nogroup --clear-groups "$nb/workload" gated "$nb/out/gate" 1000 >/dev/null 2>&1 &
+g=$!
+blocked $g
+setpriv --reuid=nobody --regid=nogroup --clear-groups "${nb_env[@]}" "$nb/pftrace" record --json -p $g \
+	>"$TMP/np.json" 2>"$TMP/np.err" &
+rec=$!
+for i in $(seq 1000); do
+	grep -q poll "/proc/$rec/wchan" 2>/dev/null && break
+	sleep 0.01
+done
+echo x >"$nb/out/gate"
+st=0
+wait $rec || st=$?
+check_eq "nobody -p: exit ($(tail -1 "$TMP/np.err"))" 0 "$st"
+wait $g || true
+check_match "nobody -p: says what it does without tracefs" "the processes' faults from perf's page-faults event" \
+	"$(cat "$TMP/np.err")"
+check_eq "nobody -p: its process, its 1,000 pages and more" true \
+	"$(jq '.summary.pids == 1 and .processes[0].pid == '$g' and .summary.faults >= 1000' "$TMP/np.json")"
+check_eq "nobody -p: traced = the kernel's count for it" "$(jq .summary.faults "$TMP/np.json")" \
+	"$(jq '.summary.kernel_counters | .min_flt + .maj_flt' "$TMP/np.json")"
+check_eq "nobody -p: every fault placed" 0 "$(jq '.summary.no_maps + .summary.by_kind.unknown' "$TMP/np.json")"
+run_status as_nobody "$nb/pftrace" record -p 1 -d 1
+check_eq "nobody -p of another's process: refused" 1 "$status"
+check_match "nobody -p of another's process: says why" "process 1 .* is not one's own: without root" "$err"
 # what needs tracefs says so
-for o in "-a -d 1" "-p $$" "-o $nb/out/x.dat -- true" "--why -- true" "--no-major -- true"; do
+for o in "-a -d 1" "-o $nb/out/x.dat -- true" "--why -- true" "--no-major -- true"; do
 	run_status as_nobody "$nb/pftrace" record $o
 	check_eq "nobody: record $o: refused" 1 "$status"
 	check_match "nobody: record $o: says why" "no permission to use tracefs .*needs it, run as root" "$err"

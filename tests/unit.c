@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <event-parse.h>
 #include "../lib/pftrace.h"
@@ -1134,6 +1135,79 @@ static void test_fold_exited(void)
 	json_decref(doc);
 	pft_report_free(rep);
 	pft_aspace_free(as);
+}
+
+/* perf's events: a child of a traced process has its parent's (inherited); given its own too
+ * (a listing found it while they were being opened), each of its faults is told once. Real
+ * events of the kernel: perf_event_paranoid 2 lets any user trace its own processes. */
+struct perf_count {
+	int tid;
+	uint64_t lo, hi, n;
+};
+
+static int count_child_faults(void *data, const struct pft_event *ev)
+{
+	struct perf_count *c = data;
+
+	c->n += (ev->type == PFT_EV_FAULT_USER || ev->type == PFT_EV_FAULT_KERNEL) &&
+		ev->tid == c->tid && ev->address >= c->lo && ev->address < c->hi;
+	return 0;
+}
+
+static void test_perf_told_twice(void)
+{
+	enum { PAGES = 64 };
+	struct pft_perf_opts o = {.faults = true};
+	struct pft_perf *p = pft_perf_new(&o);
+	int go[2], ready[2], cpu, ring, status;
+	struct perf_count c = {0};
+	char *area;
+	pid_t parent;
+
+	if (!p || pipe(go) < 0 || pipe(ready) < 0) {
+		fprintf(stderr, "unit: perf told twice: NOT RUN: no perf events here (%s)\n",
+			strerror(errno));
+		CHECK(!getenv("PFTRACE_REQUIRE_LIVE"));
+		pft_perf_free(p);
+		return;
+	}
+	area = mmap(NULL, PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(area != MAP_FAILED);
+	parent = fork();
+	if (parent == 0) { /* waits for its events, forks the child, which waits for its own */
+		char b;
+		pid_t child;
+
+		if (read(go[0], &b, 1) != 1)
+			_exit(1);
+		child = fork();
+		if (child == 0) {
+			if (read(go[0], &b, 1) != 1)
+				_exit(1);
+			for (int i = 0; i < PAGES; i++)
+				area[i * 4096] = 1;
+			_exit(0);
+		}
+		if (write(ready[1], &child, sizeof(child)) != sizeof(child))
+			_exit(1);
+		waitpid(child, &status, 0);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+	}
+	CHECK(pft_perf_add_task(p, parent) == 0);
+	CHECK(write(go[1], "x", 1) == 1 && read(ready[0], &c.tid, sizeof(c.tid)) == sizeof(c.tid));
+	CHECK(pft_perf_add_task(p, c.tid) == 0); /* inherited already: a second set */
+	CHECK(write(go[1], "x", 1) == 1);
+	CHECK(waitpid(parent, &status, 0) == parent && WIFEXITED(status) && !WEXITSTATUS(status));
+	c.lo = (uint64_t)(uintptr_t)area;
+	c.hi = c.lo + PAGES * 4096;
+	for (cpu = 0; cpu < (int)sysconf(_SC_NPROCESSORS_CONF); cpu++)
+		for (ring = 0; ring < PFT_PERF_RINGS; ring++)
+			CHECK(pft_perf_read(p, cpu, ring, count_child_faults, &c) == 0);
+	CHECK(c.n == PAGES);
+	CHECK(pft_perf_duplicates(p) >= PAGES);
+	pft_perf_free(p);
+	munmap(area, PAGES * 4096);
+	close(go[0]), close(go[1]), close(ready[0]), close(ready[1]);
 }
 
 static void test_restarts(void)
@@ -2439,6 +2513,7 @@ int main(void)
 	test_completions();
 	test_restarts();
 	test_fold_exited();
+	test_perf_told_twice();
 	test_restarts_all();
 	test_thread_slots();
 	test_fork_comm();

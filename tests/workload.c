@@ -306,7 +306,7 @@ static int gated(const char *fifo, char **pages, int n)
 /* A JIT's code: a function made at run time in anonymous memory (x86-64: mov byte [rdi], 1;
  * ret), named in /tmp/perf-PID.map as a JIT names its code, touches PAGES fresh pages: each
  * fault's instruction is in it. The map stays (a runtime's does): the caller removes it. */
-static int jit(size_t pages)
+static int jit(size_t pages, const char *name)
 {
 	static const unsigned char code[] = {0xc6, 0x07, 0x01, 0xc3};
 	unsigned char *fn = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
@@ -324,8 +324,8 @@ static int jit(size_t pages)
 		die("mprotect");
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
 	f = fopen(path, "w");
-	if (!f || fprintf(f, "%lx 40 not_this_one\n%lx %zx jit_touch_page\n", (unsigned long)fn,
-			  (unsigned long)(fn + 64), sizeof(code)) < 0 || fclose(f) != 0)
+	if (!f || fprintf(f, "%lx 40 not_this_one\n%lx %zx %s\n", (unsigned long)fn,
+			  (unsigned long)(fn + 64), sizeof(code), name) < 0 || fclose(f) != 0)
 		die(path);
 	madvise(p, pages * PAGE, MADV_NOHUGEPAGE);
 	for (i = 0; i < pages; i++)
@@ -898,8 +898,8 @@ int main(int argc, char **argv)
 		return gated(argv[2], argv + 3, argc - 3);
 	if (argc == 4 && !strcmp(argv[1], "signals"))
 		return signals(argv[2], atof(argv[3]));
-	if (argc == 3 && !strcmp(argv[1], "jit"))
-		return jit(strtoul(argv[2], NULL, 10));
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "jit"))
+		return jit(strtoul(argv[2], NULL, 10), argc == 4 ? argv[3] : "jit_touch_page");
 	if (argc == 3 && !strcmp(argv[1], "churn"))
 		return churn(atof(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "areas"))
@@ -925,7 +925,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: workload pattern MAPS_OUT DATAFILE | threads N SECONDS | "
 			"touch PAGES [MAPS_OUT] | gated FIFO PAGES... | kernel PAGES | remap FILE1 FILE2 | "
 			"signals OUT SECONDS | churn SECONDS | areas | major PAGES FILE | "
-			"heapshrink MAPS_OUT | jit PAGES | uffd PAGES USEC OUT | "
+			"heapshrink MAPS_OUT | jit PAGES [NAME] | uffd PAGES USEC OUT | "
 			"paths FILE PAGES OUT [swap] | lockwait PAGES OUT | mapread FILE | thp N OUT | "
 			"restart PAGES\n");
 	return 2;
