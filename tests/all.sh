@@ -112,8 +112,14 @@ storm_rss() {
 }
 small=$(storm_rss 600)
 big=$(storm_rss 2400)
-check_eq "--keep-exited 16: 2,400 processes take what 600 do (RSS $small KB, then $big KB)" 1 \
-	"$((big - small < 3072))"
+# (a sanitized build's allocator keeps what is freed in quarantine: its RSS says nothing here;
+# the plain pass of the same suite measures it)
+if ! grep -qa __asan_init "$PFTRACE"; then
+	check_eq "--keep-exited 16: 2,400 processes take what 600 do (RSS $small KB, then $big KB)" 1 \
+		"$((big - small < 3072))"
+else
+	echo "all: sanitized build: the RSS comparison is the plain pass's" >&2
+fi
 check_eq "--keep-exited 16: the 2,400 all there" 2400 "$(jq '[.processes[] | select(.comm == "true")] | length' "$TMP/rss.json")"
 
 # --- usage
