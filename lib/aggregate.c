@@ -574,18 +574,10 @@ static int fold_into(struct group *into, struct group *g)
 	return 0;
 }
 
-/* The exited processes being folded: pid -> the vma table's exits when it last ended (a row of
- * that pid made before is its; one made since is a new process's of the same pid). */
-static bool folds(const struct pft_hmap *gone, const struct group *g)
-{
-	uint32_t exits;
-
-	return !g->procs && pft_hmap_get(gone, (uint64_t)(uint32_t)g->pid, 0, &exits) &&
-	       g->born < exits;
-}
-
 /* The area table with the rows of gone's processes folded, into nt (remap[old] = new; what
- * moved is nt's). Pids in use again (a row made since their exit) are added to reused. */
+ * moved is nt's). gone: pid -> the table's exits when it last ended; a row of that pid made
+ * before is its, one made since is a new process's of the same pid (its pid is added to
+ * reused). */
 static int fold_areas(struct pft_report *rep, const struct pft_hmap *gone, struct table *nt,
 		      uint32_t *remap, struct pft_hmap *reused)
 {
@@ -598,10 +590,11 @@ static int fold_areas(struct pft_report *rep, const struct pft_hmap *gone, struc
 
 	for (i = 0; i < t->nr; i++) {
 		struct group *g = &t->rows[i];
-		bool fold = folds(gone, g);
+		uint32_t exits;
+		bool ended = !g->procs && pft_hmap_get(gone, (uint64_t)(uint32_t)g->pid, 0, &exits);
+		bool fold = ended && g->born < exits;
 
-		if (!fold && !g->procs && pft_hmap_get(gone, (uint64_t)(uint32_t)g->pid, 0, &dummy) &&
-		    pft_hmap_set(reused, (uint64_t)(uint32_t)g->pid, 0, 0) < 0)
+		if (ended && !fold && pft_hmap_set(reused, (uint64_t)(uint32_t)g->pid, 0, 0) < 0)
 			goto out;
 		if (fold || g->procs) {
 			if (fold_key(rep, g, &a, &b) < 0)

@@ -601,26 +601,24 @@ static bool told_twice(struct pft_perf *p, struct ring *r, const struct perf_eve
 
 /* One record of a ring to cb (those of ours: a sample's, a mapping, a task...). */
 static int emit_record(struct pft_perf *p, int cpu, struct ring *r,
-		       const struct perf_event_header *hp, const char *rec, pft_perf_cb cb,
+		       const struct perf_event_header *h, const char *rec, pft_perf_cb cb,
 		       void *data)
 {
-	const struct perf_event_header h = *hp;
-
-	if (told_twice(p, r, &h, rec))
+	if (told_twice(p, r, h, rec))
 		return 0;
-	if (h.type == PERF_RECORD_SAMPLE)
-		return emit_sample(p, rec, h.size, cpu, h.misc, cb, data);
-	if (h.type == PERF_RECORD_MMAP2)
-		return emit_mmap2(p, rec, h.size, cb, data);
-	if (h.type == PERF_RECORD_COMM)
-		return emit_comm(p, rec, h.size, h.misc, cb, data);
+	if (h->type == PERF_RECORD_SAMPLE)
+		return emit_sample(p, rec, h->size, cpu, h->misc, cb, data);
+	if (h->type == PERF_RECORD_MMAP2)
+		return emit_mmap2(p, rec, h->size, cb, data);
+	if (h->type == PERF_RECORD_COMM)
+		return emit_comm(p, rec, h->size, h->misc, cb, data);
 	/* (they come with mmap and comm records too: wanted only where no tracepoint tells the
 	 * process tree) */
-	if ((h.type == PERF_RECORD_FORK || h.type == PERF_RECORD_EXIT) && p->fork_exit)
-		return emit_task(rec, h.size, h.type == PERF_RECORD_FORK, cb, data);
-	if (h.type == PERF_RECORD_SWITCH && !(h.misc & PERF_RECORD_MISC_SWITCH_OUT))
-		return emit_switch_in(rec, h.size, cb, data);
-	if (h.type == PERF_RECORD_LOST && h.size >= 24)
+	if ((h->type == PERF_RECORD_FORK || h->type == PERF_RECORD_EXIT) && p->fork_exit)
+		return emit_task(rec, h->size, h->type == PERF_RECORD_FORK, cb, data);
+	if (h->type == PERF_RECORD_SWITCH && !(h->misc & PERF_RECORD_MISC_SWITCH_OUT))
+		return emit_switch_in(rec, h->size, cb, data);
+	if (h->type == PERF_RECORD_LOST && h->size >= 24)
 		r->lost += *(uint64_t *)(rec + 16);
 	return 0;
 }

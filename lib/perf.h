@@ -39,7 +39,7 @@ struct pft_perf *pft_perf_new(const struct pft_perf_opts *opts);
  * faults the kernel takes on user memory (copy_to_user) are not seen, nor their completions. */
 bool pft_perf_user_only(const struct pft_perf *p);
 /* Records dropped as a second telling: of a task made while its creator's events were being
- * opened, which has those it inherited and those opened on it (see told_once in perf.c). */
+ * opened, which has those it inherited and those opened on it (see told_twice in perf.c). */
 uint64_t pft_perf_duplicates(const struct pft_perf *p);
 /* The completions' ring per CPU, in KiB, that pft_perf_new takes for these stacks. */
 unsigned int pft_perf_default_kb(unsigned int stacks);

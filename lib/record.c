@@ -269,8 +269,8 @@ static void count_end(struct pft_record *r, int tgid, int tid)
 		snprintf(task, sizeof(task), "%d", tid);
 	else
 		snprintf(task, sizeof(task), "%d/task/%d", tgid, tid);
-	if (pft_proc_faults(task, &min, &maj) < 0 || !(c = count_of(r, tid)) || c->exited ||
-	    c->left)
+	if (pft_proc_faults(task, &min, &maj) < 0 || !(c = known ? &r->counts[k] : count_of(r, tid)) ||
+	    c->exited || c->left)
 		return;
 	c->min1 += min;
 	c->maj1 += maj;
@@ -610,8 +610,8 @@ static void count_whole(struct pft_record *r, int pid)
 static int relist_threads(struct pft_record *r, int pid, int **tids, size_t *n)
 {
 	struct pft_hmap known = {0};
-	int *now = NULL, *grown;
-	size_t i, m, round;
+	int *now = NULL;
+	size_t i, m, round, cap = *n;
 	uint32_t dummy;
 	int ret = 0;
 
@@ -625,18 +625,16 @@ static int relist_threads(struct pft_record *r, int pid, int **tids, size_t *n)
 		for (i = 0; i < m && ret == 0; i++) {
 			int k = pft_hmap_put(&known, (uint64_t)(uint32_t)now[i], 0, 0, &dummy);
 
-			if (k < 0 || (k == 1 && !(grown = realloc(*tids, (*n + 1) * sizeof(**tids))))) {
+			if (k < 0 ||
+			    (k == 1 && pft_grow((void **)tids, &cap, *n + 1, sizeof(**tids)) < 0))
 				ret = -1;
-			} else if (k == 1) {
-				*tids = grown;
+			else if (k == 1)
 				(*tids)[(*n)++] = now[i];
-			}
 		}
 		free(now);
 		now = NULL;
 		if (ret < 0 || fresh == *n)
 			break;
-
 		ret = pft_live_add_pids(r->live, *tids + fresh, *n - fresh);
 	}
 	pft_hmap_release(&known);
