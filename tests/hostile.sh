@@ -101,16 +101,35 @@ check_eq "live: exit status" 0 "$status"
 check_eq "live: the comm and the path, escaped in the table" true "$(grep -qF '<script>\x1b[2J ' <<<"$out" && grep -qF '/x\x0a<img src=x' <<<"$out" && echo true)"
 echo "$out" >"$TMP/live.table"
 check "live table: no control bytes" table "$TMP/live.table" "$(grep -cE '^[0-9a-f]+-[0-9a-f]+ ' <<<"$out")"
-python3 - "$TMP/live.svg" <<'EOF' && ok || bad "live heatmap: not XML, or the names made elements"
+# svg_clean FILE: XML, and the names made no element (the viewer's one script aside) nor attribute
+svg_clean() {
+	python3 - "$1" <<'EOF'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 tags = [e.tag.split('}')[1] for e in root.iter()]
 assert tags.count('script') == 1 and 'img' not in tags, tags
 assert not [a for e in root.iter() for a in e.attrib if a.startswith('on')]
 EOF
+}
+svg_clean "$TMP/live.svg" && ok || bad "live heatmap: not XML, or the names made elements"
 run_status "$PFTRACE" record -q --format markdown -- python3 "$TMP/evil.py" "$TMP"
 echo "$out" >"$TMP/live.md"
 check "live markdown: cells whole, no HTML, link or image" markdown "$TMP/live.md"
+# exited processes folded (--keep-exited 0: the command, once it has ended): its rows keep the
+# hostile comm and path, escaped in the table, markdown and the heatmap's band
+run_status "$PFTRACE" record -q --keep-exited 0 --heatmap "$TMP/fold.svg" -n 0 -- python3 "$TMP/evil.py" "$TMP"
+echo "$out" >"$TMP/fold.table"
+check_eq "live, folded: the comm and the path, escaped in a folded row" true \
+	"$(grep -E '^\(exited, folded\) ' "$TMP/fold.table" | grep -qF '<script>\x1b[2J ' &&
+		grep -qF '/x\x0a<img src=x' "$TMP/fold.table" && echo true)"
+check "live table, folded: no control bytes" table "$TMP/fold.table" \
+	"$(grep -cE '^([0-9a-f]+-[0-9a-f]+|\(exited, folded\)) ' "$TMP/fold.table")"
+svg_clean "$TMP/fold.svg" && ok || bad "live heatmap, folded: not XML, or the names made elements"
+check_eq "live heatmap, folded: a band of the exited process" true "$(grep -q ', 1 exited, ' "$TMP/fold.svg" && echo true)"
+run_status "$PFTRACE" record -q --keep-exited 0 --format markdown -- python3 "$TMP/evil.py" "$TMP"
+echo "$out" >"$TMP/fold.md"
+check "live markdown, folded: cells whole, no HTML, link or image" markdown "$TMP/fold.md"
+check_eq "live markdown, folded: a row of an exited process" true "$(grep -qF ', 1 exited)' "$TMP/fold.md" && echo true)"
 
 # top's screen (a terminal: script) and JSON lines: the only escape sequence is top's own
 # clearing of the screen; top_screen FILE SHOWN... checks that, and that each SHOWN (as pftrace
