@@ -842,8 +842,9 @@ static int paths(const char *file, size_t pages, const char *out, bool swap)
 	p = fixed(0x1f0000000000ul, len, fd);
 	for (i = 0; i < pages; i++)
 		sink += p[i * PAGE];
-	/* a page still in a CPU's LRU batch is not isolated, so not paged out: again, a while */
-	for (i = 0; i < 50 && resident(p, pages); i++) {
+	/* a page still in a CPU's LRU batch is not isolated, so not paged out: again, a while
+	 * (up to 4 s: a sanitized build under a busy CI took longer than 100 ms) */
+	for (i = 0; i < 2000 && resident(p, pages); i++) {
 		madvise(p, len, MADV_PAGEOUT);
 		usleep(2000);
 	}
