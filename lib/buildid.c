@@ -6,13 +6,12 @@
  * saved.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
+#include <sys/mman.h>
 #include <elfutils/libdwelf.h>
 #include <gelf.h>
 #include "internal.h"
@@ -20,19 +19,13 @@
 ssize_t pft_build_id(const char *path, uint8_t *id, size_t size)
 {
 	/* a path from a trace: a FIFO there would block the open, a device is no ELF file */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int fd = pft_open_regular(path);
 	const void *bits;
 	ssize_t len = -1;
-	struct stat st;
 	Elf *elf;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = ENOEXEC;
-		return -1;
-	}
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf) {
@@ -71,6 +64,29 @@ struct pft_buildids *pft_buildids_new(void)
 	return b;
 }
 
+/* path begins with ELF's magic, looked at only if its first page is in the page cache (no I/O,
+ * no readahead: a read, even RWF_NOWAIT, starts some): the traced program's data files are not
+ * brought back into the cache by the recording (a page it paged out would no longer fault as a
+ * miss; libelf reads a whole file). Code just mapped has its first page cached: exec and ld.so
+ * read it. */
+static bool elf_cached(const char *path)
+{
+	int fd = pft_open_regular(path);
+	size_t page = (size_t)getpagesize();
+	void *map = fd >= 0 ? mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+	unsigned char in = 0;
+	char magic[SELFMAG];
+	bool elf = map != MAP_FAILED && mincore(map, page, &in) == 0 && (in & 1) &&
+		   pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
+		   !memcmp(magic, ELFMAG, SELFMAG);
+
+	if (map != MAP_FAILED)
+		munmap(map, page);
+	if (fd >= 0)
+		close(fd);
+	return elf;
+}
+
 int pft_buildids_note(struct pft_buildids *b, const char *path, uint64_t inode)
 {
 	uint8_t id[64];
@@ -85,9 +101,10 @@ int pft_buildids_note(struct pft_buildids *b, const char *path, uint64_t inode)
 	r = pft_hmap_put(&b->seen, p, inode, 0, &at);
 	if (r <= 0)
 		return r;
-	n = pft_build_id(path, id, sizeof(id));
+	n = elf_cached(path) ? pft_build_id(path, id, sizeof(id)) : 0;
 	if (n <= 0)
-		return 0; /* gone already, not ELF, or no build ID: named as it is found */
+		return 0; /* gone already, not ELF (or not in the cache), or no build ID: named as
+			   * it is found */
 	for (i = 0; i < n; i++)
 		fprintf(b->mem, "%02x", id[i]);
 	fprintf(b->mem, " %" PRIu64 " %s\n", inode, path);

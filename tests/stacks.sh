@@ -325,5 +325,17 @@ check_eq "dwarf, make -j2, offline: flame graph" "0 true" "$status $(grep -q '</
 "$PFTRACE" report --jsonl "$TMP/make.dat" >"$TMP/make.jsonl"
 check_eq "dwarf, make -j2, offline: JSON Lines, a stack on most faults" true \
 	"$(jq -s '(map(select(.stack != null)) | length) * 2 > length' "$TMP/make.jsonl")"
+# --- a data file mapped, not in the page cache: the recording reads none of it (its build ID
+# is read of files whose first page is cached: code just mapped), so the program's own faults
+# on it stay what they are; the code's build IDs are still kept
+cold=$(mktemp -p /var/tmp pft-cold.XXXXXX)
+head -c 1048576 /dev/urandom >"$cold"
+/usr/bin/python3 -c "import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)" "$cold"
+before=$(fincore -nb -o RES "$cold" | tr -d " ")
+"$PFTRACE" record -q -o "$TMP/cold.dat" -- /usr/bin/python3 -c "import mmap, sys; f = open(sys.argv[1], 'rb'); m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)" "$cold" 2>/dev/null
+check_eq "a cold data file mapped: not read into the cache by the recording" "0 0" "$before $(fincore -nb -o RES "$cold" | tr -d " ")"
+rm -f "$cold"
+check_eq "a cold data file mapped: the program's build ID kept" true \
+	"$(strings "$TMP/cold.dat" | grep -qE '^[0-9a-f]{40} [0-9]+ /usr/bin/python3' && echo true)"
 check_eq "no instance left" "" "$(instances_left)"
 finish
