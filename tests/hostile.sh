@@ -151,7 +151,9 @@ top_screen "$TMP/top.screen" '<script>\x1b[2J' '/x\x0a<img src=x' && ok ||
 check_eq "top's JSON lines: every line JSON, the hostile path a row's key" true \
 	"$(TMPDIR=$TMP jq -s '[.[].rows[].key] | any(startswith(env.TMPDIR + "/x\n<img"))' "$TMP/top.jsonl" 2>/dev/null)"
 # by function: a name the traced process chose (its JIT map's)
-script -qfec "'$PFTRACE' top -q -d 3 -i 0.5 -n 100000 -b sym --jsonl-file '$TMP/topsym.jsonl' -- '$ROOT/tests/workload' jit 3000 \$'ev\\x1b]0;pwn\\x07il<img src=x>|x'" /dev/null >"$TMP/topsym.screen" 2>&1 || true
+# (the name goes by the environment: script runs its command with $SHELL, which may be dash)
+JITNAME=$'ev\x1b]0;pwn\x07il<img src=x>|x' \
+	script -qfec "'$PFTRACE' top -q -d 3 -i 0.5 -n 100000 -b sym --jsonl-file '$TMP/topsym.jsonl' -- '$ROOT/tests/workload' jit 3000 \"\$JITNAME\"" /dev/null >"$TMP/topsym.screen" 2>&1 || true
 top_screen "$TMP/topsym.screen" 'ev\x1b]0;pwn\x07il<img src=x>|x ([jit])' && ok ||
 	bad "top --by sym's screen: a hostile function name sent as bytes, or not shown"
 check_eq "top --by sym's JSON lines: the hostile function a row's key" true \

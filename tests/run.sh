@@ -4,6 +4,8 @@ cd "$(dirname "$0")/.." || exit 1
 # under SANITIZE=1: full stacks, so that leaks inside the libraries are told from ours
 export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0:detect_leaks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
+# script(1) runs its command with $SHELL: the one CI has (none, so /bin/sh), not the caller's
+export SHELL=/bin/sh
 pass=0 fail=0
 count() {
 	local line
