@@ -850,7 +850,7 @@ static int dat_open(struct dat *d, FILE *f, const char *file, size_t size)
 	}
 	d->dec = pft_decoder_new(d->tep);
 	if (!d->dec)
-		d->nr_streams = 0; /* no page-fault events: nothing to read */
+		return -1;
 	for (i = 0; i < d->nr_streams; i++)
 		if (d->streams[i].page_size > max_page)
 			max_page = d->streams[i].page_size;

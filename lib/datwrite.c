@@ -161,12 +161,13 @@ static int put_event_formats(struct out *o, const struct event_list *l)
 
 static int put_formats(struct out *o, const struct pft_dat_input *in)
 {
-	bool kernel = in->kernel;
-	static const char *const faults[] = {"page_fault_user", "page_fault_kernel"};
-	int i, n = kernel ? 2 : 1;
 	struct event_list more = {.n = 0};
-	char path[128];
+	int i;
 
+	/* the faults' (a kernel without them, arm64, has its faults in the perf option) */
+	list_add(&more, "exceptions", "page_fault_user");
+	if (in->kernel)
+		list_add(&more, "exceptions", "page_fault_kernel");
 	for (i = 0; in->history && pft_history_events[i][0]; i++)
 		list_add(&more, pft_history_events[i][0], pft_history_events[i][1]);
 	for (i = 0; in->why && pft_why_events[i].name; i++)
@@ -183,14 +184,7 @@ static int put_formats(struct out *o, const struct pft_dat_input *in)
 	put32(o, 1);
 	if (put_file(o, NULL, "events/ftrace/print/format", 8) < 0)
 		return -1;
-	put32(o, 1 + list_systems(&more));
-	put(o, "exceptions", 11);
-	put32(o, n);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "events/exceptions/%s/format", faults[i]);
-		if (put_file(o, NULL, path, 8) < 0)
-			return -1;
-	}
+	put32(o, list_systems(&more));
 	return put_event_formats(o, &more);
 }
 

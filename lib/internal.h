@@ -263,8 +263,8 @@ enum pft_path pft_fault_path(enum pft_kind kind, int major, const struct pft_vma
 struct tep_handle;
 struct tep_record;
 struct pft_decoder;
-/* Caches event ids and fields of tep (borrowed). NULL with errno ENOENT if tep has neither
- * page-fault event. */
+/* Caches event ids and fields of tep (borrowed); tep may have no page-fault event (arm64:
+ * the faults are perf's, the history tracefs's). NULL with errno ENOMEM. */
 struct pft_decoder *pft_decoder_new(struct tep_handle *tep);
 /* Fills *ev from rec (comm excepted: ev->comm is NULL). Strings live until the next call. */
 void pft_decode(struct pft_decoder *d, struct tep_record *rec, int cpu, struct pft_event *ev);

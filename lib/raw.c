@@ -194,7 +194,9 @@ static void find_common(struct tep_handle *tep, struct pft_decoder *d)
 	static const char *const names[] = {"common_type", "common_pid", "common_flags",
 					    "common_preempt_count"};
 	struct common *c[] = {&d->type, &d->pid, &d->flags, &d->preempt};
-	struct tep_event *ev = tep_find_event(tep, d->user.id >= 0 ? d->user.id : d->kernel.id);
+	/* any event has them: a fault's, else (arm64: faults are perf's) the first there is */
+	int id = d->user.id >= 0 ? d->user.id : d->kernel.id;
+	struct tep_event *ev = id >= 0 ? tep_find_event(tep, id) : tep_get_first_event(tep);
 	size_t i;
 
 	d->native = ev && tep_is_file_bigendian(tep) == tep_is_local_bigendian(tep);
@@ -404,11 +406,6 @@ struct pft_decoder *pft_decoder_new(struct tep_handle *tep)
 	find_proc_events(d);
 	find_stacks(d);
 	find_common(tep, d);
-	if (d->user.id < 0 && d->kernel.id < 0) {
-		free(d);
-		errno = ENOENT;
-		return NULL;
-	}
 	return d;
 }
 

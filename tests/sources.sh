@@ -50,6 +50,28 @@ check_eq "replay: fault event" perf:page-faults "$(j '.source.inputs[0].fault_ev
 trace-cmd report "$TMP/p.dat" >/dev/null 2>"$TMP/tc.err" || true
 check_eq "trace-cmd report reads it" "" "$(cat "$TMP/tc.err")"
 
+# --- a kernel without the fault tracepoint (arm64): tracefs with no events/exceptions, made in a
+# mount namespace of its own (a tmpfs over that directory). auto takes perf's event with a
+# notice, the history still from the instance; the same rows as above, and its trace.dat (no
+# fault event's format in it) reads back the same
+tdir=$(awk '$3 == "tracefs" {print $2; exit}' /proc/mounts)
+unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs none "$1/events/exceptions" &&
+	exec "$2" record --json -o "$3" -- "$4" pattern "$5" "$6"' sh "$tdir" "$PFTRACE" \
+	"$TMP/arm.dat" "$WL" "$TMP/maps.txt" "$data" >"$TMP/arm.json" 2>"$TMP/arm.err" || true
+check_eq "no fault tracepoint: perf's event, said" \
+	"pftrace: this kernel has no exceptions/page_fault_user event (arm64 has none): faults from perf's page-faults event, without error codes (--source) perf:page-faults" \
+	"$(grep 'no exceptions' "$TMP/arm.err") $(jq -r '.source.inputs[0].fault_event' "$TMP/arm.json")"
+for a in 0x100000000000 0x110000000000 0x120000000000; do
+	check_eq "no fault tracepoint, pattern $a: as the tracepoint's" "$(row "$tp" $a '[.faults, .major, .minor]')" \
+		"$(row "$(cat "$TMP/arm.json")" $a '[.faults, .major, .minor]')"
+done
+check_eq "no fault tracepoint: its trace.dat has no fault event's format" 0 \
+	"$(trace-cmd report --events "$TMP/arm.dat" 2>/dev/null | grep -c 'page_fault_user' || true)"
+run_status "$PFTRACE" report --json "$TMP/arm.dat"
+check_eq "no fault tracepoint, replay: the same VMAs" \
+	"$(jq -c '[.vmas[] | [.start, .faults, .by_kind, .major]]' "$TMP/arm.json")" \
+	"$(j '[.vmas[] | [.start, .faults, .by_kind, .major]]' | jq -c .)"
+
 # --- fault by fault, without address randomisation: the same (address, ip, mode, VMA)
 # multiset; where perf's access is told it is the error code's, and its kind is the
 # tracepoint's (or anon/file for one in the same kind of mapping)
