@@ -75,5 +75,8 @@ static int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* a line at a time: a message escaped byte by byte is one write, not one per byte, so a
+	 * traced command's own output on the same terminal never lands inside it */
+	setvbuf(stderr, NULL, _IOLBF, BUFSIZ);
 	return flushed(run(argc, argv));
 }

@@ -261,6 +261,7 @@ static void on_tick(void *data)
 	t = elapsed(&c->start);
 	fprintf(stderr, "\rpftrace: %.1f s, %" PRIu64 " faults, %.0f/s, %" PRId64 " lost\033[K", t,
 		c->faults, t > 0 ? c->faults / t : 0.0, st->lost_events);
+	fflush(stderr); /* no newline: drawn now */
 }
 
 static void on_notice(void *data, const char *msg)
@@ -500,8 +501,10 @@ static int run(struct record_args *a)
 	while ((r = pft_source_next(src, &ev)) > 0)
 		if ((r = pft_report_add(rep, &ev)) < 0)
 			break;
-	if (c.progress)
+	if (c.progress) {
 		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
 	if (r < 0) {
 		recording_failed(a);
 	} else if (pft_report_finish(rep) < 0) {
