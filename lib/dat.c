@@ -785,6 +785,7 @@ static void dat_free(struct dat *d)
 	free(d->machine);
 	free(d->cgroup);
 	free(d->kallsyms);
+	free(d->jitmaps);
 	free(d);
 }
 
