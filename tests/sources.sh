@@ -123,7 +123,10 @@ cp "$PFTRACE" "$WL" "$ROOT/tests/lsan.supp" "$nb/"
 mkdir "$nb/out" && chown nobody "$nb/out"
 # (a sanitized build reads its suppressions where nobody may: the clone's directory is root's)
 # root's runs compared with nobody's have the same environment (the workload's stack holds it)
-nb_env=(env ${LSAN_OPTIONS:+LSAN_OPTIONS=suppressions=$nb/lsan.supp:print_suppressions=0})
+# the same environment, byte for byte, whoever runs it: its size moves the stack, so which
+# instruction first touches a stack page (bash's own $_ differed: /usr/bin/env, /usr/bin/setpriv)
+nb_env=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS}
+	${LSAN_OPTIONS:+LSAN_OPTIONS=suppressions=$nb/lsan.supp:print_suppressions=0})
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "${nb_env[@]}" "$@"; }
 run_status as_nobody "$nb/pftrace" record --json -- "$nb/workload" kernel 64
 check_eq "nobody: exit" 0 "$status"
