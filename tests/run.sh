@@ -6,6 +6,14 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-fast_unwind_on_malloc=0:detect_leaks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 # script(1) runs its command with $SHELL: the one CI has (none, so /bin/sh), not the caller's
 export SHELL=/bin/sh
+# a sanitized build's reports go to files, each a failure: a leak found as a run exits changes
+# only its exit status, which a test reading its output never sees (nobody's runs write there too)
+san=
+if grep -qa __asan_init pftrace 2>/dev/null; then
+	san=$(mktemp -d)
+	chmod 1777 "$san"
+	export ASAN_OPTIONS=$ASAN_OPTIONS:log_path=$san/asan UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$san/ubsan
+fi
 pass=0 fail=0
 count() {
 	local line
@@ -34,5 +42,15 @@ for t in text maps dat report page sinks diff; do
 	count "$out" "replay-$t"
 done
 rm -f "$out"
+if [ -n "$san" ]; then
+	for f in "$san"/*; do
+		[ -f "$f" ] || continue
+		echo "FAIL: a sanitizer's report: $(grep -m1 -E 'ERROR|runtime error' "$f") (${f##*/})" >&2
+		sed -n '1,30p' "$f" >&2
+		fail=$((fail + 1))
+	done
+	echo "sanitizer reports: $(find "$san" -type f | wc -l)"
+	rm -rf "$san"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
