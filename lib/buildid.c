@@ -11,18 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <elfutils/libdwelf.h>
 #include <gelf.h>
 #include "internal.h"
 
-/* fd's GNU build ID into id: its length, 0 if it has none, -1 (ENOEXEC) if not ELF or too long */
-static ssize_t build_id_of(int fd, uint8_t *id, size_t size)
+ssize_t pft_build_id(const char *path, uint8_t *id, size_t size)
 {
+	/* a path from a trace: a FIFO there would block the open, a device is no ELF file */
+	int fd = pft_open_regular(path);
 	const void *bits;
 	ssize_t len = -1;
 	Elf *elf;
 
+	if (fd < 0)
+		return -1;
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf) {
@@ -33,24 +35,9 @@ static ssize_t build_id_of(int fd, uint8_t *id, size_t size)
 			len = len > 0 ? -1 : 0;
 		elf_end(elf);
 	}
+	close(fd);
 	if (len < 0)
 		errno = ENOEXEC;
-	return len;
-}
-
-ssize_t pft_build_id(const char *path, uint8_t *id, size_t size)
-{
-	/* a path from a trace: a FIFO there would block the open, a device is no ELF file */
-	int fd = pft_open_regular(path);
-	ssize_t len;
-	int err;
-
-	if (fd < 0)
-		return -1;
-	len = build_id_of(fd, id, size);
-	err = errno;
-	close(fd);
-	errno = err;
 	return len;
 }
 
@@ -76,32 +63,12 @@ struct pft_buildids *pft_buildids_new(void)
 	return b;
 }
 
-/* fd begins with ELF's magic, looked at only if its first page is in the page cache (no I/O,
- * no readahead: a read, even RWF_NOWAIT, starts some): the traced program's data files are not
- * brought back into the cache by the recording (a page it paged out would no longer fault as a
- * miss; libelf reads a whole file). Code just mapped has its first page cached: exec and ld.so
- * read it. */
-static bool elf_cached(int fd)
-{
-	size_t page = (size_t)getpagesize();
-	void *map = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
-	unsigned char in = 0;
-	char magic[SELFMAG];
-	bool elf = map != MAP_FAILED && mincore(map, page, &in) == 0 && (in & 1) &&
-		   pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
-		   !memcmp(magic, ELFMAG, SELFMAG);
-
-	if (map != MAP_FAILED)
-		munmap(map, page);
-	return elf;
-}
-
 int pft_buildids_note(struct pft_buildids *b, const char *path, uint64_t inode)
 {
 	uint8_t id[64];
 	uint32_t p, at;
 	ssize_t n, i;
-	int fd, r;
+	int r;
 
 	if (!path || path[0] != '/')
 		return 0;
@@ -110,13 +77,9 @@ int pft_buildids_note(struct pft_buildids *b, const char *path, uint64_t inode)
 	r = pft_hmap_put(&b->seen, p, inode, 0, &at);
 	if (r <= 0)
 		return r;
-	fd = pft_open_regular(path);
-	n = fd >= 0 && elf_cached(fd) ? build_id_of(fd, id, sizeof(id)) : 0;
-	if (fd >= 0)
-		close(fd);
+	n = pft_build_id(path, id, sizeof(id));
 	if (n <= 0)
-		return 0; /* gone already, not ELF (or not in the cache), or no build ID: named as
-			   * it is found */
+		return 0; /* gone already, not ELF, or no build ID: named as it is found */
 	for (i = 0; i < n; i++)
 		fprintf(b->mem, "%02x", id[i]);
 	fprintf(b->mem, " %" PRIu64 " %s\n", inode, path);

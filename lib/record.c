@@ -26,6 +26,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -1907,14 +1908,15 @@ static bool own_marker(struct pft_record *r, const struct pft_event *ev)
 	return true;
 }
 
-/* Build IDs as files are first mapped, kernel addresses as they are seen: what a trace.dat
- * needs to name the code elsewhere. */
+/* Build IDs as code is first mapped (executable: only code is named; a data file is not read,
+ * so the recording never brings back into the cache a page the program paged out), kernel
+ * addresses as they are seen: what a trace.dat needs to name the code elsewhere. */
 static int note_code(struct pft_record *r, const struct pft_event *ev)
 {
 	size_t i;
 
 	if (ev->type == PFT_EV_MMAP)
-		return pft_buildids_note(r->ids, ev->text, ev->args[4]);
+		return ev->args[5] & PROT_EXEC ? pft_buildids_note(r->ids, ev->text, ev->args[4]) : 0;
 	/* not a marker's ip: naming it would read all of /proc/kallsyms (~150 ms) on every run
 	 * for trace-cmd's display of pftrace's own markers */
 	if (ev->type == PFT_EV_FAULT_KERNEL && pft_buildids_note_kaddr(r->ids, ev->ip) < 0)
@@ -1978,7 +1980,7 @@ static int note_files(struct pft_record *r, const struct pft_maps *m)
 	for (i = 0; i < pft_maps_count(m); i++) {
 		const struct pft_vma *v = pft_maps_at(m, i);
 
-		if (pft_buildids_note(r->ids, v->path, v->inode) < 0)
+		if (v->perms[2] == 'x' && pft_buildids_note(r->ids, v->path, v->inode) < 0)
 			return -1;
 	}
 	return 0;

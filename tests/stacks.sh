@@ -325,9 +325,9 @@ check_eq "dwarf, make -j2, offline: flame graph" "0 true" "$status $(grep -q '</
 "$PFTRACE" report --jsonl "$TMP/make.dat" >"$TMP/make.jsonl"
 check_eq "dwarf, make -j2, offline: JSON Lines, a stack on most faults" true \
 	"$(jq -s '(map(select(.stack != null)) | length) * 2 > length' "$TMP/make.jsonl")"
-# --- a data file mapped, not in the page cache: the recording reads none of it (its build ID
-# is read of files whose first page is cached: code just mapped), so the program's own faults
-# on it stay what they are; the code's build IDs are still kept
+# --- a data file mapped, not in the page cache: the recording reads none of it (build IDs are
+# read of code, executable mappings), so the program's own faults on it stay what they are; the
+# code's build IDs are still kept
 cold=$(mktemp -p /var/tmp pft-cold.XXXXXX)
 head -c 1048576 /dev/urandom >"$cold"
 /usr/bin/python3 -c "import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)" "$cold"
